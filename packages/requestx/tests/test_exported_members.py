@@ -1,0 +1,21 @@
+"""The public API of requestx is exactly the names listed here, so it cannot drift silently."""
+
+import types
+
+import requestx
+
+EXPECTED_EXPORTS = {"__version__"}
+
+
+def test_all_lists_the_expected_names() -> None:
+    assert set(requestx.__all__) == EXPECTED_EXPORTS
+    assert all(hasattr(requestx, name) for name in requestx.__all__)
+
+
+def test_no_public_attribute_is_left_out_of_all() -> None:
+    public = {
+        name
+        for name, value in vars(requestx).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    assert public <= set(requestx.__all__)

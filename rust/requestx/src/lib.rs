@@ -1,0 +1,35 @@
+//! Native core of `requestx`, loaded by Python as the private module `requestx._requestx`.
+//!
+//! The Python package re-exports what users need; nothing here is public API on its own.
+
+use pyo3::prelude::*;
+
+/// The crate version, which is also the version of every package in the release train.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Python module `requestx._requestx`.
+#[pymodule]
+#[pyo3(name = "_requestx")]
+fn requestx_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add("__version__", VERSION)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{VERSION, requestx_native};
+    use pyo3::prelude::*;
+
+    #[test]
+    fn module_exports_the_crate_version() {
+        Python::initialize();
+        Python::attach(|py| {
+            let module = pyo3::wrap_pymodule!(requestx_native)(py);
+            let reported: String = module
+                .getattr(py, "__version__")
+                .and_then(|value| value.extract(py))
+                .expect("module has a string __version__");
+            assert_eq!(reported, VERSION);
+        });
+    }
+}
