@@ -4,7 +4,29 @@ import types
 
 import httpy
 
-EXPECTED_EXPORTS = {"__version__"}
+EXPECTED_EXPORTS = {
+    "App",
+    "ClientDisconnectedError",
+    "Config",
+    "FileResponse",
+    "FormData",
+    "HTMLResponse",
+    "HTTPException",
+    "HeaderValueError",
+    "Headers",
+    "JSONResponse",
+    "MultiDict",
+    "MutableHeaders",
+    "RedirectResponse",
+    "Request",
+    "Response",
+    "Server",
+    "StreamingResponse",
+    "TextResponse",
+    "UploadFile",
+    "__version__",
+    "run",
+}
 
 
 def test_all_lists_the_expected_names() -> None:

@@ -1,0 +1,244 @@
+"""The application: routes, middleware, error handlers and lifecycle hooks.
+
+``App.handle(request)`` is the whole contract with the server: it always returns a
+:class:`~httpy.responses.Response` (errors included), whatever protocol carried the request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from httpy.exceptions import HTTPException
+from httpy.forms import FormLimits
+from httpy.requests import Request
+from httpy.responses import JSONResponse, Response, TextResponse
+from httpy.routing import Route, Router
+
+__all__ = ["App"]
+
+error_log = logging.getLogger("httpy.error")
+
+Handler = Callable[..., Any]
+H = TypeVar("H", bound=Handler)
+BeforeHook = Callable[[Request], Any]
+AfterHook = Callable[[Request, Response], Any]
+ErrorHandler = Callable[[Request, Exception], Any]
+LifecycleHook = Callable[[], Any]
+
+
+class App:
+    """Decorator routing on top of httpy's server.
+
+    Handlers take the request first, then the path parameters by name::
+
+        app = App()
+
+        @app.get("/users/{user_id:int}")
+        async def user(request: Request, user_id: int) -> dict[str, int]:
+            return {"id": user_id}
+
+    A handler may return a Response, a dict or list (sent as JSON), a str (text), bytes
+    (octet-stream) or None (204). Plain ``def`` handlers run in a thread pool, with the body
+    already read (``request.content``).
+    """
+
+    def __init__(
+        self,
+        *,
+        max_body_size: int | None = None,
+        form_limits: FormLimits | None = None,
+    ) -> None:
+        self.router = Router()
+        #: Default body limit for this app's routes; None defers to the server's Config.
+        self.max_body_size = max_body_size
+        self.form_limits = form_limits or FormLimits()
+        self._before: list[BeforeHook] = []
+        self._after: list[AfterHook] = []
+        self._error_handlers: dict[type[BaseException], ErrorHandler] = {}
+        self._startup: list[LifecycleHook] = []
+        self._shutdown: list[LifecycleHook] = []
+        self._custom_body_limits = max_body_size is not None
+
+    # --- registration ------------------------------------------------------------------
+
+    def route(
+        self,
+        path: str,
+        methods: Iterable[str] = ("GET",),
+        *,
+        name: str | None = None,
+        max_body_size: int | None = None,
+    ) -> Callable[[H], H]:
+        normalized = frozenset(method.upper() for method in methods)
+        if not normalized:
+            raise ValueError("a route needs at least one method")
+
+        def register(endpoint: H) -> H:
+            limit = max_body_size if max_body_size is not None else self.max_body_size
+            self.router.add(
+                Route(path, normalized, endpoint, name or endpoint.__name__, max_body_size=limit)
+            )
+            if max_body_size is not None:
+                self._custom_body_limits = True
+            return endpoint
+
+        return register
+
+    def get(self, path: str, **options: Any) -> Callable[[H], H]:
+        return self.route(path, ("GET",), **options)
+
+    def post(self, path: str, **options: Any) -> Callable[[H], H]:
+        return self.route(path, ("POST",), **options)
+
+    def put(self, path: str, **options: Any) -> Callable[[H], H]:
+        return self.route(path, ("PUT",), **options)
+
+    def patch(self, path: str, **options: Any) -> Callable[[H], H]:
+        return self.route(path, ("PATCH",), **options)
+
+    def delete(self, path: str, **options: Any) -> Callable[[H], H]:
+        return self.route(path, ("DELETE",), **options)
+
+    def before_request(self, hook: BeforeHook) -> BeforeHook:
+        """Runs before routing's handler; returning a response answers without the handler."""
+        self._before.append(hook)
+        return hook
+
+    def after_request(self, hook: AfterHook) -> AfterHook:
+        """Runs on every response; may return a replacement (None keeps the response)."""
+        self._after.append(hook)
+        return hook
+
+    def exception_handler(
+        self, exception_type: type[BaseException]
+    ) -> Callable[[ErrorHandler], ErrorHandler]:
+        def register(handler: ErrorHandler) -> ErrorHandler:
+            self._error_handlers[exception_type] = handler
+            return handler
+
+        return register
+
+    def on_startup(self, hook: LifecycleHook) -> LifecycleHook:
+        self._startup.append(hook)
+        return hook
+
+    def on_shutdown(self, hook: LifecycleHook) -> LifecycleHook:
+        self._shutdown.append(hook)
+        return hook
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    async def startup(self) -> None:
+        for hook in self._startup:
+            await _call(hook)
+
+    async def shutdown(self) -> None:
+        for hook in self._shutdown:
+            try:
+                await _call(hook)
+            except Exception:  # noqa: BLE001 - one failing hook must not stop the others
+                error_log.exception("shutdown hook %r failed", hook)
+
+    # --- serving -----------------------------------------------------------------------
+
+    def body_limit_for(self, method: str, path: str, default: int) -> int:
+        """The body limit of the route that will answer; the protocol checks it early."""
+        if not self._custom_body_limits:
+            return default
+        route = self.router.match(method, path).route
+        if route is None or route.max_body_size is None:
+            return default
+        return route.max_body_size
+
+    @property
+    def has_custom_body_limits(self) -> bool:
+        return self._custom_body_limits
+
+    async def handle(self, request: Request) -> Response:
+        request.form_limits = self.form_limits
+        try:
+            response = await self._dispatch(request)
+        except Exception as error:  # noqa: BLE001 - every failure must become a response
+            response = await self._handle_error(request, error)
+        for hook in self._after:
+            try:
+                replaced = await _call(hook, request, response)
+            except Exception as error:  # noqa: BLE001
+                return await self._handle_error(request, error)
+            if replaced is not None:
+                response = to_response(replaced)
+        return response
+
+    async def _dispatch(self, request: Request) -> Response:
+        for hook in self._before:
+            early = await _call(hook, request)
+            if early is not None:
+                return to_response(early)
+        match = self.router.match(request.method, request.path)
+        route = match.route
+        if route is None:
+            if match.allowed:
+                allow = ", ".join(sorted(match.allowed))
+                if request.method == "OPTIONS":
+                    return Response(status_code=204, headers={"allow": allow})
+                raise HTTPException(405, headers={"allow": allow})
+            raise HTTPException(404)
+        request.path_params = match.params
+        if route.is_async:
+            result = await route.endpoint(request, **match.params)
+        else:
+            await request.body()
+            call = functools.partial(route.endpoint, request, **match.params)
+            result = await asyncio.get_running_loop().run_in_executor(None, call)
+        return to_response(result)
+
+    async def _handle_error(self, request: Request, error: Exception) -> Response:
+        for klass in type(error).__mro__:
+            handler = self._error_handlers.get(klass)
+            if handler is not None:
+                try:
+                    return to_response(await _call(handler, request, error))
+                except Exception:  # noqa: BLE001 - a broken error handler still gets a 500
+                    error_log.exception("error handler for %s failed", klass.__name__)
+                    return _internal_error()
+        if isinstance(error, HTTPException):
+            return JSONResponse(
+                {"detail": error.detail}, status_code=error.status_code, headers=error.headers
+            )
+        error_log.exception(
+            "unhandled error in %s %s", request.method, request.path, exc_info=error
+        )
+        return _internal_error()
+
+
+def _internal_error() -> Response:
+    return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
+
+
+def to_response(result: Any) -> Response:
+    if isinstance(result, Response):
+        return result
+    if isinstance(result, dict | list):
+        return JSONResponse(result)
+    if isinstance(result, str):
+        return TextResponse(result)
+    if isinstance(result, bytes):
+        return Response(result, media_type="application/octet-stream")
+    if result is None:
+        return Response(status_code=204)
+    raise TypeError(
+        f"a handler returned {type(result).__name__}; return a Response, dict, list, str, "
+        "bytes or None"
+    )
+
+
+async def _call(function: Callable[..., Any], *args: Any) -> Any:
+    result = function(*args)
+    if inspect.isawaitable(result):
+        return await result
+    return result

@@ -1,0 +1,107 @@
+"""Every knob of the server in one typed place.
+
+Defaults are the safe choice for a server facing the internet: strict parsing, bounded
+headers and bodies, and deadlines on every wait a client controls.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Config"]
+
+KIB = 1024
+MIB = 1024 * KIB
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Server settings; build one and pass it to :func:`httpy.serve` or the CLI flags."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Worker processes sharing the listening socket; 1 serves from this process.
+    workers: int = 1
+    backlog: int = 2048
+
+    # --- TLS ---------------------------------------------------------------------------
+    certfile: Path | None = None
+    keyfile: Path | None = None
+    keyfile_password: str | None = None
+
+    # --- limits (each answered with its status code, then the connection is closed) ----
+    #: Request line plus header fields, in bytes (431 beyond).
+    max_header_bytes: int = 16 * KIB
+    #: Header fields per request, trailers included (431 beyond).
+    max_header_count: int = 100
+    #: Request target length in bytes (414 beyond).
+    max_target_length: int = 8 * KIB
+    #: Request body size for routes that set no limit of their own (413 beyond).
+    max_body_size: int = 1 * MIB
+    #: Requests served on one connection before it is closed (0 = no limit).
+    max_requests_per_connection: int = 1000
+    #: Requests parsed ahead of the one being answered (pipelining) before reading pauses.
+    max_pipelined_requests: int = 16
+    #: Request body bytes buffered ahead of the handler before reading pauses.
+    read_buffer_high_water: int = 256 * KIB
+
+    # --- deadlines, in seconds ---------------------------------------------------------
+    #: From a request's first byte to the end of its header section (slowloris guard).
+    header_timeout: float = 10.0
+    #: How long an idle keep-alive connection waits for its next request.
+    keep_alive_timeout: float = 5.0
+    #: Longest wait for more request body bytes while a handler reads them.
+    body_timeout: float = 30.0
+    #: Graceful shutdown: how long in-flight requests may run before connections close.
+    shutdown_timeout: float = 30.0
+
+    # --- behaviour ---------------------------------------------------------------------
+    #: Value of the `server` response header; None sends none.
+    server_header: str | None = "httpy"
+    #: One `logging` line per request on the `httpy.access` logger.
+    access_log: bool = False
+    #: Threads running plain `def` handlers.
+    thread_pool_size: int = 32
+    #: Use uvloop's event loop when it is installed.
+    use_uvloop: bool = True
+
+    def __post_init__(self) -> None:
+        positive = {
+            "workers": self.workers,
+            "backlog": self.backlog,
+            "max_header_bytes": self.max_header_bytes,
+            "max_header_count": self.max_header_count,
+            "max_target_length": self.max_target_length,
+            "max_pipelined_requests": self.max_pipelined_requests,
+            "read_buffer_high_water": self.read_buffer_high_water,
+            "thread_pool_size": self.thread_pool_size,
+        }
+        for name, value in positive.items():
+            if value < 1:
+                raise ValueError(f"Config.{name} must be at least 1, got {value}")
+        non_negative = {
+            "port": self.port,
+            "max_body_size": self.max_body_size,
+            "max_requests_per_connection": self.max_requests_per_connection,
+            "header_timeout": self.header_timeout,
+            "keep_alive_timeout": self.keep_alive_timeout,
+            "body_timeout": self.body_timeout,
+            "shutdown_timeout": self.shutdown_timeout,
+        }
+        for name, number in non_negative.items():
+            if number < 0:
+                raise ValueError(f"Config.{name} must not be negative, got {number}")
+        if self.port > 65535:
+            raise ValueError(f"Config.port must be at most 65535, got {self.port}")
+        if (self.certfile is None) != (self.keyfile is None):
+            raise ValueError("Config.certfile and Config.keyfile go together: give both or neither")
+
+    @property
+    def tls(self) -> bool:
+        return self.certfile is not None
+
+    def replace(self, **changes: object) -> Config:
+        """A copy with some settings changed (the config itself is immutable)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,66 @@
+"""Syntax rules of RFC 9110 that the server applies to what it receives and what it sends."""
+
+from __future__ import annotations
+
+import re
+from email.utils import formatdate
+from http import HTTPStatus
+from time import time
+
+__all__ = [
+    "HeaderValueError",
+    "check_outgoing_header",
+    "http_date",
+    "is_token",
+    "reason_phrase",
+]
+
+# token = 1*tchar (RFC 9110 §5.6.2)
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# field-value may hold VCHAR, obs-text, SP and HTAB; every other control byte is refused,
+# CR and LF above all, because they would let a value start a new header or a new response.
+_FORBIDDEN_IN_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+class HeaderValueError(ValueError):
+    """An outgoing header would be malformed, or could inject headers or responses."""
+
+
+def is_token(candidate: bytes) -> bool:
+    return _TOKEN.fullmatch(candidate) is not None
+
+
+def check_outgoing_header(name: bytes, value: bytes) -> None:
+    if _TOKEN.fullmatch(name) is None:
+        raise HeaderValueError(f"invalid header name {name!r}: must be an RFC 9110 token")
+    if _FORBIDDEN_IN_VALUE.search(value) is not None:
+        raise HeaderValueError(
+            f"invalid value for header {name!r}: control characters (CR, LF, NUL...) are refused"
+        )
+
+
+_REASONS = {status.value: status.phrase for status in HTTPStatus}
+
+
+def reason_phrase(status: int) -> str:
+    return _REASONS.get(status, "")
+
+
+class _DateCache:
+    """The `date` header changes once a second; format it once a second, not per response."""
+
+    __slots__ = ("_second", "_value")
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._value = b""
+
+    def __call__(self) -> bytes:
+        now = int(time())
+        if now != self._second:
+            self._second = now
+            self._value = formatdate(now, usegmt=True).encode("ascii")
+        return self._value
+
+
+http_date = _DateCache()

@@ -1,0 +1,213 @@
+"""Responses a handler returns. The server writes them; handlers only build them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import mimetypes
+import os
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
+from datetime import datetime
+from email.utils import format_datetime
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+from urllib.parse import quote
+
+from httpy.datastructures import MutableHeaders
+
+__all__ = [
+    "FileResponse",
+    "HTMLResponse",
+    "JSONResponse",
+    "RedirectResponse",
+    "Response",
+    "StreamingResponse",
+    "TextResponse",
+]
+
+
+class Response:
+    """A response with its whole body in memory."""
+
+    media_type: ClassVar[str | None] = None
+    charset: ClassVar[str] = "utf-8"
+    #: True for responses whose body is produced while it is sent.
+    streaming: ClassVar[bool] = False
+
+    __slots__ = ("body", "headers", "status_code")
+
+    def __init__(
+        self,
+        content: Any = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+    ) -> None:
+        if not 100 <= status_code <= 999:
+            raise ValueError(f"invalid status code {status_code}")
+        self.status_code = status_code
+        self.body = self.render(content)
+        self.headers = MutableHeaders(headers)
+        content_type = media_type or self.media_type
+        if content_type is not None and "content-type" not in self.headers:
+            if content_type.startswith("text/") and "charset=" not in content_type:
+                content_type += f"; charset={self.charset}"
+            self.headers.append("content-type", content_type)
+
+    def render(self, content: Any) -> bytes:
+        if content is None:
+            return b""
+        if isinstance(content, bytes | bytearray | memoryview):
+            return bytes(content)
+        if isinstance(content, str):
+            return content.encode(self.charset)
+        raise TypeError(
+            f"{type(self).__name__} takes bytes or str content, not {type(content).__name__}"
+        )
+
+    def set_cookie(  # noqa: PLR0913 - mirrors the Set-Cookie attributes one to one
+        self,
+        key: str,
+        value: str = "",
+        *,
+        max_age: int | None = None,
+        expires: datetime | str | int | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+    ) -> None:
+        cookie: SimpleCookie = SimpleCookie()
+        cookie[key] = value
+        morsel = cookie[key]
+        if max_age is not None:
+            morsel["max-age"] = max_age
+        if expires is not None:
+            morsel["expires"] = (
+                format_datetime(expires, usegmt=True) if isinstance(expires, datetime) else expires
+            )
+        if path is not None:
+            morsel["path"] = path
+        if domain is not None:
+            morsel["domain"] = domain
+        if secure:
+            morsel["secure"] = True
+        if httponly:
+            morsel["httponly"] = True
+        if samesite is not None:
+            if samesite.lower() not in ("lax", "strict", "none"):
+                raise ValueError("samesite must be 'lax', 'strict' or 'none'")
+            morsel["samesite"] = samesite
+        self.headers.append("set-cookie", morsel.OutputString())
+
+    def delete_cookie(self, key: str, *, path: str = "/", domain: str | None = None) -> None:
+        self.set_cookie(
+            key,
+            "",
+            max_age=0,
+            expires="Thu, 01 Jan 1970 00:00:00 GMT",
+            path=path,
+            domain=domain,
+            samesite=None,
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.status_code}>"
+
+
+class TextResponse(Response):
+    media_type = "text/plain"
+    __slots__ = ()
+
+
+class HTMLResponse(Response):
+    media_type = "text/html"
+    __slots__ = ()
+
+
+class JSONResponse(Response):
+    media_type = "application/json"
+    __slots__ = ()
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(
+            content, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        ).encode("utf-8")
+
+
+class RedirectResponse(Response):
+    __slots__ = ()
+
+    def __init__(
+        self, url: str, status_code: int = 307, headers: Mapping[str, str] | None = None
+    ) -> None:
+        if not 300 <= status_code <= 399:
+            raise ValueError(f"a redirect needs a 3xx status, got {status_code}")
+        super().__init__(b"", status_code, headers)
+        # Percent-encode what a Location header must not carry raw; keep URL syntax intact.
+        self.headers["location"] = quote(url, safe=":/%#?=@[]!$&'()*+,;~")
+
+
+class StreamingResponse(Response):
+    """A body produced while it is sent: chunked on HTTP/1.1 unless a length is given."""
+
+    streaming = True
+    __slots__ = ("content",)
+
+    def __init__(
+        self,
+        content: AsyncIterable[bytes | str] | Iterable[bytes | str],
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+    ) -> None:
+        super().__init__(None, status_code, headers, media_type)
+        self.content = content
+
+    async def stream_body(self) -> AsyncIterator[bytes]:
+        content = self.content
+        if isinstance(content, AsyncIterable):
+            async for chunk in content:
+                yield chunk.encode(self.charset) if isinstance(chunk, str) else chunk
+        else:
+            for chunk in content:
+                yield chunk.encode(self.charset) if isinstance(chunk, str) else chunk
+
+
+class FileResponse(StreamingResponse):
+    """A file from disk, read in a worker thread a chunk at a time."""
+
+    chunk_size: ClassVar[int] = 64 * 1024
+    __slots__ = ("path",)
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        filename: str | None = None,
+    ) -> None:
+        self.path = Path(path)
+        stat = self.path.stat()  # FileNotFoundError here, not halfway through the response
+        guessed = mimetypes.guess_type(filename or self.path.name)[0]
+        super().__init__(
+            (), status_code, headers, media_type or guessed or "application/octet-stream"
+        )
+        self.headers["content-length"] = str(stat.st_size)
+        if filename is not None:
+            quoted = quote(filename)
+            disposition = (
+                f'attachment; filename="{filename}"'
+                if quoted == filename
+                else f"attachment; filename*=utf-8''{quoted}"
+            )
+            self.headers["content-disposition"] = disposition
+
+    async def stream_body(self) -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
+        with self.path.open("rb") as file:
+            while chunk := await loop.run_in_executor(None, file.read, self.chunk_size):
+                yield chunk
