@@ -1,10 +1,10 @@
 """Run an httpy app on a loopback port in a background thread, for tests of any package.
 
-    from httpy.httpbin import app
-    from httpy.testing import serve_in_thread
+from httpy.httpbin import app
+from httpy.testing import serve_in_thread
 
-    with serve_in_thread(app) as server:
-        requests.get(server.url + "/get")
+with serve_in_thread(app) as server:
+    requests.get(server.url + "/get")
 """
 
 from __future__ import annotations
