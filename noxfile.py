@@ -48,9 +48,16 @@ def _venv_python(session: nox.Session) -> str:
     return str(Path(location) / "bin" / "python")
 
 
-def _sync(session: nox.Session, *groups: str, env: dict[str, str] | None = None) -> None:
+def _sync(
+    session: nox.Session,
+    *groups: str,
+    env: dict[str, str] | None = None,
+    all_extras: bool = False,
+) -> None:
     """Install every workspace member (as wheels) and the named dependency groups from uv.lock."""
     group_args = [f"--group={group}" for group in groups]
+    if all_extras:
+        group_args.append("--all-extras")
     session.run_install(
         "uv",
         "sync",
@@ -135,7 +142,7 @@ def typecheck(session: nox.Session) -> None:
     # One run per package: test modules share file names across packages.
     for package_dir in PACKAGE_DIRS.values():
         session.run("mypy", str(package_dir / "src"), str(package_dir / "tests"))
-    session.run("mypy", "noxfile.py", "tools", "tests")
+    session.run("mypy", "noxfile.py", "tools", "tests", "benchmarks")
     session.run("python", "-m", "mypy.stubtest", "requestx._requestx")
 
 
@@ -217,6 +224,16 @@ def _install_alone_and_import(
         f"import {module}; print({module}.__name__, {module}.__version__)",
         external=True,
     )
+
+
+@nox.session(name="bench_httpy", python=PYTHON)
+def bench_httpy(session: nox.Session) -> None:
+    """httpy vs uvicorn (httptools+uvloop) and hypercorn under wrk: `-- --rounds 5 ...`."""
+    if shutil.which("wrk") is None:
+        session.error("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
+    # Every extra (uvloop for httpy), as a production install would have it.
+    _sync(session, "bench-httpy", all_extras=True)
+    session.run("python", "benchmarks/httpy_servers.py", *session.posargs)
 
 
 @nox.session(python=False)

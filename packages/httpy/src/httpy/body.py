@@ -95,16 +95,26 @@ class BodyChannel:
                 raise self._error
             if self._complete:
                 return None
-            self._waiter = asyncio.get_running_loop().create_future()
+            loop = asyncio.get_running_loop()
+            waiter = self._waiter = loop.create_future()
+            # A plain timer, not asyncio.timeout(): the server runs a handler's first step
+            # outside any Task, and this wait may happen there.
+            timer = loop.call_later(self._timeout, _expire, waiter) if self._timeout else None
             try:
-                async with asyncio.timeout(self._timeout):
-                    await self._waiter
+                await waiter
             except TimeoutError:
                 raise HTTPException(408, "timed out waiting for the request body") from None
             finally:
                 self._waiter = None
+                if timer is not None:
+                    timer.cancel()
         chunk = self._chunks.popleft()
         self._buffered -= len(chunk)
         if self._on_drained is not None and not self._chunks:
             self._on_drained()
         return chunk
+
+
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())

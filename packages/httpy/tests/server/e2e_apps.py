@@ -35,3 +35,11 @@ async def echo(request: httpy.Request) -> httpy.Response:
 @app.post("/ignore-body")
 async def ignore_body(request: httpy.Request) -> str:
     return "not read"
+
+
+@app.get("/task-scoped")
+async def task_scoped(request: httpy.Request) -> dict[str, bool]:
+    # asyncio.timeout and TaskGroup need a current Task, even before the first await.
+    async with asyncio.timeout(5), asyncio.TaskGroup() as group:
+        group.create_task(asyncio.sleep(0))
+    return {"in_task": asyncio.current_task() is not None}

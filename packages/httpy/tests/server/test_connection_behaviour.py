@@ -237,3 +237,9 @@ def test_max_requests_per_connection() -> None:
         client.send(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
         assert client.read_response()[1]["connection"] == "close"
         assert client.closed_by_peer()
+
+
+def test_handlers_run_inside_a_task(server: RunningServer) -> None:
+    with RawClient(server.port) as client:
+        client.send(b"GET /task-scoped HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert client.read_response()[2] == b'{"in_task":true}'

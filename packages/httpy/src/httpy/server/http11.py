@@ -41,6 +41,9 @@ access_log = logging.getLogger("httpy.access")
 error_log = logging.getLogger("httpy.error")
 
 _CONTINUE = InformationalResponse(100)
+_NO_DEADLINE = 0
+_HEADER_DEADLINE = 1
+_KEEP_ALIVE_DEADLINE = 2
 
 
 class HTTP11Protocol(asyncio.Protocol):
@@ -69,8 +72,12 @@ class HTTP11Protocol(asyncio.Protocol):
         self._pending: deque[RequestEvent] = deque()
         self._body: BodyChannel | None = None
         self._task: asyncio.Task[None] | None = None
+        # One lazy timer serves every deadline: arming one per request is a float store,
+        # and the timer re-arms itself when it fires before the current deadline.
         self._timer: asyncio.TimerHandle | None = None
-        self._timer_is_keep_alive = False
+        self._timer_when = 0.0
+        self._deadline = 0.0
+        self._deadline_kind = _NO_DEADLINE
         self._pumping = False
         self._eof = False
         self._reading_paused = False
@@ -91,7 +98,7 @@ class HTTP11Protocol(asyncio.Protocol):
             self._scheme = "https"
         self._state.connections.add(self)
         # A new connection must deliver a request head before the header deadline.
-        self._set_timer(self._config.header_timeout, self._on_header_timeout)
+        self._arm(_HEADER_DEADLINE, self._config.header_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:  # noqa: ARG002 - asyncio's signature
         self._closed = True
@@ -102,9 +109,9 @@ class HTTP11Protocol(asyncio.Protocol):
         self._writable.set()
 
     def data_received(self, data: bytes) -> None:
-        if self._timer_is_keep_alive:
+        if self._deadline_kind == _KEEP_ALIVE_DEADLINE:
             # The first bytes of the next request: from now on the header deadline runs.
-            self._set_timer(self._config.header_timeout, self._on_header_timeout)
+            self._arm(_HEADER_DEADLINE, self._config.header_timeout)
         events = self._conn.receive_data(data)
         if events:
             self._pending.extend(events)
@@ -135,6 +142,15 @@ class HTTP11Protocol(asyncio.Protocol):
             self._pump_events()
         finally:
             self._pumping = False
+        if self._task is None and not self._closed:
+            self._arm_idle_deadline()
+
+    def _arm_idle_deadline(self) -> None:
+        """No request in progress: wait for the rest of a head, or idle until keep-alive ends."""
+        if self._conn.mid_request_head:
+            self._arm(_HEADER_DEADLINE, self._config.header_timeout)
+        elif not self._pending:
+            self._arm(_KEEP_ALIVE_DEADLINE, self._config.keep_alive_timeout)
 
     def _pump_events(self) -> None:
         pending = self._pending
@@ -172,7 +188,7 @@ class HTTP11Protocol(asyncio.Protocol):
                 return
 
     def _start(self, head: RequestReceived) -> None:
-        self._cancel_timer()
+        self._deadline_kind = _NO_DEADLINE
         body = BodyChannel(
             timeout=self._config.body_timeout or None,
             on_first_read=self._send_continue if head.expect_continue else None,
@@ -191,13 +207,16 @@ class HTTP11Protocol(asyncio.Protocol):
         )
         coroutine = self._respond(request)
         if sys.version_info >= (3, 12):
-            # Eager: a handler that never awaits finishes here, without a trip through the loop.
+            # Eager: a handler that never waits finishes right here, without a trip through
+            # the loop, yet still inside a real Task (asyncio.timeout, TaskGroup work).
             task = asyncio.Task(coroutine, loop=self._loop, eager_start=True)
+            if task.done():
+                self._on_task_done(task)
+                return
         else:
             task = self._loop.create_task(coroutine)
-        if not task.done():
-            self._task = task
-            task.add_done_callback(self._on_task_done)
+        self._task = task
+        task.add_done_callback(self._on_task_done)
 
     def _on_task_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
@@ -262,14 +281,8 @@ class HTTP11Protocol(asyncio.Protocol):
         if self._conn.should_close or self._state.shutting_down or self._eof:
             self._close()
             return
-        if self._pending:
-            self._pump()
-        if not self.busy and not self._closed:
-            if self._conn.mid_request_head:
-                self._set_timer(self._config.header_timeout, self._on_header_timeout)
-            elif not self._pending:
-                self._set_timer(self._config.keep_alive_timeout, self._close)
-                self._timer_is_keep_alive = True
+        # Next pipelined request, or the idle deadline (done by the running pump, if any).
+        self._pump()
         self._apply_backpressure()
 
     def _send_error(self, status: int, reason: str) -> None:
@@ -324,20 +337,40 @@ class HTTP11Protocol(asyncio.Protocol):
         if self._reading_paused:
             self._apply_backpressure()
 
-    def _set_timer(self, delay: float, callback: object) -> None:
-        self._cancel_timer()
-        if delay > 0:
-            self._timer = self._loop.call_later(delay, callback)  # type: ignore[arg-type]
+    def _arm(self, kind: int, delay: float) -> None:
+        if delay <= 0:
+            self._deadline_kind = _NO_DEADLINE
+            return
+        self._deadline_kind = kind
+        self._deadline = deadline = self._loop.time() + delay
+        if self._timer is None or self._timer_when > deadline:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer_when = deadline
+            self._timer = self._loop.call_at(deadline, self._on_deadline)
 
     def _cancel_timer(self) -> None:
-        self._timer_is_keep_alive = False
+        self._deadline_kind = _NO_DEADLINE
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
 
-    def _on_header_timeout(self) -> None:
+    def _on_deadline(self) -> None:
         self._timer = None
-        self._timer_is_keep_alive = False
+        kind = self._deadline_kind
+        if kind == _NO_DEADLINE or self._closed:
+            return
+        if self._loop.time() < self._deadline:
+            self._timer_when = self._deadline
+            self._timer = self._loop.call_at(self._deadline, self._on_deadline)
+            return
+        self._deadline_kind = _NO_DEADLINE
+        if kind == _KEEP_ALIVE_DEADLINE:
+            self._close()
+        else:
+            self._on_header_timeout()
+
+    def _on_header_timeout(self) -> None:
         if self._task is not None or self._closed:
             return
         if self._conn.mid_request_head:
