@@ -74,14 +74,18 @@ class App:
         name: str | None = None,
         max_body_size: int | None = None,
     ) -> Callable[[H], H]:
+        if isinstance(methods, str):
+            methods = (methods,)  # `methods="POST"` means POST, not {"P", "O", "S", "T"}
         normalized = frozenset(method.upper() for method in methods)
         if not normalized:
             raise ValueError("a route needs at least one method")
 
         def register(endpoint: H) -> H:
             limit = max_body_size if max_body_size is not None else self.max_body_size
+            # Callable objects and partials have no __name__; their class names them.
+            default_name = getattr(endpoint, "__name__", type(endpoint).__name__)
             self.router.add(
-                Route(path, normalized, endpoint, name or endpoint.__name__, max_body_size=limit)
+                Route(path, normalized, endpoint, name or default_name, max_body_size=limit)
             )
             if max_body_size is not None:
                 self._custom_body_limits = True
@@ -195,6 +199,8 @@ class App:
             await request.body()
             call = functools.partial(route.endpoint, request, **match.params)
             result = await asyncio.get_running_loop().run_in_executor(None, call)
+            if inspect.isawaitable(result):  # a sync wrapper around a coroutine function
+                result = await result
         return to_response(result)
 
     async def _handle_error(self, request: Request, error: Exception) -> Response:
@@ -206,6 +212,10 @@ class App:
                 except Exception:  # noqa: BLE001 - a broken error handler still gets a 500
                     error_log.exception("error handler for %s failed", klass.__name__)
                     return _internal_error()
+            if klass is HTTPException:
+                # A catch-all handler for Exception is for failures: 404, 405 (with its Allow)
+                # and the handler's own HTTPExceptions keep their status.
+                break
         if isinstance(error, HTTPException):
             return JSONResponse(
                 {"detail": error.detail}, status_code=error.status_code, headers=error.headers

@@ -95,11 +95,15 @@ class MutableHeaders:
 
     __slots__ = ("_items",)
 
-    def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        items: Mapping[str, str] | MutableHeaders | Iterable[tuple[str, str]] | None = None,
+    ) -> None:
         self._items: list[tuple[bytes, bytes]] = []
         if items is None:
             return
-        pairs = items.items() if isinstance(items, Mapping) else items
+        # MutableHeaders iterates over names (repeated ones included), so copy its pairs.
+        pairs = items.items() if isinstance(items, Mapping | MutableHeaders) else items
         for name, value in pairs:
             self.append(name, value)
 
@@ -112,6 +116,11 @@ class MutableHeaders:
         check_outgoing_header(*pair)
         return pair
 
+    @staticmethod
+    def _key(name: str) -> bytes:
+        # Stored names are ASCII tokens: a non-ASCII name is simply absent, not an error.
+        return name.lower().encode("utf-8", "surrogatepass")
+
     def append(self, name: str, value: str) -> None:
         self._items.append(self._encode(name, value))
 
@@ -121,11 +130,11 @@ class MutableHeaders:
         self._items.append((encoded_name, encoded_value))
 
     def __delitem__(self, name: str) -> None:
-        key = name.lower().encode("ascii")
+        key = self._key(name)
         self._items = [item for item in self._items if item[0] != key]
 
     def __getitem__(self, name: str) -> str:
-        key = name.lower().encode("ascii")
+        key = self._key(name)
         for item_name, value in self._items:
             if item_name == key:
                 return value.decode("latin-1")
@@ -138,7 +147,7 @@ class MutableHeaders:
             return default
 
     def getlist(self, name: str) -> list[str]:
-        key = name.lower().encode("ascii")
+        key = self._key(name)
         return [value.decode("latin-1") for item_name, value in self._items if item_name == key]
 
     def setdefault(self, name: str, value: str) -> str:
@@ -151,7 +160,7 @@ class MutableHeaders:
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
             return False
-        key = name.lower().encode("ascii")
+        key = self._key(name)
         return any(item_name == key for item_name, _ in self._items)
 
     def items(self) -> list[tuple[str, str]]:

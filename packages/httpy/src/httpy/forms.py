@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from urllib.parse import parse_qsl
 
 from python_multipart.exceptions import MultipartParseError
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 
 from httpy.datastructures import FormData, UploadFile
 from httpy.exceptions import HTTPException
@@ -39,6 +39,9 @@ async def parse_form(
     media_type, options = parse_options_header(content_type)
     if media_type == b"application/x-www-form-urlencoded":
         body = b"".join([chunk async for chunk in chunks])
+        # The same count parse_qsl makes; too many fields is a limit (413), like multipart's.
+        if body and body.count(b"&") + 1 > limits.max_fields:
+            raise HTTPException(413, f"more than {limits.max_fields} fields in the form")
         try:
             pairs = parse_qsl(
                 body.decode("utf-8"),
@@ -160,4 +163,9 @@ async def _parse_multipart(
     except BaseException:
         FormData(collector.items).close()
         raise
+    # python-multipart's finalize() does not check that the closing boundary came;
+    # without it the last part (or every part) would vanish without an error.
+    if parser.state != MultipartState.END:
+        FormData(collector.items).close()
+        raise HTTPException(400, "malformed multipart body: it ends before the closing boundary")
     return FormData(collector.items)

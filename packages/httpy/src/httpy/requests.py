@@ -26,6 +26,7 @@ class Request:
         "_headers",
         "_json",
         "_query",
+        "_stream_consumed",
         "client",
         "form_limits",
         "http_version",
@@ -72,6 +73,7 @@ class Request:
         self.form_limits = _DEFAULT_FORM_LIMITS
         self._body_channel = body
         self._body: bytes | None = None if body is not None else b""
+        self._stream_consumed = False
         self._headers: Headers | None = None
         self._query: MultiDict[str] | None = None
         self._cookies: dict[str, str] | None = None
@@ -120,16 +122,22 @@ class Request:
     # --- body --------------------------------------------------------------------------
 
     async def stream(self) -> AsyncIterator[bytes]:
-        """The body in chunks as they arrive; can be iterated once, and not after `body()`."""
+        """The body in chunks as they arrive, once; after `body()`, the stored body."""
         if self._body is not None:
             if self._body:
                 yield self._body
             return
+        if self._stream_consumed:
+            # Its bytes went to the first reader; an empty body now would be a silent loss.
+            raise RuntimeError(
+                "the request body stream was already consumed; "
+                "use `await request.body()` first to read the body more than once"
+            )
+        self._stream_consumed = True
         channel = self._body_channel
         assert channel is not None  # noqa: S101 - _body is None only while a channel exists
         while (chunk := await channel.receive()) is not None:
             yield chunk
-        self._body = b""
 
     async def body(self) -> bytes:
         if self._body is None:
@@ -150,6 +158,8 @@ class Request:
                 self._json = json.loads(raw)
             except ValueError as error:
                 raise HTTPException(400, f"request body is not valid JSON: {error}") from None
+            except RecursionError:
+                raise HTTPException(400, "request body JSON is nested too deeply") from None
         return self._json
 
     async def form(self) -> FormData:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import mimetypes
 import os
+import stat as stat_module
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from datetime import datetime
 from email.utils import format_datetime
@@ -180,7 +181,7 @@ class FileResponse(StreamingResponse):
     """A file from disk, read in a worker thread a chunk at a time."""
 
     chunk_size: ClassVar[int] = 64 * 1024
-    __slots__ = ("path",)
+    __slots__ = ("path", "size")
 
     def __init__(
         self,
@@ -192,6 +193,9 @@ class FileResponse(StreamingResponse):
     ) -> None:
         self.path = Path(path)
         stat = self.path.stat()  # FileNotFoundError here, not halfway through the response
+        if stat_module.S_ISDIR(stat.st_mode):
+            raise IsADirectoryError(f"FileResponse needs a file, not a directory: {self.path}")
+        self.size = stat.st_size
         guessed = mimetypes.guess_type(filename or self.path.name)[0]
         super().__init__(
             (), status_code, headers, media_type or guessed or "application/octet-stream"
@@ -208,6 +212,13 @@ class FileResponse(StreamingResponse):
 
     async def stream_body(self) -> AsyncIterator[bytes]:
         loop = asyncio.get_running_loop()
+        remaining = self.size
         with self.path.open("rb") as file:
-            while chunk := await loop.run_in_executor(None, file.read, self.chunk_size):
+            # The content-length was sent from stat(): a file growing meanwhile must not
+            # push bytes past it (the connection would be corrupt).
+            while remaining > 0:
+                chunk = await loop.run_in_executor(None, file.read, min(self.chunk_size, remaining))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
                 yield chunk

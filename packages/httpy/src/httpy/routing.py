@@ -54,7 +54,11 @@ class Route:
     def __post_init__(self) -> None:
         if not self.path.startswith("/"):
             raise RoutingError(f"route paths start with '/': {self.path!r}")
-        self.is_async = inspect.iscoroutinefunction(self.endpoint)
+        # An object with an `async def __call__` is awaited too, not sent to the thread pool.
+        endpoint = self.endpoint
+        self.is_async = inspect.iscoroutinefunction(endpoint) or (
+            not inspect.isroutine(endpoint) and inspect.iscoroutinefunction(type(endpoint).__call__)
+        )
         pattern = ["^"]
         position = 0
         for param in _PARAM.finditer(self.path):
@@ -63,14 +67,21 @@ class Route:
                 raise RoutingError(f"unknown converter {kind!r} in {self.path!r}")
             if name in self.converters:
                 raise RoutingError(f"parameter {name!r} appears twice in {self.path!r}")
+            _check_literal(self.path, self.path[position : param.start()])
             pattern.append(re.escape(self.path[position : param.start()]))
             pattern.append(f"(?P<{name}>{CONVERTERS[kind].pattern})")
             self.converters[name] = CONVERTERS[kind].convert
             position = param.end()
+        _check_literal(self.path, self.path[position:])
         if self.converters:
             pattern.append(re.escape(self.path[position:]))
             pattern.append("$")
             self.regex = re.compile("".join(pattern))
+
+    @property
+    def shape(self) -> str:
+        """The template with parameter names erased: equal shapes match the same paths."""
+        return _PARAM.sub(lambda param: "{:" + (param.group(2) or "str") + "}", self.path)
 
     def match(self, path: str) -> dict[str, Any] | None:
         if self.regex is None:
@@ -103,8 +114,10 @@ class Router:
         return list(self._routes)
 
     def add(self, route: Route) -> None:
+        shape = route.shape
         for existing in self._routes:
-            if existing.path == route.path and existing.methods & route.methods:
+            # `/u/{a}` after `/u/{b}` could never answer: refuse it like an exact duplicate.
+            if existing.shape == shape and existing.methods & route.methods:
                 overlap = ", ".join(sorted(existing.methods & route.methods))
                 raise RoutingError(f"{overlap} {route.path} is already routed")
         self._routes.append(route)
@@ -132,6 +145,14 @@ class Router:
                 return Match(route, params, frozenset())
             allowed |= route.methods
         return Match(None, {}, _allowed_from(allowed) if allowed else frozenset())
+
+
+def _check_literal(template: str, literal: str) -> None:
+    # A brace left outside a well-formed `{name}` / `{name:kind}` is a typo, not a path.
+    if "{" in literal or "}" in literal:
+        raise RoutingError(
+            f"malformed parameter in {template!r}: use {{name}} or {{name:converter}}"
+        )
 
 
 def _allowed_from(methods: set[str]) -> frozenset[str]:
