@@ -107,6 +107,13 @@ class MutableHeaders:
         for name, value in pairs:
             self.append(name, value)
 
+    @classmethod
+    def trusted(cls, pairs: list[tuple[bytes, bytes]]) -> MutableHeaders:
+        """Wrap pairs already encoded, lower-cased and checked (the server's fast path)."""
+        headers = cls.__new__(cls)
+        headers._items = pairs
+        return headers
+
     @staticmethod
     def _encode(name: str, value: str) -> tuple[bytes, bytes]:
         try:

@@ -169,6 +169,11 @@ class Request:
             self._form = await parse_form(content_type, chunks, self.form_limits)
         return self._form
 
+    def close(self) -> None:
+        """Release what the request holds: uploaded files spooled to disk. The server calls it."""
+        if self._form is not None:
+            self._form.close()
+
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path!r}>"
 

@@ -16,6 +16,12 @@ from typing import Any, ClassVar, Literal
 from urllib.parse import quote
 
 from httpy.datastructures import MutableHeaders
+from httpy.protocol.rules import check_outgoing_header
+
+# One encoder for every JSON response: json.dumps with options builds a new one per call.
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+_DONE: Any = object()
+_DEFAULT_CONTENT_TYPES: dict[type, tuple[tuple[bytes, bytes], ...]] = {}
 
 __all__ = [
     "FileResponse",
@@ -49,12 +55,34 @@ class Response:
             raise ValueError(f"invalid status code {status_code}")
         self.status_code = status_code
         self.body = self.render(content)
+        if headers is None and media_type is None:
+            # The common case, on every response: the class's own content type, encoded
+            # and checked once per class instead of once per response.
+            self.headers = MutableHeaders.trusted(self._default_content_type())
+            return
         self.headers = MutableHeaders(headers)
         content_type = media_type or self.media_type
         if content_type is not None and "content-type" not in self.headers:
-            if content_type.startswith("text/") and "charset=" not in content_type:
-                content_type += f"; charset={self.charset}"
-            self.headers.append("content-type", content_type)
+            self.headers.append("content-type", self._with_charset(content_type))
+
+    @classmethod
+    def _with_charset(cls, content_type: str) -> str:
+        if content_type.startswith("text/") and "charset=" not in content_type:
+            return f"{content_type}; charset={cls.charset}"
+        return content_type
+
+    @classmethod
+    def _default_content_type(cls) -> list[tuple[bytes, bytes]]:
+        cached = _DEFAULT_CONTENT_TYPES.get(cls)
+        if cached is None:
+            if cls.media_type is None:
+                cached = ()
+            else:
+                value = cls._with_charset(cls.media_type).encode("latin-1")
+                check_outgoing_header(b"content-type", value)
+                cached = ((b"content-type", value),)
+            _DEFAULT_CONTENT_TYPES[cls] = cached
+        return list(cached)
 
     def render(self, content: Any) -> bytes:
         if content is None:
@@ -103,7 +131,16 @@ class Response:
             morsel["samesite"] = samesite
         self.headers.append("set-cookie", morsel.OutputString())
 
-    def delete_cookie(self, key: str, *, path: str = "/", domain: str | None = None) -> None:
+    def delete_cookie(
+        self,
+        key: str,
+        *,
+        path: str = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        samesite: Literal["lax", "strict", "none"] | None = None,
+    ) -> None:
+        """Expire a cookie; pass the `secure`/`samesite` it was set with (browsers match them)."""
         self.set_cookie(
             key,
             "",
@@ -111,7 +148,8 @@ class Response:
             expires="Thu, 01 Jan 1970 00:00:00 GMT",
             path=path,
             domain=domain,
-            samesite=None,
+            secure=secure,
+            samesite=samesite,
         )
 
     def __repr__(self) -> str:
@@ -133,9 +171,7 @@ class JSONResponse(Response):
     __slots__ = ()
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(
-            content, ensure_ascii=False, allow_nan=False, separators=(",", ":")
-        ).encode("utf-8")
+        return _JSON_ENCODER.encode(content).encode("utf-8")
 
 
 class RedirectResponse(Response):
@@ -173,7 +209,11 @@ class StreamingResponse(Response):
             async for chunk in content:
                 yield chunk.encode(self.charset) if isinstance(chunk, str) else chunk
         else:
-            for chunk in content:
+            # A plain iterator may block (a file, a database cursor): pull it in a thread
+            # so the event loop keeps serving other connections.
+            loop = asyncio.get_running_loop()
+            iterator = iter(content)
+            while (chunk := await loop.run_in_executor(None, next, iterator, _DONE)) is not _DONE:
                 yield chunk.encode(self.charset) if isinstance(chunk, str) else chunk
 
 

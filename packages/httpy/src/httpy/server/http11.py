@@ -56,7 +56,7 @@ class HTTP11Protocol(asyncio.Protocol):
             max_header_bytes=config.max_header_bytes,
             max_header_count=config.max_header_count,
             max_target_length=config.max_target_length,
-            max_body_size=app.max_body_size or config.max_body_size,
+            max_body_size=config.max_body_size if app.max_body_size is None else app.max_body_size,
             max_requests=config.max_requests_per_connection,
         )
         self._conn = HTTP11Connection(
@@ -225,18 +225,21 @@ class HTTP11Protocol(asyncio.Protocol):
 
     async def _respond(self, request: Request) -> None:
         started = time.perf_counter() if self._config.access_log else 0.0
-        response = await self._app.handle(request)
-        if self._closed:
-            return
         try:
-            sent = await self._write_response(response)
-        except Exception:  # noqa: BLE001 - logged; the client gets a 500, not a hang
-            # A response the protocol refuses (bad header, body longer than its length).
-            error_log.exception(
-                "could not send the response to %s %s", request.method, request.path
-            )
-            self._send_error(500, "Internal Server Error")
-            return
+            response = await self._app.handle(request)
+            if self._closed:
+                return
+            try:
+                sent = await self._write_response(response)
+            except Exception:  # noqa: BLE001 - logged; the client gets a 500, not a hang
+                # A response the protocol refuses (bad header, body longer than its length).
+                error_log.exception(
+                    "could not send the response to %s %s", request.method, request.path
+                )
+                self._send_error(500, "Internal Server Error")
+                return
+        finally:
+            request.close()  # uploaded files spooled to disk go now, not at GC
         if self._config.access_log:
             self._log_access(request, response.status_code, sent, started)
         self._after_response()
