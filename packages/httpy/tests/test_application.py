@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 import requests
+
 from httpy import App, HTTPException, JSONResponse, Request, Response, TextResponse
 from httpy.routing import RoutingError
 from httpy.testing import RunningServer, serve_in_thread

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from httpy import FormData, Headers, HeaderValueError, MultiDict, MutableHeaders, UploadFile
 from httpy.responses import Response
 

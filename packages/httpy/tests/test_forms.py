@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 import requests
+
 from httpy import App, FormData, HTTPException, Request, UploadFile
 from httpy.forms import FormLimits, parse_form
 from httpy.testing import RunningServer, serve_in_thread

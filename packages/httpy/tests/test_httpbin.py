@@ -20,14 +20,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
-import httpy.httpbin
 import pytest
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+import httpy.httpbin
 from httpy.application import App
 from httpy.httpbin import _build_app, _dynamic, _flaky, _formats, app
 from httpy.testing import RunningServer, serve_in_thread
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 CURL = shutil.which("curl")
 needs_curl = pytest.mark.skipif(CURL is None, reason="curl is not installed")

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 import requests
+
 from httpy import App, HTTPException, Request
 from httpy.body import BodyChannel
 from httpy.testing import RunningServer, serve_in_thread

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 import requests
+
 from httpy import (
     App,
     FileResponse,

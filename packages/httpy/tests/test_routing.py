@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import pytest
+
 from httpy.routing import Route, Router, RoutingError
 
 

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 from e2e_apps import app
+from raw import RawClient
+
 from httpy import Config
 from httpy.testing import RunningServer, serve_in_thread
-from raw import RawClient
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 from conftest import HERE, ServerProcess, running_cli
+
 from httpy.cli import build_parser
 
 

@@ -13,6 +13,7 @@ import pytest
 import requests
 import trustme
 from e2e_apps import app
+
 from httpy import Config
 from httpy.testing import RunningServer, serve_in_thread
 
