@@ -13,6 +13,7 @@ import pytest
 from e2e_apps import app
 from raw import RawClient
 
+import httpy
 from httpy import Config
 from httpy.testing import RunningServer, serve_in_thread
 
@@ -244,3 +245,20 @@ def test_handlers_run_inside_a_task(server: RunningServer) -> None:
     with RawClient(server.port) as client:
         client.send(b"GET /task-scoped HTTP/1.1\r\nHost: t\r\n\r\n")
         assert client.read_response()[2] == b'{"in_task":true}'
+
+
+def test_a_failing_body_limit_hook_gets_a_500() -> None:
+    broken = httpy.App()
+
+    @broken.post("/", max_body_size=10)
+    async def index(request: httpy.Request) -> str:
+        return "unreachable"
+
+    def explode(method: str, path: str, default: int) -> int:
+        raise RuntimeError("routing failed")
+
+    broken.body_limit_for = explode  # type: ignore[method-assign]
+    with serve_in_thread(broken) as running, RawClient(running.port) as client:
+        client.send(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nx")
+        received = client.read_until_closed()
+    assert received.startswith(b"HTTP/1.1 500 ")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import HERE, ServerProcess, running_cli
+from cli_process import HERE, ServerProcess, running_cli
 
 from httpy.cli import build_parser
 

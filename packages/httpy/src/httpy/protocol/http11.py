@@ -5,15 +5,18 @@ response events go in through :meth:`HTTP11Connection.send` and come out as byte
 no clock but the ``date`` header's, no event loop: tests drive it with literal bytes.
 
 Parsing is llhttp's (through httptools), which already refuses most malformed input; this
-module adds the rules llhttp leaves to servers (RFC 9112): Host is required and unique,
-Transfer-Encoding must be exactly ``chunked`` and only on HTTP/1.1, ``Expect`` must be
-``100-continue``, and the head, target, field count and body are bounded.
+module adds the rules llhttp leaves to servers (RFC 9112): Host is required, unique and a
+valid host, Transfer-Encoding must be exactly ``chunked`` and only on HTTP/1.1, ``Expect`` must
+be ``100-continue``, ``*`` is only for OPTIONS, CONNECT is not implemented, an ``Upgrade`` is
+ignored (the request is answered over HTTP/1.1, then the connection closes), and the head,
+target, field count, chunk framing, trailers and body are bounded.
 
 Invariants:
 - Requests are answered in the order they arrived (pipelining): each parsed request pushes a
   response slot, and ``send`` always writes the oldest slot.
-- After a ``ProtocolError``, or after a request that ends the connection, nothing more is
-  parsed; the server answers what is pending and closes.
+- After a ``ProtocolError``, or after a request that ends the connection (and its body),
+  nothing more is parsed; the server answers what is pending and closes.
+- A response event that raises leaves the connection as it was: nothing was half written.
 """
 
 from __future__ import annotations
@@ -37,13 +40,21 @@ from httpy.protocol.events import (
     ResponseEvent,
     ResponseHead,
 )
-from httpy.protocol.rules import check_outgoing_header, http_date, is_token, reason_phrase
+from httpy.protocol.rules import (
+    check_outgoing_header,
+    has_token,
+    http_date,
+    is_token,
+    is_valid_host,
+    reason_phrase,
+)
 
 __all__ = ["HTTP11Connection", "Limits", "LocalProtocolError"]
 
 _HEAD_END: Final = b"\r\n\r\n"
 _NO_BODY_STATUSES: Final = frozenset({204, 304})
 _CHUNKED_END: Final = b"0\r\n\r\n"
+_CR_LF: Final = (13, 10)
 
 
 class LocalProtocolError(RuntimeError):
@@ -140,12 +151,18 @@ class HTTP11Connection:
         self._messages_begun_in_feed = 0
         self._head_fed = 0
         self._tail = b""
+        self._line_start = b""
         self._target = b""
         self._headers: Headers = []
         self._field_bytes = 0
         self._field_count = 0
         self._body_seen = 0
         self._body_limit = self._limits.max_body_size
+        self._framing_run = 0
+        # Hosts repeat on a connection: validate each distinct value once.
+        self._valid_host = b""
+        if server_header:
+            check_outgoing_header(b"server", server_header)
 
     # ------------------------------------------------------------------ receiving side
 
@@ -157,7 +174,7 @@ class HTTP11Connection:
     @property
     def accepting_requests(self) -> bool:
         """More requests may still be parsed on this connection."""
-        return self._parsing
+        return self._parsing and not self._last_request
 
     @property
     def awaiting_request(self) -> bool:
@@ -174,11 +191,48 @@ class HTTP11Connection:
         if not self._parsing or not data:
             return []
         events = self._events = []
-        if not self._head_within_limit(data):
+        cut = self._head_overflow(data)
+        if cut < 0:
+            self._feed(data)
+        elif not cut or self._feed(data[:cut]):
+            # What fits in the limit is well formed (a target too long got its 414 from
+            # on_url, which llhttp streams): the rest of the head is not read at all.
             self._fail(431, "request header section too large")
-            return events
+        return events
+
+    def _head_overflow(self, data: bytes) -> int:
+        """-1 if the head in progress fits the limit with `data`, else how much of it fits.
+
+        Checked before llhttp reads, as httptools keeps partial fields in memory. Exact for a
+        head that starts a read or spans reads; one starting after another request in the same
+        read is counted from what the callbacks saw of it: one read's worth goes unchecked.
+        """
+        if self._receiving is not None:
+            return -1  # reading a body; its own limit applies
+        fed = self._head_fed
+        limit = self._limits.max_header_bytes
+        if fed + len(data) <= limit:
+            return -1
+        start = 0
+        if not self._in_head and data[0] in _CR_LF:
+            # Empty lines before a request are skipped (RFC 9112 §2.2), not part of its head.
+            start = len(data) - len(data.lstrip(b"\r\n"))
+        tail = self._tail
+        joint = (tail + data[:3]).find(_HEAD_END) if tail else -1
+        if joint >= 0:
+            size = joint + len(_HEAD_END) - len(tail)
+        else:
+            end = data.find(_HEAD_END, start)
+            size = (len(data) if end < 0 else end + len(_HEAD_END)) - start
+        if fed + size <= limit:
+            return -1
+        return start + limit - fed
+
+    def _feed(self, data: bytes) -> bool:
+        """Parse `data`; returns whether parsing goes on."""
         self._messages_begun_in_feed = 0
         fresh_start = not self._in_head and self._receiving is None
+        body_before = self._body_seen
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserCallbackError as error:
@@ -186,52 +240,82 @@ class HTTP11Connection:
             if isinstance(cause, _Reject):
                 self._fail(cause.status, cause.reason)
             elif not isinstance(cause, _StopParsing):
-                raise
+                # A hook (body_limit_for) failed: llhttp is left in its error state.
+                self._parsing = False
+                if cause is None:
+                    raise
+                raise cause from None
+            return False
         except httptools.HttpParserInvalidMethodError:
-            method = b""
-            if fresh_start and self._messages_begun_in_feed == 1:
-                method = data.lstrip(b"\r\n").split(b" ", 1)[0]
-            if method and is_token(method):
-                self._fail(501, f"method {method.decode('ascii')} is not implemented")
-            else:
-                self._fail(400, "request method is not a token")
+            self._fail_method(data, fresh_start=fresh_start)
+            return False
         except httptools.HttpParserUpgrade:
-            # Upgrade (WebSocket, h2c) arrives with the later protocols; refuse it until then.
-            self._fail(501, "protocol upgrade is not supported")
+            # Not reached: every upgrade request let through is the last one (_StopParsing).
+            self._parsing = False
+            return False
         except httptools.HttpParserError as error:
             message = str(error)
-            status = 505 if "HTTP version" in message else 400
-            self._fail(status, message)
-        else:
-            self._track_partial_head(data)
-        return events
+            if "HTTP version" in message or "PRI" in message:  # PRI: the HTTP/2 preface
+                self._fail(505, f"{message}: only HTTP/1.0 and HTTP/1.1 are served here")
+            else:
+                self._fail(400, message)
+            return False
+        self._after_feed(data, fresh_start=fresh_start, body_before=body_before)
+        return self._parsing
 
-    def _head_within_limit(self, data: bytes) -> bool:
-        """Bound the head before llhttp buffers it: httptools keeps partial fields in memory.
-
-        Exact for the request whose head is in progress (or starts) when `data` arrives; a
-        further pipelined request starting inside the same `data` is bounded by its fields'
-        sizes in the callbacks, so at most one read's worth of bytes is held unchecked.
-        """
-        if self._receiving is not None:
-            return True  # reading a body; its own limit applies
-        window = self._tail + data
-        end = window.find(_HEAD_END)
-        already = self._head_fed - len(self._tail)
-        size = already + len(window) if end < 0 else already + end + len(_HEAD_END)
-        return size <= self._limits.max_header_bytes
-
-    def _track_partial_head(self, data: bytes) -> None:
+    def _after_feed(self, data: bytes, *, fresh_start: bool, body_before: int) -> None:
         if not self._in_head:
             self._head_fed = 0
             self._tail = b""
+            receiving = self._receiving
+            if receiving is not None and receiving.head.content_length is None:
+                self._bound_chunk_framing(data, body_before)
             return
-        if self._messages_begun_in_feed:
-            # The head began inside `data`: count what the callbacks saw of it.
-            self._head_fed = len(self._target) + self._field_bytes
-        else:
+        begun = self._messages_begun_in_feed
+        if not begun:
             self._head_fed += len(data)
-        self._tail = data[-3:]
+            self._tail = (self._tail + data)[-3:] if len(data) < 3 else data[-3:]
+        elif fresh_start and begun == 1:
+            # The head began this read, after any empty lines: count it exactly.
+            skipped = len(data) - len(data.lstrip(b"\r\n")) if data[0] in _CR_LF else 0
+            self._head_fed = len(data) - skipped
+            self._tail = data[-3:]
+        else:
+            # The head began after another request in this read, at an offset llhttp does not
+            # tell: count what the callbacks saw of it (a lower bound).
+            self._head_fed = len(self._target) + self._field_bytes
+            self._tail = data[-3:]
+        if not self._target:
+            # Still on the method: keep its bytes to tell an unknown method (501) from junk.
+            line = self._line_start + data if not begun else data.rpartition(b"\n")[2]
+            self._line_start = line[:64]
+
+    def _bound_chunk_framing(self, data: bytes, body_before: int) -> None:
+        """Bound what a chunked body sends besides data: sizes, extensions and trailers.
+
+        httptools keeps a partial trailer field in memory, and llhttp reads extensions and
+        zero-padded sizes without end; between two pieces of data, framing is a few bytes.
+        """
+        if self._messages_begun_in_feed or self._body_seen != body_before:
+            self._framing_run = 0
+            return
+        self._framing_run += len(data)
+        if self._framing_run > self._limits.max_header_bytes:
+            self._fail(431, "chunk extensions or trailer section too large")
+
+    def _fail_method(self, data: bytes, *, fresh_start: bool) -> None:
+        begun = self._messages_begun_in_feed
+        if not begun:
+            line = self._line_start + data  # the request line began in an earlier read
+        elif fresh_start and begun == 1:
+            line = data.lstrip(b"\r\n")
+        else:
+            line = b""  # it began after another request in this read, at an unknown offset
+        method = line.split(b" ", 1)[0]
+        if method and is_token(method):
+            self._fail(501, f"method {method.decode('ascii')} is not implemented")
+        else:
+            self._fail(400, "request method is not a token" if line else "invalid request method")
 
     def _fail(self, status: int, reason: str) -> None:
         # Requests before the error are still answered; the error's answer closes.
@@ -263,7 +347,14 @@ class HTTP11Connection:
         if self._field_bytes + len(self._target) > self._limits.max_header_bytes:
             raise _Reject(431, "request header section too large")
         if self._in_head:
-            self._headers.append((name.lower(), value))
+            lowered = name.lower()
+            # llhttp keeps trailing whitespace, which is not part of the value (RFC 9112 §5);
+            # rstrip returns the same object when there is none, so this costs no copy.
+            stripped = value.rstrip(b" \t")
+            if stripped is not value and lowered == b"transfer-encoding" and b"\t" in value:
+                # llhttp reads no "chunked" before a tab, and would refuse it after the head.
+                raise _Reject(400, "invalid Transfer-Encoding")
+            self._headers.append((lowered, stripped))
         # Fields after the body are trailers: counted and bounded above, otherwise ignored.
 
     def on_headers_complete(self) -> None:
@@ -304,25 +395,28 @@ class HTTP11Connection:
             self._parsing = False
             raise _StopParsing
 
-    def _build_head(self) -> RequestReceived:
+    def _build_head(self) -> RequestReceived:  # noqa: PLR0912 - one pass over the fields
         parser = self._parser
         version = parser.get_http_version()
         if version not in ("1.1", "1.0"):
             raise _Reject(505, f"HTTP/{version} is not supported over this connection")
         hosts = 0
+        host = b""
         content_length: int | None = None
         chunked = False
         expect_continue = False
         for name, value in self._headers:
             if name == b"host":
                 hosts += 1
+                host = value
             elif name == b"content-length":
                 content_length = int(value)  # llhttp accepts digits only, and only once
             elif name == b"transfer-encoding":
+                if version == "1.0":
+                    # RFC 9112 §6.1: the framing of such a message is faulty, whatever it says.
+                    raise _Reject(400, "Transfer-Encoding is not allowed in HTTP/1.0")
                 if value.strip().lower() != b"chunked":
                     raise _Reject(501, "only the chunked transfer coding is implemented")
-                if version == "1.0":
-                    raise _Reject(400, "Transfer-Encoding is not allowed in HTTP/1.0")
                 chunked = True
             elif name == b"expect" and version == "1.1":
                 if value.strip().lower() != b"100-continue":
@@ -330,15 +424,43 @@ class HTTP11Connection:
                 expect_continue = True
         if hosts > 1:
             raise _Reject(400, "more than one Host header")
-        if hosts == 0 and version == "1.1":
-            raise _Reject(400, "HTTP/1.1 requests must carry a Host header")
+        if hosts == 0:
+            if version == "1.1":
+                raise _Reject(400, "HTTP/1.1 requests must carry a Host header")
+        elif host != self._valid_host:
+            if not is_valid_host(host):
+                raise _Reject(400, "invalid Host header")
+            self._valid_host = host
         method = parser.get_method().decode("ascii")
+        keep_alive = parser.should_keep_alive()
+        if keep_alive and version == "1.0":
+            # llhttp keeps a 1.0 connection open on "keep-alive" even beside "close".
+            keep_alive = not any(
+                name == b"connection" and has_token(value, b"close")
+                for name, value in self._headers
+            )
+        if parser.should_upgrade():
+            if method == "CONNECT":
+                raise _Reject(501, "CONNECT is not supported")
+            if chunked or content_length:
+                # llhttp would read no body for it: the bytes after the head are unparsed.
+                raise _Reject(501, "protocol upgrade is not supported")
+            # RFC 9110 §7.8: ignore the Upgrade and answer over HTTP/1.1; what the client
+            # sends after it may be in the protocol it asked for, so it is the last request.
+            keep_alive = False
+        target = self._target
+        if target[:1] != b"/":
+            if target == b"*":
+                if method != "OPTIONS":
+                    raise _Reject(400, "the asterisk-form target is only for OPTIONS")
+            elif target[:1] == b"*":
+                raise _Reject(400, "invalid request target")
         return RequestReceived(
             method=method,
-            target=self._target,
+            target=target,
             headers=self._headers,
             http_version=version,
-            keep_alive=parser.should_keep_alive(),
+            keep_alive=keep_alive,
             expect_continue=expect_continue and (chunked or bool(content_length)),
             content_length=content_length,
         )
@@ -357,7 +479,14 @@ class HTTP11Connection:
     def close_after_response(self) -> None:
         """Stop reading requests; responses not yet started get `connection: close`."""
         self._force_close = True
-        self._parsing = False
+        self._stop_reading_requests()
+
+    def _stop_reading_requests(self) -> None:
+        if self._receiving is not None and self._parsing:
+            # Its handler may still be reading the body: parse up to its end, then stop.
+            self._last_request = True
+        else:
+            self._parsing = False
 
     def send(self, event: ResponseEvent) -> bytes:
         if type(event) is ResponseBody:
@@ -377,8 +506,10 @@ class HTTP11Connection:
         """A plain-text error response that ends the connection (after a ProtocolError)."""
         self._force_close = True
         self._parsing = False
-        if self._slots and self._slots[0].started:
-            return b""  # a response is half sent: the only thing left to do is close
+        if self._should_close or (self._slots and self._slots[0].started):
+            # A response is half sent, or one already ended the connection: just close.
+            self._should_close = True
+            return b""
         if not self._slots:
             # The request never got a head we accepted: answer on a slot of our own.
             self._slots.append(_ResponseSlot(_ERROR_REQUEST, keep_alive=False))
@@ -389,7 +520,7 @@ class HTTP11Connection:
     def _send_informational(self, status: int, headers: Headers) -> bytes:
         if not 100 <= status < 200 or status == 101:
             raise LocalProtocolError(f"{status} is not an informational status")
-        if not self._slots or self._slots[0].started:
+        if not self._slots or self._slots[0].started or self._should_close:
             raise LocalProtocolError("no request is waiting for an informational response")
         if self._slots[0].head.http_version == "1.0":
             return b""  # HTTP/1.0 clients do not understand 1xx
@@ -403,14 +534,13 @@ class HTTP11Connection:
     def _send_head(  # noqa: PLR0912, PLR0915 - the per-response hot path, kept in one frame
         self, status: int, headers: Headers, body_length: int | None
     ) -> bytes:
-        if not self._slots:
+        if not self._slots or self._should_close:
             raise LocalProtocolError("no request to respond to")
         slot = self._slots[0]
         if slot.started:
             raise LocalProtocolError("the response head was already sent")
         if not 200 <= status <= 999:
             raise LocalProtocolError(f"invalid final status {status}")
-        slot.started = True
         request = slot.head
         # The request body must have been read whole, or the next request can't be found.
         keep_alive = slot.keep_alive and not self._force_close and slot.request_complete
@@ -424,13 +554,15 @@ class HTTP11Connection:
             check_outgoing_header(name, value)
             lowered = name.lower()
             if lowered == b"content-length":
+                if declared_length is not None:
+                    raise LocalProtocolError("more than one content-length header")
                 declared_length = _parse_declared_length(value)
                 if status in _NO_BODY_STATUSES:
                     continue
             elif lowered == b"transfer-encoding":
                 continue  # framing is ours to choose
             elif lowered == b"connection":
-                if b"close" in value.lower():
+                if has_token(value, b"close"):
                     keep_alive = False
                 continue  # rewritten below from the decision
             elif lowered == b"date":
@@ -439,9 +571,12 @@ class HTTP11Connection:
                 has_server = True
             append(b"%s: %s\r\n" % (name, value))
 
-        if declared_length is None and body_length is not None and status not in _NO_BODY_STATUSES:
-            declared_length = body_length
-            append(b"content-length: %d\r\n" % body_length)
+        if declared_length is None:
+            if body_length is not None and status not in _NO_BODY_STATUSES:
+                declared_length = body_length
+                append(b"content-length: %d\r\n" % body_length)
+        elif body_length is not None and body_length > declared_length and not no_body:
+            raise LocalProtocolError("response body longer than its content-length")
         if no_body:
             slot.framing = _Framing.NONE
         elif declared_length is not None:
@@ -455,7 +590,7 @@ class HTTP11Connection:
             keep_alive = False
 
         if not keep_alive:
-            self._parsing = False
+            self._stop_reading_requests()
             append(b"connection: close\r\n")
         elif request.http_version == "1.0":
             append(b"connection: keep-alive\r\n")
@@ -465,6 +600,8 @@ class HTTP11Connection:
         if not has_server and self._server_header:
             append(b"server: %s\r\n" % self._server_header)
         append(b"\r\n")
+        # Only now: a head refused above leaves the slot free for an error response.
+        slot.started = True
         return b"".join(lines)
 
     def _send_body(self, data: bytes, *, end: bool) -> bytes:
@@ -473,10 +610,11 @@ class HTTP11Connection:
         slot = self._slots[0]
         framing = slot.framing
         if framing is _Framing.LENGTH:
-            slot.remaining -= len(data)
-            if slot.remaining < 0:
+            remaining = slot.remaining - len(data)
+            if remaining < 0:
                 raise LocalProtocolError("response body longer than its content-length")
-            if end and slot.remaining:
+            slot.remaining = remaining
+            if end and remaining:
                 # The peer would wait forever for the missing bytes: end the connection.
                 slot.keep_alive = False
             out = data

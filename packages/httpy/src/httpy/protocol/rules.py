@@ -10,8 +10,10 @@ from time import time
 __all__ = [
     "HeaderValueError",
     "check_outgoing_header",
+    "has_token",
     "http_date",
     "is_token",
+    "is_valid_host",
     "reason_phrase",
 ]
 
@@ -20,6 +22,11 @@ _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # field-value may hold VCHAR, obs-text, SP and HTAB; every other control byte is refused,
 # CR and LF above all, because they would let a value start a new header or a new response.
 _FORBIDDEN_IN_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+# Host = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2): an IP-literal in brackets or
+# a reg-name (unreserved, pct-encoded, sub-delims). No userinfo, path, space or control byte.
+_HOST = re.compile(
+    rb"(?:\[[0-9A-Za-z._~:!$&'()*+,;=%-]+\]|[0-9A-Za-z._~!$&'()*+,;=%-]*)(?::[0-9]*)?"
+)
 
 
 class HeaderValueError(ValueError):
@@ -28,6 +35,15 @@ class HeaderValueError(ValueError):
 
 def is_token(candidate: bytes) -> bool:
     return _TOKEN.fullmatch(candidate) is not None
+
+
+def is_valid_host(value: bytes) -> bool:
+    return _HOST.fullmatch(value) is not None
+
+
+def has_token(value: bytes, token: bytes) -> bool:
+    """Whether the comma-separated list `value` holds `token` (lower-case), ignoring case."""
+    return any(item.strip() == token for item in value.lower().split(b","))
 
 
 def check_outgoing_header(name: bytes, value: bytes) -> None:

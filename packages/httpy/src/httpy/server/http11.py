@@ -112,7 +112,12 @@ class HTTP11Protocol(asyncio.Protocol):
         if self._deadline_kind == _KEEP_ALIVE_DEADLINE:
             # The first bytes of the next request: from now on the header deadline runs.
             self._arm(_HEADER_DEADLINE, self._config.header_timeout)
-        events = self._conn.receive_data(data)
+        try:
+            events = self._conn.receive_data(data)
+        except Exception:  # noqa: BLE001 - the app's body_limit_for hook failed
+            error_log.exception("could not route a request to find its body limit")
+            self._send_error(500, "Internal Server Error")
+            return
         if events:
             self._pending.extend(events)
             self._pump()

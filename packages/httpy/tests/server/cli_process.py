@@ -1,4 +1,4 @@
-"""Fixtures for end-to-end tests: the test app in a thread, or the real CLI in a subprocess."""
+"""The real CLI in a subprocess, for end-to-end tests of startup, signals and workers."""
 
 from __future__ import annotations
 
@@ -13,12 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 HERE = Path(__file__).parent
-# The test modules import the raw-socket client and the test app from this folder.
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
 _LISTENING = re.compile(r"(?:serving on https?://|workers on )[\d.]+:(\d+)")
 
 
@@ -77,9 +72,3 @@ def _wait_for_port(process: subprocess.Popen[str], log_path: Path, timeout: floa
             break
         time.sleep(0.05)
     raise RuntimeError(f"server did not start:\n{log_path.read_text(encoding='utf-8')}")
-
-
-@pytest.fixture
-def cli_server(tmp_path: Path) -> Iterator[ServerProcess]:
-    with running_cli(tmp_path, "e2e_apps:app") as server:
-        yield server
