@@ -135,6 +135,8 @@ class HTTP11Connection:
         self._limits = limits or Limits()
         self._body_limit_for = body_limit_for
         self._server_header = server_header
+        self._tail_date = b""
+        self._tail_lines = b""
         self._parser = httptools.HttpRequestParser(self)
         self._events: list[RequestEvent] = []
         self._slots: deque[_ResponseSlot] = deque()
@@ -497,9 +499,15 @@ class HTTP11Connection:
             return self._send_informational(event.status, event.headers)
         raise LocalProtocolError(f"not a response event: {event!r}")
 
-    def send_response(self, status: int, headers: Headers, body: bytes) -> bytes:
-        """Head and whole body in one piece: the common case, in one write."""
-        head = self._send_head(status, headers, len(body))
+    def send_response(
+        self, status: int, headers: Headers, body: bytes, *, checked: bool = False
+    ) -> bytes:
+        """Head and whole body in one piece: the common case, in one write.
+
+        `checked` promises the names are lower-case and every pair passed
+        `check_outgoing_header` already (httpy's MutableHeaders does it as they are set).
+        """
+        head = self._send_head(status, headers, len(body), checked=checked)
         return head + self._send_body(body, end=True)
 
     def send_error(self, status: int, message: str) -> bytes:
@@ -532,7 +540,7 @@ class HTTP11Connection:
         return b"".join(lines)
 
     def _send_head(  # noqa: PLR0912, PLR0915 - the per-response hot path, kept in one frame
-        self, status: int, headers: Headers, body_length: int | None
+        self, status: int, headers: Headers, body_length: int | None, *, checked: bool = False
     ) -> bytes:
         if not self._slots or self._should_close:
             raise LocalProtocolError("no request to respond to")
@@ -551,8 +559,11 @@ class HTTP11Connection:
         declared_length: int | None = None
         has_date = has_server = False
         for name, value in headers:
-            check_outgoing_header(name, value)
-            lowered = name.lower()
+            if checked:
+                lowered = name
+            else:
+                check_outgoing_header(name, value)
+                lowered = name.lower()
             if lowered == b"content-length":
                 if declared_length is not None:
                     raise LocalProtocolError("more than one content-length header")
@@ -595,14 +606,25 @@ class HTTP11Connection:
         elif request.http_version == "1.0":
             append(b"connection: keep-alive\r\n")
         slot.keep_alive = keep_alive
-        if not has_date:
-            append(b"date: %s\r\n" % http_date())
-        if not has_server and self._server_header:
-            append(b"server: %s\r\n" % self._server_header)
-        append(b"\r\n")
+        if has_date or has_server or not self._server_header:
+            if not has_date:
+                append(b"date: %s\r\n" % http_date())
+            if not has_server and self._server_header:
+                append(b"server: %s\r\n" % self._server_header)
+            append(b"\r\n")
+        else:
+            append(self._date_and_server())
         # Only now: a head refused above leaves the slot free for an error response.
         slot.started = True
         return b"".join(lines)
+
+    def _date_and_server(self) -> bytes:
+        """The head's last lines, `date` and `server`, rebuilt only when the second changes."""
+        date = http_date()
+        if date is not self._tail_date:
+            self._tail_date = date
+            self._tail_lines = b"date: %s\r\nserver: %s\r\n\r\n" % (date, self._server_header)
+        return self._tail_lines
 
     def _send_body(self, data: bytes, *, end: bool) -> bytes:
         if not self._slots or not self._slots[0].started:

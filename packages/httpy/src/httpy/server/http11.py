@@ -166,7 +166,12 @@ class HTTP11Protocol(asyncio.Protocol):
                 if self._task is not None:
                     return  # answered after the current response: order is preserved
                 pending.popleft()
-                self._start(event)  # type: ignore[arg-type]
+                # A request whose end is already here with no data (most GETs) needs no
+                # body channel at all.
+                bodiless = bool(pending) and type(pending[0]) is RequestEnded
+                if bodiless:
+                    pending.popleft()
+                self._start(event, bodiless=bodiless)  # type: ignore[arg-type]
             elif kind is RequestData:
                 pending.popleft()
                 if self._body is not None:
@@ -192,13 +197,15 @@ class HTTP11Protocol(asyncio.Protocol):
                 self._send_error(event.status, event.reason)
                 return
 
-    def _start(self, head: RequestReceived) -> None:
+    def _start(self, head: RequestReceived, *, bodiless: bool) -> None:
         self._deadline_kind = _NO_DEADLINE
-        body = BodyChannel(
-            timeout=self._config.body_timeout or None,
-            on_first_read=self._send_continue if head.expect_continue else None,
-            on_drained=self._on_body_drained,
-        )
+        body = None
+        if not bodiless:
+            body = BodyChannel(
+                timeout=self._config.body_timeout or None,
+                on_first_read=self._send_continue if head.expect_continue else None,
+                on_drained=self._on_body_drained,
+            )
         self._body = body
         request = Request(
             head.method,
@@ -258,7 +265,7 @@ class HTTP11Protocol(asyncio.Protocol):
         headers = response.headers.raw
         if not response.streaming:
             body = response.body
-            transport.write(conn.send_response(response.status_code, headers, body))
+            transport.write(conn.send_response(response.status_code, headers, body, checked=True))
             return len(body)
         transport.write(conn.send(ResponseHead(response.status_code, headers)))
         if request_method_is_head(conn):
