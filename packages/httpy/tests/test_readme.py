@@ -1,0 +1,61 @@
+"""Every Python example in the README runs as pasted (apps are then served and queried)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import httpy
+from httpy.testing import serve_in_thread
+
+README = Path(__file__).parents[1] / "README.md"
+EXAMPLES = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+
+
+def run_example(index: int) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"__name__": f"readme_example_{index}"}
+    exec(compile(EXAMPLES[index], f"README.md example {index}", "exec"), namespace)  # noqa: S102
+    return namespace
+
+
+def test_the_readme_has_examples() -> None:
+    assert len(EXAMPLES) >= 4
+
+
+@pytest.mark.parametrize("index", range(len(EXAMPLES)))
+def test_example_runs(index: int) -> None:
+    namespace = run_example(index)
+    app = namespace.get("app")
+    if isinstance(app, httpy.App):
+        assert app.router.routes, "an example app without routes"
+
+
+def test_hello_world_answers() -> None:
+    app = run_example(0)["app"]
+    with serve_in_thread(app) as server, httpx.Client(base_url=server.url) as client:
+        assert client.get("/").json() == {"hello": "world"}
+
+
+def test_routing_example_answers() -> None:
+    app = run_example(1)["app"]
+    with serve_in_thread(app) as server, httpx.Client(base_url=server.url) as client:
+        created = client.post("/users", json={"name": "ada"})
+        assert (created.status_code, created.json()) == (201, {"id": 1, "name": "ada"})
+        assert client.get("/users/1").json() == {"id": 1, "name": "ada"}
+        assert client.get("/users/2").status_code == 404
+        assert client.put("/files/a/b.txt?page=2").text == "PUT a/b.txt, page=2"
+        assert client.get("/hello").text == "hello from a worker thread"
+
+
+def test_middleware_example_answers() -> None:
+    app = run_example(2)["app"]
+    with serve_in_thread(app) as server, httpx.Client(base_url=server.url) as client:
+        countdown = client.get("/countdown")
+        assert countdown.text == "3\n2\n1\n"
+        assert countdown.headers["x-served-by"] == "httpy"
+        assert client.get("/admin/x").status_code == 403
+        assert client.get("/admin/x", headers={"x-token": "secret"}).status_code == 404
