@@ -11,6 +11,7 @@ uvicorn. A stress run (`wrk -c256`) then reports httpy's errors and peak RSS.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import shutil
@@ -63,6 +64,16 @@ async def index(request):
 """
 
 BASELINE = "uvicorn"
+# Each server (one process) gets a core of its own and wrk the other, so the scheduler's
+# placement does not decide the result on a 2-core machine.
+SERVER_CPU = 0
+CLIENT_CPU = 1
+
+
+def _pinned(command: list[str], cpu: int | None) -> list[str]:
+    if cpu is None or shutil.which("taskset") is None or (os.cpu_count() or 1) < 2:
+        return command
+    return ["taskset", "-c", str(cpu), *command]
 
 
 @dataclass(frozen=True)
@@ -159,7 +170,7 @@ def run_servers(names: list[str], workdir: Path) -> Iterator[dict[str, Running]]
         for offset, name in enumerate(["httpy", "uvicorn", "hypercorn"]):
             if name not in names:
                 continue
-            process = subprocess.Popen(specs[name].command, cwd=workdir)
+            process = subprocess.Popen(_pinned(specs[name].command, SERVER_CPU), cwd=workdir)
             url = f"http://127.0.0.1:{port + offset}"
             running[name] = Running(specs[name], process, url)
             wait_until_listening(url, process)
@@ -186,7 +197,10 @@ _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 def run_wrk(url: str, connections: int, duration: float, threads: int = 1) -> WrkResult:
     seconds = max(1, round(duration))  # wrk takes whole seconds
     output = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url + "/"],
+        _pinned(
+            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url + "/"],
+            None if threads > 1 else CLIENT_CPU,
+        ),
         capture_output=True,
         text=True,
         check=True,
