@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tarfile
 import tempfile
 from pathlib import Path
 
@@ -234,6 +235,71 @@ def bench_httpy(session: nox.Session) -> None:
     # Every extra (uvloop for httpy), as a production install would have it.
     _sync(session, "bench-httpy", all_extras=True)
     session.run("python", "benchmarks/httpy_servers.py", *session.posargs)
+
+
+REQUESTS_VERSION = "2.32.5"
+# They reach beyond loopback (a non-routable address, public DNS, a link-local address).
+COMPAT_DESELECTED = [
+    "tests/test_requests.py::TestTimeout::test_connect_timeout",
+    "tests/test_requests.py::TestTimeout::test_total_timeout_connect",
+    "tests/test_requests.py::TestRequests::test_errors",
+]
+
+
+@nox.session(python=PYTHON)
+def compat(session: nox.Session) -> None:
+    """requests' own test suite (from its sdist) run against requestx; prints the pass count."""
+    _sync(session, env=CI_BUILD_ENV)
+    # requests' test dependencies, as its requirements-dev.txt pins them.
+    session.install(
+        f"--python={_venv_python(session)}",
+        "pytest>=8,<9",
+        "pytest-httpbin==2.1.0",
+        "httpbin~=0.10.0",
+        "trustme",
+        "PySocks",
+        "pytest-timeout",
+        "pip",
+        # The suite imports urllib3 itself (requestx does not use it).
+        "urllib3",
+    )
+    cache = Path(session.create_tmp()).resolve() / "requests-sdist"
+    tests_root = cache / f"requests-{REQUESTS_VERSION}"
+    if not (tests_root / "tests").is_dir():
+        cache.mkdir(parents=True, exist_ok=True)
+        session.run(
+            "python", "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary=:all:",
+            f"requests=={REQUESTS_VERSION}", "--dest", str(cache),
+        )  # fmt: skip
+        with tarfile.open(cache / f"requests-{REQUESTS_VERSION}.tar.gz") as archive:
+            archive.extractall(cache, filter="data")
+    deselect = [f"--deselect={test}" for test in COMPAT_DESELECTED]
+    report = cache / "report.txt"
+    with session.chdir(tests_root):
+        session.run(
+            "python", "-m", "pytest", "tests", "-p", "requests_alias", "-q", "-o", "addopts=",
+            "-p", "no:cacheprovider", "--timeout=60", f"--junitxml={report}", *deselect,
+            *session.posargs,
+            env={"PYTHONPATH": str(ROOT / "packages" / "requestx" / "compat")},
+            success_codes=[0, 1],
+        )  # fmt: skip
+    _print_compat_summary(session, report)
+
+
+def _print_compat_summary(session: nox.Session, report: Path) -> None:
+    from xml.etree import ElementTree  # noqa: PLC0415 - only this session needs it
+
+    suite = ElementTree.parse(report).getroot()  # noqa: S314 - pytest wrote it, just now
+    suite = suite if suite.tag == "testsuite" else suite[0]
+    total = int(suite.get("tests", 0))
+    failed = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+    skipped = int(suite.get("skipped", 0))
+    passed = total - failed - skipped
+    session.log(
+        f"requests {REQUESTS_VERSION} test suite against requestx: {passed} passed, "
+        f"{failed} failed, {skipped} skipped of {total} collected "
+        f"({len(COMPAT_DESELECTED)} deselected: they leave loopback)"
+    )
 
 
 @nox.session(python=False)

@@ -1,10 +1,39 @@
-"""The public API of requestx is exactly the names listed here, so it cannot drift silently."""
+"""The public API of requestx is requests' (plus the sync/aio namespaces), so it cannot drift."""
 
 import types
 
 import requestx
 
-EXPECTED_EXPORTS = {"__version__"}
+EXPECTED_EXPORTS = {
+    "ConnectTimeout",
+    "ConnectionError",
+    "FileModeWarning",
+    "HTTPError",
+    "JSONDecodeError",
+    "PreparedRequest",
+    "ReadTimeout",
+    "Request",
+    "RequestException",
+    "Response",
+    "Session",
+    "Timeout",
+    "TooManyRedirects",
+    "URLRequired",
+    "__version__",
+    "aio",
+    "codes",
+    "delete",
+    "get",
+    "head",
+    "options",
+    "patch",
+    "post",
+    "put",
+    "request",
+    "session",
+    "sync",
+    "utils",
+}
 
 
 def test_all_lists_the_expected_names() -> None:

@@ -2,6 +2,13 @@
 //!
 //! The Python package re-exports what users need; nothing here is public API on its own.
 
+mod client;
+mod decode;
+mod errors;
+mod response;
+mod runtime;
+mod upload;
+
 use pyo3::prelude::*;
 
 /// The crate version, which is also the version of every package in the release train.
@@ -12,6 +19,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 #[pyo3(name = "_requestx")]
 fn requestx_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", VERSION)?;
+    module.add_class::<client::Client>()?;
+    module.add_class::<response::RawResponse>()?;
     Ok(())
 }
 

@@ -1,9 +1,59 @@
-"""requestx: the requests API on a Rust (hyper) engine.
+"""requestx: the requests API on a Rust (hyper) engine, sync and async under the same names.
 
-The HTTP client itself arrives with its own issue; today the package loads its
-native module and reports the release version.
+    >>> import requestx
+    >>> r = requestx.get("https://example.org/")          # doctest: +SKIP
+    >>> r.status_code, r.headers["content-type"]           # doctest: +SKIP
+
+Inside a running asyncio loop the same calls return awaitables; `requestx.sync` and
+`requestx.aio` force one mode.
 """
 
+from requestx import aio, sync, utils
 from requestx._requestx import __version__
+from requestx.api import delete, get, head, options, patch, post, put, request
+from requestx.exceptions import (
+    ConnectionError,
+    ConnectTimeout,
+    FileModeWarning,
+    HTTPError,
+    JSONDecodeError,
+    ReadTimeout,
+    RequestException,
+    Timeout,
+    TooManyRedirects,
+    URLRequired,
+)
+from requestx.models import PreparedRequest, Request, Response
+from requestx.sessions import Session, session
+from requestx.status_codes import codes
 
-__all__ = ["__version__"]
+__all__ = [
+    "ConnectTimeout",
+    "ConnectionError",
+    "FileModeWarning",
+    "HTTPError",
+    "JSONDecodeError",
+    "PreparedRequest",
+    "ReadTimeout",
+    "Request",
+    "RequestException",
+    "Response",
+    "Session",
+    "Timeout",
+    "TooManyRedirects",
+    "URLRequired",
+    "__version__",
+    "aio",
+    "codes",
+    "delete",
+    "get",
+    "head",
+    "options",
+    "patch",
+    "post",
+    "put",
+    "request",
+    "session",
+    "sync",
+    "utils",
+]

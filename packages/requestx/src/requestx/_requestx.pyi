@@ -1,5 +1,62 @@
 """Type stub of the native module built from rust/requestx (checked by mypy.stubtest)."""
 
-__all__ = ["__version__"]
+from collections.abc import Awaitable, Iterator
+
+__all__ = ["Client", "RawResponse", "__version__"]
 
 __version__: str
+
+class Client:
+    """One configured connection pool (TLS, proxy, connect timeout) of the engine."""
+
+    def __new__(
+        cls,
+        *,
+        verify: bool = True,
+        ca_bundle: str | None = None,
+        cert: str | None = None,
+        key: str | None = None,
+        proxy: str | None = None,
+        proxy_auth: tuple[str, str] | None = None,
+        connect_timeout: float | None = None,
+        pool_maxsize: int = 10,
+        http2: bool = True,
+    ) -> Client: ...
+    def send(
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes | str | bytearray | Iterator[bytes | str] | None = None,
+        read_timeout: float | None = None,
+        stream: bool = False,
+    ) -> RawResponse: ...
+    def send_async(
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes | str | bytearray | Iterator[bytes | str] | None = None,
+        read_timeout: float | None = None,
+        stream: bool = False,
+    ) -> Awaitable[RawResponse]: ...
+
+class RawResponse:
+    """A response's status line, headers as received, and body (whole or streamed)."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def headers(self) -> list[tuple[str, str]]: ...
+    @property
+    def is_streamed(self) -> bool: ...
+    def take_content(self) -> bytes: ...
+    def read_chunk(self, decode: bool = True) -> bytes | None: ...
+    def read_chunk_async(self, decode: bool = True) -> Awaitable[bytes | None]: ...
+    def close(self) -> None: ...

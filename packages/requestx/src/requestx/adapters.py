@@ -1,0 +1,371 @@
+"""Transport adapters: `HTTPAdapter` sends prepared requests through the Rust engine.
+
+As in requests, a Session mounts adapters by URL prefix and the adapter owns the connection
+pools. Here a pool is an engine `Client`; requests lets `verify`, `cert` and the proxy
+change per call, so the adapter keeps one Client per distinct combination.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from requestx import _requestx
+from requestx._raw import RawBody
+from requestx.cookies import extract_cookies_to_jar
+from requestx.exceptions import ConnectionError, ConnectTimeout, InvalidURL, ProxyError
+from requestx.structures import CaseInsensitiveDict
+from requestx.utils import (
+    get_auth_from_url,
+    get_encoding_from_headers,
+    select_proxy,
+    urldefragauth,
+)
+
+if TYPE_CHECKING:
+    from requestx.models import PreparedRequest, Response
+
+__all__ = [
+    "DEFAULT_POOLBLOCK",
+    "DEFAULT_POOLSIZE",
+    "DEFAULT_RETRIES",
+    "BaseAdapter",
+    "HTTPAdapter",
+    "Retry",
+]
+
+DEFAULT_POOLBLOCK = False
+DEFAULT_POOLSIZE = 10
+DEFAULT_RETRIES = 0
+
+TimeoutArg = float | int | tuple[float | int | None, float | int | None] | None
+
+
+class Retry:
+    """How often a request whose connection failed is tried again (before anything was sent).
+
+    The subset of urllib3's Retry that HTTPAdapter's `max_retries` needs: a failed connect is
+    safe to repeat for any method, since the server never saw the request.
+    """
+
+    DEFAULT: Retry
+
+    def __init__(
+        self, total: int = 0, connect: int | None = None, read: int | bool = False
+    ) -> None:
+        self.total = total
+        self.connect = total if connect is None else connect
+        self.read = read
+
+    @classmethod
+    def from_int(cls, retries: Retry | int | None) -> Retry:
+        if isinstance(retries, Retry):
+            return retries
+        return cls(total=retries or 0)
+
+    def __repr__(self) -> str:
+        return f"Retry(total={self.total}, connect={self.connect}, read={self.read})"
+
+
+Retry.DEFAULT = Retry(DEFAULT_RETRIES)
+
+
+class BaseAdapter:
+    """The Base Transport Adapter."""
+
+    def send(
+        self,
+        request: PreparedRequest,
+        stream: bool = False,
+        timeout: TimeoutArg = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> Response:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class HTTPAdapter(BaseAdapter):
+    """The built-in adapter for http:// and https://, on the Rust engine's pools."""
+
+    __attrs__: ClassVar[list[str]] = [
+        "max_retries",
+        "config",
+        "_pool_connections",
+        "_pool_maxsize",
+        "_pool_block",
+    ]
+
+    def __init__(
+        self,
+        pool_connections: int = DEFAULT_POOLSIZE,
+        pool_maxsize: int = DEFAULT_POOLSIZE,
+        max_retries: Retry | int | None = DEFAULT_RETRIES,
+        pool_block: bool = DEFAULT_POOLBLOCK,
+    ) -> None:
+        self.max_retries = Retry.from_int(max_retries)
+        self.config: dict[str, Any] = {}
+        self.proxy_manager: dict[str, Any] = {}
+        self._pool_connections = pool_connections
+        self._pool_maxsize = pool_maxsize
+        self._pool_block = pool_block
+        self._clients: dict[tuple[Any, ...], _requestx.Client] = {}
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {attr: getattr(self, attr, None) for attr in self.__attrs__}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.proxy_manager = {}
+        self.config = {}
+        for attr, value in state.items():
+            setattr(self, attr, value)
+        self._clients = {}
+        self._lock = threading.Lock()
+
+    def init_poolmanager(
+        self,
+        connections: int,
+        maxsize: int,
+        block: bool = DEFAULT_POOLBLOCK,
+        **pool_kwargs: Any,
+    ) -> None:
+        """requests' hook for pool settings: here they size the engine's pools."""
+        self._pool_connections = connections
+        self._pool_maxsize = maxsize
+        self._pool_block = block
+        self.close()
+
+    # --- sending -----------------------------------------------------------------------
+
+    def send(
+        self,
+        request: PreparedRequest,
+        stream: bool = False,
+        timeout: TimeoutArg = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> Response:
+        client, connect_timeout, read_timeout = self._client_for(
+            request, timeout, verify, cert, proxies
+        )
+        del connect_timeout
+        method, url, headers, body = _wire_request(request)
+        attempts = self.max_retries.connect + 1
+        for attempt in range(attempts):
+            try:
+                raw = client.send(method, url, headers, body, read_timeout, stream)
+                break
+            except (ConnectTimeout, ProxyError, ConnectionError) as error:
+                if not _connect_failed(error) or attempt + 1 >= attempts:
+                    raise _with_request(error, request) from None
+        return self.build_response(request, raw, stream=stream)
+
+    async def send_async(
+        self,
+        request: PreparedRequest,
+        stream: bool = False,
+        timeout: TimeoutArg = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> Response:
+        """`send` for a running asyncio loop (a requestx extension)."""
+        client, _, read_timeout = self._client_for(request, timeout, verify, cert, proxies)
+        method, url, headers, body = _wire_request(request)
+        attempts = self.max_retries.connect + 1
+        for attempt in range(attempts):
+            try:
+                raw = await client.send_async(method, url, headers, body, read_timeout, stream)
+                break
+            except (ConnectTimeout, ProxyError, ConnectionError) as error:
+                if not _connect_failed(error) or attempt + 1 >= attempts:
+                    raise _with_request(error, request) from None
+        return self.build_response(request, raw, stream=stream)
+
+    def build_response(
+        self,
+        req: PreparedRequest,
+        resp: _requestx.RawResponse,
+        *,
+        stream: bool = True,
+    ) -> Response:
+        from requestx.models import Response  # noqa: PLC0415 - models imports adapters' users
+
+        response = Response()
+        response.status_code = resp.status
+        response.headers = _fold_headers(resp.headers)
+        response.reason = resp.reason
+        response.url = req.url or ""
+        response.encoding = get_encoding_from_headers(response.headers)
+        if stream:
+            response.raw = RawBody(resp)
+        else:
+            response._content = resp.take_content()
+            response._content_consumed = True
+            response.raw = RawBody(resp, content=b"")
+        extract_cookies_to_jar(response.cookies, req, response.raw)
+        response.request = req
+        response.connection = self
+        return response
+
+    # --- requests' adapter hooks, kept for subclasses and compatibility ----------------
+
+    def request_url(self, request: PreparedRequest, proxies: Mapping[str, str] | None) -> str:
+        return request.path_url
+
+    def add_headers(self, request: PreparedRequest, **kwargs: Any) -> None:
+        """Override to add headers to every request this adapter sends."""
+
+    def proxy_headers(self, proxy: str) -> dict[str, str]:
+        from requestx.auth import _basic_auth_str  # noqa: PLC0415
+
+        username, password = get_auth_from_url(proxy)
+        if username:
+            return {"Proxy-Authorization": _basic_auth_str(username, password)}
+        return {}
+
+    def cert_verify(self, conn: object, url: str, verify: bool | str, cert: object) -> None:
+        """Checked when the engine Client is built (see `_client_for`)."""
+
+    def close(self) -> None:
+        with self._lock:
+            self._clients.clear()
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _client_for(
+        self,
+        request: PreparedRequest,
+        timeout: TimeoutArg,
+        verify: bool | str,
+        cert: str | tuple[str, str] | None,
+        proxies: Mapping[str, str] | None,
+    ) -> tuple[_requestx.Client, float | None, float | None]:
+        connect_timeout, read_timeout = _split_timeout(timeout)
+        url = request.url or ""
+        proxy = select_proxy(url, proxies) if proxies else None
+        proxy_auth: tuple[str, str] | None = None
+        if proxy:
+            if "://" not in proxy:
+                proxy = "http://" + proxy
+            username, password = get_auth_from_url(proxy)
+            if username:
+                proxy_auth = (username, password)
+            proxy = urldefragauth(proxy)
+        # verify=True trusts the platform's roots; a path trusts that bundle instead.
+        ca_bundle: str | None = None
+        if isinstance(verify, str):
+            ca_bundle = verify
+            verify = True
+        cert_file, key_file = (cert, None) if isinstance(cert, str) else (cert or (None, None))
+        key = (bool(verify), ca_bundle, cert_file, key_file, proxy, proxy_auth, connect_timeout)
+        client = self._clients.get(key)
+        if client is None:
+            with self._lock:
+                client = self._clients.get(key)
+                if client is None:
+                    try:
+                        client = _requestx.Client(
+                            verify=bool(verify),
+                            ca_bundle=ca_bundle,
+                            cert=cert_file,
+                            key=key_file,
+                            proxy=proxy,
+                            proxy_auth=proxy_auth,
+                            connect_timeout=connect_timeout,
+                            pool_maxsize=self._pool_maxsize,
+                        )
+                    except ValueError as error:
+                        raise InvalidURL(str(error), request=request) from None
+                    self._clients[key] = client
+        return client, connect_timeout, read_timeout
+
+
+def _split_timeout(timeout: TimeoutArg) -> tuple[float | None, float | None]:
+    if isinstance(timeout, tuple):
+        try:
+            connect, read = timeout
+        except ValueError:
+            raise ValueError(
+                f"Invalid timeout {timeout}. Pass a (connect, read) timeout tuple, "
+                "or a single float to set both timeouts to the same value."
+            ) from None
+        return _seconds(connect), _seconds(read)
+    value = _seconds(timeout)
+    return value, value
+
+
+def _seconds(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(
+            f"Timeout value must be an int, float or None, got {type(value).__name__}: {value!r}"
+        )
+    if value < 0:
+        raise ValueError(f"Attempted to set timeout to {value}, but it must be >= 0")
+    return float(value)
+
+
+def _wire_request(request: PreparedRequest) -> tuple[str, str, list[tuple[bytes, bytes]], Any]:
+    """The prepared request as the engine takes it: method, URL, header bytes, body bytes."""
+    headers: list[tuple[bytes, bytes]] = []
+    # Typed as str, but requests lets users put bytes in headers, and so do we.
+    items = cast("Iterable[tuple[str | bytes, str | bytes | None]]", request.headers.items())
+    for name, value in items:
+        if value is None or name.lower() in ("transfer-encoding", b"transfer-encoding"):
+            # The engine frames the body itself: chunked when streamed without a length.
+            continue
+        name_bytes = name if isinstance(name, bytes) else name.encode("latin-1")
+        value_bytes = value if isinstance(value, bytes) else str(value).encode("latin-1")
+        headers.append((name_bytes, value_bytes))
+    return request.method or "GET", request.url or "", headers, _engine_body(request.body)
+
+
+def _engine_body(body: object) -> Any:
+    """The body as the engine takes it: bytes, or an iterator of chunks it streams."""
+    if body is None or isinstance(body, bytes | str | bytearray):
+        return body
+    if isinstance(body, memoryview):
+        return bytes(body)
+    read = getattr(body, "read", None)
+    if callable(read):
+        # A file: streamed in pieces, never read whole into memory.
+        return iter(lambda: read(_UPLOAD_CHUNK), b"" if _reads_bytes(body) else "")
+    if isinstance(body, Iterable):
+        return iter(body)
+    raise TypeError(f"cannot send a body of type {type(body).__name__}")
+
+
+_UPLOAD_CHUNK = 64 * 1024
+
+
+def _reads_bytes(file: object) -> bool:
+    mode = getattr(file, "mode", "b")
+    return not isinstance(mode, str) or "b" in mode
+
+
+def _fold_headers(lines: list[tuple[str, str]]) -> CaseInsensitiveDict[str]:
+    """Repeated fields joined with ", ", as requests (through urllib3) presents them."""
+    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+    for name, value in lines:
+        existing = headers.get(name)
+        headers[name] = value if existing is None else f"{existing}, {value}"
+    return headers
+
+
+def _connect_failed(error: Exception) -> bool:
+    # Only a failure to connect is safe to repeat: the server never saw the request.
+    return bool(getattr(error, "connect_failed", False))
+
+
+def _with_request(error: Exception, request: PreparedRequest) -> Exception:
+    if getattr(error, "request", None) is None:
+        error.request = request  # type: ignore[attr-defined]
+    return error

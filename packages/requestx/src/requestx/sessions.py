@@ -1,0 +1,556 @@
+"""`Session`: settings and cookies kept across requests, redirects followed as requests does.
+
+Every request method works in both worlds: called where no asyncio loop runs, it returns a
+`Response`; called inside a running loop, it returns an awaitable of one (see `_mode`).
+Both paths share every decision (merging settings, preparing each redirect hop); only the
+waiting differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from datetime import timedelta
+from http.cookiejar import CookieJar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+from urllib.parse import urljoin, urlparse
+
+from requestx._mode import Mode, check_mode, wants_async
+from requestx.adapters import BaseAdapter, HTTPAdapter
+from requestx.auth import _basic_auth_str
+from requestx.cookies import (
+    RequestsCookieJar,
+    cookiejar_from_dict,
+    extract_cookies_to_jar,
+    merge_cookies,
+)
+from requestx.exceptions import (
+    ChunkedEncodingError,
+    ContentDecodingError,
+    InvalidSchema,
+    TooManyRedirects,
+)
+from requestx.hooks import default_hooks, dispatch_hook
+from requestx.models import DEFAULT_REDIRECT_LIMIT, PreparedRequest, Request
+from requestx.status_codes import codes
+from requestx.structures import CaseInsensitiveDict
+from requestx.utils import (
+    DEFAULT_PORTS,
+    default_headers,
+    get_auth_from_url,
+    get_environ_proxies,
+    get_netrc_auth,
+    requote_uri,
+    resolve_proxies,
+    rewind_body,
+    to_key_val_list,
+)
+
+if TYPE_CHECKING:
+    from requestx.models import Response
+
+__all__ = ["Session", "SessionRedirectMixin", "merge_hooks", "merge_setting", "session"]
+
+preferred_clock = time.perf_counter
+
+
+def merge_setting(
+    request_setting: Any,
+    session_setting: Any,
+    dict_class: Callable[..., Any] = OrderedDict,
+) -> Any:
+    """A request's setting over the session's; a None value in the request removes the key."""
+    if session_setting is None:
+        return request_setting
+    if request_setting is None:
+        return session_setting
+    if not (isinstance(session_setting, Mapping) and isinstance(request_setting, Mapping)):
+        return request_setting
+    merged = dict_class(to_key_val_list(session_setting))
+    merged.update(to_key_val_list(request_setting))
+    for key in [key for key, value in merged.items() if value is None]:
+        del merged[key]
+    return merged
+
+
+def merge_hooks(
+    request_hooks: Any,
+    session_hooks: Any,
+    dict_class: Callable[..., Any] = OrderedDict,
+) -> Any:
+    """Hooks merge like settings, except that an empty response-hook list counts as unset."""
+    if session_hooks is None or session_hooks.get("response") == []:
+        return request_hooks
+    if request_hooks is None or request_hooks.get("response") == []:
+        return session_hooks
+    return merge_setting(request_hooks, session_hooks, dict_class)
+
+
+class SessionRedirectMixin:
+    """Redirect handling with requests' rules (RFC 7231 method rewriting, auth stripping)."""
+
+    max_redirects: int
+    trust_env: bool
+    cookies: RequestsCookieJar
+    proxies: dict[str, str]
+
+    def send(self, request: PreparedRequest, **kwargs: Any) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def get_redirect_target(self, resp: Response) -> str | None:
+        """The Location of a redirect response, re-decoded as UTF-8 when it was sent so."""
+        if not resp.is_redirect:
+            return None
+        location = resp.headers["location"]
+        # Header values come decoded as latin-1; servers mostly send UTF-8 bytes.
+        try:
+            return location.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return location
+
+    def should_strip_auth(self, old_url: str, new_url: str) -> bool:
+        """Drop Authorization when a redirect leaves the host (http→https on one host keeps it)."""
+        old, new = urlparse(old_url), urlparse(new_url)
+        if old.hostname != new.hostname:
+            return True
+        if (
+            old.scheme == "http"
+            and old.port in (80, None)
+            and new.scheme == "https"
+            and new.port in (443, None)
+        ):
+            return False
+        changed_port = old.port != new.port
+        changed_scheme = old.scheme != new.scheme
+        default_port = (DEFAULT_PORTS.get(old.scheme, None), None)
+        if not changed_scheme and old.port in default_port and new.port in default_port:
+            return False
+        return changed_port or changed_scheme
+
+    def resolve_redirects(
+        self,
+        resp: Response,
+        req: PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Mapping[str, str] | None = None,
+        yield_requests: bool = False,
+        **adapter_kwargs: Any,
+    ) -> Iterator[Any]:
+        """Follow redirects from `resp`: yields each response (or each request, when asked)."""
+        history: list[Response] = []
+        target = self.get_redirect_target(resp)
+        previous_fragment = urlparse(req.url or "").fragment
+        while target:
+            history.append(resp)
+            resp.history = history[1:]
+            self._finish_hop(resp)
+            hop, proxies, previous_fragment = self._prepare_hop(
+                resp, req, target, proxies, previous_fragment
+            )
+            req = hop
+            if yield_requests:
+                yield req
+                continue
+            resp = self.send(
+                req,
+                stream=stream,
+                timeout=timeout,
+                verify=verify,
+                cert=cert,
+                proxies=proxies,
+                allow_redirects=False,
+                **adapter_kwargs,
+            )
+            extract_cookies_to_jar(self.cookies, req, resp.raw)
+            target = self.get_redirect_target(resp)
+            yield resp
+
+    async def _resolve_redirects_async(
+        self,
+        resp: Response,
+        req: PreparedRequest,
+        proxies: Mapping[str, str] | None,
+        send_kwargs: dict[str, Any],
+    ) -> AsyncIterator[Response]:
+        """`resolve_redirects` for a running loop: the same hops, awaited."""
+        history: list[Response] = []
+        target = self.get_redirect_target(resp)
+        previous_fragment = urlparse(req.url or "").fragment
+        while target:
+            history.append(resp)
+            resp.history = history[1:]
+            if not resp._content_consumed:
+                await resp.aread()
+            self._finish_hop(resp)
+            req, proxies, previous_fragment = self._prepare_hop(
+                resp, req, target, proxies, previous_fragment
+            )
+            resp = await self.send(
+                req, **{**send_kwargs, "proxies": proxies, "allow_redirects": False}
+            )
+            extract_cookies_to_jar(self.cookies, req, resp.raw)
+            target = self.get_redirect_target(resp)
+            yield resp
+
+    def _finish_hop(self, resp: Response) -> None:
+        """Read the redirect's body (so its connection is reused) and check the limit."""
+        try:
+            resp.content  # noqa: B018 - reading it releases the connection
+        except (ChunkedEncodingError, ContentDecodingError, RuntimeError):
+            resp.raw.read(decode_content=False)
+        if len(resp.history) >= self.max_redirects:
+            raise TooManyRedirects(f"Exceeded {self.max_redirects} redirects.", response=resp)
+        resp.close()
+
+    def _prepare_hop(
+        self,
+        resp: Response,
+        req: PreparedRequest,
+        target: str,
+        proxies: Mapping[str, str] | None,
+        previous_fragment: str,
+    ) -> tuple[PreparedRequest, Mapping[str, str] | None, str]:
+        """The request for the next hop, from the previous request and the redirect."""
+        hop = req.copy()
+        if target.startswith("//"):
+            target = f"{urlparse(resp.url).scheme}:{target}"
+        parsed = urlparse(target)
+        if parsed.fragment == "" and previous_fragment:
+            parsed = parsed._replace(fragment=previous_fragment)
+        elif parsed.fragment:
+            previous_fragment = parsed.fragment
+        url = parsed.geturl()
+        # Relative Locations are allowed (RFC 7231 §7.1.2): resolve against the response URL.
+        url = urljoin(resp.url, requote_uri(url)) if not parsed.netloc else requote_uri(url)
+        hop.url = url
+        self.rebuild_method(hop, resp)
+        if resp.status_code not in (codes.temporary_redirect, codes.permanent_redirect):
+            # The method became GET: the body and what describes it go.
+            for header in ("Content-Length", "Content-Type", "Transfer-Encoding"):
+                hop.headers.pop(header, None)
+            hop.body = None
+        hop.headers.pop("Cookie", None)
+        # Cookies are evaluated again for the new URL, with what this hop's response set.
+        jar = hop._cookies if hop._cookies is not None else RequestsCookieJar()
+        extract_cookies_to_jar(jar, req, resp.raw)
+        merge_cookies(jar, self.cookies)
+        hop.prepare_cookies(jar)
+        proxies = self.rebuild_proxies(hop, proxies)
+        self.rebuild_auth(hop, resp)
+        rewindable = hop._body_position is not None and (
+            "Content-Length" in hop.headers or "Transfer-Encoding" in hop.headers
+        )
+        if rewindable:
+            rewind_body(hop)
+        return hop, proxies, previous_fragment
+
+    def rebuild_auth(self, prepared_request: PreparedRequest, response: Response) -> None:
+        headers = prepared_request.headers
+        url = prepared_request.url or ""
+        if "Authorization" in headers and self.should_strip_auth(response.request.url or "", url):
+            del headers["Authorization"]
+        new_auth = get_netrc_auth(url) if self.trust_env else None
+        if new_auth is not None:
+            prepared_request.prepare_auth(new_auth)
+
+    def rebuild_proxies(
+        self, prepared_request: PreparedRequest, proxies: Mapping[str, str] | None
+    ) -> dict[str, str]:
+        headers = prepared_request.headers
+        scheme = urlparse(prepared_request.url or "").scheme
+        new_proxies = resolve_proxies(prepared_request, proxies, self.trust_env)
+        if "Proxy-Authorization" in headers:
+            del headers["Proxy-Authorization"]
+        try:
+            username, password = get_auth_from_url(new_proxies[scheme])
+        except KeyError:
+            username, password = None, None
+        # HTTPS goes through a CONNECT tunnel: its proxy credentials are the tunnel's business.
+        if not scheme.startswith("https") and username and password:
+            headers["Proxy-Authorization"] = _basic_auth_str(username, password)
+        return new_proxies
+
+    def rebuild_method(self, prepared_request: PreparedRequest, response: Response) -> None:
+        """303 turns everything but HEAD into GET; 302 and 301 turn POST into GET (browsers)."""
+        method = prepared_request.method
+        if response.status_code == codes.see_other and method != "HEAD":
+            method = "GET"
+        if response.status_code in (codes.found, codes.moved) and method == "POST":
+            method = "GET"
+        prepared_request.method = method
+
+
+class Session(SessionRedirectMixin):
+    """A requests-compatible Session; `mode` forces sync or async ("auto" by default)."""
+
+    __attrs__: ClassVar[list[str]] = [
+        "headers",
+        "cookies",
+        "auth",
+        "proxies",
+        "hooks",
+        "params",
+        "verify",
+        "cert",
+        "adapters",
+        "stream",
+        "trust_env",
+        "max_redirects",
+        "mode",
+    ]
+
+    def __init__(self, *, mode: Mode = "auto") -> None:
+        self.mode: Mode = check_mode(mode)
+        self.headers: CaseInsensitiveDict[Any] = default_headers()
+        self.auth: Any = None
+        self.proxies: dict[str, str] = {}
+        self.hooks: dict[str, list[Any]] = default_hooks()
+        self.params: Any = {}
+        self.stream = False
+        self.verify: bool | str = True
+        self.cert: Any = None
+        self.max_redirects = DEFAULT_REDIRECT_LIMIT
+        self.trust_env = True
+        self.cookies: RequestsCookieJar = cookiejar_from_dict({})
+        self.adapters: OrderedDict[str, BaseAdapter] = OrderedDict()
+        self.mount("https://", HTTPAdapter())
+        self.mount("http://", HTTPAdapter())
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Session:
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        self.close()
+
+    def prepare_request(self, request: Request) -> PreparedRequest:
+        cookies = request.cookies or {}
+        # Any CookieJar is used as it is (requests' rule); only mappings are converted.
+        if not isinstance(cookies, CookieJar):
+            cookies = cookiejar_from_dict(cookies)
+        merged_cookies = merge_cookies(merge_cookies(RequestsCookieJar(), self.cookies), cookies)
+        auth = request.auth
+        if self.trust_env and not auth and not self.auth:
+            auth = get_netrc_auth(request.url)
+        prepared = PreparedRequest()
+        prepared.prepare(
+            method=request.method.upper() if request.method else request.method,
+            url=request.url,
+            files=request.files,
+            data=request.data,
+            json=request.json,
+            headers=merge_setting(request.headers, self.headers, dict_class=CaseInsensitiveDict),
+            params=merge_setting(request.params, self.params),
+            auth=merge_setting(auth, self.auth),
+            cookies=merged_cookies,
+            hooks=merge_hooks(request.hooks, self.hooks),
+        )
+        return prepared
+
+    def request(
+        self,
+        method: str | bytes,
+        url: str | bytes,
+        params: Any = None,
+        data: Any = None,
+        headers: Any = None,
+        cookies: Any = None,
+        files: Any = None,
+        auth: Any = None,
+        timeout: Any = None,
+        allow_redirects: bool = True,
+        proxies: Any = None,
+        hooks: Any = None,
+        stream: bool | None = None,
+        verify: bool | str | None = None,
+        cert: Any = None,
+        json: Any = None,
+    ) -> Any:
+        """Build, prepare and send a request: a Response, or an awaitable inside a loop."""
+        req = Request(
+            method=method.upper() if isinstance(method, str) else method.decode().upper(),
+            url=url,
+            headers=headers,
+            files=files,
+            data=data or {},
+            json=json,
+            params=params or {},
+            auth=auth,
+            cookies=cookies,
+            hooks=hooks,
+        )
+        prep = self.prepare_request(req)
+        settings = self.merge_environment_settings(prep.url, proxies or {}, stream, verify, cert)
+        return self.send(prep, timeout=timeout, allow_redirects=allow_redirects, **settings)
+
+    def get(self, url: str | bytes, **kwargs: Any) -> Any:
+        kwargs.setdefault("allow_redirects", True)
+        return self.request("GET", url, **kwargs)
+
+    def options(self, url: str | bytes, **kwargs: Any) -> Any:
+        kwargs.setdefault("allow_redirects", True)
+        return self.request("OPTIONS", url, **kwargs)
+
+    def head(self, url: str | bytes, **kwargs: Any) -> Any:
+        kwargs.setdefault("allow_redirects", False)
+        return self.request("HEAD", url, **kwargs)
+
+    def post(self, url: str | bytes, data: Any = None, json: Any = None, **kwargs: Any) -> Any:
+        return self.request("POST", url, data=data, json=json, **kwargs)
+
+    def put(self, url: str | bytes, data: Any = None, **kwargs: Any) -> Any:
+        return self.request("PUT", url, data=data, **kwargs)
+
+    def patch(self, url: str | bytes, data: Any = None, **kwargs: Any) -> Any:
+        return self.request("PATCH", url, data=data, **kwargs)
+
+    def delete(self, url: str | bytes, **kwargs: Any) -> Any:
+        return self.request("DELETE", url, **kwargs)
+
+    def send(self, request: PreparedRequest, **kwargs: Any) -> Any:
+        """Send a PreparedRequest: a Response, or an awaitable inside a running loop."""
+        if isinstance(cast("object", request), Request):
+            raise ValueError("You can only send PreparedRequests.")
+        kwargs.setdefault("stream", self.stream)
+        kwargs.setdefault("verify", self.verify)
+        kwargs.setdefault("cert", self.cert)
+        if "proxies" not in kwargs:
+            kwargs["proxies"] = resolve_proxies(request, self.proxies, self.trust_env)
+        if wants_async(self.mode):
+            return self._send_async(request, kwargs)
+        return self._send_sync(request, kwargs)
+
+    def _send_sync(self, request: PreparedRequest, kwargs: dict[str, Any]) -> Response:
+        allow_redirects = kwargs.pop("allow_redirects", True)
+        adapter = self.get_adapter(url=request.url or "")
+        start = preferred_clock()
+        response = adapter.send(request, **kwargs)
+        response = self._after_send(request, response, start, kwargs)
+        if allow_redirects:
+            history = list(self.resolve_redirects(response, request, **kwargs))
+        else:
+            history = []
+        response = self._finish(request, response, history, kwargs, allow_redirects)
+        if not kwargs.get("stream"):
+            response.content  # noqa: B018 - stream=False reads the body now
+        return response
+
+    async def _send_async(self, request: PreparedRequest, kwargs: dict[str, Any]) -> Response:
+        allow_redirects = kwargs.pop("allow_redirects", True)
+        adapter = self.get_adapter(url=request.url or "")
+        start = preferred_clock()
+        send_async = getattr(adapter, "send_async", None)
+        if send_async is not None:
+            response = await send_async(request, **kwargs)
+        else:
+            # A custom (sync) adapter: run it off the loop's thread.
+            response = await asyncio.to_thread(adapter.send, request, **kwargs)
+        response = self._after_send(request, response, start, kwargs)
+        history: list[Response] = []
+        if allow_redirects:
+            proxies = kwargs.get("proxies")
+            history = [
+                hop
+                async for hop in self._resolve_redirects_async(response, request, proxies, kwargs)
+            ]
+        response = self._finish(request, response, history, kwargs, allow_redirects)
+        if not kwargs.get("stream") and not response._content_consumed:
+            await response.aread()
+        return response
+
+    def _after_send(
+        self, request: PreparedRequest, response: Response, start: float, kwargs: dict[str, Any]
+    ) -> Response:
+        response.elapsed = timedelta(seconds=preferred_clock() - start)
+        response = dispatch_hook("response", request.hooks, response, **kwargs)
+        for earlier in response.history:
+            extract_cookies_to_jar(self.cookies, earlier.request, earlier.raw)
+        extract_cookies_to_jar(self.cookies, request, response.raw)
+        return response
+
+    def _finish(
+        self,
+        request: PreparedRequest,
+        response: Response,
+        history: list[Response],
+        kwargs: dict[str, Any],
+        allow_redirects: bool,
+    ) -> Response:
+        if history:
+            history.insert(0, response)
+            response = history.pop()
+            response.history = history
+        if not allow_redirects:
+            with contextlib.suppress(StopIteration):
+                response._next = next(
+                    self.resolve_redirects(response, request, yield_requests=True, **kwargs)
+                )
+        return response
+
+    def merge_environment_settings(
+        self,
+        url: str | None,
+        proxies: Mapping[str, str],
+        stream: bool | None,
+        verify: bool | str | None,
+        cert: Any,
+    ) -> dict[str, Any]:
+        proxies = dict(proxies)
+        if self.trust_env:
+            no_proxy = proxies.get("no_proxy")
+            for key, value in get_environ_proxies(url or "", no_proxy=no_proxy).items():
+                proxies.setdefault(key, value)
+            if verify is True or verify is None:
+                verify = (
+                    os.environ.get("REQUESTS_CA_BUNDLE")
+                    or os.environ.get("CURL_CA_BUNDLE")
+                    or verify
+                )
+        return {
+            "proxies": merge_setting(proxies, self.proxies),
+            "stream": merge_setting(stream, self.stream),
+            "verify": merge_setting(verify, self.verify),
+            "cert": merge_setting(cert, self.cert),
+        }
+
+    def get_adapter(self, url: str) -> BaseAdapter:
+        for prefix, adapter in self.adapters.items():
+            if url.lower().startswith(prefix.lower()):
+                return adapter
+        raise InvalidSchema(f"No connection adapters were found for {url!r}")
+
+    def close(self) -> None:
+        for adapter in self.adapters.values():
+            adapter.close()
+
+    def mount(self, prefix: str, adapter: BaseAdapter) -> None:
+        """Register `adapter` for URLs starting with `prefix`; longer prefixes win."""
+        self.adapters[prefix] = adapter
+        for key in [k for k in self.adapters if len(k) < len(prefix)]:
+            self.adapters[key] = self.adapters.pop(key)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {attr: getattr(self, attr, None) for attr in self.__attrs__}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for attr, value in state.items():
+            setattr(self, attr, value)
+        if getattr(self, "mode", None) is None:
+            self.mode = "auto"
+
+
+def session() -> Session:
+    """A new Session (requests' deprecated alias, kept for old code)."""
+    return Session()

@@ -1,0 +1,86 @@
+"""Streamed uploads (generators, files) and TLS verification, against httpy on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+
+import requestx
+from httpy import Config
+from httpy.httpbin import app
+from httpy.testing import serve_in_thread
+
+
+@pytest.fixture(scope="module")
+def url() -> Iterator[str]:
+    with serve_in_thread(app) as server:
+        yield server.url
+
+
+def test_a_generator_body_is_sent_chunked(url: str) -> None:
+    def pieces() -> Iterator[bytes]:
+        for number in range(5):
+            yield b"piece%d;" % number
+
+    body = requestx.post(f"{url}/post", data=pieces()).json()
+    assert body["data"] == "piece0;piece1;piece2;piece3;piece4;"
+    assert body["headers"]["Transfer-Encoding"] == "chunked"
+    assert "Content-Length" not in body["headers"]
+
+
+def test_an_error_in_the_body_generator_reaches_the_caller(url: str) -> None:
+    def broken() -> Iterator[bytes]:
+        yield b"start"
+        raise LookupError("the source went away")
+
+    with pytest.raises(LookupError, match="the source went away"):
+        requestx.post(f"{url}/post", data=broken())
+
+
+def test_a_file_body_is_streamed_with_its_length(url: str, tmp_path: Path) -> None:
+    path = tmp_path / "upload.bin"
+    path.write_bytes(b"0123456789" * 20_000)
+    with path.open("rb") as file:
+        body = requestx.put(f"{url}/put", data=file).json()
+    assert body["headers"]["Content-Length"] == "200000"
+    assert body["data"] == "0123456789" * 20_000
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    ca = trustme.CA()
+    folder = tmp_path_factory.mktemp("tls")
+    issued = ca.issue_cert("127.0.0.1", "localhost")
+    cert, key, ca_file = folder / "cert.pem", folder / "key.pem", folder / "ca.pem"
+    issued.private_key_and_cert_chain_pem.write_to_path(str(cert))
+    issued.private_key_pem.write_to_path(str(key))
+    ca.cert_pem.write_to_path(str(ca_file))
+    with serve_in_thread(app, Config(port=0, certfile=cert, keyfile=key)) as server:
+        yield server.url, ca_file
+
+
+def test_tls_verified_against_a_ca_bundle(tls: tuple[str, Path]) -> None:
+    url, ca_file = tls
+    response = requestx.get(f"{url}/get", verify=str(ca_file))
+    assert response.status_code == 200
+    assert response.json()["url"].startswith("https://")
+
+
+def test_tls_with_an_unknown_ca_is_an_ssl_error(tls: tuple[str, Path]) -> None:
+    url, _ = tls
+    with pytest.raises(requestx.exceptions.SSLError):
+        requestx.get(f"{url}/get")
+
+
+def test_tls_verification_can_be_turned_off(tls: tuple[str, Path]) -> None:
+    url, _ = tls
+    assert requestx.get(f"{url}/get", verify=False).status_code == 200
+
+
+def test_a_missing_ca_bundle_is_an_os_error(tls: tuple[str, Path], tmp_path: Path) -> None:
+    url, _ = tls
+    with pytest.raises(OSError, match="CA bundle"):
+        requestx.get(f"{url}/get", verify=str(tmp_path / "missing.pem"))

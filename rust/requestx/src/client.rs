@@ -1,0 +1,343 @@
+//! `Client`: one configured connection pool (TLS, proxy, connect timeout) and its sends.
+//!
+//! Python keeps one Client per distinct configuration (requests lets `verify`, `cert` and
+//! `proxies` change per call) and picks the one a request needs. A Client is rebuilt
+//! lazily in a child process after `fork()`, like the runtime its pool lives on.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::errors::EngineError;
+use crate::response::{BodyStream, RawResponse, read_whole_body};
+use crate::runtime::{block_on, into_awaitable};
+use crate::upload::{Upload, UploadFailure};
+
+/// What a reqwest client is built from; kept to rebuild it after fork.
+#[derive(Clone)]
+struct Settings {
+    verify: bool,
+    ca_certs: Vec<reqwest::Certificate>,
+    identity: Option<reqwest::Identity>,
+    proxy: Option<reqwest::Proxy>,
+    connect_timeout: Option<Duration>,
+    pool_maxsize: usize,
+    http2: bool,
+}
+
+impl Settings {
+    fn build(&self) -> Result<reqwest::Client, EngineError> {
+        install_crypto_provider();
+        let mut builder = reqwest::Client::builder()
+            // requests' semantics live in Python: redirects are followed hop by hop there,
+            // and bodies are decoded by `decode.rs` so headers stay as received.
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .pool_max_idle_per_host(self.pool_maxsize)
+            .tls_danger_accept_invalid_certs(!self.verify)
+            .tcp_nodelay(true);
+        if !self.ca_certs.is_empty() {
+            builder = builder.tls_certs_only(self.ca_certs.clone());
+        }
+        if let Some(identity) = &self.identity {
+            builder = builder.identity(identity.clone());
+        }
+        if let Some(proxy) = &self.proxy {
+            builder = builder.proxy(proxy.clone());
+        }
+        if let Some(timeout) = self.connect_timeout {
+            builder = builder.connect_timeout(timeout);
+        }
+        if !self.http2 {
+            builder = builder.http1_only();
+        }
+        builder
+            .build()
+            .map_err(|error| EngineError::from_reqwest(&error, false))
+    }
+}
+
+fn install_crypto_provider() {
+    // Fails only when a provider is already installed, which is what we want anyway.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+#[pyclass(module = "requestx._requestx", frozen)]
+pub struct Client {
+    settings: Settings,
+    built: Mutex<Option<(u32, reqwest::Client)>>,
+}
+
+/// Everything one send needs, owned, so it can move into the runtime.
+struct Outgoing {
+    client: reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    headers: HeaderMap,
+    body: Option<Upload>,
+    read_timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    stream: bool,
+    via_proxy: bool,
+}
+
+#[pymethods]
+impl Client {
+    #[new]
+    #[pyo3(signature = (
+        *, verify = true, ca_bundle = None, cert = None, key = None, proxy = None,
+        proxy_auth = None, connect_timeout = None, pool_maxsize = 10, http2 = true,
+    ))]
+    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
+    fn new(
+        verify: bool,
+        ca_bundle: Option<String>,
+        cert: Option<String>,
+        key: Option<String>,
+        proxy: Option<String>,
+        proxy_auth: Option<(String, String)>,
+        connect_timeout: Option<f64>,
+        pool_maxsize: usize,
+        http2: bool,
+    ) -> PyResult<Self> {
+        let ca_certs = match &ca_bundle {
+            Some(path) => load_ca_bundle(path)?,
+            None => Vec::new(),
+        };
+        let identity = match &cert {
+            Some(cert_path) => Some(load_identity(cert_path, key.as_deref())?),
+            None => None,
+        };
+        let proxy = match proxy {
+            Some(url) => {
+                let mut proxy = reqwest::Proxy::all(url.as_str()).map_err(|error| {
+                    PyValueError::new_err(format!("invalid proxy URL {url:?}: {error}"))
+                })?;
+                if let Some((user, password)) = &proxy_auth {
+                    proxy = proxy.basic_auth(user, password);
+                }
+                Some(proxy)
+            }
+            None => None,
+        };
+        let settings = Settings {
+            verify,
+            ca_certs,
+            identity,
+            proxy,
+            connect_timeout: seconds(connect_timeout)?,
+            pool_maxsize,
+            http2,
+        };
+        let client = settings.build().map_err(PyErr::from)?;
+        Ok(Self {
+            settings,
+            built: Mutex::new(Some((std::process::id(), client))),
+        })
+    }
+
+    /// Send a request and wait for the response (the GIL is released while waiting).
+    #[pyo3(signature = (method, url, headers, body = None, read_timeout = None, stream = false))]
+    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
+    fn send(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        url: String,
+        headers: Vec<(Vec<u8>, Vec<u8>)>,
+        body: Option<Bound<'_, PyAny>>,
+        read_timeout: Option<f64>,
+        stream: bool,
+    ) -> PyResult<RawResponse> {
+        let outgoing = self.outgoing(method, url, &headers, body, read_timeout, stream)?;
+        block_on(
+            py,
+            async move { perform(outgoing).await.map_err(PyErr::from) },
+        )
+    }
+
+    /// The same as `send`, as an awaitable for a running asyncio loop.
+    #[pyo3(signature = (method, url, headers, body = None, read_timeout = None, stream = false))]
+    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
+    fn send_async<'py>(
+        &self,
+        py: Python<'py>,
+        method: &str,
+        url: String,
+        headers: Vec<(Vec<u8>, Vec<u8>)>,
+        body: Option<Bound<'py, PyAny>>,
+        read_timeout: Option<f64>,
+        stream: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let outgoing = self.outgoing(method, url, &headers, body, read_timeout, stream)?;
+        into_awaitable(
+            py,
+            async move { perform(outgoing).await.map_err(PyErr::from) },
+        )
+    }
+}
+
+impl Client {
+    fn client(&self) -> Result<reqwest::Client, EngineError> {
+        let pid = std::process::id();
+        let mut built = self
+            .built
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((owner, client)) = built.as_ref()
+            && *owner == pid
+        {
+            return Ok(client.clone());
+        }
+        // After fork(): the inherited pool belongs to the parent's runtime.
+        if let Some(stale) = built.take() {
+            std::mem::forget(stale);
+        }
+        let client = self.settings.build()?;
+        *built = Some((pid, client.clone()));
+        Ok(client)
+    }
+
+    fn outgoing(
+        &self,
+        method: &str,
+        url: String,
+        headers: &[(Vec<u8>, Vec<u8>)],
+        body: Option<Bound<'_, PyAny>>,
+        read_timeout: Option<f64>,
+        stream: bool,
+    ) -> PyResult<Outgoing> {
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|_| EngineError::InvalidUrl(format!("invalid HTTP method {method:?}")))?;
+        let mut map = HeaderMap::with_capacity(headers.len());
+        for (name, value) in headers {
+            let header_name = HeaderName::from_bytes(name).map_err(|_| {
+                EngineError::InvalidHeader(format!(
+                    "invalid header name {:?}",
+                    String::from_utf8_lossy(name)
+                ))
+            })?;
+            let header_value = HeaderValue::from_bytes(value).map_err(|_| {
+                EngineError::InvalidHeader(format!(
+                    "invalid value for header {:?}: control characters are not allowed",
+                    String::from_utf8_lossy(name)
+                ))
+            })?;
+            map.append(header_name, header_value);
+        }
+        Ok(Outgoing {
+            client: self.client()?,
+            method,
+            url,
+            headers: map,
+            body: body.map(|body| Upload::from_python(&body)).transpose()?,
+            read_timeout: seconds(read_timeout)?,
+            connect_timeout: self.settings.connect_timeout,
+            stream,
+            via_proxy: self.settings.proxy.is_some(),
+        })
+    }
+}
+
+async fn perform(outgoing: Outgoing) -> Result<RawResponse, EngineError> {
+    let Outgoing {
+        client,
+        method,
+        url,
+        headers,
+        body,
+        read_timeout,
+        connect_timeout,
+        stream,
+        via_proxy,
+    } = outgoing;
+    let parsed = reqwest::Url::parse(&url)
+        .map_err(|error| EngineError::InvalidUrl(format!("invalid URL {url:?}: {error}")))?;
+    let mut request = client.request(method, parsed).headers(headers);
+    let upload_failure = UploadFailure::default();
+    if let Some(body) = body {
+        request = request.body(body.into_body(&upload_failure));
+    }
+    let sending = request.send();
+    let response = match read_timeout {
+        // Waiting for the head covers the connect too: give it the connect budget as well.
+        Some(read) => {
+            let budget = read + connect_timeout.unwrap_or_default();
+            match tokio::time::timeout(budget, sending).await {
+                Ok(result) => result,
+                Err(_) => {
+                    return Err(EngineError::ReadTimeout(format!(
+                        "no response within {:.3}s (read timeout)",
+                        read.as_secs_f64()
+                    )));
+                }
+            }
+        }
+        None => sending.await,
+    }
+    .map_err(|error| {
+        // The body's iterator raised: that exception, not a transport error, is the cause.
+        let raised = upload_failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        match raised {
+            Some(python_error) => EngineError::Python(python_error),
+            None => EngineError::from_reqwest(&error, via_proxy),
+        }
+    })?;
+    let mut body = BodyStream::new(response, read_timeout);
+    let head = body.head();
+    if stream {
+        Ok(RawResponse::streaming(head, body))
+    } else {
+        let whole = read_whole_body(&mut body).await?;
+        Ok(RawResponse::complete(head, whole))
+    }
+}
+
+fn seconds(value: Option<f64>) -> PyResult<Option<Duration>> {
+    match value {
+        None => Ok(None),
+        Some(secs) if secs.is_finite() && secs >= 0.0 => Ok(Some(Duration::from_secs_f64(secs))),
+        Some(secs) => Err(PyValueError::new_err(format!(
+            "timeouts are non-negative numbers of seconds, got {secs}"
+        ))),
+    }
+}
+
+fn load_ca_bundle(path: &str) -> PyResult<Vec<reqwest::Certificate>> {
+    let pem = read_file(path, "CA bundle")?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|error| PyOSError::new_err(format!("invalid CA bundle {path:?}: {error}")))?;
+    if certs.is_empty() {
+        return Err(PyOSError::new_err(format!(
+            "could not find a suitable TLS CA certificate bundle, invalid path: {path}"
+        )));
+    }
+    Ok(certs)
+}
+
+fn load_identity(cert_path: &str, key_path: Option<&str>) -> PyResult<reqwest::Identity> {
+    let mut pem = read_file(cert_path, "client certificate")?;
+    if let Some(key_path) = key_path {
+        pem.push(b'\n');
+        pem.extend(read_file(key_path, "client key")?);
+    }
+    reqwest::Identity::from_pem(&pem).map_err(|error| {
+        PyOSError::new_err(format!(
+            "could not load the client certificate {cert_path:?}: {error}"
+        ))
+    })
+}
+
+fn read_file(path: &str, what: &str) -> PyResult<Vec<u8>> {
+    std::fs::read(path).map_err(|error| {
+        PyOSError::new_err(format!(
+            "could not find the {what} at {path:?}, invalid path: {error}"
+        ))
+    })
+}

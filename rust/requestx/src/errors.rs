@@ -1,0 +1,144 @@
+//! Engine failures as the Python exceptions of `requestx.exceptions`, chosen by kind.
+//!
+//! The kind comes from the error's type and its source chain (reqwest's flags, rustls errors,
+//! I/O errors), never from its message text.
+
+use std::error::Error as StdError;
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+
+/// A failure, classified; becomes the Python exception named by `kind()`.
+#[derive(Debug)]
+pub enum EngineError {
+    InvalidUrl(String),
+    InvalidHeader(String),
+    Ssl(String),
+    Proxy(String),
+    ConnectTimeout(String),
+    ReadTimeout(String),
+    Connection(String),
+    /// The connection could not be made: nothing was sent, so retrying is safe.
+    ConnectFailed(String),
+    ChunkedEncoding(String),
+    ContentDecoding(String),
+    StreamConsumed(String),
+    Engine(String),
+    /// An exception raised by Python code the engine called (a request body's iterator).
+    Python(PyErr),
+}
+
+impl EngineError {
+    fn kind(&self) -> (&'static str, &str) {
+        match self {
+            Self::InvalidUrl(m) => ("InvalidURL", m),
+            Self::InvalidHeader(m) => ("InvalidHeader", m),
+            Self::Ssl(m) => ("SSLError", m),
+            Self::Proxy(m) => ("ProxyError", m),
+            Self::ConnectTimeout(m) => ("ConnectTimeout", m),
+            Self::ReadTimeout(m) => ("ReadTimeout", m),
+            Self::Connection(m) | Self::ConnectFailed(m) => ("ConnectionError", m),
+            Self::ChunkedEncoding(m) => ("ChunkedEncodingError", m),
+            Self::ContentDecoding(m) => ("ContentDecodingError", m),
+            Self::StreamConsumed(m) => ("StreamConsumedError", m),
+            Self::Engine(m) => ("RequestException", m),
+            Self::Python(_) => ("RequestException", "an error raised by Python code"),
+        }
+    }
+
+    /// Classify a reqwest failure; `via_proxy` says whether a proxy carried the request.
+    pub fn from_reqwest(error: &reqwest::Error, via_proxy: bool) -> Self {
+        let message = describe(error);
+        if error.is_builder() {
+            return Self::InvalidUrl(message);
+        }
+        if chain_has::<rustls::Error>(error) {
+            return Self::Ssl(message);
+        }
+        if error.is_timeout() || chain_has::<tokio::time::error::Elapsed>(error) {
+            return if error.is_connect() {
+                Self::ConnectTimeout(message)
+            } else {
+                Self::ReadTimeout(message)
+            };
+        }
+        if error.is_connect() {
+            return if via_proxy {
+                Self::Proxy(message)
+            } else {
+                Self::ConnectFailed(message)
+            };
+        }
+        if error.is_body() || error.is_decode() {
+            return Self::ChunkedEncoding(message);
+        }
+        Self::Connection(message)
+    }
+
+    pub fn into_pyerr(self, py: Python<'_>) -> PyErr {
+        if let Self::Python(error) = self {
+            return error;
+        }
+        let connect_failed = matches!(
+            self,
+            Self::ConnectFailed(_) | Self::ConnectTimeout(_) | Self::Proxy(_)
+        );
+        let (kind, message) = self.kind();
+        match py
+            .import("requestx.exceptions")
+            .and_then(|module| module.getattr(kind))
+        {
+            Ok(class) => match class.call1((message,)) {
+                Ok(instance) => {
+                    // Read by HTTPAdapter's max_retries: only unsent requests are retried.
+                    if instance.setattr("connect_failed", connect_failed).is_err() {
+                        return PyRuntimeError::new_err(format!("{kind}: {message}"));
+                    }
+                    PyErr::from_value(instance)
+                }
+                Err(error) => error,
+            },
+            Err(_) => PyRuntimeError::new_err(format!("{kind}: {message}")),
+        }
+    }
+}
+
+impl From<EngineError> for PyErr {
+    fn from(error: EngineError) -> Self {
+        Python::attach(|py| error.into_pyerr(py))
+    }
+}
+
+fn chain_has<E: StdError + 'static>(error: &(dyn StdError + 'static)) -> bool {
+    let mut current: Option<&(dyn StdError + 'static)> = Some(error);
+    while let Some(cause) = current {
+        if cause.is::<E>() {
+            return true;
+        }
+        // io::Error::source() skips the error it wraps (it returns *that* error's source),
+        // so step into the wrapped error explicitly: TLS failures hide two io::Errors deep.
+        current = match cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(inner) => Some(inner as &(dyn StdError + 'static)),
+            None => cause.source(),
+        };
+    }
+    false
+}
+
+/// The error with its causes, as requests users are used to reading them.
+fn describe(error: &(dyn StdError + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut current = error.source();
+    while let Some(cause) = current {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        current = cause.source();
+    }
+    text
+}

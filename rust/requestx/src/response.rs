@@ -1,0 +1,301 @@
+//! `RawResponse`: the status line, the headers as received, and the body, whole or streamed.
+//!
+//! A whole body stays as the chunks hyper produced until Python asks for it, then becomes one
+//! `bytes` object in a single copy. A streamed body is read a chunk at a time, decoded
+//! (Content-Encoding) unless the raw bytes are asked for, each read under the read timeout.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::decode::Decoder;
+use crate::errors::EngineError;
+use crate::runtime::{block_on, into_awaitable};
+
+/// The parts of a response known before its body.
+pub struct Head {
+    status: u16,
+    reason: String,
+    version: u8,
+    url: String,
+    headers: Vec<(String, String)>,
+}
+
+pub struct BodyStream {
+    response: Option<reqwest::Response>,
+    decoder: Option<Decoder>,
+    read_timeout: Option<Duration>,
+}
+
+impl BodyStream {
+    pub fn new(response: reqwest::Response, read_timeout: Option<Duration>) -> Self {
+        let decoder = Decoder::for_encoding(
+            response
+                .headers()
+                .get(reqwest::header::CONTENT_ENCODING)
+                .and_then(|value| value.to_str().ok()),
+        );
+        Self {
+            response: Some(response),
+            decoder,
+            read_timeout,
+        }
+    }
+
+    pub fn head(&self) -> Head {
+        let response = self
+            .response
+            .as_ref()
+            .expect("the head is read before the body");
+        let status = response.status();
+        let reason = response
+            .extensions()
+            .get::<hyper_reason::ReasonPhrase>()
+            .map(|phrase| String::from_utf8_lossy(phrase.as_bytes()).into_owned())
+            .or_else(|| status.canonical_reason().map(str::to_owned))
+            .unwrap_or_default();
+        let version = match response.version() {
+            reqwest::Version::HTTP_09 => 9,
+            reqwest::Version::HTTP_10 => 10,
+            reqwest::Version::HTTP_2 => 20,
+            reqwest::Version::HTTP_3 => 30,
+            _ => 11,
+        };
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                // http.client decodes header bytes as latin-1; so does requests.
+                let text: String = value.as_bytes().iter().map(|&b| char::from(b)).collect();
+                (name.as_str().to_owned(), text)
+            })
+            .collect();
+        Head {
+            status: status.as_u16(),
+            reason,
+            version,
+            url: response.url().to_string(),
+            headers,
+        }
+    }
+
+    /// The next piece of the body as sent (still encoded), or None at its end.
+    async fn next_raw(&mut self) -> Result<Option<Bytes>, EngineError> {
+        let Some(response) = self.response.as_mut() else {
+            return Ok(None);
+        };
+        let reading = response.chunk();
+        let result = match self.read_timeout {
+            Some(limit) => tokio::time::timeout(limit, reading).await.map_err(|_| {
+                EngineError::ReadTimeout(format!(
+                    "the body stalled for more than {:.3}s (read timeout)",
+                    limit.as_secs_f64()
+                ))
+            })?,
+            None => reading.await,
+        };
+        match result {
+            Ok(Some(chunk)) => Ok(Some(chunk)),
+            Ok(None) => {
+                self.response = None;
+                Ok(None)
+            }
+            Err(error) => {
+                self.response = None;
+                Err(EngineError::ChunkedEncoding(format!(
+                    "the response body ended early or was malformed: {error}"
+                )))
+            }
+        }
+    }
+
+    /// The next decoded piece (possibly empty while a decoder buffers), or None at the end.
+    async fn next_decoded(&mut self) -> Result<Option<Vec<u8>>, EngineError> {
+        loop {
+            match self.next_raw().await? {
+                Some(chunk) => match self.decoder.as_mut() {
+                    Some(decoder) => {
+                        let out = decoder.feed(&chunk)?;
+                        if !out.is_empty() {
+                            return Ok(Some(out));
+                        }
+                    }
+                    None => return Ok(Some(chunk.to_vec())),
+                },
+                None => {
+                    return match self.decoder.take() {
+                        Some(mut decoder) => {
+                            let tail = decoder.finish()?;
+                            Ok(if tail.is_empty() { None } else { Some(tail) })
+                        }
+                        None => Ok(None),
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// The whole body: hyper's chunks kept as they are when undecoded, else the decoded bytes.
+pub enum WholeBody {
+    Chunks(Vec<Bytes>),
+    Decoded(Vec<u8>),
+}
+
+pub async fn read_whole_body(stream: &mut BodyStream) -> Result<WholeBody, EngineError> {
+    let mut chunks = Vec::new();
+    while let Some(chunk) = stream.next_raw().await? {
+        chunks.push(chunk);
+    }
+    match stream.decoder.take() {
+        None => Ok(WholeBody::Chunks(chunks)),
+        Some(mut decoder) => {
+            let mut out = Vec::new();
+            for chunk in &chunks {
+                out.extend(decoder.feed(chunk)?);
+            }
+            out.extend(decoder.finish()?);
+            Ok(WholeBody::Decoded(out))
+        }
+    }
+}
+
+type SharedStream = Arc<tokio::sync::Mutex<BodyStream>>;
+
+#[pyclass(module = "requestx._requestx", frozen)]
+pub struct RawResponse {
+    #[pyo3(get)]
+    status: u16,
+    #[pyo3(get)]
+    reason: String,
+    /// 10, 11, 20 or 30, like urllib3's `HTTPResponse.version`.
+    #[pyo3(get)]
+    version: u8,
+    #[pyo3(get)]
+    url: String,
+    #[pyo3(get)]
+    headers: Vec<(String, String)>,
+    body: Mutex<Option<WholeBody>>,
+    stream: Option<SharedStream>,
+}
+
+impl RawResponse {
+    pub fn complete(head: Head, body: WholeBody) -> Self {
+        Self::from_head(head, Some(body), None)
+    }
+
+    pub fn streaming(head: Head, stream: BodyStream) -> Self {
+        Self::from_head(head, None, Some(Arc::new(tokio::sync::Mutex::new(stream))))
+    }
+
+    fn from_head(head: Head, body: Option<WholeBody>, stream: Option<SharedStream>) -> Self {
+        Self {
+            status: head.status,
+            reason: head.reason,
+            version: head.version,
+            url: head.url,
+            headers: head.headers,
+            body: Mutex::new(body),
+            stream,
+        }
+    }
+
+    fn stream(&self) -> PyResult<SharedStream> {
+        self.stream.clone().ok_or_else(|| {
+            EngineError::StreamConsumed("the body was read whole; it is not a stream".into()).into()
+        })
+    }
+}
+
+#[pymethods]
+impl RawResponse {
+    /// The whole body as one `bytes` (only once; the caller keeps it).
+    fn take_content<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let body = self
+            .body
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        match body {
+            Some(WholeBody::Decoded(data)) => Ok(PyBytes::new(py, &data)),
+            Some(WholeBody::Chunks(chunks)) => {
+                let total = chunks.iter().map(Bytes::len).sum();
+                // One copy: hyper's buffers straight into the new bytes object.
+                PyBytes::new_with(py, total, |buffer| {
+                    let mut offset = 0;
+                    for chunk in &chunks {
+                        buffer[offset..offset + chunk.len()].copy_from_slice(chunk);
+                        offset += chunk.len();
+                    }
+                    Ok(())
+                })
+            }
+            None => Err(EngineError::StreamConsumed(
+                "the content of this response was already taken or is streamed".into(),
+            )
+            .into()),
+        }
+    }
+
+    /// The next piece of a streamed body (decoded unless `decode=False`), or None at its end.
+    #[pyo3(signature = (decode = true))]
+    fn read_chunk<'py>(
+        &self,
+        py: Python<'py>,
+        decode: bool,
+    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let stream = self.stream()?;
+        let data = block_on(py, async move { next_chunk(&stream, decode).await })?;
+        Ok(data.map(|bytes| PyBytes::new(py, &bytes)))
+    }
+
+    /// `read_chunk` as an awaitable.
+    #[pyo3(signature = (decode = true))]
+    fn read_chunk_async<'py>(&self, py: Python<'py>, decode: bool) -> PyResult<Bound<'py, PyAny>> {
+        let stream = self.stream()?;
+        into_awaitable(py, async move {
+            let data = next_chunk(&stream, decode).await?;
+            Ok(data.map(|bytes| Python::attach(|py| PyBytes::new(py, &bytes).unbind())))
+        })
+    }
+
+    /// Stop reading: the connection is closed rather than returned to the pool.
+    fn close(&self) {
+        if let Some(stream) = &self.stream
+            && let Ok(mut guard) = stream.try_lock()
+        {
+            guard.response = None;
+            guard.decoder = None;
+        }
+        self.body
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+    }
+
+    #[getter]
+    fn is_streamed(&self) -> bool {
+        self.stream.is_some()
+    }
+}
+
+async fn next_chunk(stream: &SharedStream, decode: bool) -> PyResult<Option<Vec<u8>>> {
+    let mut guard = stream.lock().await;
+    let next = if decode {
+        guard.next_decoded().await
+    } else {
+        guard
+            .next_raw()
+            .await
+            .map(|chunk| chunk.map(|b| b.to_vec()))
+    };
+    next.map_err(PyErr::from)
+}
+
+/// hyper keeps a non-canonical reason phrase in the response's extensions.
+mod hyper_reason {
+    pub use hyper::ext::ReasonPhrase;
+}

@@ -1,0 +1,145 @@
+//! The one tokio runtime of the process, and the two ways Python waits on it.
+//!
+//! Invariants:
+//! - The runtime is built on first use and rebuilt in a child after `fork()`: the parent's
+//!   worker threads do not exist in the child, so its runtime is leaked, never dropped there.
+//! - Synchronous calls wait with the GIL released and wake every 50 ms to let Python run its
+//!   signal handlers, so Ctrl-C interrupts a request as it would with requests.
+//! - Asynchronous calls become asyncio futures through pyo3-async-runtimes, on this runtime;
+//!   cancelling the asyncio future drops (cancels) the Rust future.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use pyo3_async_runtimes::TaskLocals;
+use pyo3_async_runtimes::generic::{ContextExt, JoinError, Runtime as AsyncRuntime};
+use tokio::runtime::Runtime;
+
+struct Owned {
+    pid: u32,
+    runtime: Arc<Runtime>,
+}
+
+static RUNTIME: Mutex<Option<Owned>> = Mutex::new(None);
+
+/// The process's runtime, built now if this process has none yet.
+pub fn runtime() -> Arc<Runtime> {
+    let pid = std::process::id();
+    let mut slot = RUNTIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(owned) = slot.as_ref()
+        && owned.pid == pid
+    {
+        return Arc::clone(&owned.runtime);
+    }
+    if let Some(stale) = slot.take() {
+        // Inherited through fork(): its threads are gone; dropping it would wait on them.
+        std::mem::forget(stale.runtime);
+    }
+    let runtime = Arc::new(
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .thread_name("requestx-io")
+            .build()
+            .expect("the tokio runtime could not start"),
+    );
+    *slot = Some(Owned {
+        pid,
+        runtime: Arc::clone(&runtime),
+    });
+    runtime
+}
+
+/// Run `future` to completion from a Python thread, GIL released, signals still handled.
+pub fn block_on<F, T>(py: Python<'_>, future: F) -> PyResult<T>
+where
+    F: Future<Output = PyResult<T>> + Send,
+    T: Send,
+{
+    let runtime = runtime();
+    py.detach(|| {
+        runtime.block_on(async move {
+            tokio::pin!(future);
+            loop {
+                tokio::select! {
+                    result = &mut future => return result,
+                    () = tokio::time::sleep(Duration::from_millis(50)) => {
+                        #[allow(clippy::redundant_closure_for_method_calls)] // the closure is generic over the GIL lifetime
+                        Python::attach(|py| py.check_signals())?;
+                    }
+                }
+            }
+        })
+    })
+}
+
+/// Turn `future` into an asyncio awaitable running on the process's runtime.
+pub fn into_awaitable<F, T>(py: Python<'_>, future: F) -> PyResult<Bound<'_, PyAny>>
+where
+    F: Future<Output = PyResult<T>> + Send + 'static,
+    T: for<'py> IntoPyObject<'py> + Send + 'static,
+{
+    pyo3_async_runtimes::generic::future_into_py::<EngineRuntime, _, T>(py, future)
+}
+
+tokio::task_local! {
+    static TASK_LOCALS: std::cell::OnceCell<TaskLocals>;
+}
+
+/// pyo3-async-runtimes' view of our runtime: the process runtime, fork-aware.
+struct EngineRuntime;
+
+struct EngineJoinError(tokio::task::JoinError);
+
+impl JoinError for EngineJoinError {
+    fn is_panic(&self) -> bool {
+        self.0.is_panic()
+    }
+
+    fn into_panic(self) -> Box<dyn std::any::Any + Send + 'static> {
+        self.0.into_panic()
+    }
+}
+
+impl AsyncRuntime for EngineRuntime {
+    type JoinError = EngineJoinError;
+    type JoinHandle = Pin<Box<dyn Future<Output = Result<(), EngineJoinError>> + Send>>;
+
+    fn spawn<F>(fut: F) -> Self::JoinHandle
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let handle = runtime().spawn(fut);
+        Box::pin(async move { handle.await.map_err(EngineJoinError) })
+    }
+
+    fn spawn_blocking<F>(f: F) -> Self::JoinHandle
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        let handle = runtime().spawn_blocking(f);
+        Box::pin(async move { handle.await.map_err(EngineJoinError) })
+    }
+}
+
+impl ContextExt for EngineRuntime {
+    fn scope<F, R>(locals: TaskLocals, fut: F) -> Pin<Box<dyn Future<Output = R> + Send>>
+    where
+        F: Future<Output = R> + Send + 'static,
+    {
+        let cell = std::cell::OnceCell::new();
+        cell.set(locals)
+            .unwrap_or_else(|_| unreachable!("a fresh OnceCell is empty"));
+        Box::pin(TASK_LOCALS.scope(cell, fut))
+    }
+
+    fn get_task_locals() -> Option<TaskLocals> {
+        TASK_LOCALS
+            .try_with(|cell| cell.get().cloned())
+            .unwrap_or_default()
+    }
+}

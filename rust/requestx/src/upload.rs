@@ -1,0 +1,113 @@
+//! Request bodies: whole bytes, or a Python iterator streamed chunk by chunk (chunked upload).
+//!
+//! An iterator is pulled on tokio's blocking pool, one `next()` per chunk with the GIL held
+//! only for that call, so a generator that reads a file or computes its output never blocks
+//! the runtime. An exception raised by the iterator is kept and re-raised to the caller as
+//! itself, as requests lets it propagate.
+
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyString};
+
+pub enum Upload {
+    Whole(Bytes),
+    Stream(Py<PyAny>),
+}
+
+/// Where a failing iterator leaves its exception for the sender to pick up.
+pub type UploadFailure = Arc<Mutex<Option<PyErr>>>;
+
+impl Upload {
+    pub fn from_python(body: &Bound<'_, PyAny>) -> PyResult<Self> {
+        if let Ok(bytes) = body.cast::<PyBytes>() {
+            return Ok(Self::Whole(Bytes::copy_from_slice(bytes.as_bytes())));
+        }
+        if let Ok(text) = body.cast::<PyString>() {
+            return Ok(Self::Whole(Bytes::from(text.to_str()?.as_bytes().to_vec())));
+        }
+        if let Ok(array) = body.cast::<PyByteArray>() {
+            return Ok(Self::Whole(Bytes::from(array.to_vec())));
+        }
+        match body.try_iter() {
+            Ok(iterator) => Ok(Self::Stream(iterator.into_any().unbind())),
+            Err(_) => Err(PyTypeError::new_err(format!(
+                "a request body must be bytes, str or an iterable of them, not {}",
+                body.get_type().name()?
+            ))),
+        }
+    }
+
+    pub fn into_body(self, failure: &UploadFailure) -> reqwest::Body {
+        match self {
+            Self::Whole(bytes) => reqwest::Body::from(bytes),
+            Self::Stream(iterator) => {
+                let failure = Arc::clone(failure);
+                let chunks = futures_util::stream::unfold(Some(iterator), move |state| {
+                    let failure = Arc::clone(&failure);
+                    async move {
+                        let iterator = state?;
+                        let pulled = tokio::task::spawn_blocking(move || {
+                            let next = Python::attach(|py| next_chunk(py, &iterator));
+                            (next, iterator)
+                        })
+                        .await;
+                        match pulled {
+                            Ok((Ok(Some(chunk)), iterator)) => Some((Ok(chunk), Some(iterator))),
+                            Ok((Ok(None), _)) => None,
+                            Ok((Err(error), _)) => {
+                                *failure
+                                    .lock()
+                                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                                    Some(error);
+                                Some((Err(UploadAborted), None))
+                            }
+                            Err(_) => Some((Err(UploadAborted), None)),
+                        }
+                    }
+                });
+                reqwest::Body::wrap_stream(chunks)
+            }
+        }
+    }
+}
+
+fn next_chunk(py: Python<'_>, iterator: &Py<PyAny>) -> PyResult<Option<Bytes>> {
+    let iterator = iterator.bind(py);
+    loop {
+        let Some(item) = iterator.cast::<pyo3::types::PyIterator>()?.clone().next() else {
+            return Ok(None);
+        };
+        let item = item?;
+        let chunk = if let Ok(bytes) = item.cast::<PyBytes>() {
+            Bytes::copy_from_slice(bytes.as_bytes())
+        } else if let Ok(text) = item.cast::<PyString>() {
+            Bytes::from(text.to_str()?.as_bytes().to_vec())
+        } else if let Ok(array) = item.cast::<PyByteArray>() {
+            Bytes::from(array.to_vec())
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "a streamed request body yields bytes or str, not {}",
+                item.get_type().name()?
+            )));
+        };
+        // An empty chunk would end a chunked body early on the wire: skip it.
+        if !chunk.is_empty() {
+            return Ok(Some(chunk));
+        }
+    }
+}
+
+/// The stream error hyper sees when the iterator failed; the real error is in `UploadFailure`.
+#[derive(Debug)]
+pub struct UploadAborted;
+
+impl std::fmt::Display for UploadAborted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the request body's iterator failed")
+    }
+}
+
+impl std::error::Error for UploadAborted {}
