@@ -38,6 +38,10 @@ def alias_requests() -> None:
         sys.modules[f"requests.{name}"] = module
         # `requests.help` etc. must also work as attributes of the package.
         setattr(requestx, name, module)
+    # `import requests.packages.urllib3.x` resolves through sys.modules entries.
+    for key, module in list(sys.modules.items()):
+        if key.startswith("requestx.packages."):
+            sys.modules["requests.packages." + key.removeprefix("requestx.packages.")] = module
 
 
 alias_requests()

@@ -82,5 +82,5 @@ def test_tls_verification_can_be_turned_off(tls: tuple[str, Path]) -> None:
 
 def test_a_missing_ca_bundle_is_an_os_error(tls: tuple[str, Path], tmp_path: Path) -> None:
     url, _ = tls
-    with pytest.raises(OSError, match="CA bundle"):
+    with pytest.raises(OSError, match="Could not find a suitable TLS CA certificate bundle"):
         requestx.get(f"{url}/get", verify=str(tmp_path / "missing.pem"))

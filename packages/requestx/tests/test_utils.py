@@ -619,11 +619,17 @@ def test_get_encodings_from_content_order() -> None:
         ("text/plain", ("text/plain", {})),
         (
             "multipart/form-data; boundary = something ; boundary2='something_else' ; no_equals ",
-            ("multipart/form-data", {"boundary": "something", "boundary2": "something_else"}),
+            (
+                "multipart/form-data",
+                {"boundary": "something", "boundary2": "something_else", "no_equals": True},
+            ),
         ),
         (
             'multipart/form-data; boundary = something ; "boundary2=something_else" ; no_equals ',
-            ("multipart/form-data", {"boundary": "something", "boundary2": "something_else"}),
+            (
+                "multipart/form-data",
+                {"boundary": "something", "boundary2": "something_else", "no_equals": True},
+            ),
         ),
         ("application/json ; ; ", ("application/json", {})),
     ],
@@ -633,9 +639,13 @@ def test_parse_content_type_header(value: str, expected: tuple[str, dict[str, An
 
 
 def test_parse_content_type_header_matches_requests() -> None:
+    """Compared with the installed requests, except where 2.33 changed 2.32's behaviour:
+    a parameter without `=` (2.32, which requestx mirrors, maps it to True)."""
     alphabet = ["text/html", ";", "=", " ", '"', "'", "charset", "Charset", "utf-8", "x"]
     for value in random_strings(alphabet, 500, 8, seed=5):
-        assert _parse_content_type_header(value) == ref._parse_content_type_header(value), value
+        ours = _parse_content_type_header(value)
+        without_flags = (ours[0], {k: v for k, v in ours[1].items() if v is not True})
+        assert without_flags == ref._parse_content_type_header(value), value
         headers = CaseInsensitiveDict({"Content-Type": value})
         assert get_encoding_from_headers(headers) == ref.get_encoding_from_headers(
             requests.structures.CaseInsensitiveDict(headers)

@@ -38,6 +38,9 @@ impl Settings {
             .no_proxy()
             .pool_max_idle_per_host(self.pool_maxsize)
             .tls_danger_accept_invalid_certs(!self.verify)
+            // requests writes header names as given (mostly Title-Case); some servers and
+            // proxies still care, so send them Title-Case rather than hyper's lower case.
+            .http1_title_case_headers()
             .tcp_nodelay(true);
         if !self.ca_certs.is_empty() {
             builder = builder.tls_certs_only(self.ca_certs.clone());

@@ -62,6 +62,10 @@ impl EngineError {
                 Self::ReadTimeout(message)
             };
         }
+        if chain_matches::<hyper::Error>(error, hyper::Error::is_parse) {
+            // A malformed response head (conflicting Content-Length, bad header bytes).
+            return Self::InvalidHeader(message);
+        }
         if error.is_connect() {
             return if via_proxy {
                 Self::Proxy(message)
@@ -124,6 +128,22 @@ fn chain_has<E: StdError + 'static>(error: &(dyn StdError + 'static)) -> bool {
             Some(inner) => Some(inner as &(dyn StdError + 'static)),
             None => cause.source(),
         };
+    }
+    false
+}
+
+fn chain_matches<E: StdError + 'static>(
+    error: &(dyn StdError + 'static),
+    predicate: impl Fn(&E) -> bool,
+) -> bool {
+    let mut current: Option<&(dyn StdError + 'static)> = Some(error);
+    while let Some(cause) = current {
+        if let Some(found) = cause.downcast_ref::<E>()
+            && predicate(found)
+        {
+            return true;
+        }
+        current = cause.source();
     }
     false
 }

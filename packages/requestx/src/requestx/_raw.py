@@ -43,6 +43,17 @@ class RawHeaders:
     def items(self) -> list[tuple[str, str]]:
         return list(self._lines)
 
+    def __setitem__(self, name: str, value: str) -> None:
+        wanted = name.lower()
+        self._lines = [line for line in self._lines if line[0].lower() != wanted]
+        self._lines.append((name, value))
+
+    def __getitem__(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and bool(self.get_all(name))
 

@@ -72,7 +72,7 @@ def _parse_content_type_header(header: str) -> tuple[str, dict[str, Any]]:
     """Split a Content-Type value into the media type and a dict of its parameters.
 
     Parameter names are lower-cased; quotes and spaces around names and values are dropped.
-    A parameter without ``=`` is ignored, as in requests 2.33 and later.
+    A parameter without ``=`` maps to True, as in requests 2.32 (the release we mirror).
 
     :return: ``(media type, parameters)``.
     """
@@ -80,8 +80,11 @@ def _parse_content_type_header(header: str) -> tuple[str, dict[str, Any]]:
     parsed: dict[str, Any] = {}
     for param in params:
         key, has_value, value = param.strip().partition("=")
+        name = key.strip(_PARAM_JUNK).lower()
         if has_value:
-            parsed[key.strip(_PARAM_JUNK).lower()] = value.strip(_PARAM_JUNK)
+            parsed[name] = value.strip(_PARAM_JUNK)
+        elif name:
+            parsed[name] = True
     return media_type.strip(), parsed
 
 
@@ -99,8 +102,9 @@ def get_encoding_from_headers(headers: Mapping[str, str]) -> str | None:
     if not content_type:
         return None
     media_type, params = _parse_content_type_header(content_type)
-    if "charset" in params:
-        return str(params["charset"]).strip("'\"")
+    charset = params.get("charset")
+    if isinstance(charset, str):  # a bare `charset` without `=` names no charset
+        return charset.strip("'\"")
     if "text" in media_type:
         return "ISO-8859-1"
     if "application/json" in media_type:

@@ -7,18 +7,27 @@ change per call, so the adapter keeps one Client per distinct combination.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, cast
+from urllib.parse import urlparse
 
 from requestx import _requestx
 from requestx._raw import RawBody
 from requestx.cookies import extract_cookies_to_jar
-from requestx.exceptions import ConnectionError, ConnectTimeout, InvalidURL, ProxyError
+from requestx.exceptions import (
+    ConnectionError,
+    ConnectTimeout,
+    InvalidProxyURL,
+    InvalidURL,
+    ProxyError,
+)
 from requestx.structures import CaseInsensitiveDict
 from requestx.utils import (
     get_auth_from_url,
     get_encoding_from_headers,
+    prepend_scheme_if_needed,
     select_proxy,
     urldefragauth,
 )
@@ -217,7 +226,10 @@ class HTTPAdapter(BaseAdapter):
     # --- requests' adapter hooks, kept for subclasses and compatibility ----------------
 
     def request_url(self, request: PreparedRequest, proxies: Mapping[str, str] | None) -> str:
-        return request.path_url
+        """The target written on the request line (the engine builds its own from the URL)."""
+        path = request.path_url
+        # A path starting "//" would read as an authority: keep a single leading slash.
+        return "/" + path.lstrip("/") if path.startswith("//") else path
 
     def add_headers(self, request: PreparedRequest, **kwargs: Any) -> None:
         """Override to add headers to every request this adapter sends."""
@@ -236,6 +248,8 @@ class HTTPAdapter(BaseAdapter):
     def close(self) -> None:
         with self._lock:
             self._clients.clear()
+        for manager in self.proxy_manager.values():
+            manager.clear()
 
     # --- internals -----------------------------------------------------------------------
 
@@ -252,18 +266,32 @@ class HTTPAdapter(BaseAdapter):
         proxy = select_proxy(url, proxies) if proxies else None
         proxy_auth: tuple[str, str] | None = None
         if proxy:
-            if "://" not in proxy:
-                proxy = "http://" + proxy
+            proxy = prepend_scheme_if_needed(proxy, "http")
+            if not urlparse(proxy).hostname:
+                raise InvalidProxyURL(
+                    "Please check proxy URL. It is malformed and could be missing the host."
+                )
             username, password = get_auth_from_url(proxy)
             if username:
                 proxy_auth = (username, password)
             proxy = urldefragauth(proxy)
+        if not url.lower().startswith("https:"):
+            # TLS settings mean nothing to plain HTTP (requests ignores them there too).
+            verify, cert = True, None
         # verify=True trusts the platform's roots; a path trusts that bundle instead.
         ca_bundle: str | None = None
         if isinstance(verify, str):
+            if not os.path.exists(verify):  # noqa: PTH110 - requests' check, and message
+                raise OSError(
+                    f"Could not find a suitable TLS CA certificate bundle, invalid path: {verify}"
+                )
             ca_bundle = verify
             verify = True
         cert_file, key_file = (cert, None) if isinstance(cert, str) else (cert or (None, None))
+        if cert_file and not os.path.exists(cert_file):  # noqa: PTH110
+            raise OSError(f"Could not find the TLS certificate file, invalid path: {cert_file}")
+        if key_file and not os.path.exists(key_file):  # noqa: PTH110
+            raise OSError(f"Could not find the TLS key file, invalid path: {key_file}")
         key = (bool(verify), ca_bundle, cert_file, key_file, proxy, proxy_auth, connect_timeout)
         client = self._clients.get(key)
         if client is None:
@@ -287,7 +315,15 @@ class HTTPAdapter(BaseAdapter):
         return client, connect_timeout, read_timeout
 
 
+_MISSING = object()
+
+
 def _split_timeout(timeout: TimeoutArg) -> tuple[float | None, float | None]:
+    connect_attr = getattr(timeout, "connect_timeout", _MISSING)
+    read_attr = getattr(timeout, "read_timeout", _MISSING)
+    if connect_attr is not _MISSING and read_attr is not _MISSING:
+        # urllib3's Timeout object, which requests accepts too.
+        return _seconds(connect_attr), _seconds(read_attr)
     if isinstance(timeout, tuple):
         try:
             connect, read = timeout

@@ -22,3 +22,11 @@ for _name in ("urllib3", "idna", "chardet", "charset_normalizer"):
         if _key == _name or _key.startswith(_name + "."):
             sys.modules[f"{__name__}.{_key}"] = _value
     __all__.append(_name)
+
+if "chardet" not in globals() and "charset_normalizer" in globals():
+    # requests aliases chardet to charset_normalizer when only the latter is installed.
+    chardet = globals()["charset_normalizer"]
+    for _key, _value in list(sys.modules.items()):
+        if _key == "charset_normalizer" or _key.startswith("charset_normalizer."):
+            sys.modules[f"{__name__}.chardet{_key[len('charset_normalizer') :]}"] = _value
+    __all__.append("chardet")
