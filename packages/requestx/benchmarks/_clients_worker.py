@@ -1,0 +1,385 @@
+"""One client, one scenario, one fresh process: `python _clients_worker.py '<Job as JSON>'`.
+
+Each client is a context manager that opens one session (one pool, sized by the job) and
+yields `fetch(url) -> (status, body)`; the runners below are shared, so warm-up, timing and
+the check of every response are the same code for every client. A client library is imported
+inside its own function: a missing one makes this run "skipped", not a crash.
+
+The last line on stdout is the `Outcome` as JSON. A wrong status or body length raises, the
+process exits non-zero, and the parent records an error instead of throughput.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import importlib
+import io
+import re
+import resource
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any
+
+from _clients_protocol import (
+    ECHO_PATH,
+    HEADERS,
+    LARGE_PATH,
+    LARGE_SIZE,
+    SMALL_BODY,
+    SMALL_PATH,
+    TIMEOUT,
+    Job,
+    Outcome,
+)
+
+__all__ = ["BadResponseError", "main", "run"]
+
+Fetch = Callable[[str], tuple[int, bytes]]
+AsyncFetch = Callable[[str], Awaitable[tuple[int, bytes]]]
+SyncClient = Callable[[int], AbstractContextManager[Fetch]]
+AsyncClient = Callable[[int], AbstractAsyncContextManager[AsyncFetch]]
+
+
+class BadResponseError(Exception):
+    """A response with the wrong status or body length: the run is an error."""
+
+
+def _check(status: int, body: bytes, expected_length: int) -> None:
+    if status != 200 or len(body) != expected_length:
+        raise BadResponseError(
+            f"expected 200 with {expected_length} bytes, got {status} with {len(body)} bytes"
+        )
+
+
+# --- sync clients -------------------------------------------------------------------------
+
+
+@contextmanager
+def _requestx_sync(pool_size: int) -> Iterator[Fetch]:
+    import requestx
+    from requestx.adapters import HTTPAdapter
+
+    with requestx.Session() as session:
+        # No proxy or .netrc lookups from the environment, for every requests-style client.
+        session.trust_env = False
+        session.headers.clear()
+        session.headers.update(HEADERS)
+        session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=pool_size))
+
+        def fetch(url: str) -> tuple[int, bytes]:
+            response = session.get(url, timeout=TIMEOUT)
+            return response.status_code, response.content
+
+        yield fetch
+
+
+@contextmanager
+def _requests_sync(pool_size: int) -> Iterator[Fetch]:
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    with requests.Session() as session:
+        session.trust_env = False
+        session.headers.clear()
+        session.headers.update(HEADERS)
+        session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=pool_size))
+
+        def fetch(url: str) -> tuple[int, bytes]:
+            response = session.get(url, timeout=TIMEOUT)
+            return response.status_code, response.content
+
+        yield fetch
+
+
+def _httpx_limits(pool_size: int) -> Any:
+    import httpx
+
+    return httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
+
+
+@contextmanager
+def _httpx_sync(pool_size: int) -> Iterator[Fetch]:
+    import httpx
+
+    with httpx.Client(
+        headers=HEADERS, limits=_httpx_limits(pool_size), timeout=TIMEOUT, trust_env=False
+    ) as client:
+
+        def fetch(url: str) -> tuple[int, bytes]:
+            response = client.get(url)
+            return response.status_code, response.content
+
+        yield fetch
+
+
+@contextmanager
+def _urllib3_sync(pool_size: int) -> Iterator[Fetch]:
+    import urllib3
+
+    # retries=False: like every other client here, one attempt per request.
+    with urllib3.PoolManager(
+        num_pools=1,
+        maxsize=pool_size,
+        headers=HEADERS,
+        retries=False,
+        timeout=urllib3.Timeout(TIMEOUT),
+    ) as manager:
+
+        def fetch(url: str) -> tuple[int, bytes]:
+            response = manager.request("GET", url)
+            return response.status, response.data
+
+        yield fetch
+
+
+@contextmanager
+def _pycurl_sync(pool_size: int) -> Iterator[Fetch]:
+    # pycurl ships no py.typed marker, so mypy would reject a plain import without stubs.
+    pycurl: Any = importlib.import_module("pycurl")
+    curl = pycurl.Curl()
+    try:
+        curl.setopt(pycurl.NOSIGNAL, 1)
+        curl.setopt(pycurl.PROXY, "")  # never a proxy from the environment
+        curl.setopt(pycurl.MAXCONNECTS, pool_size)
+        curl.setopt(pycurl.TIMEOUT_MS, int(TIMEOUT * 1000))
+        curl.setopt(pycurl.USERAGENT, HEADERS["User-Agent"])
+        # Sends the header and decodes what it names, as the other clients do.
+        curl.setopt(pycurl.ACCEPT_ENCODING, HEADERS["Accept-Encoding"])
+        curl.setopt(
+            pycurl.HTTPHEADER,
+            [f"{name}: {value}" for name, value in HEADERS.items() if name in {"Accept", "Connection"}],
+        )
+
+        def fetch(url: str) -> tuple[int, bytes]:
+            buffer = io.BytesIO()  # pycurl's documented way to collect a body
+            curl.setopt(pycurl.URL, url)
+            curl.setopt(pycurl.WRITEDATA, buffer)
+            curl.perform()
+            return int(curl.getinfo(pycurl.RESPONSE_CODE)), buffer.getvalue()
+
+        yield fetch
+    finally:
+        curl.close()
+
+
+# --- async clients ------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def _requestx_async(pool_size: int) -> AsyncIterator[AsyncFetch]:
+    import requestx
+    from requestx.adapters import HTTPAdapter
+
+    async with requestx.Session() as session:
+        session.trust_env = False
+        session.headers.clear()
+        session.headers.update(HEADERS)
+        session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=pool_size))
+
+        async def fetch(url: str) -> tuple[int, bytes]:
+            response = await session.get(url, timeout=TIMEOUT)
+            return response.status_code, response.content
+
+        yield fetch
+
+
+@asynccontextmanager
+async def _aiohttp_async(pool_size: int) -> AsyncIterator[AsyncFetch]:
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(limit=pool_size, limit_per_host=pool_size)
+    async with aiohttp.ClientSession(
+        connector=connector,
+        headers=HEADERS,
+        timeout=aiohttp.ClientTimeout(total=TIMEOUT),
+        trust_env=False,
+    ) as session:
+
+        async def fetch(url: str) -> tuple[int, bytes]:
+            async with session.get(url) as response:
+                return response.status, await response.read()
+
+        yield fetch
+
+
+@asynccontextmanager
+async def _httpx_async(pool_size: int) -> AsyncIterator[AsyncFetch]:
+    import httpx
+
+    async with httpx.AsyncClient(
+        headers=HEADERS, limits=_httpx_limits(pool_size), timeout=TIMEOUT, trust_env=False
+    ) as client:
+
+        async def fetch(url: str) -> tuple[int, bytes]:
+            response = await client.get(url)
+            return response.status_code, response.content
+
+        yield fetch
+
+
+SYNC_CLIENTS: dict[str, SyncClient] = {
+    "requestx": _requestx_sync,
+    "requests": _requests_sync,
+    "httpx": _httpx_sync,
+    "urllib3": _urllib3_sync,
+    "pycurl": _pycurl_sync,
+}
+ASYNC_CLIENTS: dict[str, AsyncClient] = {
+    "requestx": _requestx_async,
+    "aiohttp": _aiohttp_async,
+    "httpx": _httpx_async,
+}
+
+
+# --- memory -------------------------------------------------------------------------------
+
+_STATUS = Path("/proc/self/status")
+_CLEAR_REFS = Path("/proc/self/clear_refs")
+
+
+def _status_kib(key: str) -> int:
+    match = re.search(rf"^{key}:\s+(\d+) kB", _STATUS.read_text(encoding="ascii"), re.MULTILINE)
+    if match is None:
+        raise OSError(f"no {key} in {_STATUS}")
+    return int(match.group(1)) * 1024
+
+
+def _maxrss() -> int:
+    # Linux reports KiB, macOS bytes.
+    scale = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
+class PeakRss:
+    """RSS now and the peak since `start()`.
+
+    On Linux, writing 5 to /proc/self/clear_refs resets the peak (VmHWM) to the current RSS,
+    so the peak is the download's own. Elsewhere the ru_maxrss delta is a lower bound: a peak
+    reached earlier (while importing) hides any smaller one.
+    """
+
+    def __init__(self) -> None:
+        self.method = "ru_maxrss delta (lower bound)"
+        self.before = 0
+
+    def start(self) -> None:
+        gc.collect()
+        try:
+            _CLEAR_REFS.write_text("5", encoding="ascii")
+            self.before = _status_kib("VmRSS")
+            self.method = "VmHWM after reset"
+        except OSError:
+            self.before = _maxrss()
+
+    def peak(self) -> int:
+        return _status_kib("VmHWM") if self.method == "VmHWM after reset" else _maxrss()
+
+
+# --- runners ------------------------------------------------------------------------------
+
+
+def _parse_echo(body: bytes) -> dict[str, str]:
+    lines = body.decode("latin-1").splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line)
+
+
+def _run_sync(job: Job, client: SyncClient) -> Outcome:
+    small_url = job.base_url + SMALL_PATH
+    outcome = Outcome()
+    with client(job.pool_size) as fetch:
+        status, echo = fetch(job.base_url + ECHO_PATH)
+        _check(status, echo, len(echo))
+        outcome.echoed_headers = _parse_echo(echo)
+        for _ in range(job.warmup):
+            status, body = fetch(small_url)
+            _check(status, body, len(SMALL_BODY))
+        outcome.sent = 1 + job.warmup
+        if job.scenario == "download-sync":
+            peak = PeakRss()
+            peak.start()
+            status, body = fetch(job.base_url + LARGE_PATH)
+            outcome.rss_peak = peak.peak()
+            _check(status, body, LARGE_SIZE)
+            outcome.rss_before, outcome.rss_method = peak.before, peak.method
+            outcome.sent += 1
+            return outcome
+        cpu_start, wall_start = time.process_time(), time.perf_counter()
+        for _ in range(job.requests):
+            status, body = fetch(small_url)
+            _check(status, body, len(SMALL_BODY))
+        outcome.seconds = time.perf_counter() - wall_start
+        outcome.cpu_seconds = time.process_time() - cpu_start
+        outcome.requests = job.requests
+        outcome.sent += job.requests
+    return outcome
+
+
+async def _concurrently(fetch: AsyncFetch, url: str, total: int, concurrency: int) -> None:
+    remaining = total
+
+    async def task() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            status, body = await fetch(url)
+            _check(status, body, len(SMALL_BODY))
+
+    await asyncio.gather(*(task() for _ in range(concurrency)))
+
+
+async def _run_async(job: Job, client: AsyncClient) -> Outcome:
+    small_url = job.base_url + SMALL_PATH
+    outcome = Outcome()
+    async with client(job.pool_size) as fetch:
+        status, echo = await fetch(job.base_url + ECHO_PATH)
+        _check(status, echo, len(echo))
+        outcome.echoed_headers = _parse_echo(echo)
+        # Concurrent warm-up, so the timed part starts with the pool's connections open.
+        await _concurrently(fetch, small_url, job.warmup, job.concurrency)
+        outcome.sent = 1 + job.warmup
+        if job.scenario == "download-async":
+            peak = PeakRss()
+            peak.start()
+            status, body = await fetch(job.base_url + LARGE_PATH)
+            outcome.rss_peak = peak.peak()
+            _check(status, body, LARGE_SIZE)
+            outcome.rss_before, outcome.rss_method = peak.before, peak.method
+            outcome.sent += 1
+            return outcome
+        cpu_start, wall_start = time.process_time(), time.perf_counter()
+        await _concurrently(fetch, small_url, job.requests, job.concurrency)
+        outcome.seconds = time.perf_counter() - wall_start
+        outcome.cpu_seconds = time.process_time() - cpu_start
+        outcome.requests = job.requests
+        outcome.sent += job.requests
+    return outcome
+
+
+def run(job: Job) -> Outcome:
+    """Run one job in this process; a missing client library gives a skipped outcome."""
+    try:
+        if job.scenario in {"sync", "download-sync"}:
+            return _run_sync(job, SYNC_CLIENTS[job.client])
+        return asyncio.run(_run_async(job, ASYNC_CLIENTS[job.client]))
+    except ModuleNotFoundError as error:
+        return Outcome(skipped=f"{error.name or job.client} is not installed")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the subprocess: one Job in (argv[1]), one Outcome out (stdout)."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        sys.stderr.write("usage: _clients_worker.py '<job as JSON>'\n")
+        return 2
+    outcome = run(Job.from_json(args[0]))
+    sys.stdout.write(outcome.to_json() + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
