@@ -302,16 +302,15 @@ def get_netrc_auth(
 
 
 def _find_netrc_file() -> str | None:
+    # Runs on every request of a Session with trust_env: os.path, not pathlib, keeps it cheap.
     configured = os.environ.get("NETRC")
     candidates = (configured,) if configured is not None else tuple(f"~/{n}" for n in NETRC_FILES)
     for candidate in candidates:
-        try:
-            path = Path(candidate).expanduser()
-        except RuntimeError:
-            # No home directory to expand "~" to (a service account): no netrc there.
-            continue
-        if path.exists():
-            return str(path)
+        path = os.path.expanduser(candidate)  # noqa: PTH111
+        if path.startswith("~"):
+            continue  # no home directory to expand "~" to (a service account): no netrc
+        if os.path.exists(path):  # noqa: PTH110
+            return path
     return None
 
 
