@@ -160,6 +160,10 @@ class _SetCookieHeaders:
     def get_all(self, name: str, failobj: Any = None) -> list[str] | Any:
         return self._values.get(name.lower()) or failobj
 
+    def __bool__(self) -> bool:
+        # False when no cookie header was sent: callers skip the cookie policy machinery.
+        return any(self._values.values())
+
 
 _COOKIE_HEADER_NAMES = ("Set-Cookie", "Set-Cookie2")
 

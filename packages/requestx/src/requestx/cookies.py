@@ -74,7 +74,8 @@ def extract_cookies_to_jar(jar: CookieJar, request: RequestLike, response: Any) 
         requests ignores a response without ``_original_response``.
     """
     headers = response_cookie_headers(response)
-    if headers is None:
+    if not headers:
+        # No Set-Cookie line: nothing to store (and no need to build the mock objects).
         return
     # CookieJar is typed for urllib's Request and HTTPResponse; these adapters provide the
     # part of those interfaces it actually uses.
