@@ -238,6 +238,9 @@ def bench_httpy(session: nox.Session) -> None:
 
 
 REQUESTS_VERSION = "2.32.5"
+# The session fails below this many passes: the issue's target is 560; 573 passed on
+# 2026-11-23, so a drop under 570 is a regression to look at.
+COMPAT_MINIMUM_PASSED = 570
 # They reach beyond loopback (a non-routable address, public DNS, a link-local address).
 COMPAT_DESELECTED = [
     "tests/test_requests.py::TestTimeout::test_connect_timeout",
@@ -300,6 +303,8 @@ def _print_compat_summary(session: nox.Session, report: Path) -> None:
         f"{failed} failed, {skipped} skipped of {total} collected "
         f"({len(COMPAT_DESELECTED)} deselected: they leave loopback)"
     )
+    if passed < COMPAT_MINIMUM_PASSED and not session.posargs:
+        session.error(f"fewer than {COMPAT_MINIMUM_PASSED} of requests' tests pass")
 
 
 @nox.session(python=False)
