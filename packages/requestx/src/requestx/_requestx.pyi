@@ -1,11 +1,13 @@
 """Type stub of the native module built from rust/requestx (checked by mypy.stubtest)."""
 
 from collections.abc import Awaitable, Iterator
+from typing import final
 
 __all__ = ["Client", "RawResponse", "__version__"]
 
 __version__: str
 
+@final
 class Client:
     """One configured connection pool (TLS, proxy, connect timeout) of the engine."""
 
@@ -41,6 +43,7 @@ class Client:
         stream: bool = False,
     ) -> Awaitable[RawResponse]: ...
 
+@final
 class RawResponse:
     """A response's status line, headers as received, and body (whole or streamed)."""
 
