@@ -143,7 +143,9 @@ def typecheck(session: nox.Session) -> None:
     # One run per package: test modules share file names across packages.
     for package_dir in PACKAGE_DIRS.values():
         session.run("mypy", str(package_dir / "src"), str(package_dir / "tests"))
-    session.run("mypy", "noxfile.py", "tools", "tests", "benchmarks")
+    session.run(
+        "mypy", "noxfile.py", "tools", "tests", "benchmarks", "packages/requestx/benchmarks"
+    )
     session.run("python", "-m", "mypy.stubtest", "requestx._requestx")
 
 
@@ -247,6 +249,16 @@ COMPAT_DESELECTED = [
     "tests/test_requests.py::TestTimeout::test_total_timeout_connect",
     "tests/test_requests.py::TestRequests::test_errors",
 ]
+
+
+@nox.session(name="bench_requestx", python=PYTHON)
+def bench_requestx(session: nox.Session) -> None:
+    """requestx vs requests, httpx, urllib3, pycurl, aiohttp against nginx: `-- --quick`."""
+    if shutil.which("nginx") is None:
+        session.error("nginx is not installed (Debian/Ubuntu: apt-get install nginx)")
+    # The release build, as users install it: no CI_BUILD_ENV here.
+    _sync(session, "bench-requestx")
+    session.run("python", "packages/requestx/benchmarks/clients.py", *session.posargs)
 
 
 @nox.session(python=PYTHON)

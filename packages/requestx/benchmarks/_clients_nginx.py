@@ -30,7 +30,15 @@ from _clients_protocol import (
     STATUS_PATH,
 )
 
-__all__ = ["Nginx", "StubStatus", "find_nginx", "nginx_version", "pinned", "run_nginx"]
+__all__ = [
+    "Nginx",
+    "StubStatus",
+    "can_pin",
+    "find_nginx",
+    "nginx_version",
+    "pinned",
+    "run_nginx",
+]
 
 CONFIG = """\
 worker_processes 1;
@@ -94,16 +102,19 @@ def find_nginx() -> str | None:
 
 
 def nginx_version(binary: str) -> str:
-    result = subprocess.run(  # noqa: S603 - our own nginx binary, fixed arguments
-        [binary, "-v"], capture_output=True, text=True, check=False
-    )
+    result = subprocess.run([binary, "-v"], capture_output=True, text=True, check=False)
     return (result.stderr or result.stdout).strip().removeprefix("nginx version: ")
 
 
+def can_pin() -> bool:
+    """Whether `pinned` pins: taskset exists and there are two cores or more."""
+    return shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2
+
+
 def pinned(command: list[str], cpu: int | None) -> list[str]:
-    """`command` under `taskset -c cpu` when taskset exists and there are two cores or more."""
+    """`command` under `taskset -c cpu` when `can_pin()`, else unchanged."""
     taskset = shutil.which("taskset")
-    if cpu is None or taskset is None or (os.cpu_count() or 1) < 2:
+    if cpu is None or taskset is None or not can_pin():
         return command
     return [taskset, "-c", str(cpu), *command]
 
@@ -212,7 +223,7 @@ def run_nginx(binary: str, root: Path, cpu: int | None) -> Iterator[Nginx]:
         stderr_path = root / "stderr.log"
         # A session of its own: Ctrl-C reaches this script, whose `finally` stops nginx.
         with stderr_path.open("wb") as stderr_file:
-            process = subprocess.Popen(  # noqa: S603 - our own nginx binary and config
+            process = subprocess.Popen(
                 pinned(command, cpu),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,

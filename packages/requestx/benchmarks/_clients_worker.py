@@ -20,8 +20,12 @@ import resource
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, AbstractContextManager
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    asynccontextmanager,
+    contextmanager,
+)
 from pathlib import Path
 from typing import Any
 
@@ -150,9 +154,11 @@ def _pycurl_sync(pool_size: int) -> Iterator[Fetch]:
         curl.setopt(pycurl.USERAGENT, HEADERS["User-Agent"])
         # Sends the header and decodes what it names, as the other clients do.
         curl.setopt(pycurl.ACCEPT_ENCODING, HEADERS["Accept-Encoding"])
+        # User-Agent and Accept-Encoding have options of their own (above).
+        other_headers = {"Accept", "Connection"}
         curl.setopt(
             pycurl.HTTPHEADER,
-            [f"{name}: {value}" for name, value in HEADERS.items() if name in {"Accept", "Connection"}],
+            [f"{name}: {value}" for name, value in HEADERS.items() if name in other_headers],
         )
 
         def fetch(url: str) -> tuple[int, bytes]:
@@ -264,20 +270,22 @@ class PeakRss:
     """
 
     def __init__(self) -> None:
-        self.method = "ru_maxrss delta (lower bound)"
         self.before = 0
+        self.method = ""
+        self._reset = False
 
     def start(self) -> None:
         gc.collect()
         try:
             _CLEAR_REFS.write_text("5", encoding="ascii")
             self.before = _status_kib("VmRSS")
-            self.method = "VmHWM after reset"
+            self._reset, self.method = True, "VmHWM after reset"
         except OSError:
             self.before = _maxrss()
+            self._reset, self.method = False, "ru_maxrss delta (lower bound)"
 
     def peak(self) -> int:
-        return _status_kib("VmHWM") if self.method == "VmHWM after reset" else _maxrss()
+        return _status_kib("VmHWM") if self._reset else _maxrss()
 
 
 # --- runners ------------------------------------------------------------------------------

@@ -298,6 +298,10 @@ async fn perform(outgoing: Outgoing) -> Result<RawResponse, EngineError> {
         Ok(RawResponse::streaming(head, body))
     } else {
         let whole = read_whole_body(&mut body).await?;
+        drop(body);
+        // The connection goes back to the pool from its own task once the body is done; give
+        // that task its turn now, or the caller's next request may open a second connection.
+        tokio::task::yield_now().await;
         Ok(RawResponse::complete(head, whole))
     }
 }

@@ -14,6 +14,12 @@ use pyo3::prelude::*;
 /// The crate version, which is also the version of every package in the release train.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// Stop the engine's runtime; `requestx` registers it with `atexit`.
+#[pyfunction]
+fn shutdown(py: Python<'_>) {
+    runtime::shutdown(py);
+}
+
 /// Python module `requestx._requestx`.
 #[pymodule]
 #[pyo3(name = "_requestx")]
@@ -21,6 +27,7 @@ fn requestx_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", VERSION)?;
     module.add_class::<client::Client>()?;
     module.add_class::<response::RawResponse>()?;
+    module.add_function(wrap_pyfunction!(shutdown, module)?)?;
     Ok(())
 }
 

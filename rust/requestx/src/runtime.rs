@@ -54,6 +54,29 @@ pub fn runtime() -> Arc<Runtime> {
     runtime
 }
 
+/// Stop the runtime before the interpreter finalizes (registered with `atexit`).
+///
+/// A worker thread that touches Python while the interpreter is finalizing is killed with
+/// `pthread_exit`, which aborts the process when it unwinds through Rust frames. Shutting
+/// the runtime down first, with the GIL released so workers waiting for it can finish,
+/// leaves no thread behind to do that. A later request (another atexit hook) builds a new one.
+pub fn shutdown(py: Python<'_>) {
+    let owned = RUNTIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    let Some(owned) = owned else { return };
+    if owned.pid != std::process::id() {
+        std::mem::forget(owned.runtime);
+        return;
+    }
+    py.detach(move || match Arc::try_unwrap(owned.runtime) {
+        Ok(runtime) => runtime.shutdown_timeout(Duration::from_secs(2)),
+        // Still in use by another thread: leave it running rather than wait on it.
+        Err(shared) => std::mem::forget(shared),
+    });
+}
+
 /// Run `future` to completion from a Python thread, GIL released, signals still handled.
 pub fn block_on<F, T>(py: Python<'_>, future: F) -> PyResult<T>
 where

@@ -8,7 +8,9 @@ Inside a running asyncio loop the same calls return awaitables; `requestx.sync` 
 `requestx.aio` force one mode.
 """
 
-from requestx import aio, sync, utils
+import atexit as _atexit
+
+from requestx import _requestx, aio, sync, utils
 from requestx._requestx import __version__
 from requestx.api import delete, get, head, options, patch, post, put, request
 from requestx.exceptions import (
@@ -26,6 +28,9 @@ from requestx.exceptions import (
 from requestx.models import PreparedRequest, Request, Response
 from requestx.sessions import Session, session
 from requestx.status_codes import codes
+
+# Stop the engine's threads before the interpreter finalizes (see runtime.rs).
+_atexit.register(_requestx.shutdown)
 
 __all__ = [
     "ConnectTimeout",

@@ -3,9 +3,12 @@
 from collections.abc import Awaitable, Iterator
 from typing import final
 
-__all__ = ["Client", "RawResponse", "__version__"]
+__all__ = ["Client", "RawResponse", "__version__", "shutdown"]
 
 __version__: str
+
+def shutdown() -> None:
+    """Stop the engine's runtime (registered with atexit by requestx)."""
 
 @final
 class Client:
