@@ -212,3 +212,34 @@ def test_elapsed_and_request_are_set(url: str) -> None:
     assert response.elapsed.total_seconds() > 0
     assert response.request.method == "GET"
     assert response.request.url == f"{url}/get"
+
+
+def test_plain_and_long_paths_send_the_same_request(url: str) -> None:
+    # A session hook forces requests' full merging path; without it the lean path is used.
+    def noop(response: requestx.Response, **kwargs: object) -> None:
+        return None
+
+    plain = requestx.Session()
+    hooked = requestx.Session()
+    hooked.hooks["response"].append(noop)
+    for session in (plain, hooked):
+        session.headers["X-Session"] = "s"
+    sent = [
+        session.post(
+            f"{url}/anything",
+            params={"p": "1"},
+            json={"j": [1]},
+            headers={"X-Call": "c", "X-Session": None},
+        ).json()
+        for session in (plain, hooked)
+    ]
+    for body in sent:
+        body["headers"].pop("X-Forwarded-For", None)
+    assert sent[0] == sent[1]
+    assert "X-Session" not in sent[0]["headers"]
+    assert sent[0]["args"] == {"p": "1"}
+
+
+def test_credentials_in_the_url_are_used(httpbin: RunningServer) -> None:
+    authed = f"http://user:pass@127.0.0.1:{httpbin.port}/basic-auth/user/pass"
+    assert requestx.get(authed).status_code == 200

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import urljoin, urlparse
 
 from requestx._mode import Mode, check_mode, wants_async
+from requestx._proxy_utils import environment_proxies
 from requestx.adapters import BaseAdapter, HTTPAdapter
 from requestx.auth import _basic_auth_str
 from requestx.cookies import (
@@ -379,6 +380,29 @@ class Session(SessionRedirectMixin):
         json: Any = None,
     ) -> Any:
         """Build, prepare and send a request: a Response, or an awaitable inside a loop."""
+        if (
+            auth is None
+            and cookies is None
+            and files is None
+            and hooks is None
+            and not proxies
+            and cert is None
+            and isinstance(method, str)
+            and isinstance(url, str)
+            and self._plain()
+        ):
+            lean = self._lean_prepare(method, url, params, data, headers, json, verify)
+            if lean is not None:
+                prep, verify = lean
+                return self.send(
+                    prep,
+                    timeout=timeout,
+                    allow_redirects=allow_redirects,
+                    proxies={},
+                    stream=self.stream if stream is None else stream,
+                    verify=verify,
+                    cert=self.cert,
+                )
         req = Request(
             method=method.upper() if isinstance(method, str) else method.decode().upper(),
             url=url,
@@ -394,6 +418,63 @@ class Session(SessionRedirectMixin):
         prep = self.prepare_request(req)
         settings = self.merge_environment_settings(prep.url, proxies or {}, stream, verify, cert)
         return self.send(prep, timeout=timeout, allow_redirects=allow_redirects, **settings)
+
+    # --- the lean path -----------------------------------------------------------------
+    #
+    # A plain call (no auth, cookies, files, hooks or proxies, on a session that adds none)
+    # needs none of requests' merging machinery: the same PreparedRequest is built directly.
+    # Anything that could make the two paths differ sends the call the long way.
+
+    def _plain(self) -> bool:
+        cls = type(self)
+        return (
+            cls.prepare_request is Session.prepare_request
+            and cls.merge_environment_settings is Session.merge_environment_settings
+            and self.auth is None
+            and not self.proxies
+            and not self.params
+            and self.cert is None
+            and len(self.cookies) == 0
+            and len(self.hooks) == 1
+            and not self.hooks.get("response")
+        )
+
+    def _lean_prepare(
+        self,
+        method: str,
+        url: str,
+        params: Any,
+        data: Any,
+        headers: Any,
+        json: Any,
+        verify: bool | str | None,
+    ) -> tuple[PreparedRequest, bool | str] | None:
+        """The PreparedRequest `prepare_request` would build, or None to take the long way."""
+        if self.trust_env:
+            # What merge_environment_settings and netrc would bring from the environment.
+            if environment_proxies() or get_netrc_auth(url) is not None:
+                return None
+            if verify is True or verify is None:
+                verify = (
+                    os.environ.get("REQUESTS_CA_BUNDLE")
+                    or os.environ.get("CURL_CA_BUNDLE")
+                    or verify
+                )
+        prep = PreparedRequest()
+        prep.prepare_method(method.upper())
+        prep.prepare_url(url, params)
+        merged = self.headers.copy()
+        if headers:
+            for name, value in headers.items():
+                if value is None:
+                    merged.pop(name, None)
+                else:
+                    merged[name] = value
+        prep.prepare_headers(merged)
+        prep._cookies = RequestsCookieJar()
+        prep.prepare_body(data or {}, None, json)
+        prep.prepare_auth(None, url)  # credentials written in the URL still count
+        return prep, self.verify if verify is None else verify
 
     def get(self, url: str | bytes, **kwargs: Any) -> Any:
         kwargs.setdefault("allow_redirects", True)
