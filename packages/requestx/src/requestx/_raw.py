@@ -80,6 +80,11 @@ class RawBody:
         self.reason = engine_response.reason
         self.version = engine_response.version
         self.headers = RawHeaders(engine_response.headers)
+        # Read by extract_cookies_to_jar: most responses set no cookie, and then the cookie
+        # policy machinery can be skipped entirely.
+        self.sets_cookies = any(
+            name.lower() in ("set-cookie", "set-cookie2") for name, _ in engine_response.headers
+        )
         # As requests sets up urllib3: `raw.read()` gives the bytes as sent; iter_content decodes.
         self.decode_content = False
 

@@ -73,6 +73,8 @@ def extract_cookies_to_jar(jar: CookieJar, request: RequestLike, response: Any) 
         Bytes are decoded as latin-1. A response offering none of these is ignored, as
         requests ignores a response without ``_original_response``.
     """
+    if getattr(response, "sets_cookies", True) is False:
+        return  # requestx's RawBody already knows there is no Set-Cookie line
     headers = response_cookie_headers(response)
     if not headers:
         # No Set-Cookie line: nothing to store (and no need to build the mock objects).

@@ -58,6 +58,10 @@ __all__ = ["Session", "SessionRedirectMixin", "merge_hooks", "merge_setting", "s
 
 preferred_clock = time.perf_counter
 
+# URL -> prepared URL, for the lean path; cleared when full (a cheap bound, no LRU needed).
+_PREPARED_URLS: dict[str, str] = {}
+_PREPARED_URLS_MAX = 1024
+
 
 def merge_setting(
     request_setting: Any,
@@ -462,7 +466,18 @@ class Session(SessionRedirectMixin):
                 )
         prep = PreparedRequest()
         prep.prepare_method(method.upper())
-        prep.prepare_url(url, params)
+        if params:
+            prep.prepare_url(url, params)
+        else:
+            # Preparing a URL (IDNA, requoting) is a pure function of it: remember the answer.
+            prepared_url = _PREPARED_URLS.get(url)
+            if prepared_url is None:
+                prep.prepare_url(url, None)
+                if len(_PREPARED_URLS) >= _PREPARED_URLS_MAX:
+                    _PREPARED_URLS.clear()
+                _PREPARED_URLS[url] = prep.url or ""
+            else:
+                prep.url = prepared_url
         merged = self.headers.copy()
         if headers:
             for name, value in headers.items():
