@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 import requestx
+import requestx.adapters
 from httpy.httpbin import app
 from httpy.testing import RunningServer, serve_in_thread
 from requestx import exceptions
@@ -243,3 +244,28 @@ def test_plain_and_long_paths_send_the_same_request(url: str) -> None:
 def test_credentials_in_the_url_are_used(httpbin: RunningServer) -> None:
     authed = f"http://user:pass@127.0.0.1:{httpbin.port}/basic-auth/user/pass"
     assert requestx.get(authed).status_code == 200
+
+
+def test_only_failed_connects_are_retried() -> None:
+    adapter = requestx.adapters.HTTPAdapter(max_retries=2)
+    request = requestx.Request("GET", "http://127.0.0.1:9/").prepare()
+    refused = exceptions.ConnectionError("refused")
+    refused.connect_failed = True  # type: ignore[attr-defined]
+    adapter._retry_or_raise(refused, 0, request)
+    adapter._retry_or_raise(refused, 1, request)
+    with pytest.raises(exceptions.ConnectionError):
+        adapter._retry_or_raise(refused, 2, request)
+    reset_mid_response = exceptions.ConnectionError("reset")
+    with pytest.raises(exceptions.ConnectionError) as caught:
+        adapter._retry_or_raise(reset_mid_response, 0, request)
+    assert caught.value.request is request
+
+
+def test_max_retries_still_fails_on_a_closed_port() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with requestx.Session() as session:
+        session.mount("http://", requestx.adapters.HTTPAdapter(max_retries=2))
+        with pytest.raises(requestx.ConnectionError):
+            session.get(f"http://127.0.0.1:{port}/", timeout=5)

@@ -18,10 +18,8 @@ from requestx._raw import RawBody
 from requestx.cookies import extract_cookies_to_jar
 from requestx.exceptions import (
     ConnectionError,
-    ConnectTimeout,
     InvalidProxyURL,
     InvalidURL,
-    ProxyError,
 )
 from requestx.structures import CaseInsensitiveDict
 from requestx.utils import (
@@ -160,19 +158,15 @@ class HTTPAdapter(BaseAdapter):
         cert: str | tuple[str, str] | None = None,
         proxies: Mapping[str, str] | None = None,
     ) -> Response:
-        client, connect_timeout, read_timeout = self._client_for(
-            request, timeout, verify, cert, proxies
-        )
-        del connect_timeout
-        method, url, headers, body = _wire_request(request)
-        attempts = self.max_retries.connect + 1
-        for attempt in range(attempts):
+        client, call = self._engine_call(request, timeout, verify, cert, proxies)
+        attempt = 0
+        while True:
             try:
-                raw = client.send(method, url, headers, body, read_timeout, stream)
+                raw = client.send(*call, stream)
                 break
-            except (ConnectTimeout, ProxyError, ConnectionError) as error:
-                if not _connect_failed(error) or attempt + 1 >= attempts:
-                    raise _with_request(error, request) from None
+            except ConnectionError as error:  # ConnectTimeout and ProxyError included
+                self._retry_or_raise(error, attempt, request)
+                attempt += 1
         return self.build_response(request, raw, stream=stream)
 
     async def send_async(
@@ -185,17 +179,34 @@ class HTTPAdapter(BaseAdapter):
         proxies: Mapping[str, str] | None = None,
     ) -> Response:
         """`send` for a running asyncio loop (a requestx extension)."""
+        client, call = self._engine_call(request, timeout, verify, cert, proxies)
+        attempt = 0
+        while True:
+            try:
+                raw = await client.send_async(*call, stream)
+                break
+            except ConnectionError as error:
+                self._retry_or_raise(error, attempt, request)
+                attempt += 1
+        return self.build_response(request, raw, stream=stream)
+
+    def _engine_call(
+        self,
+        request: PreparedRequest,
+        timeout: TimeoutArg,
+        verify: bool | str,
+        cert: str | tuple[str, str] | None,
+        proxies: Mapping[str, str] | None,
+    ) -> tuple[_requestx.Client, tuple[str, str, list[tuple[bytes, bytes]], Any, float | None]]:
+        """The pool to use and the arguments of the engine's send, but for `stream`."""
         client, _, read_timeout = self._client_for(request, timeout, verify, cert, proxies)
         method, url, headers, body = _wire_request(request)
-        attempts = self.max_retries.connect + 1
-        for attempt in range(attempts):
-            try:
-                raw = await client.send_async(method, url, headers, body, read_timeout, stream)
-                break
-            except (ConnectTimeout, ProxyError, ConnectionError) as error:
-                if not _connect_failed(error) or attempt + 1 >= attempts:
-                    raise _with_request(error, request) from None
-        return self.build_response(request, raw, stream=stream)
+        return client, (method, url, headers, body, read_timeout)
+
+    def _retry_or_raise(self, error: Exception, attempt: int, request: PreparedRequest) -> None:
+        """Only a failed connect is tried again (the server never saw the request)."""
+        if not _connect_failed(error) or attempt >= self.max_retries.connect:
+            raise _with_request(error, request) from None
 
     def build_response(
         self,
