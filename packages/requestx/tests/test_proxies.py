@@ -1,0 +1,109 @@
+"""Proxies through a real local proxy server (proxy.py): plain HTTP, CONNECT for HTTPS,
+credentials in the proxy URL, environment variables and no_proxy, sync and async."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import proxy
+import pytest
+import trustme
+
+import requestx
+from httpy import Config
+from httpy.httpbin import app
+from httpy.testing import serve_in_thread
+
+
+def _proxy_server(*extra: str) -> proxy.Proxy:
+    return proxy.Proxy(
+        ["--hostname", "127.0.0.1", "--port", "0", "--num-workers", "1", "--num-acceptors", "1",
+         "--log-level", "ERROR", *extra]
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def proxy_url() -> Iterator[str]:
+    with _proxy_server() as running:
+        yield f"http://127.0.0.1:{running.flags.port}"
+
+
+@pytest.fixture(scope="module")
+def authenticated_proxy_port() -> Iterator[int]:
+    with _proxy_server("--basic-auth", "user:secret") as running:
+        yield int(running.flags.port)
+
+
+@pytest.fixture(scope="module")
+def url() -> Iterator[str]:
+    with serve_in_thread(app) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    ca = trustme.CA()
+    folder = tmp_path_factory.mktemp("proxy-tls")
+    issued = ca.issue_cert("127.0.0.1")
+    cert, key, ca_file = folder / "cert.pem", folder / "key.pem", folder / "ca.pem"
+    issued.private_key_and_cert_chain_pem.write_to_path(str(cert))
+    issued.private_key_pem.write_to_path(str(key))
+    ca.cert_pem.write_to_path(str(ca_file))
+    with serve_in_thread(app, Config(port=0, certfile=cert, keyfile=key)) as server:
+        yield server.url, ca_file
+
+
+def _dead_proxy() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+
+def test_http_through_a_proxy(url: str, proxy_url: str) -> None:
+    response = requestx.get(f"{url}/get", proxies={"http": proxy_url})
+    assert response.status_code == 200
+    # The same request through a proxy that is not there fails: the proxy really was used.
+    with pytest.raises(requestx.exceptions.ProxyError):
+        requestx.get(f"{url}/get", proxies={"http": _dead_proxy()}, timeout=5)
+
+
+def test_https_through_a_connect_tunnel(tls: tuple[str, Path], proxy_url: str) -> None:
+    base, ca_file = tls
+    response = requestx.get(f"{base}/get", proxies={"https": proxy_url}, verify=str(ca_file))
+    assert response.json()["url"].startswith("https://")
+    with pytest.raises(requestx.exceptions.ProxyError):
+        requestx.get(f"{base}/get", proxies={"all": _dead_proxy()}, verify=str(ca_file), timeout=5)
+
+
+def test_proxy_credentials_in_the_url(url: str, authenticated_proxy_port: int) -> None:
+    good = f"http://user:secret@127.0.0.1:{authenticated_proxy_port}"
+    assert requestx.get(f"{url}/get", proxies={"http": good}).status_code == 200
+    bad = f"http://user:wrong@127.0.0.1:{authenticated_proxy_port}"
+    assert requestx.get(f"{url}/get", proxies={"http": bad}).status_code == 407
+
+
+def test_environment_proxies_and_no_proxy(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", _dead_proxy())
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with pytest.raises(requestx.exceptions.ProxyError):
+        requestx.get(f"{url}/get", timeout=5)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    assert requestx.get(f"{url}/get").status_code == 200
+    monkeypatch.delenv("NO_PROXY")
+    with requestx.Session() as session:
+        session.trust_env = False  # environment ignored: straight to the server
+        assert session.get(f"{url}/get").status_code == 200
+
+
+def test_async_through_a_proxy(url: str, proxy_url: str) -> None:
+    async def main() -> list[int]:
+        async with requestx.Session() as session:
+            session.proxies = {"http": proxy_url}
+            responses = await asyncio.gather(*(session.get(f"{url}/get") for _ in range(5)))
+            return [r.status_code for r in responses]
+
+    assert asyncio.run(main()) == [200] * 5
