@@ -534,7 +534,7 @@ class Session(SessionRedirectMixin):
         start = preferred_clock()
         response = adapter.send(request, **kwargs)
         response = self._after_send(request, response, start, kwargs)
-        if allow_redirects:
+        if allow_redirects and response.is_redirect:
             history = list(self.resolve_redirects(response, request, **kwargs))
         else:
             history = []
@@ -555,7 +555,7 @@ class Session(SessionRedirectMixin):
             response = await asyncio.to_thread(adapter.send, request, **kwargs)
         response = self._after_send(request, response, start, kwargs)
         history: list[Response] = []
-        if allow_redirects:
+        if allow_redirects and response.is_redirect:
             proxies = kwargs.get("proxies")
             history = [
                 hop
@@ -622,8 +622,9 @@ class Session(SessionRedirectMixin):
         }
 
     def get_adapter(self, url: str) -> BaseAdapter:
+        lowered = url.lower()
         for prefix, adapter in self.adapters.items():
-            if url.lower().startswith(prefix.lower()):
+            if lowered.startswith(prefix.lower()):
                 return adapter
         raise InvalidSchema(f"No connection adapters were found for {url!r}")
 

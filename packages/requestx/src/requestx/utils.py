@@ -302,16 +302,25 @@ def get_netrc_auth(
 
 
 def _find_netrc_file() -> str | None:
-    # Runs on every request of a Session with trust_env: os.path, not pathlib, keeps it cheap.
-    configured = os.environ.get("NETRC")
-    candidates = (configured,) if configured is not None else tuple(f"~/{n}" for n in NETRC_FILES)
-    for candidate in candidates:
-        path = os.path.expanduser(candidate)  # noqa: PTH111
-        if path.startswith("~"):
-            continue  # no home directory to expand "~" to (a service account): no netrc
+    # Runs on every request of a Session with trust_env: the expanded candidates are kept
+    # per (NETRC, HOME); only the existence checks (a stat each) run every time.
+    key = (os.environ.get("NETRC"), os.environ.get("HOME"))
+    candidates = _NETRC_CANDIDATES.get(key)
+    if candidates is None:
+        configured = key[0]
+        names = (configured,) if configured is not None else tuple(f"~/{n}" for n in NETRC_FILES)
+        # A "~" left unexpanded means no home directory (a service account): no netrc there.
+        expanded = (os.path.expanduser(name) for name in names)  # noqa: PTH111
+        candidates = tuple(path for path in expanded if not path.startswith("~"))
+        _NETRC_CANDIDATES.clear()  # one environment at a time is the common case
+        _NETRC_CANDIDATES[key] = candidates
+    for path in candidates:
         if os.path.exists(path):  # noqa: PTH110
             return path
     return None
+
+
+_NETRC_CANDIDATES: dict[tuple[str | None, str | None], tuple[str, ...]] = {}
 
 
 def guess_filename(obj: Any) -> str | bytes | None:
