@@ -156,10 +156,18 @@ impl Client {
         stream: bool,
     ) -> PyResult<RawResponse> {
         let outgoing = self.outgoing(method, url, &headers, body, read_timeout, stream)?;
-        block_on(
-            py,
-            async move { perform(outgoing).await.map_err(PyErr::from) },
-        )
+        // On a runtime worker, not the calling thread: when the body ends, the connection's
+        // own tasks (which hand it back to the pool) run on that worker right away, so the
+        // caller's next request finds the connection idle instead of opening another.
+        let task = AbortOnDrop(crate::runtime::runtime().spawn(perform(outgoing)));
+        block_on(py, async move {
+            match task.wait().await {
+                Ok(result) => result.map_err(PyErr::from),
+                Err(error) => {
+                    Err(EngineError::Engine(format!("the request task failed: {error}")).into())
+                }
+            }
+        })
     }
 
     /// The same as `send`, as an awaitable for a running asyncio loop.
@@ -347,4 +355,20 @@ fn read_file(path: &str, what: &str) -> PyResult<Vec<u8>> {
             "could not find the {what} at {path:?}, invalid path: {error}"
         ))
     })
+}
+
+/// Aborts the spawned request when the caller stops waiting (Ctrl-C), instead of leaving it
+/// to run to the end in the background.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> AbortOnDrop<T> {
+    async fn wait(mut self) -> Result<T, tokio::task::JoinError> {
+        (&mut self.0).await
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
