@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -38,3 +40,28 @@ def test_exit_after_concurrent_async_requests_is_clean(url: str, attempt: int) -
         [sys.executable, "-c", SCRIPT, url], capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+INTERRUPTED = """
+import sys, time
+import requestx
+
+print("ready", flush=True)
+try:
+    requestx.get(sys.argv[1] + "delay/5")
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+"""
+
+
+def test_ctrl_c_interrupts_a_waiting_request(url: str) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", INTERRUPTED, url], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "ready"
+    time.sleep(0.5)  # the request is waiting on the server now
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=10)
+    # Had the signal waited for the 5 s answer, it would land after the try block instead.
+    assert output.strip() == "interrupted"
