@@ -4,6 +4,7 @@
 //! `proxies` change per call) and picks the one a request needs. A Client is rebuilt
 //! lazily in a child process after `fork()`, like the runtime its pool lives on.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -11,7 +12,9 @@ use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
+use crate::bridge::{Completions, Submitted};
 use crate::errors::EngineError;
+use crate::local::{self, ClientKey};
 use crate::response::{BodyStream, RawResponse, read_whole_body};
 use crate::runtime::{block_on, into_awaitable};
 use crate::upload::{Upload, UploadFailure};
@@ -71,14 +74,30 @@ fn install_crypto_provider() {
 #[pyclass(module = "requestx._requestx", frozen)]
 pub struct Client {
     settings: Settings,
+    /// The pool on the shared runtime (async calls, streamed responses).
     built: Mutex<Option<(u32, reqwest::Client)>>,
+    /// Names this Client's pools on the threads that sent with it (see `local.rs`).
+    key: ClientKey,
+    /// Parsed URLs by their text: a client sends to few URLs, and parsing (IDNA included)
+    /// is a visible part of a small request's cost.
+    parsed_urls: Mutex<HashMap<String, reqwest::Url>>,
+}
+
+/// Bound on `parsed_urls`; emptied when full (cheap, and enough for the common case).
+const PARSED_URLS_MAX: usize = 256;
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // Most Clients die on the thread that used them: close that thread's pool now.
+        local::forget(&self.key);
+    }
 }
 
 /// Everything one send needs, owned, so it can move into the runtime.
 struct Outgoing {
     client: reqwest::Client,
     method: reqwest::Method,
-    url: String,
+    url: reqwest::Url,
     headers: HeaderMap,
     body: Option<Upload>,
     read_timeout: Option<Duration>,
@@ -135,10 +154,13 @@ impl Client {
             pool_maxsize,
             http2,
         };
+        // Built now, so a bad setting fails here rather than on the first request.
         let client = settings.build().map_err(PyErr::from)?;
         Ok(Self {
             settings,
             built: Mutex::new(Some((std::process::id(), client))),
+            key: ClientKey::default(),
+            parsed_urls: Mutex::new(HashMap::new()),
         })
     }
 
@@ -155,19 +177,59 @@ impl Client {
         read_timeout: Option<f64>,
         stream: bool,
     ) -> PyResult<RawResponse> {
-        let outgoing = self.outgoing(method, url, &headers, body, read_timeout, stream)?;
-        // On a runtime worker, not the calling thread: when the body ends, the connection's
-        // own tasks (which hand it back to the pool) run on that worker right away, so the
-        // caller's next request finds the connection idle instead of opening another.
-        let task = AbortOnDrop(crate::runtime::runtime().spawn(perform(outgoing)));
-        block_on(py, async move {
-            match task.wait().await {
-                Ok(result) => result.map_err(PyErr::from),
-                Err(error) => {
-                    Err(EngineError::Engine(format!("the request task failed: {error}")).into())
-                }
+        if !stream {
+            // The whole exchange on this thread (see local.rs), unless this thread is
+            // already inside one.
+            let mut parts = Some((method, url, headers, body));
+            let ran = local::run(
+                py,
+                &self.key,
+                || self.settings.build(),
+                |client| {
+                    let (method, url, headers, body) = parts.take().expect("used once");
+                    let outgoing = self.outgoing_with(
+                        client,
+                        method,
+                        url,
+                        &headers,
+                        body,
+                        read_timeout,
+                        false,
+                    );
+                    async move { perform(outgoing?).await.map_err(PyErr::from) }
+                },
+            );
+            if let Some(result) = ran {
+                return result;
             }
-        })
+            let (method, url, headers, body) = parts.take().expect("not used");
+            return self.send_shared(py, method, url, &headers, body, read_timeout, false);
+        }
+        self.send_shared(py, method, url, &headers, body, read_timeout, stream)
+    }
+
+    /// Start the request on the shared runtime; its result resolves `future` through
+    /// `completions` (see bridge.rs). The returned handle cancels it.
+    #[pyo3(signature = (completions, future, method, url, headers, body = None, read_timeout = None, stream = false))]
+    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
+    fn submit(
+        &self,
+        completions: &Completions,
+        future: Py<PyAny>,
+        method: &str,
+        url: String,
+        headers: Vec<(Vec<u8>, Vec<u8>)>,
+        body: Option<Bound<'_, PyAny>>,
+        read_timeout: Option<f64>,
+        stream: bool,
+    ) -> PyResult<Submitted> {
+        let outgoing = self.outgoing(method, url, &headers, body, read_timeout, stream)?;
+        let shared = completions.shared();
+        let task = crate::runtime::runtime().spawn(async move {
+            let result = perform(outgoing).await;
+            shared.finish(future, result);
+        });
+        Ok(Submitted::new(task.abort_handle()))
     }
 
     /// The same as `send`, as an awaitable for a running asyncio loop.
@@ -212,8 +274,67 @@ impl Client {
         Ok(client)
     }
 
+    /// Send on the shared runtime: the response's body can then be read from any thread.
+    #[allow(clippy::too_many_arguments)]
+    fn send_shared(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        url: String,
+        headers: &[(Vec<u8>, Vec<u8>)],
+        body: Option<Bound<'_, PyAny>>,
+        read_timeout: Option<f64>,
+        stream: bool,
+    ) -> PyResult<RawResponse> {
+        let outgoing = self.outgoing(method, url, headers, body, read_timeout, stream)?;
+        // On a runtime worker, not the calling thread: when the body ends, the connection's
+        // own tasks (which hand it back to the pool) run on that worker right away, so the
+        // caller's next request finds the connection idle instead of opening another.
+        let task = AbortOnDrop(crate::runtime::runtime().spawn(perform(outgoing)));
+        block_on(py, async move {
+            match task.wait().await {
+                Ok(result) => result.map_err(PyErr::from),
+                Err(error) => {
+                    Err(EngineError::Engine(format!("the request task failed: {error}")).into())
+                }
+            }
+        })
+    }
+
+    fn parse_url(&self, url: String) -> Result<reqwest::Url, EngineError> {
+        let mut cache = self
+            .parsed_urls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(parsed) = cache.get(&url) {
+            return Ok(parsed.clone());
+        }
+        let parsed = reqwest::Url::parse(&url)
+            .map_err(|error| EngineError::InvalidUrl(format!("invalid URL {url:?}: {error}")))?;
+        if cache.len() >= PARSED_URLS_MAX {
+            cache.clear();
+        }
+        cache.insert(url, parsed.clone());
+        Ok(parsed)
+    }
+
     fn outgoing(
         &self,
+        method: &str,
+        url: String,
+        headers: &[(Vec<u8>, Vec<u8>)],
+        body: Option<Bound<'_, PyAny>>,
+        read_timeout: Option<f64>,
+        stream: bool,
+    ) -> PyResult<Outgoing> {
+        let client = self.client()?;
+        self.outgoing_with(client, method, url, headers, body, read_timeout, stream)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn outgoing_with(
+        &self,
+        client: reqwest::Client,
         method: &str,
         url: String,
         headers: &[(Vec<u8>, Vec<u8>)],
@@ -240,9 +361,9 @@ impl Client {
             map.append(header_name, header_value);
         }
         Ok(Outgoing {
-            client: self.client()?,
+            client,
             method,
-            url,
+            url: self.parse_url(url)?,
             headers: map,
             body: body.map(|body| Upload::from_python(&body)).transpose()?,
             read_timeout: seconds(read_timeout)?,
@@ -265,9 +386,7 @@ async fn perform(outgoing: Outgoing) -> Result<RawResponse, EngineError> {
         stream,
         via_proxy,
     } = outgoing;
-    let parsed = reqwest::Url::parse(&url)
-        .map_err(|error| EngineError::InvalidUrl(format!("invalid URL {url:?}: {error}")))?;
-    let mut request = client.request(method, parsed).headers(headers);
+    let mut request = client.request(method, url).headers(headers);
     let upload_failure = UploadFailure::default();
     if let Some(body) = body {
         request = request.body(body.into_body(&upload_failure));

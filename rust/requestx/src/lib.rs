@@ -2,9 +2,11 @@
 //!
 //! The Python package re-exports what users need; nothing here is public API on its own.
 
+mod bridge;
 mod client;
 mod decode;
 mod errors;
+mod local;
 mod response;
 mod runtime;
 mod upload;
@@ -17,6 +19,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Stop the engine's runtime; `requestx` registers it with `atexit`.
 #[pyfunction]
 fn shutdown(py: Python<'_>) {
+    local::shutdown();
     runtime::shutdown(py);
 }
 
@@ -27,6 +30,8 @@ fn requestx_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", VERSION)?;
     module.add_class::<client::Client>()?;
     module.add_class::<response::RawResponse>()?;
+    module.add_class::<bridge::Completions>()?;
+    module.add_class::<bridge::Submitted>()?;
     module.add_function(wrap_pyfunction!(shutdown, module)?)?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 
 use crate::decode::Decoder;
 use crate::errors::EngineError;
@@ -68,8 +68,12 @@ impl BodyStream {
             .headers()
             .iter()
             .map(|(name, value)| {
-                // http.client decodes header bytes as latin-1; so does requests.
-                let text: String = value.as_bytes().iter().map(|&b| char::from(b)).collect();
+                // http.client decodes header bytes as latin-1; so does requests. Visible
+                // ASCII (nearly every value) is the same text either way.
+                let text: String = match value.to_str() {
+                    Ok(ascii) => ascii.to_owned(),
+                    Err(_) => value.as_bytes().iter().map(|&b| char::from(b)).collect(),
+                };
                 (name.as_str().to_owned(), text)
             })
             .collect();
@@ -77,7 +81,7 @@ impl BodyStream {
             status: status.as_u16(),
             reason,
             version,
-            url: response.url().to_string(),
+            url: response.url().as_str().to_owned(),
             headers,
         }
     }
@@ -274,6 +278,55 @@ impl RawResponse {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take();
+    }
+
+    /// The headers as `CaseInsensitiveDict` stores them, built here in one pass:
+    /// `{lower-case name: (name, value)}`, repeated fields joined with ", " as requests
+    /// (through urllib3) shows them. hyper gives names in lower case already.
+    fn folded_headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let store = PyDict::new(py);
+        let mut index = 0;
+        while index < self.headers.len() {
+            let (name, value) = &self.headers[index];
+            // Repeats are rare: only then look ahead and join.
+            let repeats = self.headers[index + 1..]
+                .iter()
+                .any(|(other, _)| other == name);
+            let key = PyString::new(py, name);
+            if repeats {
+                if store.contains(&key)? {
+                    index += 1;
+                    continue;
+                }
+                let joined = self
+                    .headers
+                    .iter()
+                    .filter(|(other, _)| other == name)
+                    .map(|(_, value)| value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                store.set_item(
+                    &key,
+                    PyTuple::new(py, [key.clone(), PyString::new(py, &joined)])?,
+                )?;
+            } else {
+                store.set_item(
+                    &key,
+                    PyTuple::new(py, [key.clone(), PyString::new(py, value)])?,
+                )?;
+            }
+            index += 1;
+        }
+        Ok(store)
+    }
+
+    /// Whether any `Set-Cookie` (or `Set-Cookie2`) line came: without one, cookie handling
+    /// can be skipped.
+    #[getter]
+    fn sets_cookies(&self) -> bool {
+        self.headers
+            .iter()
+            .any(|(name, _)| name == "set-cookie" || name == "set-cookie2")
     }
 
     #[getter]

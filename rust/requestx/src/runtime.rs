@@ -84,20 +84,26 @@ where
     T: Send,
 {
     let runtime = runtime();
-    py.detach(|| {
-        runtime.block_on(async move {
-            tokio::pin!(future);
-            loop {
-                tokio::select! {
-                    result = &mut future => return result,
-                    () = tokio::time::sleep(Duration::from_millis(50)) => {
-                        #[allow(clippy::redundant_closure_for_method_calls)] // the closure is generic over the GIL lifetime
-                        Python::attach(|py| py.check_signals())?;
-                    }
-                }
+    py.detach(|| runtime.block_on(with_signal_checks(future)))
+}
+
+/// `future`, interrupted by a Python exception raised by a signal handler (Ctrl-C), checked
+/// every 50 ms while it waits (the GIL is taken only for that check).
+pub async fn with_signal_checks<F, T>(future: F) -> PyResult<T>
+where
+    F: Future<Output = PyResult<T>>,
+{
+    tokio::pin!(future);
+    loop {
+        tokio::select! {
+            biased;
+            result = &mut future => return result,
+            () = tokio::time::sleep(Duration::from_millis(50)) => {
+                #[allow(clippy::redundant_closure_for_method_calls)] // the closure is generic over the GIL lifetime
+                Python::attach(|py| py.check_signals())?;
             }
-        })
-    })
+        }
+    }
 }
 
 /// Turn `future` into an asyncio awaitable running on the process's runtime.

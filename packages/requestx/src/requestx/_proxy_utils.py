@@ -25,11 +25,14 @@ from urllib.parse import urlparse
 __all__ = [
     "address_in_network",
     "dotted_netmask",
+    "environment_ca_bundle",
     "environment_proxies",
+    "environment_proxy_names",
     "getproxies",
     "host_in_no_proxy",
     "is_ipv4_address",
     "is_valid_cidr",
+    "no_proxy_variables",
     "proxy_bypass",
     "proxy_bypass_registry",
     "select_proxy",
@@ -166,6 +169,42 @@ def getproxies() -> dict[str, str]:
     return environment_proxies()
 
 
+# The environment's variable names the last time none of them named a proxy.
+_QUIET_NAMES: frozenset[bytes] | None = None
+
+
+def no_proxy_variables() -> bool:
+    """True when no ``*_proxy`` variable but ``no_proxy`` is set, cheaply if nothing changed.
+
+    Every request of a Session with ``trust_env`` asks; comparing the set of names with the
+    last quiet one costs a fraction of scanning them. Values cannot matter while no such
+    name exists, so the names alone are enough. ``no_proxy`` alone changes nothing.
+    """
+    global _QUIET_NAMES  # noqa: PLW0603 - a one-entry cache
+    raw = getattr(os.environ, "_data", None)
+    if not isinstance(raw, dict):
+        return not any(name.lower() != "no_proxy" for name in environment_proxy_names(os.environ))
+    if _QUIET_NAMES is not None and raw.keys() == _QUIET_NAMES:
+        return True
+    if any(key[-6:].lower() == b"_proxy" and key.lower() != b"no_proxy" for key in raw):
+        return False
+    _QUIET_NAMES = frozenset(raw)
+    return True
+
+
+def environment_proxy_names(environ: Mapping[str, str]) -> list[str]:
+    return [name for name in environ if name[-6:].lower() == "_proxy"]
+
+
+def environment_ca_bundle() -> str | None:
+    """``REQUESTS_CA_BUNDLE``, else ``CURL_CA_BUNDLE``, as requests reads them; None if unset."""
+    raw = getattr(os.environ, "_data", None)
+    if isinstance(raw, dict):  # POSIX: two dict lookups, no key encoding
+        value = raw.get(b"REQUESTS_CA_BUNDLE") or raw.get(b"CURL_CA_BUNDLE")
+        return os.fsdecode(value) if value else None
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
+
+
 def environment_proxies() -> dict[str, str]:
     """``*_proxy`` variables as urllib reads them, at a fraction of the cost.
 
@@ -180,7 +219,7 @@ def environment_proxies() -> dict[str, str]:
     if isinstance(raw, dict):
         names = [os.fsdecode(key) for key in raw if key[-6:].lower() == b"_proxy"]
     else:
-        names = [name for name in environ if name[-6:].lower() == "_proxy"]
+        names = environment_proxy_names(environ)
     if not names:
         return {}
     proxies: dict[str, str] = {}

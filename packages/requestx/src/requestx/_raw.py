@@ -79,16 +79,25 @@ class RawBody:
         self.status = engine_response.status
         self.reason = engine_response.reason
         self.version = engine_response.version
-        self.headers = RawHeaders(engine_response.headers)
+        self._headers: RawHeaders | None = None
         # Read by extract_cookies_to_jar: most responses set no cookie, and then the cookie
         # policy machinery can be skipped entirely.
-        self.sets_cookies = any(
-            name.lower() in ("set-cookie", "set-cookie2") for name, _ in engine_response.headers
-        )
+        self.sets_cookies = engine_response.sets_cookies
         # As requests sets up urllib3: `raw.read()` gives the bytes as sent; iter_content decodes.
         self.decode_content = False
 
     # --- urllib3.HTTPResponse-like surface ----------------------------------------------
+
+    @property
+    def headers(self) -> RawHeaders:
+        """Every header line as received (built when first asked for: most never are)."""
+        if self._headers is None:
+            self._headers = RawHeaders(self._engine.headers)
+        return self._headers
+
+    @headers.setter
+    def headers(self, headers: RawHeaders) -> None:
+        self._headers = headers
 
     def read(self, amt: int | None = None, decode_content: bool | None = None) -> bytes:
         """Up to `amt` bytes (all that is left when None); decoded when `decode_content`."""

@@ -1,9 +1,10 @@
 """Type stub of the native module built from rust/requestx (checked by mypy.stubtest)."""
 
+from asyncio import Future
 from collections.abc import Awaitable, Iterator
 from typing import final
 
-__all__ = ["Client", "RawResponse", "__version__", "shutdown"]
+__all__ = ["Client", "Completions", "RawResponse", "Submitted", "__version__", "shutdown"]
 
 __version__: str
 
@@ -45,6 +46,31 @@ class Client:
         read_timeout: float | None = None,
         stream: bool = False,
     ) -> Awaitable[RawResponse]: ...
+    def submit(
+        self,
+        completions: Completions,
+        future: Future[RawResponse],
+        method: str,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes | str | bytearray | Iterator[bytes | str] | None = None,
+        read_timeout: float | None = None,
+        stream: bool = False,
+    ) -> Submitted: ...
+
+@final
+class Completions:
+    """Finished async requests waiting for their loop, and the socket that wakes it."""
+
+    def __new__(cls) -> Completions: ...
+    def fileno(self) -> int: ...
+    def drain(self) -> None: ...
+
+@final
+class Submitted:
+    """A request started by `Client.submit`."""
+
+    def cancel(self) -> None: ...
 
 @final
 class RawResponse:
@@ -62,6 +88,9 @@ class RawResponse:
     def headers(self) -> list[tuple[str, str]]: ...
     @property
     def is_streamed(self) -> bool: ...
+    @property
+    def sets_cookies(self) -> bool: ...
+    def folded_headers(self) -> dict[str, tuple[str, str]]: ...
     def take_content(self) -> bytes: ...
     def read_chunk(self, decode: bool = True) -> bytes | None: ...
     def read_chunk_async(self, decode: bool = True) -> Awaitable[bytes | None]: ...

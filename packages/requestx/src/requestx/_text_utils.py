@@ -101,6 +101,24 @@ def get_encoding_from_headers(headers: Mapping[str, str]) -> str | None:
     content_type = headers.get("content-type")
     if not content_type:
         return None
+    # Every response asks, and a client sees few distinct Content-Types: remember answers.
+    try:
+        return _ENCODING_BY_CONTENT_TYPE[content_type]
+    except (KeyError, TypeError):
+        pass
+    encoding = _encoding_of(content_type)
+    if isinstance(content_type, str):
+        if len(_ENCODING_BY_CONTENT_TYPE) >= _ENCODING_CACHE_MAX:
+            _ENCODING_BY_CONTENT_TYPE.clear()
+        _ENCODING_BY_CONTENT_TYPE[content_type] = encoding
+    return encoding
+
+
+_ENCODING_BY_CONTENT_TYPE: dict[str, str | None] = {}
+_ENCODING_CACHE_MAX = 256
+
+
+def _encoding_of(content_type: str) -> str | None:
     media_type, params = _parse_content_type_header(content_type)
     charset = params.get("charset")
     if isinstance(charset, str):  # a bare `charset` without `=` names no charset

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import urlparse
 
 from requestx import _requestx
+from requestx._awaiting import send_awaitable
 from requestx._raw import RawBody
 from requestx.cookies import extract_cookies_to_jar
 from requestx.exceptions import (
@@ -121,6 +122,8 @@ class HTTPAdapter(BaseAdapter):
         self._pool_maxsize = pool_maxsize
         self._pool_block = pool_block
         self._clients: dict[tuple[Any, ...], _requestx.Client] = {}
+        # (https?, timeout, verify) -> (pool, read timeout), for `_send_plain`.
+        self._plain_pools: dict[tuple[Any, ...], tuple[_requestx.Client, float | None]] = {}
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -132,6 +135,7 @@ class HTTPAdapter(BaseAdapter):
         for attr, value in state.items():
             setattr(self, attr, value)
         self._clients = {}
+        self._plain_pools = {}
         self._lock = threading.Lock()
 
     def init_poolmanager(
@@ -159,6 +163,65 @@ class HTTPAdapter(BaseAdapter):
         proxies: Mapping[str, str] | None = None,
     ) -> Response:
         client, call = self._engine_call(request, timeout, verify, cert, proxies)
+        return self._send_call(client, call, request, stream)
+
+    def _send_plain(
+        self,
+        request: PreparedRequest,
+        headers: list[tuple[bytes, bytes]],
+        timeout: TimeoutArg,
+        verify: bool | str,
+        stream: bool,
+    ) -> Response:
+        """`send` for a body-less request without proxy or client certificate.
+
+        The session's lean path calls it with the header bytes it keeps per session; the
+        pool for a (scheme, timeout, verify) is looked up once, not worked out per call.
+        """
+        client, call = self._plain_call(request, headers, timeout, verify)
+        return self._send_call(client, call, request, stream)
+
+    async def _send_plain_async(
+        self,
+        request: PreparedRequest,
+        headers: list[tuple[bytes, bytes]],
+        timeout: TimeoutArg,
+        verify: bool | str,
+        stream: bool,
+    ) -> Response:
+        """`_send_plain` for a running asyncio loop."""
+        client, call = self._plain_call(request, headers, timeout, verify)
+        return await self._send_call_async(client, call, request, stream)
+
+    def _plain_call(
+        self,
+        request: PreparedRequest,
+        headers: list[tuple[bytes, bytes]],
+        timeout: TimeoutArg,
+        verify: bool | str,
+    ) -> tuple[_requestx.Client, tuple[str, str, list[tuple[bytes, bytes]], Any, float | None]]:
+        url = request.url or ""
+        key: tuple[Any, ...] | None = (url[:6].lower() == "https:", timeout, verify)
+        try:
+            pool = self._plain_pools.get(key)  # type: ignore[arg-type]
+        except TypeError:  # an unhashable timeout object: the general way
+            pool = None
+            key = None
+        if pool is None:
+            client, _, read_timeout = self._client_for(request, timeout, verify, None, None)
+            pool = (client, read_timeout)
+            if key is not None:
+                self._plain_pools[key] = pool
+        client, read_timeout = pool
+        return client, (request.method or "GET", url, headers, None, read_timeout)
+
+    def _send_call(
+        self,
+        client: _requestx.Client,
+        call: tuple[str, str, list[tuple[bytes, bytes]], Any, float | None],
+        request: PreparedRequest,
+        stream: bool,
+    ) -> Response:
         attempt = 0
         while True:
             try:
@@ -180,10 +243,19 @@ class HTTPAdapter(BaseAdapter):
     ) -> Response:
         """`send` for a running asyncio loop (a requestx extension)."""
         client, call = self._engine_call(request, timeout, verify, cert, proxies)
+        return await self._send_call_async(client, call, request, stream)
+
+    async def _send_call_async(
+        self,
+        client: _requestx.Client,
+        call: tuple[str, str, list[tuple[bytes, bytes]], Any, float | None],
+        request: PreparedRequest,
+        stream: bool,
+    ) -> Response:
         attempt = 0
         while True:
             try:
-                raw = await client.send_async(*call, stream)
+                raw = await send_awaitable(client, call, stream)
                 break
             except ConnectionError as error:
                 self._retry_or_raise(error, attempt, request)
@@ -219,7 +291,9 @@ class HTTPAdapter(BaseAdapter):
 
         response = Response()
         response.status_code = resp.status
-        response.headers = _fold_headers(resp.headers)
+        headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+        headers._store = resp.folded_headers()  # built by the engine in the store's layout
+        response.headers = headers
         response.reason = resp.reason
         response.url = req.url or ""
         response.encoding = get_encoding_from_headers(response.headers)
@@ -259,6 +333,7 @@ class HTTPAdapter(BaseAdapter):
     def close(self) -> None:
         with self._lock:
             self._clients.clear()
+            self._plain_pools.clear()
         for manager in self.proxy_manager.values():
             manager.clear()
 
@@ -362,17 +437,23 @@ def _seconds(value: object) -> float | None:
 
 def _wire_request(request: PreparedRequest) -> tuple[str, str, list[tuple[bytes, bytes]], Any]:
     """The prepared request as the engine takes it: method, URL, header bytes, body bytes."""
-    headers: list[tuple[bytes, bytes]] = []
+    headers = _wire_headers(request.headers)
+    return request.method or "GET", request.url or "", headers, _engine_body(request.body)
+
+
+def _wire_headers(headers: Mapping[str, Any]) -> list[tuple[bytes, bytes]]:
+    """Header fields as the engine takes them: (name, value) bytes, None values left out."""
+    wire: list[tuple[bytes, bytes]] = []
     # Typed as str, but requests lets users put bytes in headers, and so do we.
-    items = cast("Iterable[tuple[str | bytes, str | bytes | None]]", request.headers.items())
+    items = cast("Iterable[tuple[str | bytes, str | bytes | None]]", headers.items())
     for name, value in items:
         if value is None or name.lower() in ("transfer-encoding", b"transfer-encoding"):
             # The engine frames the body itself: chunked when streamed without a length.
             continue
         name_bytes = name if isinstance(name, bytes) else name.encode("latin-1")
         value_bytes = value if isinstance(value, bytes) else str(value).encode("latin-1")
-        headers.append((name_bytes, value_bytes))
-    return request.method or "GET", request.url or "", headers, _engine_body(request.body)
+        wire.append((name_bytes, value_bytes))
+    return wire
 
 
 def _engine_body(body: object) -> Any:
@@ -396,15 +477,6 @@ _UPLOAD_CHUNK = 64 * 1024
 def _reads_bytes(file: object) -> bool:
     mode = getattr(file, "mode", "b")
     return not isinstance(mode, str) or "b" in mode
-
-
-def _fold_headers(lines: list[tuple[str, str]]) -> CaseInsensitiveDict[str]:
-    """Repeated fields joined with ", ", as requests (through urllib3) presents them."""
-    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
-    for name, value in lines:
-        existing = headers.get(name)
-        headers[name] = value if existing is None else f"{existing}, {value}"
-    return headers
 
 
 def _connect_failed(error: Exception) -> bool:

@@ -25,7 +25,7 @@ import copy
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from http.cookiejar import Cookie, CookieJar, CookiePolicy
+from http.cookiejar import Cookie, CookieJar, CookiePolicy, DefaultCookiePolicy
 from http.cookies import Morsel
 from typing import Any, TypeVar, cast, overload
 
@@ -135,7 +135,24 @@ class RequestsCookieJar(CookieJar, MutableMapping[str, str | None]):
     .. warning:: dictionary operations that are normally O(1) are O(n) here.
     """
 
-    _policy: CookiePolicy
+    def __init__(self, policy: CookiePolicy | None = None) -> None:
+        # CookieJar.__init__ builds a DefaultCookiePolicy for every jar, and a jar is made for
+        # every request and response, most of which never see a cookie: build it when used.
+        self._cookies_lock = threading.RLock()
+        self._cookies: dict[str, Any] = {}
+        if policy is not None:
+            self._policy = policy
+
+    @property
+    def _policy(self) -> CookiePolicy:
+        policy: CookiePolicy | None = self.__dict__.get("_lazy_policy")
+        if policy is None:
+            policy = self.__dict__["_lazy_policy"] = DefaultCookiePolicy()
+        return policy
+
+    @_policy.setter
+    def _policy(self, policy: CookiePolicy) -> None:
+        self.__dict__["_lazy_policy"] = policy
 
     def get(  # type: ignore[override]
         self,
@@ -324,6 +341,10 @@ class RequestsCookieJar(CookieJar, MutableMapping[str, str | None]):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Restore the state and give the jar a fresh lock."""
+        state = dict(state)
+        # A jar pickled by CookieJar's own layout keeps its policy under this name.
+        if "_policy" in state:
+            state["_lazy_policy"] = state.pop("_policy")
         self.__dict__.update(state)
         if "_cookies_lock" not in self.__dict__:
             self._cookies_lock = threading.RLock()

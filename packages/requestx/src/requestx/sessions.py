@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import urljoin, urlparse
 
 from requestx._mode import Mode, check_mode, wants_async
-from requestx._proxy_utils import environment_proxies
-from requestx.adapters import BaseAdapter, HTTPAdapter
+from requestx._proxy_utils import environment_ca_bundle, no_proxy_variables
+from requestx.adapters import BaseAdapter, HTTPAdapter, _wire_headers
 from requestx.auth import _basic_auth_str
 from requestx.cookies import (
     RequestsCookieJar,
@@ -58,9 +58,37 @@ __all__ = ["Session", "SessionRedirectMixin", "merge_hooks", "merge_setting", "s
 
 preferred_clock = time.perf_counter
 
-# URL -> prepared URL, for the lean path; cleared when full (a cheap bound, no LRU needed).
-_PREPARED_URLS: dict[str, str] = {}
+# URL -> (prepared URL, whether it carries credentials), for the lean path: preparing a URL
+# (IDNA, requoting) is a pure function of it. Cleared when full (a cheap bound, no LRU needed).
+_PREPARED_URLS: dict[str, tuple[str, bool]] = {}
 _PREPARED_URLS_MAX = 1024
+# The lean path's shortest form: body-less methods, which get no Content-Length.
+_BODYLESS_METHODS = frozenset({"GET", "HEAD"})
+# Returned by Session._request_plain when a call needs the general path after all.
+_NOT_PLAIN: Any = object()
+
+
+def _no_cookies(jar: Any) -> bool:
+    # CookieJar keeps {domain: {path: {name: cookie}}}; len() would walk it all. An empty
+    # top level is enough to know (a cleared jar may keep empty levels: then it walks).
+    store = getattr(jar, "_cookies", None)
+    if isinstance(jar, CookieJar) and isinstance(store, dict) and not store:
+        return True
+    return len(jar) == 0
+
+
+def _prepared_url(url: str) -> tuple[str, bool]:
+    """The URL as `PreparedRequest.prepare_url` makes it, and whether it has credentials."""
+    known = _PREPARED_URLS.get(url)
+    if known is None:
+        prep = PreparedRequest()
+        prep.prepare_url(url, None)
+        prepared = prep.url or ""
+        known = (prepared, any(get_auth_from_url(prepared)))
+        if len(_PREPARED_URLS) >= _PREPARED_URLS_MAX:
+            _PREPARED_URLS.clear()
+        _PREPARED_URLS[url] = known
+    return known
 
 
 def merge_setting(
@@ -395,6 +423,18 @@ class Session(SessionRedirectMixin):
             and isinstance(url, str)
             and self._plain()
         ):
+            if (
+                headers is None
+                and not params
+                and not data
+                and json is None
+                and method.upper() in _BODYLESS_METHODS
+            ):
+                response = self._request_plain(
+                    method.upper(), url, timeout, allow_redirects, stream, verify
+                )
+                if response is not _NOT_PLAIN:
+                    return response
             lean = self._lean_prepare(method, url, params, data, headers, json, verify)
             if lean is not None:
                 prep, verify = lean
@@ -438,10 +478,120 @@ class Session(SessionRedirectMixin):
             and not self.proxies
             and not self.params
             and self.cert is None
-            and len(self.cookies) == 0
+            and _no_cookies(self.cookies)
             and len(self.hooks) == 1
             and not self.hooks.get("response")
         )
+
+    def _request_plain(
+        self,
+        method: str,
+        url: str,
+        timeout: Any,
+        allow_redirects: bool,
+        stream: bool | None,
+        verify: bool | str | None,
+    ) -> Any:
+        """A body-less call that brings nothing but its URL: the shortest way through.
+
+        The same PreparedRequest, adapter call and Response as the general path; skipped is
+        only work whose answer cannot have changed since the last call (the session's headers
+        validated and encoded once per change, each URL prepared once). `_NOT_PLAIN` when
+        the call needs the general path after all.
+        """
+        if self.trust_env:
+            verify = self._environment_verify(url, verify)
+            if verify is _NOT_PLAIN:
+                return _NOT_PLAIN
+        target, has_credentials = _prepared_url(url)
+        adapter = self.get_adapter(target)
+        plain_headers = self._plain_headers()
+        if has_credentials or type(adapter) is not HTTPAdapter or plain_headers is None:
+            return _NOT_PLAIN
+        header_lines, prepared_headers = plain_headers
+        prep = PreparedRequest()
+        prep.method = method
+        prep.url = target
+        prep.headers = prepared_headers.copy()
+        prep._cookies = RequestsCookieJar()
+        settings = {
+            "stream": self.stream if stream is None else stream,
+            "timeout": timeout,
+            "verify": self.verify if verify is None else verify,
+            "cert": None,
+            "proxies": {},
+        }
+        if wants_async(self.mode):
+            return self._finish_plain_async(adapter, prep, header_lines, settings, allow_redirects)
+        start = preferred_clock()
+        response = adapter._send_plain(
+            prep, header_lines, timeout, settings["verify"], settings["stream"]
+        )
+        response = self._after_send(prep, response, start, settings)
+        history: list[Response] = []
+        if allow_redirects and response.is_redirect:
+            history = list(self.resolve_redirects(response, prep, **settings))
+        response = self._finish(prep, response, history, settings, allow_redirects)
+        if not settings["stream"]:
+            response.content  # noqa: B018 - stream=False reads the body now
+        return response
+
+    async def _finish_plain_async(
+        self,
+        adapter: HTTPAdapter,
+        prep: PreparedRequest,
+        header_lines: list[tuple[bytes, bytes]],
+        settings: dict[str, Any],
+        allow_redirects: bool,
+    ) -> Response:
+        """The rest of `_request_plain` inside a running loop."""
+        start = preferred_clock()
+        response = await adapter._send_plain_async(
+            prep, header_lines, settings["timeout"], settings["verify"], settings["stream"]
+        )
+        response = self._after_send(prep, response, start, settings)
+        history: list[Response] = []
+        if allow_redirects and response.is_redirect:
+            history = [
+                hop
+                async for hop in self._resolve_redirects_async(
+                    response, prep, settings["proxies"], settings
+                )
+            ]
+        response = self._finish(prep, response, history, settings, allow_redirects)
+        if not settings["stream"] and not response._content_consumed:
+            await response.aread()
+        return response
+
+    @staticmethod
+    def _environment_verify(url: str, verify: bool | str | None) -> Any:
+        """`verify` as the environment would make it, or `_NOT_PLAIN` when the environment
+        brings what the lean paths leave out (a proxy, netrc credentials)."""
+        if not no_proxy_variables() or get_netrc_auth(url) is not None:
+            return _NOT_PLAIN
+        if verify is True or verify is None:
+            return environment_ca_bundle() or verify
+        return verify
+
+    # The session headers as `_request_plain` sends them, and the snapshot they were made
+    # from: (name, value) pairs, validated and encoded again only when the headers change.
+    _plain_headers_cache: (
+        tuple[list[tuple[str, Any]], list[tuple[bytes, bytes]], CaseInsensitiveDict[Any]] | None
+    ) = None
+
+    def _plain_headers(self) -> tuple[list[tuple[bytes, bytes]], CaseInsensitiveDict[Any]] | None:
+        headers = self.headers
+        if type(headers) is not CaseInsensitiveDict:
+            return None  # a user's own mapping type: no cheap snapshot of it
+        snapshot = list(headers._store.values())
+        cached = self._plain_headers_cache
+        if cached is not None and cached[0] == snapshot:
+            return cached[1], cached[2]
+        prep = PreparedRequest()
+        prep.prepare_headers(headers.copy())  # the validation the general path does
+        cached = (snapshot, _wire_headers(prep.headers), prep.headers)
+        self._plain_headers_cache = cached
+        return cached[1], cached[2]
 
     def _lean_prepare(
         self,
@@ -455,29 +605,15 @@ class Session(SessionRedirectMixin):
     ) -> tuple[PreparedRequest, bool | str] | None:
         """The PreparedRequest `prepare_request` would build, or None to take the long way."""
         if self.trust_env:
-            # What merge_environment_settings and netrc would bring from the environment.
-            if environment_proxies() or get_netrc_auth(url) is not None:
+            verify = self._environment_verify(url, verify)
+            if verify is _NOT_PLAIN:
                 return None
-            if verify is True or verify is None:
-                verify = (
-                    os.environ.get("REQUESTS_CA_BUNDLE")
-                    or os.environ.get("CURL_CA_BUNDLE")
-                    or verify
-                )
         prep = PreparedRequest()
         prep.prepare_method(method.upper())
         if params:
             prep.prepare_url(url, params)
         else:
-            # Preparing a URL (IDNA, requoting) is a pure function of it: remember the answer.
-            prepared_url = _PREPARED_URLS.get(url)
-            if prepared_url is None:
-                prep.prepare_url(url, None)
-                if len(_PREPARED_URLS) >= _PREPARED_URLS_MAX:
-                    _PREPARED_URLS.clear()
-                _PREPARED_URLS[url] = prep.url or ""
-            else:
-                prep.url = prepared_url
+            prep.url = _prepared_url(url)[0]
         merged = self.headers.copy()
         if headers:
             for name, value in headers.items():
@@ -588,7 +724,7 @@ class Session(SessionRedirectMixin):
             history.insert(0, response)
             response = history.pop()
             response.history = history
-        if not allow_redirects:
+        if not allow_redirects and response.is_redirect:
             with contextlib.suppress(StopIteration):
                 response._next = next(
                     self.resolve_redirects(response, request, yield_requests=True, **kwargs)

@@ -40,7 +40,8 @@ class CaseInsensitiveDict(MutableMapping[str, _VT]):
         **kwargs: _VT,
     ) -> None:
         self._store = {}
-        self.update({} if data is None else data, **kwargs)
+        if data is not None or kwargs:  # an empty one is made per response: skip update()
+            self.update({} if data is None else data, **kwargs)
 
     def __setitem__(self, key: str, value: _VT) -> None:
         self._store[key.lower()] = (key, value)
@@ -73,7 +74,10 @@ class CaseInsensitiveDict(MutableMapping[str, _VT]):
 
     def copy(self) -> "CaseInsensitiveDict[_VT]":
         """A shallow copy that keeps every key's case."""
-        return CaseInsensitiveDict(self._store.values())
+        # The store's layout is this class's own: copy it as it is, without re-folding keys.
+        copied: CaseInsensitiveDict[_VT] = CaseInsensitiveDict()
+        copied._store = dict(self._store)
+        return copied
 
     def __repr__(self) -> str:
         # Like a dict of the cased keys, which is what requests prints (no class name).

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
@@ -302,25 +303,50 @@ def get_netrc_auth(
 
 
 def _find_netrc_file() -> str | None:
-    # Runs on every request of a Session with trust_env: the expanded candidates are kept
-    # per (NETRC, HOME); only the existence checks (a stat each) run every time.
-    key = (os.environ.get("NETRC"), os.environ.get("HOME"))
+    # Runs on every request of a Session with trust_env, so it is kept cheap: the expanded
+    # candidates are kept per (NETRC, HOME), and whether one exists is asked again only when
+    # their directory changed (one stat instead of one per candidate).
+    raw = getattr(os.environ, "_data", None)
+    key: tuple[object, object] = (
+        (raw.get(b"NETRC"), raw.get(b"HOME"))
+        if isinstance(raw, dict)
+        else (os.environ.get("NETRC"), os.environ.get("HOME"))
+    )
     candidates = _NETRC_CANDIDATES.get(key)
     if candidates is None:
-        configured = key[0]
+        configured = os.environ.get("NETRC")
         names = (configured,) if configured is not None else tuple(f"~/{n}" for n in NETRC_FILES)
         # A "~" left unexpanded means no home directory (a service account): no netrc there.
         expanded = (os.path.expanduser(name) for name in names)  # noqa: PTH111
         candidates = tuple(path for path in expanded if not path.startswith("~"))
         _NETRC_CANDIDATES.clear()  # one environment at a time is the common case
         _NETRC_CANDIDATES[key] = candidates
-    for path in candidates:
-        if os.path.exists(path):  # noqa: PTH110
-            return path
-    return None
+    return _first_existing(candidates)
 
 
-_NETRC_CANDIDATES: dict[tuple[str | None, str | None], tuple[str, ...]] = {}
+def _first_existing(paths: tuple[str, ...]) -> str | None:
+    directories = {os.path.dirname(path) for path in paths}  # noqa: PTH120
+    if len(directories) != 1:
+        return next((path for path in paths if os.path.exists(path)), None)  # noqa: PTH110
+    try:
+        changed = os.stat(directories.pop()).st_mtime_ns  # noqa: PTH116
+    except OSError:
+        return None  # no directory, no file in it
+    known = _NETRC_FOUND.get(paths)
+    if known is not None and known[0] == changed:
+        return known[1]
+    found = next((path for path in paths if os.path.exists(path)), None)  # noqa: PTH110
+    # A directory changed in the last seconds may change again within its timestamp's
+    # resolution (coarse on some filesystems) without a new mtime: trust only older ones.
+    if time.time_ns() - changed > _MTIME_SETTLED_NS:
+        _NETRC_FOUND.clear()
+        _NETRC_FOUND[paths] = (changed, found)
+    return found
+
+
+_MTIME_SETTLED_NS = 2_000_000_000
+_NETRC_FOUND: dict[tuple[str, ...], tuple[int, str | None]] = {}
+_NETRC_CANDIDATES: dict[tuple[object, object], tuple[str, ...]] = {}
 
 
 def guess_filename(obj: Any) -> str | bytes | None:

@@ -1,0 +1,217 @@
+"""The lean paths skip work whose answer cannot have changed; these check it really cannot.
+
+A plain call (`session.get(url)`) keeps the session's encoded headers, each prepared URL,
+the environment's proxy names and the netrc lookup between calls, runs on the calling
+thread's own engine (sync) or resolves through the loop's completion socket (async). Each
+test changes what a cache depends on between two calls and checks the second call sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+import requestx
+from httpy.httpbin import app
+from httpy.testing import serve_in_thread
+
+
+@pytest.fixture(scope="module")
+def url() -> Iterator[str]:
+    with serve_in_thread(app) as server:
+        yield server.url
+
+
+def _dead_proxy() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No proxy or netrc from the machine; HOME is an empty folder of the test's own."""
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+    monkeypatch.delenv("NETRC", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    return tmp_path
+
+
+def test_a_proxy_variable_set_between_calls_is_used(
+    url: str, clean_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with requestx.Session() as session:
+        assert session.get(f"{url}/get").status_code == 200
+        monkeypatch.setenv("HTTP_PROXY", _dead_proxy())
+        with pytest.raises(requestx.exceptions.ProxyError):
+            session.get(f"{url}/get", timeout=5)
+        monkeypatch.delenv("HTTP_PROXY")
+        assert session.get(f"{url}/get").status_code == 200
+
+
+def test_no_proxy_alone_keeps_calls_direct(
+    url: str, clean_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_PROXY", "example.invalid")
+    assert requestx.get(f"{url}/get").status_code == 200
+
+
+def test_a_netrc_written_between_calls_is_used(url: str, clean_environment: Path) -> None:
+    host_only = url.removeprefix("http://").split(":")[0]
+    with requestx.Session() as session:
+        first = session.get(f"{url}/headers").json()["headers"]
+        assert "Authorization" not in first
+        (clean_environment / ".netrc").write_text(
+            f"machine {host_only} login user password pass\n", encoding="utf-8"
+        )
+        second = session.get(f"{url}/headers").json()["headers"]
+        assert second["Authorization"] == "Basic dXNlcjpwYXNz"
+        (clean_environment / ".netrc").unlink()
+        third = session.get(f"{url}/headers").json()["headers"]
+        assert "Authorization" not in third
+
+
+def test_a_ca_bundle_variable_changed_between_calls_is_used(
+    url: str, clean_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with requestx.Session() as session:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(clean_environment / "missing.pem"))
+        https_url = url.replace("http://", "https://")
+        # The bundle is read for https only; a missing one is an error requests raises too.
+        with pytest.raises(OSError, match=r"missing\.pem"):
+            session.get(f"{https_url}/get")
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(clean_environment / "other.pem"))
+        with pytest.raises(OSError, match=r"other\.pem"):
+            session.get(f"{https_url}/get")
+
+
+def test_session_header_changes_reach_the_next_call(url: str) -> None:
+    with requestx.Session() as session:
+        assert "X-Extra" not in session.get(f"{url}/headers").json()["headers"]
+        session.headers["X-Extra"] = "one"
+        assert session.get(f"{url}/headers").json()["headers"]["X-Extra"] == "one"
+        session.headers["x-extra"] = "two"  # same field, other case
+        assert session.get(f"{url}/headers").json()["headers"]["X-Extra"] == "two"
+        del session.headers["X-Extra"]
+        assert "X-Extra" not in session.get(f"{url}/headers").json()["headers"]
+        session.headers["X-Bad"] = "line\r\nbreak"
+        with pytest.raises(requestx.exceptions.InvalidHeader):
+            session.get(f"{url}/headers")
+
+
+def test_plain_and_general_paths_prepare_the_same_request(url: str) -> None:
+    with requestx.Session() as session:
+        plain = session.get(f"{url}/get?q=1")
+        general = session.get(f"{url}/get?q=1", headers={})  # any header argument: general
+    for response in (plain, general):
+        assert response.status_code == 200
+    assert plain.request.method == general.request.method == "GET"
+    assert plain.request.url == general.request.url
+    assert dict(plain.request.headers) == dict(general.request.headers)
+    assert plain.request.body is general.request.body is None
+    assert plain.json()["headers"] == general.json()["headers"]
+    assert dict(plain.headers).keys() == dict(general.headers).keys()
+    assert plain.encoding == general.encoding == "utf-8"
+
+
+def test_redirects_and_their_cookies_on_the_plain_path(url: str) -> None:
+    with requestx.Session() as session:
+        response = session.get(f"{url}/cookies/set?flavour=oat")
+        assert [hop.status_code for hop in response.history] == [302]
+        assert session.cookies["flavour"] == "oat"
+        not_followed = session.get(f"{url}/redirect/2", allow_redirects=False)
+        assert not_followed.is_redirect
+        assert not_followed.next is not None
+        assert not_followed.next.url == f"{url}/relative-redirect/1"
+
+
+def test_many_threads_share_one_session(url: str) -> None:
+    with requestx.Session() as session:
+
+        def fetch(index: int) -> int:
+            return len(session.get(f"{url}/bytes/{index}").content)
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            sizes = list(pool.map(fetch, range(200)))
+        assert sizes == list(range(200))
+        # Those threads and their engines are gone; the session goes on.
+        assert session.get(f"{url}/get").status_code == 200
+
+
+def test_a_thread_that_used_the_engine_can_end(url: str) -> None:
+    results: list[int] = []
+
+    def one_request() -> None:
+        results.append(requestx.get(f"{url}/get").status_code)
+
+    for _ in range(20):
+        thread = threading.Thread(target=one_request)
+        thread.start()
+        thread.join(30)
+        assert not thread.is_alive()
+    assert results == [200] * 20
+
+
+def test_a_body_generator_may_itself_send_requests(url: str) -> None:
+    """Python code the engine calls may use requestx on the same thread (re-entrant)."""
+
+    def body() -> Iterator[bytes]:
+        yield requestx.get(f"{url}/bytes/3").content[:0] + b"first,"
+        yield b"second"
+
+    echoed = requestx.post(f"{url}/post", data=body()).json()["data"]
+    assert echoed == "first,second"
+
+
+def test_concurrent_awaits_all_complete(url: str) -> None:
+    """Results arrive through one wake-up socket per loop; none may be left waiting."""
+
+    async def main() -> list[int]:
+        statuses: list[int] = []
+        async with requestx.Session() as session:
+            for _ in range(15):
+                batch = await asyncio.gather(*(session.get(f"{url}/get") for _ in range(64)))
+                statuses.extend(response.status_code for response in batch)
+        return statuses
+
+    assert asyncio.run(main()) == [200] * 15 * 64
+
+
+def test_each_loop_gets_its_results(url: str) -> None:
+    """Two loops in two threads at once: each result resolves in its own loop."""
+
+    def run_loop(offset: int) -> list[int]:
+        async def main() -> list[int]:
+            responses = await asyncio.gather(
+                *(requestx.get(f"{url}/bytes/{offset + i}") for i in range(40))
+            )
+            return [len(response.content) for response in responses]
+
+        return asyncio.run(main())
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first, second = pool.map(run_loop, (0, 100))
+    assert first == list(range(40))
+    assert second == list(range(100, 140))
+
+
+def test_async_plain_path_sees_environment_changes(
+    url: str, clean_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def main() -> None:
+        async with requestx.Session() as session:
+            assert (await session.get(f"{url}/get")).status_code == 200
+            monkeypatch.setenv("HTTP_PROXY", _dead_proxy())
+            with pytest.raises(requestx.exceptions.ProxyError):
+                await session.get(f"{url}/get", timeout=5)
+
+    asyncio.run(main())

@@ -1,0 +1,197 @@
+//! The calling thread's own engine: a current-thread runtime that the thread drives itself.
+//!
+//! Why: a synchronous request waiting on the shared multi-thread runtime costs two thread
+//! hand-offs per I/O wait (a worker polls the socket, then wakes the caller). Here the caller
+//! polls the socket itself, as libcurl does, and no other thread is involved. The price is
+//! that connections opened here belong to this thread: each thread keeps its own reqwest
+//! client (its own pool) per `Client`, and a response whose body is read later, possibly
+//! from another thread (`stream=True`), still goes through the shared runtime instead.
+//!
+//! Invariants:
+//! - One engine per thread and process: after `fork()` the child builds a new one (the
+//!   inherited epoll instance is shared with the parent) and leaks the old.
+//! - Never re-entered: Python code the engine calls (an upload's iterator) may send a request
+//!   on the same thread; that request is told to use the shared runtime (`None`).
+//! - A `Client`'s pool here is dropped with the `Client` (on this thread) or on this thread's
+//!   next request after it is gone (on other threads), and with the thread.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::sync::{Arc, Weak};
+
+use pyo3::prelude::*;
+use tokio::runtime::Runtime;
+
+use crate::errors::EngineError;
+use crate::runtime::with_signal_checks;
+
+/// Identity of one `Client`'s settings; its pools on every thread are keyed by it.
+pub type ClientKey = Arc<()>;
+
+struct Engine {
+    pid: u32,
+    runtime: Arc<Runtime>,
+    busy: bool,
+    clients: Vec<(Weak<()>, reqwest::Client)>,
+}
+
+impl Engine {
+    fn new() -> Result<Self, EngineError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| EngineError::Engine(format!("could not start a runtime: {error}")))?;
+        Ok(Self {
+            pid: std::process::id(),
+            runtime: Arc::new(runtime),
+            busy: false,
+            clients: Vec::new(),
+        })
+    }
+
+    fn client(
+        &mut self,
+        key: &ClientKey,
+        build: impl FnOnce() -> Result<reqwest::Client, EngineError>,
+    ) -> Result<reqwest::Client, EngineError> {
+        // Pools of Clients that no longer exist are dropped here, on their own thread.
+        self.clients.retain(|(owner, _)| owner.strong_count() > 0);
+        if let Some((_, client)) = self
+            .clients
+            .iter()
+            .find(|(owner, _)| std::ptr::eq(owner.as_ptr(), Arc::as_ptr(key)))
+        {
+            return Ok(client.clone());
+        }
+        let client = build()?;
+        self.clients.push((Arc::downgrade(key), client.clone()));
+        Ok(client)
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        if self.pid != std::process::id() {
+            // Inherited through fork(): its sockets and epoll instance are the parent's too.
+            std::mem::forget(std::mem::take(&mut self.clients));
+            std::mem::forget(Arc::clone(&self.runtime));
+            return;
+        }
+        self.clients.clear();
+        // Runs at thread exit too, when tokio's own thread-locals may already be gone: a
+        // failure to tear down cleanly must not take the process with it.
+        let runtime = Arc::clone(&self.runtime);
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(runtime)));
+    }
+}
+
+thread_local! {
+    static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
+}
+
+/// Marks the thread's engine idle again however the request ends.
+struct Busy;
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        let _ = ENGINE.try_with(|slot| {
+            if let Ok(mut slot) = slot.try_borrow_mut()
+                && let Some(engine) = slot.as_mut()
+            {
+                engine.busy = false;
+            }
+        });
+    }
+}
+
+/// Run `job` with this thread's pool for `key`, on this thread, GIL released.
+///
+/// `None` when this thread's engine is already running a request (a re-entrant call from
+/// Python code the engine called): the caller then uses the shared runtime.
+pub fn run<F, T>(
+    py: Python<'_>,
+    key: &ClientKey,
+    build: impl FnOnce() -> Result<reqwest::Client, EngineError>,
+    job: impl FnOnce(reqwest::Client) -> F,
+) -> Option<PyResult<T>>
+where
+    F: Future<Output = PyResult<T>> + Send,
+    T: Send,
+{
+    let claimed = ENGINE.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot
+            .as_ref()
+            .is_some_and(|engine| engine.pid != std::process::id())
+        {
+            slot.take(); // dropped as inherited (see Engine::drop)
+        }
+        if slot.is_none() {
+            match Engine::new() {
+                Ok(engine) => *slot = Some(engine),
+                Err(error) => return Some(Err(error)),
+            }
+        }
+        let engine = slot.as_mut().expect("just filled");
+        if engine.busy {
+            return None;
+        }
+        let client = match engine.client(key, build) {
+            Ok(client) => client,
+            Err(error) => return Some(Err(error)),
+        };
+        engine.busy = true;
+        Some(Ok((Arc::clone(&engine.runtime), client)))
+    })?;
+    let (runtime, client) = match claimed {
+        Ok(claimed) => claimed,
+        Err(error) => return Some(Err(error.into())),
+    };
+    let _busy = Busy;
+    let future = job(client);
+    Some(py.detach(move || {
+        runtime.block_on(async move {
+            // Let the connections' own tasks see what happened while nobody polled them
+            // (a server that closed an idle connection) before one is picked from the pool.
+            tokio::task::yield_now().await;
+            let result = with_signal_checks(future).await;
+            // And let them put their connection back in the pool before the thread leaves.
+            tokio::task::yield_now().await;
+            result
+        })
+    }))
+}
+
+/// Drop this thread's pool for `key` now (the `Client` is going away on this thread).
+pub fn forget(key: &ClientKey) {
+    let _ = ENGINE.try_with(|slot| {
+        let Ok(mut slot) = slot.try_borrow_mut() else {
+            return;
+        };
+        let Some(engine) = slot.as_mut() else { return };
+        if engine.busy || engine.pid != std::process::id() {
+            return;
+        }
+        let before = engine.clients.len();
+        engine
+            .clients
+            .retain(|(owner, _)| !std::ptr::eq(owner.as_ptr(), Arc::as_ptr(key)));
+        if engine.clients.len() != before {
+            // The idle connections' tasks close their sockets when next polled: now.
+            engine
+                .runtime
+                .block_on(async { tokio::task::yield_now().await });
+        }
+    });
+}
+
+/// Drop this thread's engine (interpreter exit).
+pub fn shutdown() {
+    let _ = ENGINE.try_with(|slot| {
+        if let Ok(mut slot) = slot.try_borrow_mut()
+            && slot.as_ref().is_some_and(|engine| !engine.busy)
+        {
+            slot.take();
+        }
+    });
+}
