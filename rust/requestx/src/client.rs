@@ -11,20 +11,22 @@ use std::time::Duration;
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 
 use crate::bridge::{Completions, Submitted};
 use crate::errors::EngineError;
 use crate::local::{self, ClientKey};
 use crate::response::{BodyStream, RawResponse, read_whole_body};
 use crate::runtime::{block_on, into_awaitable};
+use crate::tls;
 use crate::upload::{Upload, UploadFailure};
 
 /// What a reqwest client is built from; kept to rebuild it after fork.
 #[derive(Clone)]
 struct Settings {
-    verify: bool,
-    ca_certs: Vec<reqwest::Certificate>,
-    identity: Option<reqwest::Identity>,
+    /// Built once (see tls.rs); every pool gets a copy.
+    tls: rustls::ClientConfig,
     proxy: Option<reqwest::Proxy>,
     connect_timeout: Option<Duration>,
     pool_maxsize: usize,
@@ -40,17 +42,11 @@ impl Settings {
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .pool_max_idle_per_host(self.pool_maxsize)
-            .tls_danger_accept_invalid_certs(!self.verify)
+            .tls_backend_preconfigured(self.tls.clone())
             // requests writes header names as given (mostly Title-Case); some servers and
             // proxies still care, so send them Title-Case rather than hyper's lower case.
             .http1_title_case_headers()
             .tcp_nodelay(true);
-        if !self.ca_certs.is_empty() {
-            builder = builder.tls_certs_only(self.ca_certs.clone());
-        }
-        if let Some(identity) = &self.identity {
-            builder = builder.identity(identity.clone());
-        }
         if let Some(proxy) = &self.proxy {
             builder = builder.proxy(proxy.clone());
         }
@@ -125,14 +121,31 @@ impl Client {
         pool_maxsize: usize,
         http2: bool,
     ) -> PyResult<Self> {
-        let ca_certs = match &ca_bundle {
-            Some(path) => load_ca_bundle(path)?,
-            None => Vec::new(),
-        };
-        let identity = match &cert {
-            Some(cert_path) => Some(load_identity(cert_path, key.as_deref())?),
+        let ca_pem = match &ca_bundle {
+            Some(path) => Some(load_ca_bundle(path)?),
             None => None,
         };
+        let identity_pem = match &cert {
+            Some(cert_path) => {
+                let cert_pem = read_file(cert_path, "client certificate")?;
+                // A single file may hold the key too, as requests allows.
+                let key_pem = match &key {
+                    Some(key_path) => read_file(key_path, "client key")?,
+                    None => cert_pem.clone(),
+                };
+                Some((cert_pem, key_pem))
+            }
+            None => None,
+        };
+        let tls = tls::client_config(&tls::TlsOptions {
+            verify,
+            ca_bundle: ca_pem.as_deref(),
+            identity: identity_pem
+                .as_ref()
+                .map(|(cert_pem, key_pem)| (cert_pem.as_slice(), key_pem.as_slice())),
+            http2,
+        })
+        .map_err(PyOSError::new_err)?;
         let proxy = match proxy {
             Some(url) => {
                 let mut proxy = reqwest::Proxy::all(url.as_str()).map_err(|error| {
@@ -146,19 +159,16 @@ impl Client {
             None => None,
         };
         let settings = Settings {
-            verify,
-            ca_certs,
-            identity,
+            tls,
             proxy,
             connect_timeout: seconds(connect_timeout)?,
             pool_maxsize,
             http2,
         };
-        // Built now, so a bad setting fails here rather than on the first request.
-        let client = settings.build().map_err(PyErr::from)?;
+        // The settings were checked above; pools are built when first needed.
         Ok(Self {
             settings,
-            built: Mutex::new(Some((std::process::id(), client))),
+            built: Mutex::new(None),
             key: ClientKey::default(),
             parsed_urls: Mutex::new(HashMap::new()),
         })
@@ -443,29 +453,14 @@ fn seconds(value: Option<f64>) -> PyResult<Option<Duration>> {
     }
 }
 
-fn load_ca_bundle(path: &str) -> PyResult<Vec<reqwest::Certificate>> {
+fn load_ca_bundle(path: &str) -> PyResult<Vec<u8>> {
     let pem = read_file(path, "CA bundle")?;
-    let certs = reqwest::Certificate::from_pem_bundle(&pem)
-        .map_err(|error| PyOSError::new_err(format!("invalid CA bundle {path:?}: {error}")))?;
-    if certs.is_empty() {
+    if CertificateDer::pem_slice_iter(&pem).next().is_none() {
         return Err(PyOSError::new_err(format!(
             "could not find a suitable TLS CA certificate bundle, invalid path: {path}"
         )));
     }
-    Ok(certs)
-}
-
-fn load_identity(cert_path: &str, key_path: Option<&str>) -> PyResult<reqwest::Identity> {
-    let mut pem = read_file(cert_path, "client certificate")?;
-    if let Some(key_path) = key_path {
-        pem.push(b'\n');
-        pem.extend(read_file(key_path, "client key")?);
-    }
-    reqwest::Identity::from_pem(&pem).map_err(|error| {
-        PyOSError::new_err(format!(
-            "could not load the client certificate {cert_path:?}: {error}"
-        ))
-    })
+    Ok(pem)
 }
 
 fn read_file(path: &str, what: &str) -> PyResult<Vec<u8>> {

@@ -9,6 +9,7 @@ mod errors;
 mod local;
 mod response;
 mod runtime;
+mod tls;
 mod upload;
 
 use pyo3::prelude::*;

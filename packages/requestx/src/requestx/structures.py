@@ -6,7 +6,7 @@ unknown name answers ``None`` instead of raising.
 """
 
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, cast, overload
 
 __all__ = ["CaseInsensitiveDict", "LookupDict"]
 
@@ -51,6 +51,15 @@ class CaseInsensitiveDict(MutableMapping[str, _VT]):
 
     def __delitem__(self, key: str) -> None:
         del self._store[key.lower()]
+
+    # Mapping's own `in` and `get` go through __getitem__ and a caught KeyError; these are
+    # asked of every response's headers, so answer them from the store directly.
+    def __contains__(self, key: object) -> bool:
+        return cast("str", key).lower() in self._store
+
+    def get(self, key: str, default: Any = None) -> Any:
+        pair = self._store.get(key.lower())
+        return default if pair is None else pair[1]
 
     def __iter__(self) -> Iterator[str]:
         return (cased_key for cased_key, _ in self._store.values())

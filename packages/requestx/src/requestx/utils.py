@@ -325,11 +325,16 @@ def _find_netrc_file() -> str | None:
 
 
 def _first_existing(paths: tuple[str, ...]) -> str | None:
-    directories = {os.path.dirname(path) for path in paths}  # noqa: PTH120
-    if len(directories) != 1:
+    directory = _NETRC_DIRECTORY.get(paths)
+    if directory is None:
+        directories = {os.path.dirname(path) for path in paths}  # noqa: PTH120
+        directory = directories.pop() if len(directories) == 1 else ""
+        _NETRC_DIRECTORY.clear()
+        _NETRC_DIRECTORY[paths] = directory
+    if not directory:
         return next((path for path in paths if os.path.exists(path)), None)  # noqa: PTH110
     try:
-        changed = os.stat(directories.pop()).st_mtime_ns  # noqa: PTH116
+        changed = os.stat(directory).st_mtime_ns  # noqa: PTH116
     except OSError:
         return None  # no directory, no file in it
     known = _NETRC_FOUND.get(paths)
@@ -345,6 +350,8 @@ def _first_existing(paths: tuple[str, ...]) -> str | None:
 
 
 _MTIME_SETTLED_NS = 2_000_000_000
+# The one directory holding all the candidates, or "" when they are in several.
+_NETRC_DIRECTORY: dict[tuple[str, ...], str] = {}
 _NETRC_FOUND: dict[tuple[str, ...], tuple[int, str | None]] = {}
 _NETRC_CANDIDATES: dict[tuple[object, object], tuple[str, ...]] = {}
 

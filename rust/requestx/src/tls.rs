@@ -1,0 +1,136 @@
+//! TLS settings, built once per `Client` and shared by every pool built from them.
+//!
+//! Why: reqwest builds its rustls configuration per `reqwest::Client`, and with the platform
+//! verifier that means reading and parsing the system's CA certificates every time (about
+//! 5 ms). requestx builds a pool per thread and a `Client` per Session, so that cost would be
+//! paid per thread and per Session. Here the configuration is built once (and the default
+//! one, platform roots without a client certificate, once per process) and handed to each
+//! pool ready-made.
+
+use std::sync::{Arc, OnceLock};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, Error as TlsError, SignatureScheme};
+
+/// What the user asked of TLS (see `Client::new`).
+pub struct TlsOptions<'a> {
+    pub verify: bool,
+    /// PEM of the trusted CA certificates replacing the platform's, when given.
+    pub ca_bundle: Option<&'a [u8]>,
+    /// PEM of the client certificate chain and its key.
+    pub identity: Option<(&'a [u8], &'a [u8])>,
+    pub http2: bool,
+}
+
+/// The rustls configuration for `options`; errors are messages for the user.
+pub fn client_config(options: &TlsOptions<'_>) -> Result<ClientConfig, String> {
+    let plain = options.verify && options.ca_bundle.is_none() && options.identity.is_none();
+    if plain {
+        // The common case, shared by every Session of the process.
+        static PLATFORM: [OnceLock<Result<ClientConfig, String>>; 2] =
+            [OnceLock::new(), OnceLock::new()];
+        return PLATFORM[usize::from(options.http2)]
+            .get_or_init(|| build(options))
+            .clone();
+    }
+    build(options)
+}
+
+fn build(options: &TlsOptions<'_>) -> Result<ClientConfig, String> {
+    let provider = provider();
+    let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .map_err(|error| format!("invalid TLS settings: {error}"))?;
+    let builder = if !options.verify {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate {
+                algorithms: provider.signature_verification_algorithms,
+            }))
+    } else if let Some(pem) = options.ca_bundle {
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|error| format!("invalid CA bundle: {error}"))?;
+            roots
+                .add(cert)
+                .map_err(|error| format!("invalid CA certificate: {error}"))?;
+        }
+        builder.with_root_certificates(roots)
+    } else {
+        let verifier = rustls_platform_verifier::Verifier::new(Arc::clone(&provider))
+            .map_err(|error| format!("could not load the platform's CA certificates: {error}"))?;
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+    };
+    let mut config = match options.identity {
+        None => builder.with_no_client_auth(),
+        Some((cert_pem, key_pem)) => {
+            let chain = CertificateDer::pem_slice_iter(cert_pem)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|error| format!("invalid client certificate: {error}"))?;
+            let key = PrivateKeyDer::from_pem_slice(key_pem)
+                .map_err(|error| format!("invalid client key: {error}"))?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|error| format!("unusable client certificate: {error}"))?
+        }
+    };
+    config.alpn_protocols = if options.http2 {
+        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+    } else {
+        vec![b"http/1.1".to_vec()]
+    };
+    Ok(config)
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()))
+}
+
+/// `verify=False`: any certificate chain is accepted (as requests does), but the handshake
+/// signatures are still checked against the certificate the server sent.
+#[derive(Debug)]
+struct AcceptAnyCertificate {
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, TlsError> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, TlsError> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, TlsError> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
