@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -215,3 +217,29 @@ def test_async_plain_path_sees_environment_changes(
                 await session.get(f"{url}/get", timeout=5)
 
     asyncio.run(main())
+
+
+IO_THREADS_SCRIPT = """
+import asyncio, pathlib, sys
+import requestx
+
+async def main():
+    await requestx.get(sys.argv[1])
+
+asyncio.run(main())
+names = [p.read_text().strip() for p in pathlib.Path("/proc/self/task").glob("*/comm")]
+print(sum(name.startswith("requestx-io") for name in names))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
+@pytest.mark.parametrize(("setting", "expected"), [(None, 1), ("3", 3), ("not a number", 1)])
+def test_io_threads_knob(url: str, setting: str | None, expected: int) -> None:
+    environment = {k: v for k, v in os.environ.items() if k != "REQUESTX_IO_THREADS"}
+    if setting is not None:
+        environment["REQUESTX_IO_THREADS"] = setting
+    result = subprocess.run(
+        [sys.executable, "-c", IO_THREADS_SCRIPT, f"{url}/get"],
+        capture_output=True, text=True, timeout=60, check=True, env=environment,
+    )  # fmt: skip
+    assert int(result.stdout) == expected
