@@ -246,18 +246,24 @@ def test_credentials_in_the_url_are_used(httpbin: RunningServer) -> None:
     assert requestx.get(authed).status_code == 200
 
 
-def test_only_failed_connects_are_retried() -> None:
+def test_failed_connects_are_retried_for_any_method() -> None:
     adapter = requestx.adapters.HTTPAdapter(max_retries=2)
-    request = requestx.Request("GET", "http://127.0.0.1:9/").prepare()
+    request = requestx.Request("POST", "http://127.0.0.1:9/").prepare()
+    call: tuple[str, str, list[tuple[bytes, bytes]], bytes, None]
+    call = ("POST", "http://127.0.0.1:9/", [], b"body", None)
     refused = exceptions.ConnectionError("refused")
     refused.connect_failed = True  # type: ignore[attr-defined]
-    adapter._retry_or_raise(refused, 0, request)
-    adapter._retry_or_raise(refused, 1, request)
+    state = adapter.max_retries.new_state()
+    state = adapter._retry_after_error(refused, state, request, call)
+    state = adapter._retry_after_error(refused, state, request, call)
     with pytest.raises(exceptions.ConnectionError):
-        adapter._retry_or_raise(refused, 2, request)
+        adapter._retry_after_error(refused, state, request, call)
+    # Sent, then cut off: a POST is not repeated, and the error names its request.
     reset_mid_response = exceptions.ConnectionError("reset")
     with pytest.raises(exceptions.ConnectionError) as caught:
-        adapter._retry_or_raise(reset_mid_response, 0, request)
+        adapter._retry_after_error(
+            reset_mid_response, adapter.max_retries.new_state(), request, call
+        )
     assert caught.value.request is request
 
 

@@ -7,20 +7,25 @@ change per call, so the adapter keeps one Client per distinct combination.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import urlparse
 
 from requestx import _requestx
 from requestx._awaiting import send_awaitable
 from requestx._raw import RawBody
+from requestx._retry import Retry, RetryState
 from requestx.cookies import extract_cookies_to_jar
 from requestx.exceptions import (
     ConnectionError,
     InvalidProxyURL,
     InvalidURL,
+    ReadTimeout,
+    RetryError,
 )
 from requestx.structures import CaseInsensitiveDict
 from requestx.utils import (
@@ -48,35 +53,8 @@ DEFAULT_POOLSIZE = 10
 DEFAULT_RETRIES = 0
 
 TimeoutArg = float | int | tuple[float | int | None, float | int | None] | None
-
-
-class Retry:
-    """How often a request whose connection failed is tried again (before anything was sent).
-
-    The subset of urllib3's Retry that HTTPAdapter's `max_retries` needs: a failed connect is
-    safe to repeat for any method, since the server never saw the request.
-    """
-
-    DEFAULT: Retry
-
-    def __init__(
-        self, total: int = 0, connect: int | None = None, read: int | bool = False
-    ) -> None:
-        self.total = total
-        self.connect = total if connect is None else connect
-        self.read = read
-
-    @classmethod
-    def from_int(cls, retries: Retry | int | None) -> Retry:
-        if isinstance(retries, Retry):
-            return retries
-        return cls(total=retries or 0)
-
-    def __repr__(self) -> str:
-        return f"Retry(total={self.total}, connect={self.connect}, read={self.read})"
-
-
-Retry.DEFAULT = Retry(DEFAULT_RETRIES)
+# What the engine's send takes, but `stream`: method, URL, header bytes, body, read timeout.
+_Call = tuple[str, str, list[tuple[bytes, bytes]], Any, float | None]
 
 
 class BaseAdapter:
@@ -199,7 +177,7 @@ class HTTPAdapter(BaseAdapter):
         headers: list[tuple[bytes, bytes]],
         timeout: TimeoutArg,
         verify: bool | str,
-    ) -> tuple[_requestx.Client, tuple[str, str, list[tuple[bytes, bytes]], Any, float | None]]:
+    ) -> tuple[_requestx.Client, _Call]:
         url = request.url or ""
         key: tuple[Any, ...] | None = (url[:6].lower() == "https:", timeout, verify)
         try:
@@ -218,19 +196,30 @@ class HTTPAdapter(BaseAdapter):
     def _send_call(
         self,
         client: _requestx.Client,
-        call: tuple[str, str, list[tuple[bytes, bytes]], Any, float | None],
+        call: _Call,
         request: PreparedRequest,
         stream: bool,
     ) -> Response:
-        attempt = 0
-        while True:
+        policy = self.max_retries
+        if policy.total == 0 and policy.total is not False:  # the default: no retries at all
             try:
                 raw = client.send(*call, stream)
-                break
-            except ConnectionError as error:  # ConnectTimeout and ProxyError included
-                self._retry_or_raise(error, attempt, request)
-                attempt += 1
-        return self.build_response(request, raw, stream=stream)
+            except (ConnectionError, ReadTimeout) as error:
+                raise _with_request(error, request) from None
+            return self.build_response(request, raw, stream=stream)
+        attempts = self._attempts(request, call, stream)
+        wait = next(attempts)
+        while True:
+            time.sleep(wait)
+            outcome: _requestx.RawResponse | Exception
+            try:
+                outcome = client.send(*call, stream)
+            except (ConnectionError, ReadTimeout) as error:
+                outcome = error
+            try:
+                wait = attempts.send(outcome)
+            except StopIteration as done:
+                return cast("Response", done.value)
 
     async def send_async(
         self,
@@ -248,19 +237,54 @@ class HTTPAdapter(BaseAdapter):
     async def _send_call_async(
         self,
         client: _requestx.Client,
-        call: tuple[str, str, list[tuple[bytes, bytes]], Any, float | None],
+        call: _Call,
         request: PreparedRequest,
         stream: bool,
     ) -> Response:
-        attempt = 0
-        while True:
+        policy = self.max_retries
+        if policy.total == 0 and policy.total is not False:
             try:
                 raw = await send_awaitable(client, call, stream)
-                break
-            except ConnectionError as error:
-                self._retry_or_raise(error, attempt, request)
-                attempt += 1
-        return self.build_response(request, raw, stream=stream)
+            except (ConnectionError, ReadTimeout) as error:
+                raise _with_request(error, request) from None
+            return self.build_response(request, raw, stream=stream)
+        attempts = self._attempts(request, call, stream)
+        wait = next(attempts)
+        while True:
+            await asyncio.sleep(wait)
+            outcome: _requestx.RawResponse | Exception
+            try:
+                outcome = await send_awaitable(client, call, stream)
+            except (ConnectionError, ReadTimeout) as error:
+                outcome = error
+            try:
+                wait = attempts.send(outcome)
+            except StopIteration as done:
+                return cast("Response", done.value)
+
+    def _attempts(
+        self, request: PreparedRequest, call: _Call, stream: bool
+    ) -> Generator[float, _requestx.RawResponse | Exception, Response]:
+        """The retry policy without I/O, shared by the sync and async senders.
+
+        Yields the seconds to wait before each try (0 before the first) and is sent that
+        try's engine response or error; returns the Response to keep, or raises.
+        """
+        state = self.max_retries.new_state()
+        wait = 0.0
+        while True:
+            outcome = yield wait
+            if isinstance(outcome, Exception):
+                state = self._retry_after_error(outcome, state, request, call)
+                wait = state.wait_seconds()
+                continue
+            response = self.build_response(request, outcome, stream=stream)
+            next_state = self._retry_after_status(response, state, request, call)
+            if next_state is None:
+                return response
+            wait = next_state.wait_seconds(response.headers.get("Retry-After"))
+            response.close()  # discarded: its connection must not wait for a reader
+            state = next_state
 
     def _engine_call(
         self,
@@ -269,16 +293,51 @@ class HTTPAdapter(BaseAdapter):
         verify: bool | str,
         cert: str | tuple[str, str] | None,
         proxies: Mapping[str, str] | None,
-    ) -> tuple[_requestx.Client, tuple[str, str, list[tuple[bytes, bytes]], Any, float | None]]:
+    ) -> tuple[_requestx.Client, _Call]:
         """The pool to use and the arguments of the engine's send, but for `stream`."""
         client, _, read_timeout = self._client_for(request, timeout, verify, cert, proxies)
         method, url, headers, body = _wire_request(request)
         return client, (method, url, headers, body, read_timeout)
 
-    def _retry_or_raise(self, error: Exception, attempt: int, request: PreparedRequest) -> None:
-        """Only a failed connect is tried again (the server never saw the request)."""
-        if not _connect_failed(error) or attempt >= self.max_retries.connect:
+    def _retry_after_error(
+        self, error: Exception, state: RetryState, request: PreparedRequest, call: _Call
+    ) -> RetryState:
+        """The state for the next try after `error`, or the error raised: no try is left.
+
+        A failed connect (nothing sent) may be tried again for any method; a failure after
+        sending only for the policy's methods, and only with a body that can be sent again.
+        """
+        if _connect_failed(error):
+            retry = state.after_connect_error()
+        elif _replayable(call):
+            retry = state.after_read_error(call[0])
+        else:
+            retry = None
+        if retry is None:
             raise _with_request(error, request) from None
+        return retry
+
+    def _retry_after_status(
+        self, response: Response, state: RetryState, request: PreparedRequest, call: _Call
+    ) -> RetryState | None:
+        """The state for another try on this response's status, or None to keep it.
+
+        When the status asks for a retry but none is left: `RetryError`, or the response
+        itself with `raise_on_status=False`, as urllib3 does.
+        """
+        method = call[0]
+        has_retry_after = "retry-after" in response.headers
+        if not state.wants_status_retry(method, response.status_code, has_retry_after):
+            return None
+        retry = state.after_status() if _replayable(call) else None
+        if retry is None and state.policy.raise_on_status:
+            response.close()
+            raise RetryError(
+                f"Max retries exceeded with url: {request.url} "
+                f"(Caused by ResponseError('too many {response.status_code} error responses'))",
+                request=request,
+            )
+        return retry
 
     def build_response(
         self,
@@ -477,6 +536,12 @@ _UPLOAD_CHUNK = 64 * 1024
 def _reads_bytes(file: object) -> bool:
     mode = getattr(file, "mode", "b")
     return not isinstance(mode, str) or "b" in mode
+
+
+def _replayable(call: _Call) -> bool:
+    """Whether the request's body can be sent again (an iterator was consumed by the try)."""
+    body = call[3]
+    return body is None or isinstance(body, bytes | str | bytearray)
 
 
 def _connect_failed(error: Exception) -> bool:
