@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trustme
@@ -84,3 +86,45 @@ def test_a_missing_ca_bundle_is_an_os_error(tls: tuple[str, Path], tmp_path: Pat
     url, _ = tls
     with pytest.raises(OSError, match="Could not find a suitable TLS CA certificate bundle"):
         requestx.get(f"{url}/get", verify=str(tmp_path / "missing.pem"))
+
+
+def test_an_async_generator_body_is_sent_chunked(url: str) -> None:
+    async def body() -> AsyncIterator[bytes]:
+        for piece in (b"alpha,", b"beta,", b"gamma"):
+            await asyncio.sleep(0)  # produced by the loop, between the engine's reads
+            yield piece
+
+    async def main() -> dict[str, Any]:
+        response = await requestx.post(f"{url}/anything", data=body())
+        result: dict[str, Any] = response.json()
+        return result
+
+    echoed = asyncio.run(main())
+    assert echoed["data"] == "alpha,beta,gamma"
+    assert echoed["headers"]["Transfer-Encoding"] == "chunked"
+    assert "Content-Length" not in echoed["headers"]
+
+
+def test_an_error_in_an_async_body_reaches_the_caller(url: str) -> None:
+    class BodyFailedError(Exception):
+        pass
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"start"
+        raise BodyFailedError("no more")
+
+    async def main() -> None:
+        await requestx.post(f"{url}/post", data=body())
+
+    with pytest.raises(BodyFailedError, match="no more"):
+        asyncio.run(main())
+
+
+def test_an_async_body_needs_an_awaited_request(url: str) -> None:
+    async def body() -> AsyncGenerator[bytes]:
+        yield b"never sent"
+
+    chunks = body()
+    with pytest.raises(TypeError, match="awaited request"):
+        requestx.post(f"{url}/post", data=chunks)
+    asyncio.run(chunks.aclose())

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import urlparse
 
 from requestx import _requestx
+from requestx._async_body import AsyncBodyFeed, is_async_body
 from requestx._awaiting import send_awaitable
 from requestx._raw import RawBody
 from requestx._retry import Retry, RetryState
@@ -527,6 +528,11 @@ def _engine_body(body: object) -> Any:
         return iter(lambda: read(_UPLOAD_CHUNK), b"" if _reads_bytes(body) else "")
     if isinstance(body, Iterable):
         return iter(body)
+    if is_async_body(body):
+        loop = asyncio._get_running_loop()
+        if loop is None:
+            raise TypeError("an async iterable body can only be sent by an awaited request")
+        return AsyncBodyFeed(body, loop)
     raise TypeError(f"cannot send a body of type {type(body).__name__}")
 
 

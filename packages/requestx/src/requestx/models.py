@@ -44,6 +44,7 @@ from urllib.parse import urlencode as urlencode  # noqa: PLC0414 - requests.mode
 from urllib.parse import urlsplit
 
 from requestx import _encoding, _response_body
+from requestx._async_body import is_async_body
 from requestx._request_url import encode_host, parse_url
 from requestx.auth import HTTPBasicAuth
 from requestx.cookies import (
@@ -392,7 +393,8 @@ class PreparedRequest(RequestEncodingMixin, RequestHooksMixin):
             except ValueError as error:
                 raise InvalidJSONError(error, request=self) from error
 
-        if hasattr(data, "__iter__") and not isinstance(data, str | bytes | list | tuple | Mapping):
+        streamed = hasattr(data, "__iter__") or is_async_body(data)
+        if streamed and not isinstance(data, str | bytes | list | tuple | Mapping):
             self._prepare_streamed_body(data, files)
             return
 
