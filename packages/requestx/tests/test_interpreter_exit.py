@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -68,3 +69,43 @@ def test_ctrl_c_interrupts_a_waiting_request(url: str) -> None:
     finally:
         process.kill()
     assert output.strip() == "interrupted"
+
+
+FORK_SCRIPT = """
+import asyncio, os, sys, warnings
+import requestx
+
+warnings.simplefilter("ignore", DeprecationWarning)  # fork() with the engine's threads alive
+url = sys.argv[1]
+
+
+async def fetch():
+    return await requestx.get(url)
+
+
+session = requestx.Session()
+assert session.get(url).status_code == 200              # this thread's engine and pool
+assert asyncio.run(fetch()).status_code == 200  # the shared runtime
+pid = os.fork()
+if pid == 0:
+    try:
+        assert session.get(url).status_code == 200
+        assert asyncio.run(fetch()).status_code == 200
+    except BaseException as error:
+        print("child failed:", repr(error), flush=True)
+        os._exit(1)
+    os._exit(0)
+_, status = os.waitpid(pid, 0)
+assert session.get(url).status_code == 200  # the parent's pools still work
+print("child exit", os.waitstatus_to_exitcode(status))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() is POSIX only")
+def test_a_forked_child_builds_its_own_engine(url: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", FORK_SCRIPT, f"{url}get"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "child exit 0" in result.stdout, result.stdout + result.stderr
