@@ -22,7 +22,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from http_benchmark.adapters.registry import CLIENT_NAMES
+from http_benchmark.adapters.registry import CLIENT_NAMES, MEASURED_CLIENTS
 from http_benchmark.models import Mode
 from http_benchmark.scenarios import SCENARIOS
 
@@ -75,7 +75,7 @@ class BenchmarkConfiguration(BaseSettings):
     #: Counted requests per round, or `duration` seconds per round (not both; 1000 if neither).
     requests: int | None = None
     duration: float | None = None
-    clients: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(CLIENT_NAMES))
+    clients: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(MEASURED_CLIENTS))
     modes: Annotated[list[Mode], NoDecode] = Field(default_factory=_sync_only)
     #: Named scenarios; empty means one ad-hoc scenario ("request") made of the settings above.
     scenarios: Annotated[list[str], NoDecode] = Field(default_factory=list)

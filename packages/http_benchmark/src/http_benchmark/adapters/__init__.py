@@ -10,12 +10,18 @@ from http_benchmark.adapters.base import (
     UnsupportedModeError,
     request_headers,
 )
-from http_benchmark.adapters.registry import CLIENT_NAMES, HARNESS_CLIENT, get_adapter
+from http_benchmark.adapters.registry import (
+    CLIENT_NAMES,
+    HARNESS_CLIENT,
+    MEASURED_CLIENTS,
+    get_adapter,
+)
 
 __all__ = [
     "CLIENT_NAMES",
     "COMMON_HEADERS",
     "HARNESS_CLIENT",
+    "MEASURED_CLIENTS",
     "AsyncSession",
     "ClientAdapter",
     "ClientUnavailableError",

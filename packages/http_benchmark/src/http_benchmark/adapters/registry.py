@@ -6,7 +6,7 @@ import importlib
 
 from http_benchmark.adapters.base import ClientAdapter
 
-__all__ = ["CLIENT_NAMES", "HARNESS_CLIENT", "get_adapter"]
+__all__ = ["CLIENT_NAMES", "HARNESS_CLIENT", "MEASURED_CLIENTS", "get_adapter"]
 
 # The seven measured clients, in table order, then the harness's own no-I/O client.
 CLIENT_NAMES: tuple[str, ...] = (
@@ -21,6 +21,8 @@ CLIENT_NAMES: tuple[str, ...] = (
 )
 #: Does no I/O: its numbers are the harness's own overhead.
 HARNESS_CLIENT = "null"
+#: What a run measures unless told otherwise.
+MEASURED_CLIENTS: tuple[str, ...] = tuple(name for name in CLIENT_NAMES if name != HARNESS_CLIENT)
 
 _MODULES = {
     "requests": ("http_benchmark.adapters.requests_adapter", "RequestsAdapter"),
