@@ -140,7 +140,8 @@ def run(  # noqa: PLR0913 - one option per setting is the command's interface
         requests=requests, duration=duration, rounds=rounds, warmup=warmup, timeout=timeout,
         verify=verify, retries=retries, seed=seed, baseline=baseline,
         expected_status=expected_status, expected_length=expected_length,
-        check_length=check_length, ceiling=ceiling, ceiling_duration=ceiling_duration, pin_cpus=pin, db=db, name=name,
+        check_length=check_length, ceiling=ceiling, ceiling_duration=ceiling_duration,
+        pin_cpus=pin, db=db, name=name,
     )  # fmt: skip
     try:
         configuration = BenchmarkConfiguration.load(config, **values)

@@ -29,6 +29,12 @@ _CHANGE_STYLE = {
 }
 
 
+def _short_commit(commit: str | None) -> str:
+    if commit is None:
+        return "unknown"
+    return commit[:12] + ("+dirty" if commit.endswith("+dirty") else "")
+
+
 def _mib(value: int | None) -> str:
     return "-" if value is None else f"{value / 2**20:.1f}"
 
@@ -144,7 +150,7 @@ def methodology_lines(stored: StoredRun) -> list[str]:
     lines = [
         (
             f"run {run.id} '{run.name}' ({run.status}), {run.started_at:%Y-%m-%d %H:%M} UTC, "
-            f"git {(run.git_commit or 'unknown')[:12]}"
+            f"git {_short_commit(run.git_commit)}"
         ),
         (
             f"{configuration.get('rounds')} rounds x {amount} per cell "
@@ -187,7 +193,7 @@ def runs_table(runs: Sequence[RunRecord]) -> Table:
             run.name,
             run.status,
             f"{run.started_at:%Y-%m-%d %H:%M}",
-            (run.git_commit or "-")[:12],
+            _short_commit(run.git_commit),
             ",".join(configuration.get("clients", [])),
             ",".join(configuration.get("scenarios", [])) or "request",
         )

@@ -269,6 +269,25 @@ def _median_connect(values: list[float | None]) -> float | None:
     return statistics.median(present) if present else None
 
 
+def _probe(
+    measure: Callable[[HTTPRequest, FairSettings], float | None],
+    job: WorkerJob,
+    settings: FairSettings,
+) -> float | None:
+    # A failing probe leaves connect time unknown; the timed requests count the failure.
+    try:
+        return measure(job.request, settings)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+async def _aprobe(adapter: ClientAdapter, job: WorkerJob, settings: FairSettings) -> float | None:
+    try:
+        return await adapter.connect_ms_async(job.request, settings)
+    except Exception:  # noqa: BLE001 - as in _probe
+        return None
+
+
 def _deadline(job: WorkerJob) -> float | None:
     return None if job.duration is None else time.perf_counter() + job.duration
 
@@ -278,7 +297,7 @@ def _run_sync(adapter: ClientAdapter, job: WorkerJob) -> RoundSample:
     connect = None
     if job.measure_connect and adapter.exposes_connect_time:
         connect = _median_connect(
-            [adapter.connect_ms_sync(job.request, settings) for _ in range(CONNECT_PROBES)]
+            [_probe(adapter.connect_ms_sync, job, settings) for _ in range(CONNECT_PROBES)]
         )
     session = adapter.open_sync(job.request, settings)
     try:
@@ -300,7 +319,7 @@ async def _run_async(adapter: ClientAdapter, job: WorkerJob) -> RoundSample:
     connect = None
     if job.measure_connect and adapter.exposes_connect_time:
         connect = _median_connect(
-            [await adapter.connect_ms_async(job.request, settings) for _ in range(CONNECT_PROBES)]
+            [await _aprobe(adapter, job, settings) for _ in range(CONNECT_PROBES)]
         )
     session = await adapter.open_async(job.request, settings)
     try:
