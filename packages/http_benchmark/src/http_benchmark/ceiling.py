@@ -21,7 +21,7 @@ from loguru import logger
 
 from http_benchmark.adapters import get_adapter, request_headers
 from http_benchmark.models import HTTPRequest, Mode
-from http_benchmark.server import CLIENT_CPU, clean_environment, pinned
+from http_benchmark.server import CLIENT_CPU, child_options, clean_environment, pinned
 from http_benchmark.storage import Ceiling
 from http_benchmark.worker import WorkerJob, WorkerOutcome
 
@@ -126,6 +126,7 @@ class CeilingProbe:
                 timeout=seconds + self.timeout + 30,
                 env=clean_environment(),
                 check=False,
+                **child_options(),
             )
         rate, problems = parse_wrk(result.stdout)
         if rate is None:

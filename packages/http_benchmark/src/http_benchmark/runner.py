@@ -35,6 +35,7 @@ from http_benchmark.server import (
     LocalHttpyServer,
     ServerProvider,
     can_pin,
+    child_options,
     clean_environment,
     pinned,
 )
@@ -110,6 +111,7 @@ def run_worker_process(job: WorkerJob, *, pin: bool = True) -> WorkerOutcome:
             timeout=_worker_timeout(job),
             env=clean_environment(),
             check=False,
+            **child_options(),
         )
     except subprocess.TimeoutExpired:
         return WorkerOutcome(status="failed", reason="worker-timeout")

@@ -7,6 +7,7 @@ is any URL someone else runs. A Docker-based provider fits the same protocol lat
 
 from __future__ import annotations
 
+import ctypes
 import http.client
 import importlib.metadata
 import importlib.util
@@ -31,6 +32,7 @@ __all__ = [
     "ServerError",
     "ServerProvider",
     "can_pin",
+    "child_options",
     "clean_environment",
     "pinned",
 ]
@@ -40,6 +42,7 @@ __all__ = [
 SERVER_CPU = 0
 CLIENT_CPU = 1
 APP = "http_benchmark.server_app:app"
+_PR_SET_PDEATHSIG = 1
 _PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy", "ftp_proxy"}
 
 
@@ -83,6 +86,25 @@ def clean_environment() -> dict[str, str]:
     }
     environment["NO_PROXY"] = environment["no_proxy"] = "127.0.0.1,localhost,::1"
     return environment
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, get SIGTERM when the parent dies (even by SIGKILL).
+
+    A benchmark killed halfway must not leave its server (or a worker) running.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # no prctl here: the parent's `finally` still stops it
+        return
+
+
+def child_options() -> dict[str, Any]:
+    """subprocess arguments for every child of a run (server, workers, wrk)."""
+    return {"preexec_fn": _die_with_parent} if sys.platform.startswith("linux") else {}
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -151,6 +173,7 @@ class LocalHttpyServer:
             env=clean_environment(),
             stdout=subprocess.DEVNULL,
             stderr=self._stderr,
+            **child_options(),
         )
         try:
             self._wait_until_ready()
