@@ -31,7 +31,7 @@ def _sample(round_number: int, rps: float, ok: int = 100, **errors: int) -> Roun
             rss_peak=150,
             rss_growth=10,
             rss_peak_method="test",
-        ),  # fmt: skip
+        ),
         connect_ms=0.1 * round_number,
     )
 

@@ -6,40 +6,70 @@ response checked, a server-ceiling probe, results in SQLite, comparisons and HTM
 The `http-benchmark` command drives it all; this module exposes the same pieces to Python.
 """
 
+from importlib import import_module as _import_module
 from importlib.metadata import version as _distribution_version
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger as _logger
 
-from http_benchmark.adapters import (
-    ClientAdapter,
-    ClientUnavailableError,
-    FairSettings,
-    UnsupportedModeError,
-    get_adapter,
-)
-from http_benchmark.compare import CellComparison, Change, compare_runs
-from http_benchmark.config import BenchmarkConfiguration, ConfigurationError
-from http_benchmark.models import (
-    BenchmarkResult,
-    CellKey,
-    HTTPRequest,
-    LatencySummary,
-    ResourceMetrics,
-    RoundSample,
-    Spread,
-    Verdict,
-)
-from http_benchmark.report import render_html
-from http_benchmark.runner import RunError, Runner, measure_harness_overhead
-from http_benchmark.scenarios import SCENARIOS, Scenario
-from http_benchmark.server import ExternalServer, LocalHttpyServer, ServerProvider
-from http_benchmark.storage import Storage, StoredRun
+if TYPE_CHECKING:
+    from http_benchmark.adapters import (
+        ClientAdapter,
+        ClientUnavailableError,
+        FairSettings,
+        UnsupportedModeError,
+        get_adapter,
+    )
+    from http_benchmark.compare import CellComparison, Change, compare_runs
+    from http_benchmark.config import BenchmarkConfiguration, ConfigurationError
+    from http_benchmark.models import (
+        BenchmarkResult,
+        CellKey,
+        HTTPRequest,
+        LatencySummary,
+        ResourceMetrics,
+        RoundSample,
+        Spread,
+        Verdict,
+    )
+    from http_benchmark.report import render_html
+    from http_benchmark.runner import RunError, Runner, measure_harness_overhead
+    from http_benchmark.scenarios import SCENARIOS, Scenario
+    from http_benchmark.server import ExternalServer, LocalHttpyServer, ServerProvider
+    from http_benchmark.storage import Storage, StoredRun
 
 # Read from the installed distribution so the version is written only in pyproject.toml.
 __version__ = _distribution_version("http-benchmark")
 
 # A library stays quiet unless its program asks (the CLI enables it), as loguru recommends.
 _logger.disable("http_benchmark")
+
+# Imported on first use: every worker process imports this package, and a round should not
+# wait for the CLI's and the report's modules to load.
+_LAZY = {
+    "ClientAdapter": "adapters", "ClientUnavailableError": "adapters", "FairSettings": "adapters",
+    "UnsupportedModeError": "adapters", "get_adapter": "adapters",
+    "CellComparison": "compare", "Change": "compare", "compare_runs": "compare",
+    "BenchmarkConfiguration": "config", "ConfigurationError": "config",
+    "BenchmarkResult": "models", "CellKey": "models", "HTTPRequest": "models",
+    "LatencySummary": "models", "ResourceMetrics": "models", "RoundSample": "models",
+    "Spread": "models", "Verdict": "models",
+    "render_html": "report",
+    "Runner": "runner", "RunError": "runner", "measure_harness_overhead": "runner",
+    "SCENARIOS": "scenarios", "Scenario": "scenarios",
+    "ExternalServer": "server", "LocalHttpyServer": "server", "ServerProvider": "server",
+    "Storage": "storage", "StoredRun": "storage",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'http_benchmark' has no attribute {name!r}")
+    value = getattr(_import_module(f"http_benchmark.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SCENARIOS",

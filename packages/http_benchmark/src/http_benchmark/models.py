@@ -40,7 +40,8 @@ class Verdict(StrEnum):
 class HTTPRequest(BaseModel):
     """The one request a cell sends over and over, identical for every client."""
 
-    model_config = ConfigDict(frozen=True)
+    # Bodies are arbitrary bytes: base64 in JSON (to the worker), bytes in Python.
+    model_config = ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
 
     method: str = "GET"
     url: str

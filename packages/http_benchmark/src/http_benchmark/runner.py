@@ -417,6 +417,8 @@ class Runner:
 
     def _finish(self, cell: PlannedCell, ceiling: float | None) -> None:
         config = self.configuration
+        if cell.key.client == HARNESS_CLIENT:
+            ceiling = None  # it never talks to the server: no ceiling applies
         if cell.unavailable is not None and not cell.samples:
             result = summarize(cell.key, [], rounds_planned=config.rounds, ceiling=None)
             result.status, result.reason = "unavailable", cell.unavailable
