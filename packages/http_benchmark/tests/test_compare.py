@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
 import pytest
 
@@ -108,7 +109,7 @@ def _stored(run_id: int, cells: dict[str, list[float]]) -> StoredRun:
         ]  # fmt: skip
         results.append(summarize(key, samples, rounds_planned=len(values), ceiling=None))
     record = RunRecord(
-        id=run_id, name=f"run{run_id}", status="finished", started_at="2026-01-01T00:00:00",
+        id=run_id, name=f"run{run_id}", status="finished", started_at=datetime(2026, 1, 1, tzinfo=UTC),
         finished_at=None, git_commit=None, configuration={}, environment={},
     )  # fmt: skip
     return StoredRun(run=record, ceilings=[], results=results)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,7 +82,7 @@ def test_header_lines_from_the_command_line() -> None:
         ({"rouns": 3}, "rouns: Extra inputs are not permitted"),
     ],
 )
-def test_invalid_settings_say_which_and_why(values: dict[str, object], message: str) -> None:
+def test_invalid_settings_say_which_and_why(values: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigurationError) as caught:
         BenchmarkConfiguration.load(**values)
     assert str(caught.value).startswith("invalid configuration:")

@@ -10,7 +10,7 @@ import pytest
 
 from http_benchmark.ceiling import parse_wrk, probe_client, wrk_lua
 from http_benchmark.config import BenchmarkConfiguration
-from http_benchmark.models import HTTPRequest, Verdict
+from http_benchmark.models import HTTPRequest, Mode, Verdict
 from http_benchmark.runner import RunError, Runner, measure_harness_overhead
 from http_benchmark.server import ExternalServer, LocalHttpyServer
 from http_benchmark.storage import Storage
@@ -72,7 +72,8 @@ def test_run_end_to_end(tmp_path: Path) -> None:
     cells = {(r.key.client, r.key.mode): r for r in stored.results}
     assert len(cells) == 6
     # Modes a client does not have are reported, not run.
-    for client, mode in (("urllib3", "async"), ("aiohttp", "sync")):
+    unsupported: list[tuple[str, Mode]] = [("urllib3", "async"), ("aiohttp", "sync")]
+    for client, mode in unsupported:
         assert cells[client, mode].status == "unavailable"
         assert cells[client, mode].reason == f"no {mode} mode"
     measured = [r for r in stored.results if r.status != "unavailable"]

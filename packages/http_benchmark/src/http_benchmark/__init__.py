@@ -8,11 +8,12 @@ The `http-benchmark` command drives it all; this module exposes the same pieces 
 
 from importlib import import_module as _import_module
 from importlib.metadata import version as _distribution_version
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 from loguru import logger as _logger
 
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     from http_benchmark.adapters import (
         ClientAdapter,
         ClientUnavailableError,
@@ -62,7 +63,7 @@ _LAZY = {
 }  # fmt: skip
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'http_benchmark' has no attribute {name!r}")
