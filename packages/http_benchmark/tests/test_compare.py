@@ -110,7 +110,8 @@ def _stored(run_id: int, cells: dict[str, list[float]]) -> StoredRun:
         results.append(summarize(key, samples, rounds_planned=len(values), ceiling=None))
     record = RunRecord(
         id=run_id, name=f"run{run_id}", status="finished",
-        started_at=datetime(2026, 1, 1, tzinfo=UTC), finished_at=None, git_commit=None, configuration={}, environment={},
+        started_at=datetime(2026, 1, 1, tzinfo=UTC), finished_at=None, git_commit=None,
+        configuration={}, environment={},
     )  # fmt: skip
     return StoredRun(run=record, ceilings=[], results=results)
 
