@@ -70,6 +70,8 @@ def test_verdicts() -> None:
     assert verdict(wide, 5, ceiling=5000) is Verdict.UNSTABLE
     assert verdict(tight, 2, ceiling=None) is Verdict.UNSTABLE  # too few rounds to tell
     assert verdict(tight, 5, ceiling=None) is Verdict.CLIENT_BOUND
+    # Faster than the "ceiling": the probe caught a slow moment; nothing can be concluded.
+    assert verdict(tight, 5, ceiling=800) is Verdict.UNSTABLE
 
 
 def test_summary_is_medians_and_errors_add_up() -> None:

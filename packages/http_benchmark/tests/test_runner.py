@@ -91,6 +91,11 @@ def test_run_end_to_end(tmp_path: Path) -> None:
     [ceiling] = stored.ceilings
     assert (ceiling.scenario, ceiling.concurrency) == ("request", 3)
     assert ceiling.requests_per_second
+    assert ceiling.detail is not None
+    assert ceiling.detail.startswith("rounds: ")  # probed in each round, the highest kept
+    probed = [float(v) for v in ceiling.detail.split(";")[0][len("rounds: ") :].split(", ")]
+    assert len(probed) == 2
+    assert ceiling.requests_per_second == pytest.approx(max(probed), abs=0.5)
     assert ceiling.tool.startswith("wrk" if shutil.which("wrk") else "client")
     # Rounds are interleaved in a (seeded) random order: round 2 is not round 1 again.
     rounds = [[s[len("round n/2 ") :] for s in log.steps if s.startswith(f"round {n}/2")]
@@ -98,7 +103,7 @@ def test_run_end_to_end(tmp_path: Path) -> None:
     assert sorted(rounds[0]) == sorted(rounds[1])
     assert len(rounds[0]) == 4
     assert rounds[0] != rounds[1]
-    assert log.total == 1 + 1 + 4 * 2
+    assert log.total == 1 + 2 + 4 * 2  # overhead, a ceiling probe per round, the cells
     overhead = stored.run.environment["harness_overhead_us"]
     assert set(overhead) == {"sync/c1", "sync/c3", "async/c1", "async/c3"}
     assert stored.run.configuration["clients"] == ["urllib3", "aiohttp", "null"]

@@ -34,6 +34,8 @@ __all__ = [
 #: With fewer rounds nothing can be said about the spread: the cell is "unstable".
 MIN_STABLE_ROUNDS = 3
 BOOTSTRAP_RESAMPLES = 2000
+#: A median this much above the ceiling means the ceiling probe caught a slow moment.
+CEILING_TOLERANCE = 1.1
 
 
 def percentile(ordered: Sequence[float], fraction: float) -> float:
@@ -102,10 +104,16 @@ def verdict(
 ) -> Verdict:
     """Server-bound near the ceiling, else unstable if the rounds disagree, else client-bound.
 
-    Server-bound is checked first: near the ceiling the server's own noise is what varies.
+    Server-bound is checked first: near the ceiling the server's own noise is what varies. A
+    median well above the ceiling is unstable: the probe and the client saw different servers.
     """
-    if ceiling is not None and ceiling > 0 and throughput.median >= server_bound_fraction * ceiling:
-        return Verdict.SERVER_BOUND
+    if ceiling is not None and ceiling > 0:
+        if throughput.median > ceiling * CEILING_TOLERANCE:
+            # The client beat the server's measured ceiling: the server's capacity moved while
+            # the run went on (a shared machine), so neither number can be trusted alone.
+            return Verdict.UNSTABLE
+        if throughput.median >= server_bound_fraction * ceiling:
+            return Verdict.SERVER_BOUND
     if rounds < MIN_STABLE_ROUNDS or throughput.relative_width > unstable_spread:
         return Verdict.UNSTABLE
     return Verdict.CLIENT_BOUND
