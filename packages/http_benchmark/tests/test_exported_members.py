@@ -4,7 +4,38 @@ import types
 
 import http_benchmark
 
-EXPECTED_EXPORTS = {"__version__"}
+EXPECTED_EXPORTS = {
+    "SCENARIOS",
+    "BenchmarkConfiguration",
+    "BenchmarkResult",
+    "CellComparison",
+    "CellKey",
+    "Change",
+    "ClientAdapter",
+    "ClientUnavailableError",
+    "ConfigurationError",
+    "ExternalServer",
+    "FairSettings",
+    "HTTPRequest",
+    "LatencySummary",
+    "LocalHttpyServer",
+    "ResourceMetrics",
+    "RoundSample",
+    "RunError",
+    "Runner",
+    "Scenario",
+    "ServerProvider",
+    "Spread",
+    "Storage",
+    "StoredRun",
+    "UnsupportedModeError",
+    "Verdict",
+    "__version__",
+    "compare_runs",
+    "get_adapter",
+    "measure_harness_overhead",
+    "render_html",
+}
 
 
 def test_all_lists_the_expected_names() -> None:

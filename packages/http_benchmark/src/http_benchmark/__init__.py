@@ -1,11 +1,106 @@
 """http_benchmark: fair, repeatable benchmarks of Python HTTP clients.
 
-The runner, adapters, storage and CLI arrive with their own issue.
+Seven clients (requests, requestx, httpx, aiohttp, urllib3, pycurl, aresilient) behind one
+adapter interface, each round of each cell in a fresh process, interleaved rounds, every
+response checked, a server-ceiling probe, results in SQLite, comparisons and HTML reports.
+The `http-benchmark` command drives it all; this module exposes the same pieces to Python.
 """
 
+from importlib import import_module as _import_module
 from importlib.metadata import version as _distribution_version
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
+
+from loguru import logger as _logger
+
+if _TYPE_CHECKING:
+    from http_benchmark.adapters import (
+        ClientAdapter,
+        ClientUnavailableError,
+        FairSettings,
+        UnsupportedModeError,
+        get_adapter,
+    )
+    from http_benchmark.compare import CellComparison, Change, compare_runs
+    from http_benchmark.config import BenchmarkConfiguration, ConfigurationError
+    from http_benchmark.models import (
+        BenchmarkResult,
+        CellKey,
+        HTTPRequest,
+        LatencySummary,
+        ResourceMetrics,
+        RoundSample,
+        Spread,
+        Verdict,
+    )
+    from http_benchmark.report import render_html
+    from http_benchmark.runner import RunError, Runner, measure_harness_overhead
+    from http_benchmark.scenarios import SCENARIOS, Scenario
+    from http_benchmark.server import ExternalServer, LocalHttpyServer, ServerProvider
+    from http_benchmark.storage import Storage, StoredRun
 
 # Read from the installed distribution so the version is written only in pyproject.toml.
 __version__ = _distribution_version("http-benchmark")
 
-__all__ = ["__version__"]
+# A library stays quiet unless its program asks (the CLI enables it), as loguru recommends.
+_logger.disable("http_benchmark")
+
+# Imported on first use: every worker process imports this package, and a round should not
+# wait for the CLI's and the report's modules to load.
+_LAZY = {
+    "ClientAdapter": "adapters", "ClientUnavailableError": "adapters", "FairSettings": "adapters",
+    "UnsupportedModeError": "adapters", "get_adapter": "adapters",
+    "CellComparison": "compare", "Change": "compare", "compare_runs": "compare",
+    "BenchmarkConfiguration": "config", "ConfigurationError": "config",
+    "BenchmarkResult": "models", "CellKey": "models", "HTTPRequest": "models",
+    "LatencySummary": "models", "ResourceMetrics": "models", "RoundSample": "models",
+    "Spread": "models", "Verdict": "models",
+    "render_html": "report",
+    "Runner": "runner", "RunError": "runner", "measure_harness_overhead": "runner",
+    "SCENARIOS": "scenarios", "Scenario": "scenarios",
+    "ExternalServer": "server", "LocalHttpyServer": "server", "ServerProvider": "server",
+    "Storage": "storage", "StoredRun": "storage",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> _Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'http_benchmark' has no attribute {name!r}")
+    value = getattr(_import_module(f"http_benchmark.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "SCENARIOS",
+    "BenchmarkConfiguration",
+    "BenchmarkResult",
+    "CellComparison",
+    "CellKey",
+    "Change",
+    "ClientAdapter",
+    "ClientUnavailableError",
+    "ConfigurationError",
+    "ExternalServer",
+    "FairSettings",
+    "HTTPRequest",
+    "LatencySummary",
+    "LocalHttpyServer",
+    "ResourceMetrics",
+    "RoundSample",
+    "RunError",
+    "Runner",
+    "Scenario",
+    "ServerProvider",
+    "Spread",
+    "Storage",
+    "StoredRun",
+    "UnsupportedModeError",
+    "Verdict",
+    "__version__",
+    "compare_runs",
+    "get_adapter",
+    "measure_harness_overhead",
+    "render_html",
+]

@@ -1,0 +1,33 @@
+"""Client adapters: one module per client library, one interface for all of them."""
+
+from http_benchmark.adapters.base import (
+    COMMON_HEADERS,
+    AsyncSession,
+    ClientAdapter,
+    ClientUnavailableError,
+    FairSettings,
+    SyncSession,
+    UnsupportedModeError,
+    request_headers,
+)
+from http_benchmark.adapters.registry import (
+    CLIENT_NAMES,
+    HARNESS_CLIENT,
+    MEASURED_CLIENTS,
+    get_adapter,
+)
+
+__all__ = [
+    "CLIENT_NAMES",
+    "COMMON_HEADERS",
+    "HARNESS_CLIENT",
+    "MEASURED_CLIENTS",
+    "AsyncSession",
+    "ClientAdapter",
+    "ClientUnavailableError",
+    "FairSettings",
+    "SyncSession",
+    "UnsupportedModeError",
+    "get_adapter",
+    "request_headers",
+]

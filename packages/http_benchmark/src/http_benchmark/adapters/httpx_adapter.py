@@ -1,0 +1,150 @@
+"""httpx: sync (threads) and async (tasks), one Client/AsyncClient per session.
+
+aresilient subclasses the clients, so its adapter reuses these sessions with its own class.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from http_benchmark.adapters.base import (
+    AsyncSession,
+    ClientAdapter,
+    FairSettings,
+    SyncSession,
+    request_headers,
+)
+from http_benchmark.models import HTTPRequest, Mode
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["HttpxAdapter", "httpx_async_session", "httpx_sync_session", "httpx_transport_kwargs"]
+
+
+def httpx_transport_kwargs(request: HTTPRequest, settings: FairSettings) -> dict[str, Any]:
+    """Client arguments shared by httpx and aresilient: pool, timeout, verify, headers."""
+    import httpx
+
+    keepalive = 0 if request.new_connection else settings.pool_size
+    return {
+        "headers": request_headers(request),
+        "limits": httpx.Limits(
+            max_connections=settings.pool_size, max_keepalive_connections=keepalive
+        ),
+        "timeout": settings.timeout,
+        "verify": settings.verify,
+        "trust_env": False,
+    }
+
+
+class _SyncSession:
+    def __init__(self, client: httpx.Client, request: HTTPRequest) -> None:
+        self._client = client
+        self._method, self._url, self._body = request.method, request.url, request.body
+
+    def send(self) -> tuple[int, int]:
+        response = self._client.request(self._method, self._url, content=self._body)
+        return response.status_code, len(response.content)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class _AsyncSession:
+    def __init__(self, client: httpx.AsyncClient, request: HTTPRequest) -> None:
+        self._client = client
+        self._method, self._url, self._body = request.method, request.url, request.body
+
+    async def send(self) -> tuple[int, int]:
+        response = await self._client.request(self._method, self._url, content=self._body)
+        return response.status_code, len(response.content)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+def httpx_sync_session(client: httpx.Client, request: HTTPRequest) -> SyncSession:
+    return _SyncSession(client, request)
+
+
+def httpx_async_session(client: httpx.AsyncClient, request: HTTPRequest) -> AsyncSession:
+    return _AsyncSession(client, request)
+
+
+class _ConnectTrace:
+    """httpcore's trace events: the time between `connect_tcp.started` and `.complete`."""
+
+    def __init__(self) -> None:
+        self.started = 0.0
+        self.milliseconds: float | None = None
+
+    def event(self, name: str) -> None:
+        if name == "connection.connect_tcp.started":
+            self.started = time.perf_counter()
+        elif name == "connection.connect_tcp.complete":
+            self.milliseconds = (time.perf_counter() - self.started) * 1000
+
+
+def connect_ms_sync(client: httpx.Client, request: HTTPRequest) -> float | None:
+    trace = _ConnectTrace()
+
+    def on_event(name: str, _info: dict[str, Any]) -> None:
+        trace.event(name)
+
+    with client:
+        client.request(
+            request.method, request.url, content=request.body, extensions={"trace": on_event}
+        )
+    return trace.milliseconds
+
+
+async def connect_ms_async(client: httpx.AsyncClient, request: HTTPRequest) -> float | None:
+    trace = _ConnectTrace()
+
+    async def on_event(name: str, _info: dict[str, Any]) -> None:
+        trace.event(name)
+
+    async with client:
+        await client.request(
+            request.method, request.url, content=request.body, extensions={"trace": on_event}
+        )
+    return trace.milliseconds
+
+
+class HttpxAdapter(ClientAdapter):
+    name = "httpx"
+    distribution = "httpx"
+    modes: ClassVar[frozenset[Mode]] = frozenset({"sync", "async"})
+    exposes_connect_time = True
+
+    def _open_sync(self, request: HTTPRequest, settings: FairSettings) -> SyncSession:
+        return _SyncSession(self._sync_client(request, settings), request)
+
+    async def _open_async(self, request: HTTPRequest, settings: FairSettings) -> AsyncSession:
+        return _AsyncSession(self._async_client(request, settings), request)
+
+    def _sync_client(self, request: HTTPRequest, settings: FairSettings) -> httpx.Client:
+        import httpx
+
+        arguments = httpx_transport_kwargs(request, settings)
+        arguments["transport"] = httpx.HTTPTransport(
+            retries=settings.retries, limits=arguments["limits"], verify=settings.verify
+        )
+        return httpx.Client(**arguments)
+
+    def _async_client(self, request: HTTPRequest, settings: FairSettings) -> httpx.AsyncClient:
+        import httpx
+
+        arguments = httpx_transport_kwargs(request, settings)
+        arguments["transport"] = httpx.AsyncHTTPTransport(
+            retries=settings.retries, limits=arguments["limits"], verify=settings.verify
+        )
+        return httpx.AsyncClient(**arguments)
+
+    def connect_ms_sync(self, request: HTTPRequest, settings: FairSettings) -> float | None:
+        return connect_ms_sync(self._sync_client(request, settings), request)
+
+    async def connect_ms_async(self, request: HTTPRequest, settings: FairSettings) -> float | None:
+        return await connect_ms_async(self._async_client(request, settings), request)

@@ -1,0 +1,277 @@
+"""`http-benchmark`: run, list, show, compare and report benchmarks of Python HTTP clients."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from http_benchmark.adapters import CLIENT_NAMES, get_adapter
+from http_benchmark.compare import Change, compare_runs
+from http_benchmark.config import BenchmarkConfiguration, ConfigurationError
+from http_benchmark.logs import configure_logging
+from http_benchmark.report import render_html
+from http_benchmark.runner import RunError, Runner
+from http_benchmark.scenarios import SCENARIOS
+from http_benchmark.server import ServerError
+from http_benchmark.storage import Storage, StorageError, StoredRun
+from http_benchmark.tables import (
+    comparison_table,
+    methodology_lines,
+    run_tables,
+    runs_table,
+    samples_table,
+)
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="http-benchmark",
+    help="Fair, repeatable benchmarks of Python HTTP clients.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+DEFAULT_DB = Path("http-benchmark.db")
+
+DbOption = Annotated[Path, typer.Option("--db", help="SQLite file with the runs.")]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+class _ProgressObserver:
+    """Runner events on a rich progress bar; each finished step is printed above it."""
+
+    def __init__(self, progress: Progress, *, echo: bool) -> None:
+        self.progress, self.echo = progress, echo
+        self.task = progress.add_task("starting", total=None)
+
+    def started(self, total_steps: int) -> None:
+        self.progress.update(self.task, total=total_steps)
+
+    def step(self, description: str) -> None:
+        self.progress.update(self.task, description=description)
+
+    def done(self, message: str) -> None:
+        self.progress.advance(self.task)
+        if self.echo:
+            self.progress.console.print(f"[dim]{message}[/]", highlight=False)
+
+
+@app.callback()
+def main(
+    *,
+    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="More logs.")] = 0,
+) -> None:
+    configure_logging(verbose)
+
+
+def _settings(**values: Any) -> dict[str, Any]:
+    """Only what was given on the command line: the rest comes from env, TOML or defaults."""
+    return {key: value for key, value in values.items() if value not in (None, [], ())}
+
+
+@app.command()
+def run(  # noqa: PLR0913 - one option per setting is the command's interface
+    *,
+    url: Annotated[
+        str | None, typer.Option(help="Target URL; without it a local httpy server is started.")
+    ] = None,
+    client: Annotated[
+        list[str] | None, typer.Option("--client", "-c", help="Client to measure (repeat).")
+    ] = None,
+    scenario: Annotated[
+        list[str] | None, typer.Option("--scenario", "-s", help="Named scenario (repeat).")
+    ] = None,
+    use_async: Annotated[
+        bool, typer.Option("--async", help="Measure the async mode (asyncio tasks).")
+    ] = False,
+    mode: Annotated[
+        list[str] | None, typer.Option("--mode", help="sync and/or async (repeat for both).")
+    ] = None,
+    method: Annotated[str | None, typer.Option(help="HTTP method.")] = None,
+    body: Annotated[str | None, typer.Option(help="Request body (text).")] = None,
+    body_file: Annotated[Path | None, typer.Option(help="Request body from a file.")] = None,
+    header: Annotated[
+        list[str] | None, typer.Option("--header", "-H", help="'Name: value' (repeat).")
+    ] = None,
+    concurrency: Annotated[
+        str | None, typer.Option(help="Comma-separated levels, e.g. 1,16,64.")
+    ] = None,
+    requests: Annotated[int | None, typer.Option(help="Counted requests per round.")] = None,
+    duration: Annotated[float | None, typer.Option(help="Seconds per round.")] = None,
+    rounds: Annotated[int | None, typer.Option(help="Rounds per cell.")] = None,
+    warmup: Annotated[int | None, typer.Option(help="Warm-up requests per round.")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Per-request timeout (s).")] = None,
+    verify: Annotated[bool | None, typer.Option("--verify/--no-verify", help="TLS.")] = None,
+    retries: Annotated[int | None, typer.Option(help="Retries, where clients have them.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seeds the rounds' order.")] = None,
+    baseline: Annotated[str | None, typer.Option(help="Ratios are relative to it.")] = None,
+    expected_status: Annotated[int | None, typer.Option(help="Status to expect.")] = None,
+    expected_length: Annotated[int | None, typer.Option(help="Body length to expect.")] = None,
+    check_length: Annotated[
+        bool | None, typer.Option("--check-length/--no-check-length", help="Check body length.")
+    ] = None,
+    ceiling: Annotated[str | None, typer.Option(help="auto, wrk, client or off.")] = None,
+    ceiling_duration: Annotated[
+        float | None, typer.Option(help="Seconds of each ceiling probe.")
+    ] = None,
+    pin: Annotated[bool | None, typer.Option("--pin/--no-pin", help="taskset pinning.")] = None,
+    db: Annotated[
+        Path | None, typer.Option(help="SQLite file (default http-benchmark.db).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Name stored with the run.")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML file with settings.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No per-round lines.")] = False,
+) -> None:
+    """Measure clients (each round of each cell in a fresh process) and store the run."""
+    if use_async and mode:
+        raise _fail("give --async or --mode, not both")
+    values = _settings(
+        url=url, clients=client, scenarios=scenario, modes=["async"] if use_async else mode,
+        method=method, body=body, body_file=body_file, headers=header, concurrency=concurrency,
+        requests=requests, duration=duration, rounds=rounds, warmup=warmup, timeout=timeout,
+        verify=verify, retries=retries, seed=seed, baseline=baseline,
+        expected_status=expected_status, expected_length=expected_length,
+        check_length=check_length, ceiling=ceiling, ceiling_duration=ceiling_duration,
+        pin_cpus=pin, db=db, name=name,
+    )  # fmt: skip
+    try:
+        configuration = BenchmarkConfiguration.load(config, **values)
+    except ConfigurationError as error:
+        raise _fail(str(error)) from None
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=console, transient=True,
+    )  # fmt: skip
+    try:
+        with Storage(configuration.db) as storage, progress:
+            observer = _ProgressObserver(progress, echo=not quiet)
+            stored = Runner(configuration, storage, observer=observer).run()
+    except (RunError, ServerError, StorageError, RuntimeError) as error:
+        raise _fail(str(error), 1) from None
+    _print_run(stored, configuration.baseline)
+    if any(result.status == "failed" for result in stored.results):
+        raise typer.Exit(1)
+
+
+def _print_run(stored: StoredRun, baseline: str) -> None:
+    console.print(run_tables(stored, baseline=baseline))
+    for line in methodology_lines(stored):
+        console.print(f"[dim]{line}[/]", highlight=False)
+
+
+def _open(db: Path) -> Storage:
+    if not db.exists():
+        raise _fail(f"{db} does not exist (run `http-benchmark run` first, or give --db)")
+    try:
+        return Storage(db)
+    except StorageError as error:
+        raise _fail(str(error)) from None
+
+
+def _load(storage: Storage, reference: str) -> StoredRun:
+    try:
+        return storage.load_run(reference)
+    except StorageError as error:
+        raise _fail(str(error)) from None
+
+
+@app.command("list")
+def list_runs(*, db: DbOption = DEFAULT_DB) -> None:
+    """The runs stored in the database."""
+    with _open(db) as storage:
+        console.print(runs_table(storage.list_runs()))
+
+
+@app.command()
+def show(
+    *,
+    run_ref: Annotated[str, typer.Argument(metavar="RUN", help="Run id, name, or 'latest'.")],
+    db: DbOption = DEFAULT_DB,
+    baseline: Annotated[str, typer.Option(help="Ratios are relative to it.")] = "requests",
+    samples: Annotated[bool, typer.Option("--samples", help="Also every raw round.")] = False,
+) -> None:
+    """One run's table (ratios to the baseline, spread, verdict) and its methodology."""
+    with _open(db) as storage:
+        stored = _load(storage, run_ref)
+    _print_run(stored, baseline)
+    if samples:
+        console.print(samples_table(stored))
+
+
+@app.command()
+def compare(
+    *,
+    run_a: Annotated[str, typer.Argument(metavar="RUN_A", help="The reference run.")],
+    run_b: Annotated[str, typer.Argument(metavar="RUN_B", help="The run compared to it.")],
+    db: DbOption = DEFAULT_DB,
+    threshold: Annotated[
+        float, typer.Option(help="Smallest relative change that counts (0.05 = 5 %).")
+    ] = 0.05,
+    alpha: Annotated[float, typer.Option(help="Significance level of the U test.")] = 0.05,
+) -> None:
+    """Per cell: improved, regressed, unchanged or unstable. Exit status 1 on a regression."""
+    with _open(db) as storage:
+        a, b = _load(storage, run_a), _load(storage, run_b)
+    comparisons = compare_runs(a, b, threshold=threshold, alpha=alpha)
+    console.print(comparison_table(comparisons, f"run {a.run.id}", f"run {b.run.id}"))
+    counts = {change: sum(c.change == change for c in comparisons) for change in Change}
+    console.print(
+        ", ".join(f"{count} {change.value}" for change, count in counts.items() if count)
+        + f" (threshold {threshold:.0%}, Mann-Whitney U p < {alpha})",
+        highlight=False,
+    )
+    if counts[Change.REGRESSED]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    *,
+    run_ref: Annotated[str, typer.Argument(metavar="RUN", help="Run id, name, or 'latest'.")],
+    html: Annotated[Path, typer.Option("--html", help="Where to write the report.")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """A self-contained HTML report (inline SVG plots, no external resources)."""
+    with _open(db) as storage:
+        stored = _load(storage, run_ref)
+    html.write_text(render_html(stored), encoding="utf-8")
+    console.print(f"wrote {html}", highlight=False)
+
+
+@app.command()
+def clients() -> None:
+    """Every client adapter, its modes and whether it can run here."""
+    table = Table(title="clients")
+    for column in ("client", "modes", "version", "status"):
+        table.add_column(column)
+    for client_name in CLIENT_NAMES:
+        adapter = get_adapter(client_name)
+        reason = adapter.unavailable_reason()
+        table.add_row(
+            client_name,
+            ", ".join(sorted(adapter.modes)),
+            adapter.version() if reason is None else "-",
+            "available" if reason is None else f"unavailable: {reason}",
+        )
+    console.print(table)
+
+
+@app.command()
+def scenarios() -> None:
+    """The named scenarios."""
+    table = Table(title="scenarios")
+    for column in ("name", "request", "concurrency", "description"):
+        table.add_column(column)
+    for item in SCENARIOS.values():
+        levels = ",".join(map(str, item.concurrency)) if item.concurrency else "--concurrency"
+        table.add_row(item.name, f"{item.method} {item.path}", levels, item.description)
+    console.print(table)

@@ -1,0 +1,18 @@
+"""loguru set-up. The library logs under `http_benchmark` but stays silent until a program
+(the CLI) calls `configure_logging`, as loguru recommends for libraries."""
+
+from __future__ import annotations
+
+import sys
+
+from loguru import logger
+
+__all__ = ["configure_logging"]
+
+
+def configure_logging(verbosity: int = 0) -> None:
+    """Warnings to stderr; `-v` adds progress (INFO), `-vv` everything (DEBUG)."""
+    level = "WARNING" if verbosity <= 0 else "INFO" if verbosity == 1 else "DEBUG"
+    logger.remove()
+    logger.add(sys.stderr, level=level, format="<level>{level: <7}</level> {message}")
+    logger.enable("http_benchmark")

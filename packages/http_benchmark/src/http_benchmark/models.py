@@ -1,0 +1,148 @@
+"""The records a benchmark produces: what was asked, what one round measured, what a cell sums up.
+
+They are pydantic models so that the worker subprocess, SQLite and the CLI all exchange the same
+validated JSON.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "BenchmarkResult",
+    "CellKey",
+    "HTTPRequest",
+    "LatencySummary",
+    "Mode",
+    "ResourceMetrics",
+    "RoundSample",
+    "Spread",
+    "Verdict",
+]
+
+Mode = Literal["sync", "async"]
+
+
+class Verdict(StrEnum):
+    """What limited a cell's number."""
+
+    #: The client could not go faster than this; the server had room to spare.
+    CLIENT_BOUND = "client-bound"
+    #: The client came close to the server's own ceiling: the number says more about the server.
+    SERVER_BOUND = "server-bound"
+    #: The rounds disagree too much (or there were too few) to trust the median.
+    UNSTABLE = "unstable"
+
+
+class HTTPRequest(BaseModel):
+    """The one request a cell sends over and over, identical for every client."""
+
+    # Bodies are arbitrary bytes: base64 in JSON (to the worker), bytes in Python.
+    model_config = ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
+
+    method: str = "GET"
+    url: str
+    headers: dict[str, str] = Field(default_factory=dict)
+    #: The request body; None sends none (and no Content-Length).
+    body: bytes | None = None
+    #: Every counted response must have this status...
+    expected_status: int = 200
+    #: ...and exactly this many body bytes (after decompression); None checks only the status.
+    expected_length: int | None = None
+    #: Send `Connection: close` and refuse connection reuse: every request opens a connection.
+    new_connection: bool = False
+
+
+class CellKey(BaseModel):
+    """One cell of a run's table: a scenario measured with one client, mode and concurrency."""
+
+    model_config = ConfigDict(frozen=True)
+
+    scenario: str
+    client: str
+    mode: Mode
+    concurrency: int
+
+    def label(self) -> str:
+        return f"{self.scenario}/{self.client}/{self.mode}/c{self.concurrency}"
+
+
+class LatencySummary(BaseModel):
+    """Latency of the counted requests, in milliseconds."""
+
+    avg: float
+    p50: float
+    p90: float
+    p99: float
+    p999: float
+    max: float
+
+
+class ResourceMetrics(BaseModel):
+    """What the client process spent during the timed part of one round."""
+
+    #: Process CPU time (every thread, user + system) per counted request, in microseconds.
+    cpu_us_per_request: float
+    #: Resident memory when the timed part started, and its peak during it, in bytes.
+    rss_start: int
+    rss_peak: int
+    #: Resident memory at the end minus at the start: what the round kept.
+    rss_growth: int
+    #: How the peak was read ("VmHWM after reset" is exact; "ru_maxrss" is a lower bound).
+    rss_peak_method: str
+
+
+class RoundSample(BaseModel):
+    """One round of one cell, measured in a fresh worker process: the raw sample kept forever."""
+
+    round: int
+    #: Responses that passed the checks: the only ones that count as throughput.
+    ok: int
+    #: Failed requests by error type (exception class name, `status-503`, `body-length`...).
+    errors: dict[str, int] = Field(default_factory=dict)
+    #: Wall time of the timed part, in seconds.
+    elapsed: float
+    requests_per_second: float
+    latency: LatencySummary | None
+    resources: ResourceMetrics
+    #: Time to open a TCP connection, in ms (median of a few), where the client exposes it.
+    connect_ms: float | None = None
+
+
+class Spread(BaseModel):
+    """A median with the range of the rounds and a bootstrap confidence interval."""
+
+    median: float
+    minimum: float
+    maximum: float
+    ci_low: float
+    ci_high: float
+
+    @property
+    def relative_width(self) -> float:
+        """The 95 % interval's width relative to the median (0 when the median is 0)."""
+        return (self.ci_high - self.ci_low) / self.median if self.median else 0.0
+
+
+class BenchmarkResult(BaseModel):
+    """One cell summed up over its rounds; `samples` keeps every round as it was measured."""
+
+    key: CellKey
+    #: "ok", "partial" (a run stopped before all rounds), "unavailable" (client missing or
+    #: mode unsupported) or "failed" (no round produced a counted response).
+    status: Literal["ok", "partial", "unavailable", "failed"]
+    reason: str | None = None
+    rounds: int = 0
+    requests_per_second: Spread | None = None
+    #: Median over the rounds of each round's percentile.
+    latency: LatencySummary | None = None
+    cpu_us_per_request: float | None = None
+    rss_peak: int | None = None
+    rss_growth: int | None = None
+    connect_ms: float | None = None
+    errors: dict[str, int] = Field(default_factory=dict)
+    verdict: Verdict | None = None
+    samples: list[RoundSample] = Field(default_factory=list)

@@ -1,0 +1,243 @@
+"""Terminal tables (rich): a run's cells with ratios to a baseline, runs, comparisons."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from http_benchmark.compare import CellComparison, Change
+from http_benchmark.models import BenchmarkResult, Verdict
+from http_benchmark.storage import RunRecord, StoredRun
+
+__all__ = ["comparison_table", "methodology_lines", "run_tables", "runs_table", "samples_table"]
+
+_VERDICT_STYLE = {
+    Verdict.CLIENT_BOUND: "green",
+    Verdict.SERVER_BOUND: "yellow",
+    Verdict.UNSTABLE: "red",
+}
+_CHANGE_STYLE = {
+    Change.IMPROVED: "green",
+    Change.REGRESSED: "bold red",
+    Change.UNCHANGED: "",
+    Change.UNSTABLE: "yellow",
+    Change.MISSING: "dim",
+}
+
+
+def _short_commit(commit: str | None) -> str:
+    if commit is None:
+        return "unknown"
+    return commit[:12] + ("+dirty" if commit.endswith("+dirty") else "")
+
+
+def _mib(value: int | None) -> str:
+    return "-" if value is None else f"{value / 2**20:.1f}"
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _ratio(result: BenchmarkResult, baseline: BenchmarkResult | None) -> str:
+    """Median ratio, and the range the two bootstrap intervals allow (conservative)."""
+    mine = result.requests_per_second
+    theirs = baseline.requests_per_second if baseline is not None else None
+    if mine is None or theirs is None or not theirs.median:
+        return "-"
+    ratio = mine.median / theirs.median
+    low = mine.ci_low / theirs.ci_high if theirs.ci_high else 0.0
+    high = mine.ci_high / theirs.ci_low if theirs.ci_low else float("inf")
+    return f"{ratio:.2f}x ({low:.2f}-{high:.2f})"
+
+
+def _errors(result: BenchmarkResult) -> str:
+    if not result.errors:
+        return "0"
+    return ", ".join(f"{name} {count}" for name, count in sorted(result.errors.items()))
+
+
+def run_tables(stored: StoredRun, *, baseline: str = "requests") -> RenderableType:
+    """One table per (scenario, mode): rows by concurrency, fastest first; ratios to baseline."""
+    groups: dict[tuple[str, str], list[BenchmarkResult]] = defaultdict(list)
+    for result in stored.results:
+        groups[result.key.scenario, result.key.mode].append(result)
+    tables: list[RenderableType] = []
+    for (scenario, mode), results in groups.items():
+        table = Table(title=f"{scenario} · {mode}", title_justify="left", show_lines=False)
+        for column, justify in (
+            ("conc", "right"),
+            ("client", "left"),
+            ("req/s median", "right"),
+            ("min-max", "right"),
+            (f"vs {baseline} (95% CI)", "right"),
+            ("p50 ms", "right"),
+            ("p99 ms", "right"),
+            ("p99.9 ms", "right"),
+            ("cpu us/req", "right"),
+            ("peak RSS MiB", "right"),
+            ("connect ms", "right"),
+            ("errors", "right"),
+            ("verdict", "left"),
+        ):
+            table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        by_level: dict[int, list[BenchmarkResult]] = defaultdict(list)
+        for result in results:
+            by_level[result.key.concurrency].append(result)
+        for level in sorted(by_level):
+            cells = by_level[level]
+            reference = next((r for r in cells if r.key.client == baseline), None)
+            cells.sort(
+                key=lambda r: -(r.requests_per_second.median if r.requests_per_second else -1)
+            )
+            ceiling = stored.ceiling_for(scenario, level)
+            for result in cells:
+                table.add_row(*_row(result, reference, level))
+            if ceiling:
+                table.add_row(
+                    str(level), Text("server ceiling", style="dim"),
+                    Text(f"{ceiling:,.0f}", style="dim"), *[""] * 10,
+                )  # fmt: skip
+            table.add_section()
+        tables.append(table)
+    return Group(*tables)
+
+
+def _row(
+    result: BenchmarkResult, reference: BenchmarkResult | None, level: int
+) -> list[str | Text]:
+    if result.requests_per_second is None:
+        status = result.status + (f": {result.reason}" if result.reason else "")
+        return [str(level), result.key.client, Text(status, style="dim"), *[""] * 8,
+                _errors(result), ""]  # fmt: skip
+    throughput = result.requests_per_second
+    latency = result.latency
+    verdict = result.verdict.value if result.verdict else "-"
+    if result.status == "partial":
+        verdict += f" (partial: {result.rounds} rounds)"
+    return [
+        str(level),
+        result.key.client,
+        f"{throughput.median:,.0f}",
+        f"{throughput.minimum:,.0f}-{throughput.maximum:,.0f}",
+        _ratio(result, reference),
+        _ms(latency.p50 if latency else None),
+        _ms(latency.p99 if latency else None),
+        _ms(latency.p999 if latency else None),
+        "-" if result.cpu_us_per_request is None else f"{result.cpu_us_per_request:.0f}",
+        _mib(result.rss_peak),
+        _ms(result.connect_ms),
+        _errors(result),
+        Text(verdict, style=_VERDICT_STYLE.get(result.verdict, "") if result.verdict else ""),
+    ]
+
+
+def methodology_lines(stored: StoredRun) -> list[str]:
+    """What the numbers mean and how they were taken, in a few lines under the tables."""
+    run, environment = stored.run, stored.run.environment
+    configuration = run.configuration
+    amount = (
+        f"{configuration.get('requests')} requests"
+        if configuration.get("requests")
+        else f"{configuration.get('duration')} s"
+    )
+    server = environment.get("server", {})
+    pinning = "pinned to CPU 1, server to CPU 0" if environment.get("pinned") else "not pinned"
+    lines = [
+        (
+            f"run {run.id} '{run.name}' ({run.status}), {run.started_at:%Y-%m-%d %H:%M} UTC, "
+            f"git {_short_commit(run.git_commit)}"
+        ),
+        (
+            f"{configuration.get('rounds')} rounds x {amount} per cell "
+            f"(+{configuration.get('warmup')} warm-up), each round a fresh process, cells in "
+            f"seeded random order (seed {configuration.get('seed')}); every response checked "
+            "(status, body length)"
+        ),
+        f"server: {server.get('kind', '?')} {server.get('url', '')}; clients {pinning}",
+        (
+            f"machine: {environment.get('cpu')} x{environment.get('cpus')}, Python "
+            f"{environment.get('python')}, {environment.get('platform')}"
+        ),
+    ]
+    overhead = environment.get("harness_overhead_us")
+    if overhead:
+        lines.append(
+            "harness overhead (no-I/O client): "
+            + ", ".join(f"{key} {value:.1f} us/req" for key, value in overhead.items())
+        )
+    tools = sorted({ceiling.tool for ceiling in stored.ceilings})
+    if tools:
+        lines.append(f"server ceiling measured with {', '.join(tools)}")
+    lines.append(
+        "verdict: server-bound >= "
+        f"{configuration.get('server_bound_fraction', 0.85):.0%} of the ceiling; unstable when "
+        f"the 95% CI is wider than {configuration.get('unstable_spread', 0.15):.0%} of the "
+        "median or fewer than 3 rounds; else client-bound"
+    )
+    return lines
+
+
+def runs_table(runs: Sequence[RunRecord]) -> Table:
+    table = Table(title="runs")
+    for column in ("id", "name", "status", "started (UTC)", "git", "clients", "scenarios"):
+        table.add_column(column)
+    for run in runs:
+        configuration = run.configuration
+        table.add_row(
+            str(run.id),
+            run.name,
+            run.status,
+            f"{run.started_at:%Y-%m-%d %H:%M}",
+            _short_commit(run.git_commit),
+            ",".join(configuration.get("clients", [])),
+            ",".join(configuration.get("scenarios", [])) or "request",
+        )
+    return table
+
+
+def samples_table(stored: StoredRun) -> Table:
+    table = Table(title="raw samples (one per round)")
+    for column in ("cell", "round", "ok", "req/s", "p50 ms", "p99 ms", "cpu us/req", "errors"):
+        table.add_column(column)
+    for result in stored.results:
+        for sample in result.samples:
+            table.add_row(
+                result.key.label(),
+                str(sample.round),
+                str(sample.ok),
+                f"{sample.requests_per_second:,.0f}",
+                _ms(sample.latency.p50 if sample.latency else None),
+                _ms(sample.latency.p99 if sample.latency else None),
+                f"{sample.resources.cpu_us_per_request:.0f}",
+                ", ".join(f"{k} {v}" for k, v in sample.errors.items()) or "0",
+            )
+    return table
+
+
+def comparison_table(comparisons: Sequence[CellComparison], a: str, b: str) -> Table:
+    table = Table(title=f"{a} -> {b}")
+    for column in ("scenario", "mode", "conc", "client", "A req/s", "B req/s", "change", "p"):
+        table.add_column(
+            column, justify="left" if column in {"scenario", "mode", "client"} else "right"
+        )
+    table.add_column("verdict")
+    for item in comparisons:
+        key = item.key
+        table.add_row(
+            key.scenario,
+            key.mode,
+            str(key.concurrency),
+            key.client,
+            "-" if item.median_a is None else f"{item.median_a:,.0f}",
+            "-" if item.median_b is None else f"{item.median_b:,.0f}",
+            "-" if item.relative is None else f"{item.relative:+.1%}",
+            "-" if item.p_value is None else f"{item.p_value:.3f}",
+            Text(item.change.value + (f" ({item.note})" if item.note else ""),
+                 style=_CHANGE_STYLE[item.change]),
+        )  # fmt: skip
+    return table

@@ -1,0 +1,366 @@
+"""One round of one cell in a fresh process: `python -m http_benchmark.worker < job.json`.
+
+The process imports only the client it measures, opens one session, measures the connect time
+(where the client exposes it) on a separate instrumented session, warms up, then times the
+counted requests: `concurrency` threads (sync) or asyncio tasks (async) sharing that session.
+Every response is checked; failures are counted by type and never as throughput. The last line
+on stdout is a `WorkerOutcome` as JSON.
+
+`run_job` is the same code in-process: the harness-overhead measurement calls it directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import itertools
+import re
+import resource
+import statistics
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+import psutil
+from pydantic import BaseModel
+
+from http_benchmark.adapters import (
+    AsyncSession,
+    ClientAdapter,
+    ClientUnavailableError,
+    FairSettings,
+    SyncSession,
+    UnsupportedModeError,
+    get_adapter,
+)
+from http_benchmark.metrics import latency_summary
+from http_benchmark.models import HTTPRequest, Mode, ResourceMetrics, RoundSample
+
+__all__ = ["WorkerJob", "WorkerOutcome", "main", "run_job"]
+
+#: Fresh connections timed per round, where the client exposes connect time.
+CONNECT_PROBES = 3
+
+
+class WorkerJob(BaseModel):
+    client: str
+    mode: Mode
+    request: HTTPRequest
+    concurrency: int
+    #: Counted requests, or seconds of counted requests (exactly one is set).
+    requests: int | None = None
+    duration: float | None = None
+    warmup: int = 0
+    timeout: float = 30.0
+    verify: bool = True
+    retries: int = 0
+    round: int = 1
+    measure_connect: bool = True
+
+
+class WorkerOutcome(BaseModel):
+    status: Literal["ok", "unavailable", "failed"]
+    reason: str | None = None
+    sample: RoundSample | None = None
+
+
+class _Tally:
+    """One thread's (or the loop's) results; merged after the timed part, so no locking."""
+
+    def __init__(self, request: HTTPRequest, *, record: bool) -> None:
+        self.latencies: list[float] = []
+        self.errors: Counter[str] = Counter()
+        self.ok = 0
+        self._record = record
+        self._status = request.expected_status
+        self._length = request.expected_length
+
+    def check(self, status: int, length: int, seconds: float) -> None:
+        if status != self._status:
+            self.errors[f"status-{status}"] += 1
+        elif self._length is not None and length != self._length:
+            self.errors["body-length"] += 1
+        else:
+            self.ok += 1
+            if self._record:
+                self.latencies.append(seconds)
+
+    def fail(self, error: BaseException) -> None:
+        self.errors[type(error).__name__] += 1
+
+
+def _merge(tallies: list[_Tally]) -> tuple[int, Counter[str], list[float]]:
+    errors: Counter[str] = Counter()
+    latencies: list[float] = []
+    for tally in tallies:
+        errors.update(tally.errors)
+        latencies.extend(tally.latencies)
+    return sum(tally.ok for tally in tallies), errors, latencies
+
+
+# --- the request loops ------------------------------------------------------------------------
+
+
+def _keep_going(total: int | None, deadline: float | None) -> Callable[[], bool]:
+    """A ticket dispenser shared by all threads or tasks: count-limited or time-limited."""
+    if total is not None:
+        counter = itertools.count()  # next() is atomic under the GIL: no lock per request
+        return lambda: next(counter) < total
+    assert deadline is not None  # noqa: S101 - one of the two is always set
+    return lambda: time.perf_counter() < deadline
+
+
+def _sync_loop(session: SyncSession, tally: _Tally, more: Callable[[], bool]) -> None:
+    clock = time.perf_counter
+    while more():
+        start = clock()
+        try:
+            status, length = session.send()
+        except Exception as error:  # noqa: BLE001 - every failure is counted by its type
+            tally.fail(error)
+            continue
+        tally.check(status, length, clock() - start)
+
+
+def _run_sync_phase(
+    session: SyncSession,
+    request: HTTPRequest,
+    concurrency: int,
+    more: Callable[[], bool],
+    *,
+    record: bool,
+) -> list[_Tally]:
+    tallies = [_Tally(request, record=record) for _ in range(concurrency)]
+    if concurrency == 1:
+        # Sequential: the calling thread, no thread switch in the way.
+        _sync_loop(session, tallies[0], more)
+        return tallies
+    threads = [
+        threading.Thread(target=_sync_loop, args=(session, tally, more), daemon=True)
+        for tally in tallies
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return tallies
+
+
+async def _async_loop(session: AsyncSession, tally: _Tally, more: Callable[[], bool]) -> None:
+    clock = time.perf_counter
+    while more():
+        start = clock()
+        try:
+            status, length = await session.send()
+        except Exception as error:  # noqa: BLE001 - every failure is counted by its type
+            tally.fail(error)
+            continue
+        tally.check(status, length, clock() - start)
+
+
+async def _run_async_phase(
+    session: AsyncSession,
+    request: HTTPRequest,
+    concurrency: int,
+    more: Callable[[], bool],
+    *,
+    record: bool,
+) -> list[_Tally]:
+    tallies = [_Tally(request, record=record) for _ in range(concurrency)]
+    await asyncio.gather(*(_async_loop(session, tally, more) for tally in tallies))
+    return tallies
+
+
+# --- memory -----------------------------------------------------------------------------------
+
+_STATUS = Path("/proc/self/status")
+_CLEAR_REFS = Path("/proc/self/clear_refs")
+
+
+class _PeakRss:
+    """Peak resident memory during the timed part.
+
+    On Linux, writing 5 to /proc/self/clear_refs resets VmHWM to the current RSS, so the peak
+    is the timed part's own. Elsewhere ru_maxrss is the process's peak so far: a lower bound
+    that an earlier peak (imports, warm-up) can hide.
+    """
+
+    def __init__(self) -> None:
+        self.method = "ru_maxrss"
+        try:
+            _CLEAR_REFS.write_text("5", encoding="ascii")
+            self._status_kib("VmHWM")
+            self.method = "VmHWM after reset"
+        except OSError:
+            pass
+
+    @staticmethod
+    def _status_kib(key: str) -> int:
+        text = _STATUS.read_text(encoding="ascii")
+        match = re.search(rf"^{key}:\s+(\d+) kB", text, re.MULTILINE)
+        if match is None:
+            raise OSError(f"no {key} in {_STATUS}")
+        return int(match.group(1)) * 1024
+
+    def peak(self) -> int:
+        if self.method == "VmHWM after reset":
+            return self._status_kib("VmHWM")
+        scale = 1 if sys.platform == "darwin" else 1024  # macOS reports bytes, Linux KiB
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
+class _Meter:
+    """Wall time, process CPU time (all threads) and memory around the timed part."""
+
+    def __init__(self) -> None:
+        self._process = psutil.Process()
+
+    def start(self) -> None:
+        gc.collect()
+        self.rss_start = self._process.memory_info().rss
+        self.peak = _PeakRss()
+        self.cpu_start = time.process_time()
+        self.wall_start = time.perf_counter()
+
+    def stop(self) -> None:
+        self.elapsed = time.perf_counter() - self.wall_start
+        self.cpu = time.process_time() - self.cpu_start
+        self.rss_peak = max(self.peak.peak(), self.rss_start)
+        self.rss_end = self._process.memory_info().rss
+
+    def resources(self, ok: int) -> ResourceMetrics:
+        return ResourceMetrics(
+            cpu_us_per_request=self.cpu / ok * 1e6 if ok else 0.0,
+            rss_start=self.rss_start,
+            rss_peak=self.rss_peak,
+            rss_growth=self.rss_end - self.rss_start,
+            rss_peak_method=self.peak.method,
+        )
+
+
+def _sample(
+    job: WorkerJob, meter: _Meter, tallies: list[_Tally], connect: float | None
+) -> RoundSample:
+    ok, errors, latencies = _merge(tallies)
+    return RoundSample(
+        round=job.round,
+        ok=ok,
+        errors=dict(errors),
+        elapsed=meter.elapsed,
+        requests_per_second=ok / meter.elapsed if meter.elapsed > 0 else 0.0,
+        latency=latency_summary(latencies),
+        resources=meter.resources(ok),
+        connect_ms=connect,
+    )
+
+
+def _settings(job: WorkerJob) -> FairSettings:
+    return FairSettings(
+        pool_size=job.concurrency, timeout=job.timeout, verify=job.verify, retries=job.retries
+    )
+
+
+def _median_connect(values: list[float | None]) -> float | None:
+    present = [value for value in values if value is not None]
+    return statistics.median(present) if present else None
+
+
+def _probe(
+    measure: Callable[[HTTPRequest, FairSettings], float | None],
+    job: WorkerJob,
+    settings: FairSettings,
+) -> float | None:
+    # A failing probe leaves connect time unknown; the timed requests count the failure.
+    try:
+        return measure(job.request, settings)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+async def _aprobe(adapter: ClientAdapter, job: WorkerJob, settings: FairSettings) -> float | None:
+    try:
+        return await adapter.connect_ms_async(job.request, settings)
+    except Exception:  # noqa: BLE001 - as in _probe
+        return None
+
+
+def _deadline(job: WorkerJob) -> float | None:
+    return None if job.duration is None else time.perf_counter() + job.duration
+
+
+def _run_sync(adapter: ClientAdapter, job: WorkerJob) -> RoundSample:
+    settings = _settings(job)
+    connect = None
+    if job.measure_connect and adapter.exposes_connect_time:
+        connect = _median_connect(
+            [_probe(adapter.connect_ms_sync, job, settings) for _ in range(CONNECT_PROBES)]
+        )
+    session = adapter.open_sync(job.request, settings)
+    try:
+        # Concurrent warm-up, so the timed part starts with the pool's connections open.
+        more = _keep_going(job.warmup, None)
+        _run_sync_phase(session, job.request, job.concurrency, more, record=False)
+        meter = _Meter()
+        meter.start()
+        more = _keep_going(job.requests, _deadline(job))
+        tallies = _run_sync_phase(session, job.request, job.concurrency, more, record=True)
+        meter.stop()
+    finally:
+        session.close()
+    return _sample(job, meter, tallies, connect)
+
+
+async def _run_async(adapter: ClientAdapter, job: WorkerJob) -> RoundSample:
+    settings = _settings(job)
+    connect = None
+    if job.measure_connect and adapter.exposes_connect_time:
+        connect = _median_connect(
+            [await _aprobe(adapter, job, settings) for _ in range(CONNECT_PROBES)]
+        )
+    session = await adapter.open_async(job.request, settings)
+    try:
+        more = _keep_going(job.warmup, None)
+        await _run_async_phase(session, job.request, job.concurrency, more, record=False)
+        meter = _Meter()
+        meter.start()
+        more = _keep_going(job.requests, _deadline(job))
+        tallies = await _run_async_phase(session, job.request, job.concurrency, more, record=True)
+        meter.stop()
+    finally:
+        await session.close()
+    return _sample(job, meter, tallies, connect)
+
+
+def run_job(job: WorkerJob) -> WorkerOutcome:
+    """Run one round here; an unavailable client or unsupported mode is an outcome, not a crash."""
+    try:
+        adapter = get_adapter(job.client)
+        adapter.check_mode(job.mode)
+        reason = adapter.unavailable_reason()
+        if reason is not None:
+            return WorkerOutcome(status="unavailable", reason=reason)
+        if job.mode == "sync":
+            sample = _run_sync(adapter, job)
+        else:
+            sample = asyncio.run(_run_async(adapter, job))
+    except (UnsupportedModeError, ClientUnavailableError, KeyError) as error:
+        return WorkerOutcome(status="unavailable", reason=str(error))
+    except Exception as error:  # noqa: BLE001 - the session could not even be opened
+        return WorkerOutcome(status="failed", reason=f"{type(error).__name__}: {error}")
+    return WorkerOutcome(status="ok", sample=sample)
+
+
+def main() -> int:
+    job = WorkerJob.model_validate_json(sys.stdin.read())
+    outcome = run_job(job)
+    sys.stdout.write(outcome.model_dump_json() + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
