@@ -83,6 +83,20 @@ def _failing_app() -> httpy.App:
             await asyncio.sleep(float(request.query.get("delay", "1.0")))
         return {"calls": count}
 
+    @app.route("/read-then-503/{key}", ["PUT", "POST"])
+    async def read_then_503(request: httpy.Request, key: str) -> httpy.Response:
+        # Reads the whole body first (httpbin's /flaky does not), so the client always gets
+        # the 503 rather than a reset for a body the server left unread.
+        body = await request.body()
+        with lock:
+            calls[key] = calls.get(key, 0) + 1
+        return httpy.JSONResponse({"received": body.decode()}, status_code=503)
+
+    @app.get("/calls/{key}")
+    async def count(request: httpy.Request, key: str) -> dict[str, int]:
+        with lock:
+            return {"calls": calls.get(key, 0)}
+
     @app.get("/slow/{seconds:float}")
     async def slow(request: httpy.Request, seconds: float) -> dict[str, float]:
         await asyncio.sleep(seconds)
