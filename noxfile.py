@@ -261,6 +261,22 @@ def bench_requestx(session: nox.Session) -> None:
     session.run("python", "packages/requestx/benchmarks/clients.py", *session.posargs)
 
 
+@nox.session(name="bench_aresilient", python=PYTHON)
+def bench_aresilient(session: nox.Session) -> None:
+    """aresilient.Client vs bare httpx, httpx-retries, tenacity, stamina on nginx: `-- --quick`."""
+    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
+        session.error("nginx is not installed (Debian/Ubuntu: apt-get install nginx)")
+    # aresilient alone from the lock (requestx's Rust build is not needed here), then the
+    # retry layers it is measured against.
+    session.run_install(
+        "uv", "sync", "--locked", "--package=aresilient", "--no-editable", "--no-default-groups",
+        "--group=bench-aresilient", f"--python={_venv_python(session)}",
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        external=True,
+    )  # fmt: skip
+    session.run("python", "packages/aresilient/benchmarks/overhead.py", *session.posargs)
+
+
 @nox.session(python=PYTHON)
 def compat(session: nox.Session) -> None:
     """requests' own test suite (from its sdist) run against requestx; prints the pass count."""
