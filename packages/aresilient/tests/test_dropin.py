@@ -166,3 +166,23 @@ def test_mock_transport_works_as_in_httpx() -> None:
     with aresilient.Client(transport=httpx.MockTransport(handler), sleep=lambda _: None) as c:
         response = c.get("http://127.0.0.1/")
     assert (response.status_code, response.text, len(attempts)) == (200, "done", 3)
+
+
+def test_sync_and_async_clients_take_the_same_arguments() -> None:
+    # _async_client.py mirrors _client.py; a resilience argument added to one must reach both.
+    for method in ["__init__", "request", "stream", "send", "get", "post", "delete"]:
+        sync_parameters = inspect.signature(getattr(aresilient.Client, method)).parameters
+        async_parameters = inspect.signature(getattr(aresilient.AsyncClient, method)).parameters
+        assert list(sync_parameters) == list(async_parameters), method
+        for name, parameter in sync_parameters.items():
+            if name not in {"sleep", "transport", "mounts"}:  # their types differ by design
+                assert parameter.default == async_parameters[name].default, (method, name)
+
+
+def test_module_functions_and_their_async_twins_match() -> None:
+    for name in ["request", "get", "post", "put", "patch", "delete", "head", "options"]:
+        for sync_name in (name, f"{name}_with_automatic_retry"):
+            sync_parameters = inspect.signature(getattr(aresilient, sync_name)).parameters
+            async_function = getattr(aresilient, f"{sync_name}_async")
+            assert inspect.iscoroutinefunction(async_function)
+            assert list(sync_parameters) == list(inspect.signature(async_function).parameters)
