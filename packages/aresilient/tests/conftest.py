@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-import struct
 import sys
 import threading
 import uuid
@@ -20,9 +19,12 @@ import httpy
 from httpy.httpbin import app as httpbin_app
 from httpy.testing import RunningServer, serve_in_thread
 
-# Helper modules beside the tests are imported by name.
+# Helper modules beside the tests are imported by name (aresilient_harness: a name no other
+# package's tests use, as a whole-repo pytest run shares one sys.modules).
 if str(Path(__file__).parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).parent))
+
+from aresilient_harness import ResetServer
 
 # -- nothing leaves loopback ----------------------------------------------------------------
 
@@ -121,55 +123,6 @@ def failing_server() -> Iterator[RunningServer]:
 def key() -> str:
     """A fresh /flaky key: httpbin counts calls per key."""
     return uuid.uuid4().hex
-
-
-class ResetServer:
-    """Reads each request, then resets the connection (RST) for the first `resets`
-    connections; later ones get `200 ok`. Counts the requests it read."""
-
-    def __init__(self, resets: int) -> None:
-        self.resets = resets
-        self.requests = 0
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.2)
-        self.port = self._listener.getsockname()[1]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            with connection:
-                connection.settimeout(5)
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    chunk = connection.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                self.requests += 1
-                if self.requests <= self.resets:
-                    # Linger 0: close() sends RST instead of FIN, an abrupt reset.
-                    connection.setsockopt(
-                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                    )
-                    continue
-                connection.sendall(
-                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
-                )
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self._listener.close()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from harness import Harness
+from aresilient_harness import Harness
 
 import aresilient
 from aresilient import CircuitBreaker, CircuitBreakerError, CircuitState

@@ -14,8 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ResetServer
-from harness import Harness
+from aresilient_harness import Harness, ResetServer
 
 import aresilient
 from httpy.testing import RunningServer

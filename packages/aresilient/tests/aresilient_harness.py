@@ -1,12 +1,16 @@
-"""Run one scenario with `aresilient.Client` or `aresilient.AsyncClient`, recording the waits.
+"""Test helpers: `Harness` runs one scenario with `aresilient.Client` or `AsyncClient`,
+recording the waits; `ResetServer` resets connections on purpose.
 
-Every behaviour test takes the `flavour` fixture ("sync" or "async") and calls
+Every behaviour test takes a `harness` fixture ("sync" or "async") and calls
 `harness.request(...)`: the same assertions then hold for both clients.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
+import struct
+import threading
 from typing import Any
 
 import httpx
@@ -74,3 +78,52 @@ class Harness:
                 return response.status_code
 
         return asyncio.run(main())
+
+
+class ResetServer:
+    """Reads each request, then resets the connection (RST) for the first `resets`
+    connections; later ones get `200 ok`. Counts the requests it read."""
+
+    def __init__(self, resets: int) -> None:
+        self.resets = resets
+        self.requests = 0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.2)
+        self.port = self._listener.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.settimeout(5)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                self.requests += 1
+                if self.requests <= self.resets:
+                    # Linger 0: close() sends RST instead of FIN, an abrupt reset.
+                    connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    continue
+                connection.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                )
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._listener.close()
