@@ -76,6 +76,7 @@ def test_resilient_client_raises_http_request_error(
     assert error.response.json()["calls"] == 3
     assert isinstance(error, httpx.HTTPStatusError)
     assert "after 3 attempts" in str(error)
+    assert error.response.is_closed  # read, then closed: its connection is back in the pool
 
 
 def test_raise_on_failure_makes_client_raise(
