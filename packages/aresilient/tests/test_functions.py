@@ -36,16 +36,33 @@ def test_every_verb_sends_its_method(verb: str, httpbin: RunningServer) -> None:
 
 
 @pytest.mark.parametrize("flavour", ["sync", "async"])
-def test_functions_retry_and_return_the_last_response(
+def test_functions_retry_then_raise_or_return_the_last_response(
     flavour: str, httpbin: RunningServer, key: str
 ) -> None:
     url = f"{httpbin.url}/flaky/{key}?fail=1"
     if flavour == "sync":
         assert aresilient.get(url).status_code == 200
-        assert aresilient.request("GET", url + "0").status_code == 503  # fail=10: runs out
+        last = aresilient.request("GET", url + "0", raise_on_failure=False)  # fail=10
     else:
         assert asyncio.run(aresilient.get_async(url)).status_code == 200
-        assert asyncio.run(aresilient.request_async("GET", url + "0")).status_code == 503
+        last = asyncio.run(aresilient.request_async("GET", url + "0", raise_on_failure=False))
+    assert last.status_code == 503
+
+    def exhausted() -> object:
+        if flavour == "sync":
+            return aresilient.put(url + "00")
+        return asyncio.run(aresilient.put_async(url + "00"))
+
+    with pytest.raises(aresilient.HttpRequestError) as caught:
+        exhausted()
+    assert (caught.value.method, caught.value.status_code) == ("PUT", 503)
+
+
+def test_functions_raise_even_with_a_returning_client(httpbin: RunningServer, key: str) -> None:
+    with aresilient.Client(base_url=httpbin.url) as client:
+        with pytest.raises(aresilient.HttpRequestError):
+            aresilient.get(f"/flaky/{key}?fail=10", client=client)
+        assert client.get(f"/flaky/{key}x?fail=10").status_code == 503  # the client returns
 
 
 @pytest.mark.parametrize("flavour", ["sync", "async"])

@@ -2,9 +2,11 @@
 
 Each call opens a client of its own and closes it before returning, as httpx's functions do,
 unless `client=` is given: then that client sends (with its settings, pool and cookies) and
-stays open. The `*_with_automatic_retry` names (upstream aresilient's) raise
-`HttpRequestError` when retries run out on a retryable status; the httpx names return that
-last response, as httpx would have returned it.
+stays open. When retries run out on a retryable status they raise `HttpRequestError` (as
+upstream aresilient's functions do, and unlike `Client`, which returns the last response as
+httpx would); `raise_on_failure=False` returns that response instead. The
+`*_with_automatic_retry` names are upstream aresilient's, kept for its users: they
+behave exactly like the httpx names.
 
 Generated from one template so the 16 functions cannot drift; edit them together.
 """
@@ -73,11 +75,12 @@ def _send(
     verify: ssl.SSLContext | str | bool,
     trust_env: bool,
     client: Client | None,
-    raise_on_failure_default: bool,
     overrides: RetryOptions,
     extensions: RequestExtensions | None = None,
 ) -> httpx.Response:
-    if raise_on_failure_default and "raise_on_failure" not in overrides:
+    # The functions raise by default (upstream aresilient's contract); a client's own default
+    # does not apply to them, so a given client behaves the same way here.
+    if "raise_on_failure" not in overrides:
         overrides = {**overrides, "raise_on_failure": True}
     if client is not None:
         if proxy is not None or verify is not True or trust_env is not True:
@@ -143,8 +146,8 @@ def request(
     client: Client | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.request` with retries; when they run out on a retryable status, the last
-    response is returned."""
+    """`httpx.request` with retries; raises HttpRequestError if they run out on a retryable
+    status (`raise_on_failure=False`: returns that last response)."""
     return _send(
         method,
         url,
@@ -162,7 +165,6 @@ def request(
         verify=verify,
         trust_env=trust_env,
         client=client,
-        raise_on_failure_default=False,
         overrides=overrides,
     )
 
@@ -182,8 +184,8 @@ def get(
     client: Client | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.get` with retries; when they run out on a retryable status, the last
-    response is returned."""
+    """`httpx.get` with retries; raises HttpRequestError if they run out on a retryable
+    status (`raise_on_failure=False`: returns that last response)."""
     return _send(
         "GET",
         url,
@@ -201,7 +203,6 @@ def get(
         verify=verify,
         trust_env=trust_env,
         client=client,
-        raise_on_failure_default=False,
         overrides=overrides,
     )
 
@@ -221,8 +222,8 @@ def options(
     client: Client | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.options` with retries; when they run out on a retryable status, the last
-    response is returned."""
+    """`httpx.options` with retries; raises HttpRequestError if they run out on a retryable
+    status (`raise_on_failure=False`: returns that last response)."""
     return _send(
         "OPTIONS",
         url,
@@ -240,7 +241,6 @@ def options(
         verify=verify,
         trust_env=trust_env,
         client=client,
-        raise_on_failure_default=False,
         overrides=overrides,
     )
 
@@ -260,8 +260,8 @@ def head(
     client: Client | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.head` with retries; when they run out on a retryable status, the last
-    response is returned."""
+    """`httpx.head` with retries; raises HttpRequestError if they run out on a retryable
+    status (`raise_on_failure=False`: returns that last response)."""
     return _send(
         "HEAD",
         url,
@@ -279,7 +279,6 @@ def head(
         verify=verify,
         trust_env=trust_env,
         client=client,
-        raise_on_failure_default=False,
         overrides=overrides,
     )
 
@@ -303,8 +302,8 @@ def post(
     client: Client | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.post` with retries; when they run out on a retryable status, the last
-    response is returned."""
+    """`httpx.post` with retries; raises HttpRequestError if they run out on a retryable
+    status (`raise_on_failure=False`: returns that last response)."""
     return _send(
         "POST",
         url,
@@ -322,7 +321,6 @@ def post(
         verify=verify,
         trust_env=trust_env,
         client=client,
-        raise_on_failure_default=False,
         overrides=overrides,
     )
 
@@ -346,8 +344,8 @@ def put(
     client: Client | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.put` with retries; when they run out on a retryable status, the last
-    response is returned."""
+    """`httpx.put` with retries; raises HttpRequestError if they run out on a retryable
+    status (`raise_on_failure=False`: returns that last response)."""
     return _send(
         "PUT",
         url,
@@ -365,7 +363,6 @@ def put(
         verify=verify,
         trust_env=trust_env,
         client=client,
-        raise_on_failure_default=False,
         overrides=overrides,
     )
 
@@ -389,8 +386,8 @@ def patch(
     client: Client | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.patch` with retries; when they run out on a retryable status, the last
-    response is returned."""
+    """`httpx.patch` with retries; raises HttpRequestError if they run out on a retryable
+    status (`raise_on_failure=False`: returns that last response)."""
     return _send(
         "PATCH",
         url,
@@ -408,7 +405,6 @@ def patch(
         verify=verify,
         trust_env=trust_env,
         client=client,
-        raise_on_failure_default=False,
         overrides=overrides,
     )
 
@@ -428,8 +424,8 @@ def delete(
     client: Client | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.delete` with retries; when they run out on a retryable status, the last
-    response is returned."""
+    """`httpx.delete` with retries; raises HttpRequestError if they run out on a retryable
+    status (`raise_on_failure=False`: returns that last response)."""
     return _send(
         "DELETE",
         url,
@@ -447,7 +443,6 @@ def delete(
         verify=verify,
         trust_env=trust_env,
         client=client,
-        raise_on_failure_default=False,
         overrides=overrides,
     )
 
@@ -491,7 +486,6 @@ def request_with_automatic_retry(
         verify=verify,
         trust_env=trust_env,
         client=client,
-        raise_on_failure_default=True,
         overrides=overrides,
     )
 
@@ -530,7 +524,6 @@ def get_with_automatic_retry(
         verify=verify,
         trust_env=trust_env,
         client=client,
-        raise_on_failure_default=True,
         overrides=overrides,
     )
 
@@ -550,7 +543,7 @@ def options_with_automatic_retry(
     client: Client | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """Send a OPTIONS request with retries, raising HttpRequestError if they run out on a
+    """Send an OPTIONS request with retries, raising HttpRequestError if they run out on a
     retryable status (upstream aresilient's name)."""
     return _send(
         "OPTIONS",
@@ -569,7 +562,6 @@ def options_with_automatic_retry(
         verify=verify,
         trust_env=trust_env,
         client=client,
-        raise_on_failure_default=True,
         overrides=overrides,
     )
 
@@ -608,7 +600,6 @@ def head_with_automatic_retry(
         verify=verify,
         trust_env=trust_env,
         client=client,
-        raise_on_failure_default=True,
         overrides=overrides,
     )
 
@@ -651,7 +642,6 @@ def post_with_automatic_retry(
         verify=verify,
         trust_env=trust_env,
         client=client,
-        raise_on_failure_default=True,
         overrides=overrides,
     )
 
@@ -694,7 +684,6 @@ def put_with_automatic_retry(
         verify=verify,
         trust_env=trust_env,
         client=client,
-        raise_on_failure_default=True,
         overrides=overrides,
     )
 
@@ -737,7 +726,6 @@ def patch_with_automatic_retry(
         verify=verify,
         trust_env=trust_env,
         client=client,
-        raise_on_failure_default=True,
         overrides=overrides,
     )
 
@@ -776,6 +764,5 @@ def delete_with_automatic_retry(
         verify=verify,
         trust_env=trust_env,
         client=client,
-        raise_on_failure_default=True,
         overrides=overrides,
     )
