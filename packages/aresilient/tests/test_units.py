@@ -178,3 +178,60 @@ def test_a_generator_body_is_recognised_as_not_replayable() -> None:
     assert is_replayable(httpx.Request("PUT", "http://127.0.0.1/", content=b"x"))
     assert is_replayable(httpx.Request("PUT", "http://127.0.0.1/", json={"a": 1}))
     assert is_replayable(httpx.Request("PUT", "http://127.0.0.1/", files={"f": ("a.txt", b"data")}))
+
+
+def test_each_attempt_gets_the_time_left_as_its_timeout() -> None:
+    # A fake clock that the fake sleep advances: the arithmetic of max_total_time, exactly.
+    now = [100.0]
+    seen: list[dict[str, float | None]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(dict(request.extensions["timeout"]))
+        now[0] += 1.0  # every attempt takes a second
+        return httpx.Response(503)
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    with aresilient.Client(
+        transport=httpx.MockTransport(handler),
+        timeout=httpx.Timeout(5.0, pool=None),
+        max_total_time=6.0,
+        max_retries=10,
+        backoff_strategy=ConstantBackoff(1.0),
+        clock=lambda: now[0],
+        sleep=sleep,
+    ) as client:
+        response = client.get("http://127.0.0.1/")
+    assert response.status_code == 503
+    # Attempts start at 0, 2 and 4 s into the 6 s budget; a fourth would start at 6 s.
+    assert [timeout["read"] for timeout in seen] == [5.0, 4.0, 2.0]
+    assert [timeout["pool"] for timeout in seen] == [6.0, 4.0, 2.0]  # None became the budget
+
+
+def test_each_async_attempt_gets_the_time_left_as_its_timeout() -> None:
+    now = [100.0]
+    seen: list[float | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.extensions["timeout"]["read"])
+        now[0] += 1.0
+        return httpx.Response(503)
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    async def main() -> int:
+        async with aresilient.AsyncClient(
+            transport=httpx.MockTransport(handler),
+            timeout=5.0,
+            max_total_time=6.0,
+            max_retries=10,
+            backoff_strategy=ConstantBackoff(1.0),
+            clock=lambda: now[0],
+            sleep=sleep,
+        ) as client:
+            return (await client.get("http://127.0.0.1/")).status_code
+
+    assert asyncio.run(main()) == 503
+    assert seen == [5.0, 4.0, 2.0]
