@@ -15,7 +15,8 @@ rounds and each median's ratio to bare httpx. Every response's status and body a
 A shared or busy machine blurs CPU times between processes by more than the 2% this is about,
 so each round also runs httpx, aresilient and a second httpx client (an A/A control that
 shows the noise) in one process, taking turns in blocks of requests, and the function calls
-each makes per request are counted (a deterministic measure of the work).
+and bytecode instructions each executes per request are counted (deterministic measures of
+the work).
 
 The retry layers, each configured as close to aresilient's defaults as it allows (3 retries,
 exponential backoff from 0.3 s, retry on 429/500/502/503/504 and transport errors):
@@ -150,6 +151,27 @@ def count_calls(get: Callable[[str], Any], url: str, requests: int) -> float:
     return calls / requests
 
 
+def count_opcodes(get: Callable[[str], Any], url: str, requests: int) -> float:
+    """Python bytecode instructions executed per request (C code inside a call is not seen;
+    `count_calls` covers the calls into it)."""
+    executed = 0
+
+    def tracer(frame: Any, event: str, _arg: Any) -> Any:
+        nonlocal executed
+        frame.f_trace_opcodes = True
+        if event == "opcode":
+            executed += 1
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        for _ in range(requests):
+            get(url)
+    finally:
+        sys.settrace(None)
+    return executed / requests
+
+
 def paired_worker(url: str, blocks: int, block_size: int) -> dict[str, Any]:
     """httpx, aresilient and a second bare httpx client in one process, taking turns in blocks
     of requests (the order rotates every block), each on its own keep-alive connection.
@@ -173,12 +195,14 @@ def paired_worker(url: str, blocks: int, block_size: int) -> dict[str, Any]:
                 get(url)
             cpu[name] += time.process_time() - start
     calls = {name: count_calls(clients[name][0], url, 200) for name in ("httpx", "aresilient")}
+    opcodes = {name: count_opcodes(clients[name][0], url, 50) for name in ("httpx", "aresilient")}
     for _get, close in clients.values():
         close()
     return {
         "ratio": cpu["aresilient"] / cpu["httpx"],
         "control": cpu["httpx-again"] / cpu["httpx"],
         "calls": calls,
+        "opcodes": opcodes,
     }
 
 
@@ -335,6 +359,12 @@ def main(argv: list[str] | None = None) -> int:
             f"function calls per request (deterministic): httpx {calls['httpx']:.0f}, "
             f"aresilient {calls['aresilient']:.0f} "
             f"({calls['aresilient'] / calls['httpx']:.3f}x)"
+        )
+        opcodes = paired[-1]["opcodes"]
+        print(
+            f"bytecode instructions per request (deterministic): httpx {opcodes['httpx']:.0f}, "
+            f"aresilient {opcodes['aresilient']:.0f} "
+            f"({opcodes['aresilient'] / opcodes['httpx']:.3f}x)"
         )
     return 0
 
