@@ -261,6 +261,22 @@ def bench_requestx(session: nox.Session) -> None:
     session.run("python", "packages/requestx/benchmarks/clients.py", *session.posargs)
 
 
+@nox.session(name="bench_aresilient", python=PYTHON)
+def bench_aresilient(session: nox.Session) -> None:
+    """aresilient.Client vs bare httpx, httpx-retries, tenacity, stamina on nginx: `-- --quick`."""
+    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
+        session.error("nginx is not installed (Debian/Ubuntu: apt-get install nginx)")
+    # aresilient alone from the lock (requestx's Rust build is not needed here), then the
+    # retry layers it is measured against.
+    session.run_install(
+        "uv", "sync", "--locked", "--package=aresilient", "--no-editable", "--no-default-groups",
+        "--group=bench-aresilient", f"--python={_venv_python(session)}",
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        external=True,
+    )  # fmt: skip
+    session.run("python", "packages/aresilient/benchmarks/overhead.py", *session.posargs)
+
+
 @nox.session(python=PYTHON)
 def compat(session: nox.Session) -> None:
     """requests' own test suite (from its sdist) run against requestx; prints the pass count."""
@@ -301,7 +317,15 @@ def compat(session: nox.Session) -> None:
     _print_compat_summary(session, report)
 
 
-def _print_compat_summary(session: nox.Session, report: Path) -> None:
+def _print_compat_summary(  # noqa: PLR0913 - one summary for both compat sessions
+    session: nox.Session,
+    report: Path,
+    *,
+    title: str = f"requests {REQUESTS_VERSION} test suite against requestx",
+    deselected: int = len(COMPAT_DESELECTED),
+    minimum: int = COMPAT_MINIMUM_PASSED,
+    suite_name: str = "requests'",
+) -> None:
     from xml.etree import ElementTree  # noqa: PLC0415 - only this session needs it
 
     suite = ElementTree.parse(report).getroot()  # noqa: S314 - pytest wrote it, just now
@@ -311,12 +335,86 @@ def _print_compat_summary(session: nox.Session, report: Path) -> None:
     skipped = int(suite.get("skipped", 0))
     passed = total - failed - skipped
     session.log(
-        f"requests {REQUESTS_VERSION} test suite against requestx: {passed} passed, "
-        f"{failed} failed, {skipped} skipped of {total} collected "
-        f"({len(COMPAT_DESELECTED)} deselected: they leave loopback)"
+        f"{title}: {passed} passed, {failed} failed, {skipped} skipped of {total} collected "
+        f"({deselected} deselected: they leave loopback)"
     )
-    if passed < COMPAT_MINIMUM_PASSED and not session.posargs:
-        session.error(f"fewer than {COMPAT_MINIMUM_PASSED} of requests' tests pass")
+    if passed < minimum and not session.posargs:
+        session.error(f"fewer than {minimum} of {suite_name} tests pass")
+
+
+HTTPX_VERSION = "0.28.1"
+# httpx itself passes 314 of the 316 tests collected below (one trio write-timeout test fails
+# on an unraisable-exception warning, one netrc test is skipped on Python >= 3.11); aresilient
+# with its default retries must pass the same 314.
+ARESILIENT_COMPAT_MINIMUM_PASSED = 314
+# httpx marks them `network`: they reach example.com or a non-routable 10.x address.
+ARESILIENT_COMPAT_DESELECTED = [
+    "tests/client/test_proxies.py::test_async_proxy_close",  # example.com, twice (asyncio, trio)
+    "tests/client/test_proxies.py::test_sync_proxy_close",  # example.com
+    "tests/test_timeouts.py::test_connect_timeout",  # 10.255.255.1, twice (asyncio, trio)
+]
+ARESILIENT_COMPAT_DESELECTED_COUNT = 5  # the parametrized ids above expand to five tests
+
+
+@nox.session(name="compat_aresilient", python=PYTHON)
+def compat_aresilient(session: nox.Session) -> None:
+    """httpx's client and timeout tests (from its sdist) run against aresilient's clients."""
+    # aresilient alone from the lock (no other member: requestx would need a Rust build).
+    session.run_install(
+        "uv", "sync", "--locked", "--package=aresilient", "--no-editable", "--no-default-groups",
+        f"--python={_venv_python(session)}",
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        external=True,
+    )  # fmt: skip
+    # What httpx's own CI installs for these tests (its requirements.txt), and pip to fetch
+    # the sdist.
+    session.install(
+        f"--python={_venv_python(session)}",
+        f"httpx=={HTTPX_VERSION}",
+        "pytest>=8,<10",
+        "pytest-timeout",
+        "anyio",
+        "trio",
+        "trustme",
+        "uvicorn",
+        "brotli",
+        "zstandard",
+        "h2",
+        "socksio",
+        "chardet==5.2.0",
+        "pip",
+    )
+    cache = Path(session.create_tmp()).resolve() / "httpx-sdist"
+    tests_root = cache / f"httpx-{HTTPX_VERSION}"
+    if not (tests_root / "tests").is_dir():
+        cache.mkdir(parents=True, exist_ok=True)
+        session.run(
+            "python", "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary=:all:",
+            f"httpx=={HTTPX_VERSION}", "--dest", str(cache),
+        )  # fmt: skip
+        with tarfile.open(cache / f"httpx-{HTTPX_VERSION}.tar.gz") as archive:
+            archive.extractall(cache, filter="data")
+        # The sdist's own httpx/ would shadow the installed one (the tests import `httpx`
+        # from the rootdir first); the installed copy is the same release.
+        shutil.rmtree(tests_root / "httpx")
+    deselect = [f"--deselect={test}" for test in ARESILIENT_COMPAT_DESELECTED]
+    report = cache / "report.xml"
+    with session.chdir(tests_root):
+        session.run(
+            "python", "-m", "pytest", "tests/client", "tests/test_timeouts.py",
+            "-p", "httpx_alias", "-q", "-p", "no:cacheprovider", "--timeout=60",
+            f"--junitxml={report}", *deselect, *session.posargs,
+            env={"PYTHONPATH": str(ROOT / "packages" / "aresilient" / "compat")},
+            success_codes=[0, 1],
+        )  # fmt: skip
+    _print_compat_summary(
+        session,
+        report,
+        title=f"httpx {HTTPX_VERSION} client tests against aresilient",
+        deselected=ARESILIENT_COMPAT_DESELECTED_COUNT,
+        minimum=ARESILIENT_COMPAT_MINIMUM_PASSED,
+        suite_name="httpx's",
+    )
 
 
 @nox.session(python=False)

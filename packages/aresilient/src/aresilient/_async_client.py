@@ -1,0 +1,541 @@
+"""`aresilient.AsyncClient`: an `httpx.AsyncClient` whose requests are retried as its policy says.
+
+Every httpx constructor argument is accepted with httpx's default; the resilience arguments
+come on top, and any request may override them (`await client.get(url, max_retries=5)`).
+
+The success path is httpx's own plus: one dict test for per-request overrides, one frame,
+one set lookup of the status code. Everything else (the `Run` bookkeeping, callbacks, the
+breaker) is entered only when a policy needs it or an attempt failed.
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, Unpack
+
+import httpx
+
+from aresilient import _waiting
+from aresilient._backoff import BackoffStrategy
+from aresilient._callbacks import OnFailure, OnRequest, OnRetry, OnSuccess
+from aresilient._circuit_breaker import CircuitBreaker
+from aresilient._engine import Run
+from aresilient._policy import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_RETRY_METHODS,
+    DEFAULT_STATUS_FORCELIST,
+    RetryOptions,
+    RetryPolicy,
+    RetryPredicate,
+)
+from aresilient._types import (
+    DEFAULT_LIMITS,
+    DEFAULT_MAX_REDIRECTS,
+    DEFAULT_TIMEOUT_CONFIG,
+    AuthTypes,
+    CertTypes,
+    CookieTypes,
+    EventHook,
+    HeaderTypes,
+    ProxyTypes,
+    QueryParamTypes,
+    RequestContent,
+    RequestData,
+    RequestExtensions,
+    RequestFiles,
+    TimeoutTypes,
+    UseClientDefault,
+)
+
+__all__ = ["AsyncClient", "AsyncResilientClient"]
+
+_USE_CLIENT_DEFAULT = httpx.USE_CLIENT_DEFAULT
+_httpx_send = httpx.AsyncClient.send
+_COOKIE_WARNING = (
+    "Setting per-request cookies=<...> is being deprecated, because the expected behaviour on "
+    "cookie persistence is ambiguous. Set cookies directly on the client instance instead."
+)
+
+
+class AsyncClient(httpx.AsyncClient):
+    """`httpx.AsyncClient` with retries, backoff, Retry-After, a time budget and a circuit breaker.
+
+    When retries run out on a retryable status the last response is returned, as httpx
+    would return it (`raise_on_failure=True` raises `HttpRequestError` instead); when they
+    run out on an exception, that exception is raised. `sleep` and `clock` are injectable.
+    """
+
+    _raise_on_failure_default = False
+
+    def __init__(
+        self,
+        *,
+        auth: AuthTypes | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        verify: ssl.SSLContext | str | bool = True,
+        cert: CertTypes | None = None,
+        trust_env: bool = True,
+        http1: bool = True,
+        http2: bool = False,
+        proxy: ProxyTypes | None = None,
+        mounts: Mapping[str, httpx.AsyncBaseTransport | None] | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT_CONFIG,
+        follow_redirects: bool = False,
+        limits: httpx.Limits = DEFAULT_LIMITS,
+        max_redirects: int = DEFAULT_MAX_REDIRECTS,
+        event_hooks: Mapping[str, list[EventHook]] | None = None,
+        base_url: httpx.URL | str = "",
+        transport: httpx.AsyncBaseTransport | None = None,
+        default_encoding: str | Callable[[bytes], str] = "utf-8",
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        backoff_strategy: BackoffStrategy | None = None,
+        jitter_factor: float = 0.0,
+        status_forcelist: Iterable[int] = DEFAULT_STATUS_FORCELIST,
+        retry_if: RetryPredicate | None = None,
+        max_total_time: float | None = None,
+        max_wait_time: float | None = None,
+        retry_methods: Iterable[str] = DEFAULT_RETRY_METHODS,
+        circuit_breaker: CircuitBreaker | None = None,
+        on_request: OnRequest | None = None,
+        on_retry: OnRetry | None = None,
+        on_success: OnSuccess | None = None,
+        on_failure: OnFailure | None = None,
+        raise_on_failure: bool | None = None,
+        sleep: Callable[[float], Awaitable[object]] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        # Validated before httpx opens anything, so a bad argument leaks no transport.
+        self._policy = RetryPolicy(
+            max_retries=max_retries,
+            backoff_strategy=backoff_strategy,
+            jitter_factor=jitter_factor,
+            status_forcelist=status_forcelist,
+            retry_if=retry_if,
+            max_total_time=max_total_time,
+            max_wait_time=max_wait_time,
+            retry_methods=retry_methods,
+            circuit_breaker=circuit_breaker,
+            on_request=on_request,
+            on_retry=on_retry,
+            on_success=on_success,
+            on_failure=on_failure,
+            raise_on_failure=(
+                self._raise_on_failure_default if raise_on_failure is None else raise_on_failure
+            ),
+        )
+        # Streams are not retried unless a request asks: their body is read after we return.
+        self._stream_policy = self._policy.replace({"max_retries": 0})
+        self._sleep: Callable[[float], Awaitable[object]] = sleep or _waiting.async_sleep
+        self._clock = clock
+        super().__init__(
+            auth=auth,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            verify=verify,
+            cert=cert,
+            trust_env=trust_env,
+            http1=http1,
+            http2=http2,
+            proxy=proxy,
+            mounts=mounts,
+            timeout=timeout,
+            follow_redirects=follow_redirects,
+            limits=limits,
+            max_redirects=max_redirects,
+            event_hooks=event_hooks,
+            base_url=base_url,
+            transport=transport,
+            default_encoding=default_encoding,
+        )
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The client's resilience settings (requests may override them)."""
+        return self._policy
+
+    # -- sending -----------------------------------------------------------------------------
+
+    async def send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        auth: AuthTypes | UseClientDefault | None = _USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = _USE_CLIENT_DEFAULT,
+        **overrides: Unpack[RetryOptions],
+    ) -> httpx.Response:
+        """Send `request`, retrying as the client's policy (with `overrides`) says."""
+        policy = self._policy.replace(overrides) if overrides else self._policy
+        return await self._send_with(policy, request, stream, auth, follow_redirects)
+
+    async def _send_with(
+        self,
+        policy: RetryPolicy,
+        request: httpx.Request,
+        stream: bool,
+        auth: AuthTypes | UseClientDefault | None,
+        follow_redirects: bool | UseClientDefault,
+    ) -> httpx.Response:
+        if not policy.plain:
+            return await self._retrying(policy, request, stream, auth, follow_redirects, None, None)
+        try:
+            response = await _httpx_send(
+                self, request, stream=stream, auth=auth, follow_redirects=follow_redirects
+            )
+        except Exception as error:  # noqa: BLE001 - the policy decides which ones to retry
+            return await self._retrying(
+                policy, request, stream, auth, follow_redirects, error, None
+            )
+        if policy.retry_if is None and response.status_code not in policy.status_forcelist:
+            return response
+        return await self._retrying(policy, request, stream, auth, follow_redirects, None, response)
+
+    async def _retrying(
+        self,
+        policy: RetryPolicy,
+        request: httpx.Request,
+        stream: bool,
+        auth: AuthTypes | UseClientDefault | None,
+        follow_redirects: bool | UseClientDefault,
+        error: Exception | None,
+        response: httpx.Response | None,
+    ) -> httpx.Response:
+        """The attempt loop; `error` or `response` is the outcome of a first attempt already
+        made by the fast path (both None: no attempt made yet)."""
+        made = 0 if error is None and response is None else 1
+        run = Run(policy, request, self._clock, self.timeout, attempts_made=made)
+        while True:
+            if error is None and response is None:
+                run.before_attempt()
+                try:
+                    response = await _httpx_send(
+                        self, request, stream=stream, auth=auth, follow_redirects=follow_redirects
+                    )
+                except Exception as caught:  # noqa: BLE001 - decided by the policy below
+                    error = caught
+                except BaseException:
+                    # Ctrl-C and cancellation are never retried, and count as no failure.
+                    run.abandon()
+                    raise
+            if error is not None:
+                wait = run.after_error(error)
+                if wait is None:
+                    raise error
+            else:
+                assert response is not None  # noqa: S101 - one of the two is always set
+                wait = run.after_response(response)
+                if wait is None:
+                    failure = run.give_up_error(response) if run.gave_up else None
+                    if failure is not None:
+                        await response.aclose()
+                        raise failure
+                    return response
+                # A discarded response must give its connection back before we sleep.
+                await response.aclose()
+            await self._sleep(wait)
+            error = response = None
+
+    async def request(
+        self,
+        method: str,
+        url: httpx.URL | str,
+        *,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
+        json: Any | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault | None = _USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = _USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = _USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+        **overrides: Unpack[RetryOptions],
+    ) -> httpx.Response:
+        """Build and send a request, with retries (`overrides` change them for this one)."""
+        if cookies is not None:
+            warnings.warn(_COOKIE_WARNING, DeprecationWarning, stacklevel=2)
+        request = self.build_request(
+            method=method,
+            url=url,
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            timeout=timeout,
+            extensions=extensions,
+        )
+        # Through send(), as httpx does, so a subclass that overrides send() sees every request.
+        return await self.send(request, auth=auth, follow_redirects=follow_redirects, **overrides)
+
+    @asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        url: httpx.URL | str,
+        *,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
+        json: Any | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault | None = _USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = _USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = _USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+        **overrides: Unpack[RetryOptions],
+    ) -> AsyncIterator[httpx.Response]:
+        """Stream the response body. No retries unless `max_retries` is given: once the body
+        is handed over, a failure while reading it cannot be replayed."""
+        request = self.build_request(
+            method=method,
+            url=url,
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            timeout=timeout,
+            extensions=extensions,
+        )
+        if not overrides:
+            policy = self._stream_policy
+        elif "max_retries" in overrides:
+            policy = self._policy.replace(overrides)
+        else:
+            policy = self._stream_policy.replace(overrides)
+        response = await self._send_with(policy, request, True, auth, follow_redirects)  # noqa: FBT003
+        try:
+            yield response
+        finally:
+            await response.aclose()
+
+    # -- the verbs: httpx's signatures plus the per-request overrides -----------------------
+
+    async def get(
+        self,
+        url: httpx.URL | str,
+        *,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault | None = _USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = _USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = _USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+        **overrides: Unpack[RetryOptions],
+    ) -> httpx.Response:
+        return await self.request(
+            "GET",
+            url,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            auth=auth,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            extensions=extensions,
+            **overrides,
+        )
+
+    async def options(
+        self,
+        url: httpx.URL | str,
+        *,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault = _USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = _USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = _USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+        **overrides: Unpack[RetryOptions],
+    ) -> httpx.Response:
+        return await self.request(
+            "OPTIONS",
+            url,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            auth=auth,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            extensions=extensions,
+            **overrides,
+        )
+
+    async def head(
+        self,
+        url: httpx.URL | str,
+        *,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault = _USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = _USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = _USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+        **overrides: Unpack[RetryOptions],
+    ) -> httpx.Response:
+        return await self.request(
+            "HEAD",
+            url,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            auth=auth,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            extensions=extensions,
+            **overrides,
+        )
+
+    async def post(
+        self,
+        url: httpx.URL | str,
+        *,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
+        json: Any | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault = _USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = _USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = _USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+        **overrides: Unpack[RetryOptions],
+    ) -> httpx.Response:
+        return await self.request(
+            "POST",
+            url,
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            auth=auth,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            extensions=extensions,
+            **overrides,
+        )
+
+    async def put(
+        self,
+        url: httpx.URL | str,
+        *,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
+        json: Any | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault = _USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = _USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = _USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+        **overrides: Unpack[RetryOptions],
+    ) -> httpx.Response:
+        return await self.request(
+            "PUT",
+            url,
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            auth=auth,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            extensions=extensions,
+            **overrides,
+        )
+
+    async def patch(
+        self,
+        url: httpx.URL | str,
+        *,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
+        json: Any | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault = _USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = _USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = _USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+        **overrides: Unpack[RetryOptions],
+    ) -> httpx.Response:
+        return await self.request(
+            "PATCH",
+            url,
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            auth=auth,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            extensions=extensions,
+            **overrides,
+        )
+
+    async def delete(
+        self,
+        url: httpx.URL | str,
+        *,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault = _USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = _USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = _USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+        **overrides: Unpack[RetryOptions],
+    ) -> httpx.Response:
+        return await self.request(
+            "DELETE",
+            url,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            auth=auth,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            extensions=extensions,
+            **overrides,
+        )
+
+
+class AsyncResilientClient(AsyncClient):
+    """The name earlier aresilient releases used. Unlike `AsyncClient`, it raises `HttpRequestError`
+    when retries run out on a retryable status (`raise_on_failure=False` returns it instead)."""
+
+    _raise_on_failure_default = True

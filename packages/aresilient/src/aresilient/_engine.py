@@ -1,0 +1,192 @@
+"""The bookkeeping of one request's attempts, shared by the sync and async clients.
+
+The clients' send loops only send, close, sleep and await; everything decided between two
+attempts (circuit breaker, callbacks, attempts left, time left, the wait) happens here, so
+both clients behave the same by construction. A `Run` is created only off the fast path: a
+first attempt that succeeds with no breaker, callback or time budget never builds one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+from aresilient._callbacks import FailureInfo, RequestInfo, ResponseInfo, RetryInfo
+from aresilient._policy import RetryPolicy, limit_timeout
+from aresilient.exceptions import CircuitBreakerError, HttpRequestError
+
+__all__ = ["Run"]
+
+
+class Run:
+    """One request through its attempts. The send loop calls, per attempt:
+    `before_attempt()`, then `after_error(error)` or `after_response(response)`, which return
+    the wait before the next attempt or None to stop; `abandon()` if a BaseException (Ctrl-C,
+    cancellation) ends the attempt instead."""
+
+    __slots__ = (
+        "_base_timeout",
+        "_token",
+        "attempt",
+        "clock",
+        "deadline",
+        "gave_up",
+        "policy",
+        "previous_wait",
+        "request",
+        "started",
+    )
+
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        request: httpx.Request,
+        clock: Callable[[], float],
+        timeout: httpx.Timeout,
+        *,
+        attempts_made: int = 0,
+    ) -> None:
+        self.policy = policy
+        self.request = request
+        self.clock = clock
+        self.attempt = attempts_made
+        self.started = clock()
+        self.deadline = (
+            None if policy.max_total_time is None else self.started + policy.max_total_time
+        )
+        self.previous_wait = 0.0
+        self.gave_up = False
+        self._token = 0
+        self._base_timeout: dict[str, float | None] | None = None
+        if self.deadline is not None:
+            # The timeouts this request would have had: its own, else the client's.
+            configured = request.extensions.get("timeout")
+            self._base_timeout = dict(configured) if configured else timeout.as_dict()
+
+    def before_attempt(self) -> None:
+        self.attempt += 1
+        policy = self.policy
+        if policy.circuit_breaker is not None:
+            try:
+                self._token = policy.circuit_breaker.acquire(self.request)
+            except CircuitBreakerError as error:
+                self.attempt -= 1  # refused, so not an attempt
+                self._report_failure(error, None)
+                raise
+        if policy.on_request is not None:
+            policy.on_request(
+                RequestInfo(self.request.url, self.request.method, self.attempt, policy.max_retries)
+            )
+        if self.deadline is not None and self._base_timeout is not None:
+            limit_timeout(self.request, self._base_timeout, self.deadline - self.clock())
+
+    def after_error(self, error: Exception) -> float | None:
+        policy = self.policy
+        breaker = policy.circuit_breaker
+        if breaker is not None and self._token:
+            if breaker.is_failure(error):
+                breaker.record_failure(self._token)
+            else:
+                breaker.release(self._token)
+            self._token = 0
+        wait = None
+        if self.attempt <= policy.max_retries and policy.is_retryable_error(self.request, error):
+            wait = self._wait_within_budget(None)
+        if wait is None:
+            self._report_failure(error, None)
+            return None
+        self._report_retry(wait, error, None)
+        return wait
+
+    def after_response(self, response: httpx.Response) -> float | None:
+        policy = self.policy
+        failed = policy.is_failed_response(response)
+        breaker = policy.circuit_breaker
+        if breaker is not None and self._token:
+            if failed:
+                breaker.record_failure(self._token)
+            else:
+                breaker.record_success(self._token)
+            self._token = 0
+        if not failed:
+            if policy.on_success is not None:
+                policy.on_success(
+                    ResponseInfo(
+                        self.request.url,
+                        self.request.method,
+                        self.attempt,
+                        policy.max_retries,
+                        response,
+                        response.status_code,
+                        self.clock() - self.started,
+                    )
+                )
+            return None
+        wait = None
+        if self.attempt <= policy.max_retries and policy.may_retry_response(self.request):
+            wait = self._wait_within_budget(response)
+        if wait is None:
+            self.gave_up = True
+            self._report_failure(None, response.status_code)
+            return None
+        self._report_retry(wait, None, response.status_code)
+        return wait
+
+    def give_up_error(self, response: httpx.Response) -> HttpRequestError | None:
+        """The exception to raise for the response retries ran out on, if one is wanted."""
+        if not self.policy.raise_on_failure:
+            return None
+        request = self.request
+        attempts = "attempt" if self.attempt == 1 else "attempts"
+        return HttpRequestError(
+            f"{request.method} {request.url} failed with status {response.status_code} "
+            f"after {self.attempt} {attempts}",
+            request=request,
+            response=response,
+        )
+
+    def abandon(self) -> None:
+        """The attempt ended with a BaseException: free a half-open probe slot, count nothing."""
+        breaker = self.policy.circuit_breaker
+        if breaker is not None and self._token:
+            breaker.release(self._token)
+            self._token = 0
+
+    def _wait_within_budget(self, response: httpx.Response | None) -> float | None:
+        wait = self.policy.wait_before(self.attempt, self.previous_wait, response)
+        # Waiting past the deadline would leave no time for the attempt it waits for.
+        if self.deadline is not None and self.clock() + wait >= self.deadline:
+            return None
+        self.previous_wait = wait
+        return wait
+
+    def _report_retry(self, wait: float, error: Exception | None, status: int | None) -> None:
+        on_retry = self.policy.on_retry
+        if on_retry is not None:
+            on_retry(
+                RetryInfo(
+                    self.request.url,
+                    self.request.method,
+                    self.attempt,
+                    self.policy.max_retries,
+                    wait,
+                    error,
+                    status,
+                )
+            )
+
+    def _report_failure(self, error: Exception | None, status: int | None) -> None:
+        on_failure = self.policy.on_failure
+        if on_failure is not None:
+            on_failure(
+                FailureInfo(
+                    self.request.url,
+                    self.request.method,
+                    self.attempt,
+                    self.policy.max_retries,
+                    error,
+                    status,
+                    self.clock() - self.started,
+                )
+            )

@@ -1,0 +1,129 @@
+"""Test helpers: `Harness` runs one scenario with `aresilient.Client` or `AsyncClient`,
+recording the waits; `ResetServer` resets connections on purpose.
+
+Every behaviour test takes a `harness` fixture ("sync" or "async") and calls
+`harness.request(...)`: the same assertions then hold for both clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+import threading
+from typing import Any
+
+import httpx
+
+import aresilient
+
+
+class Harness:
+    def __init__(self, flavour: str) -> None:
+        self.flavour = flavour
+        self.sleeps: list[float] = []
+
+    def record_sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+
+    async def record_sleep_async(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+
+    def client_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        sleep = self.record_sleep if self.flavour == "sync" else self.record_sleep_async
+        return {"sleep": sleep, **kwargs}
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        resilient: bool = False,
+        client: dict[str, Any] | None = None,
+        **request_kwargs: Any,
+    ) -> httpx.Response:
+        """One request on a fresh client (closed afterwards); the body is read."""
+        kwargs = self.client_kwargs(client or {})
+        if self.flavour == "sync":
+            sync_class = aresilient.ResilientClient if resilient else aresilient.Client
+            with sync_class(**kwargs) as sync_client:
+                return sync_client.request(method, url, **request_kwargs)
+
+        async def main() -> httpx.Response:
+            async_class = aresilient.AsyncResilientClient if resilient else aresilient.AsyncClient
+            async with async_class(**kwargs) as async_client:
+                return await async_client.request(method, url, **request_kwargs)
+
+        return asyncio.run(main())
+
+    def stream_status(
+        self, url: str, *, client: dict[str, Any] | None = None, **request_kwargs: Any
+    ) -> int:
+        """GET through `client.stream(...)`; the status of the response it yields."""
+        kwargs = self.client_kwargs(client or {})
+        if self.flavour == "sync":
+            with (
+                aresilient.Client(**kwargs) as sync_client,
+                sync_client.stream("GET", url, **request_kwargs) as response,
+            ):
+                response.read()
+                return response.status_code
+
+        async def main() -> int:
+            async with (
+                aresilient.AsyncClient(**kwargs) as async_client,
+                async_client.stream("GET", url, **request_kwargs) as response,
+            ):
+                await response.aread()
+                return response.status_code
+
+        return asyncio.run(main())
+
+
+class ResetServer:
+    """Reads each request, then resets the connection (RST) for the first `resets`
+    connections; later ones get `200 ok`. Counts the requests it read."""
+
+    def __init__(self, resets: int) -> None:
+        self.resets = resets
+        self.requests = 0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.2)
+        self.port = self._listener.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.settimeout(5)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                self.requests += 1
+                if self.requests <= self.resets:
+                    # Linger 0: close() sends RST instead of FIN, an abrupt reset.
+                    connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    continue
+                connection.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                )
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._listener.close()
