@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,7 +37,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
+# Piped into a file or CI log, rich would cut the wide result tables to 80 columns; there the
+# width is wide enough for them (COLUMNS still wins when set).
+console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 220)
 DEFAULT_DB = Path("http-benchmark.db")
 
 DbOption = Annotated[Path, typer.Option("--db", help="SQLite file with the runs.")]
