@@ -423,15 +423,16 @@ class Session(SessionRedirectMixin):
             and isinstance(url, str)
             and self._plain()
         ):
+            upper_method = method.upper()
             if (
                 headers is None
                 and not params
                 and not data
                 and json is None
-                and method.upper() in _BODYLESS_METHODS
+                and upper_method in _BODYLESS_METHODS
             ):
                 response = self._request_plain(
-                    method.upper(), url, timeout, allow_redirects, stream, verify
+                    upper_method, url, timeout, allow_redirects, stream, verify
                 )
                 if response is not _NOT_PLAIN:
                     return response
