@@ -15,12 +15,14 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
 use crate::bridge::{Completions, Submitted};
+use crate::direct::{self, PlainRequest, Target};
 use crate::errors::EngineError;
-use crate::local::{self, ClientKey};
+use crate::local::{self, ClientKey, PoolHandle, Pools};
 use crate::response::{BodyStream, RawResponse, read_whole_body};
 use crate::runtime::{block_on, into_awaitable};
 use crate::tls;
 use crate::upload::{Upload, UploadFailure};
+use bytes::Bytes;
 
 /// What a reqwest client is built from; kept to rebuild it after fork.
 #[derive(Clone)]
@@ -77,6 +79,8 @@ pub struct Client {
     /// Parsed URLs by their text: a client sends to few URLs, and parsing (IDNA included)
     /// is a visible part of a small request's cost.
     parsed_urls: Mutex<HashMap<String, reqwest::Url>>,
+    /// Each URL's plain target (`direct.rs`), or None when it needs reqwest.
+    plain_targets: Mutex<HashMap<String, Option<Target>>>,
 }
 
 /// Bound on `parsed_urls`; emptied when full (cheap, and enough for the common case).
@@ -171,6 +175,7 @@ impl Client {
             built: Mutex::new(None),
             key: ClientKey::default(),
             parsed_urls: Mutex::new(HashMap::new()),
+            plain_targets: Mutex::new(HashMap::new()),
         })
     }
 
@@ -188,14 +193,23 @@ impl Client {
         stream: bool,
     ) -> PyResult<RawResponse> {
         if !stream {
+            if let Some(result) =
+                self.send_plain(py, method, &url, &headers, body.as_ref(), read_timeout)
+            {
+                return result;
+            }
             // The whole exchange on this thread (see local.rs), unless this thread is
             // already inside one.
             let mut parts = Some((method, url, headers, body));
             let ran = local::run(
                 py,
                 &self.key,
-                || self.settings.build(),
-                |client| {
+                self.settings.pool_maxsize,
+                Pools::Reqwest(|| self.settings.build()),
+                |handle| {
+                    let PoolHandle::Reqwest(client) = handle else {
+                        unreachable!("reqwest's pool was asked for")
+                    };
                     let (method, url, headers, body) = parts.take().expect("used once");
                     let outgoing = self.outgoing_with(
                         client,
@@ -264,6 +278,82 @@ impl Client {
 }
 
 impl Client {
+    /// A request `direct.rs` can carry, sent on this thread's plain pool; None when the
+    /// request needs reqwest (TLS, a proxy, a streamed upload) or this thread is busy.
+    fn send_plain(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        url: &str,
+        headers: &[(Vec<u8>, Vec<u8>)],
+        body: Option<&Bound<'_, PyAny>>,
+        read_timeout: Option<f64>,
+    ) -> Option<PyResult<RawResponse>> {
+        if self.settings.proxy.is_some() {
+            return None;
+        }
+        let target = self.plain_target(url)?;
+        let body = match body {
+            None => Bytes::new(),
+            Some(body) => match Upload::whole(body) {
+                Ok(Some(whole)) => whole,
+                Ok(None) => return None,
+                Err(error) => return Some(Err(error)),
+            },
+        };
+        let request = (|| -> PyResult<PlainRequest> {
+            Ok(PlainRequest {
+                target,
+                method: parse_method(method)?,
+                headers: header_map(headers)?,
+                body,
+                read_timeout: seconds(read_timeout)?,
+                connect_timeout: self.settings.connect_timeout,
+            })
+        })();
+        let request = match request {
+            Ok(request) => request,
+            Err(error) => return Some(Err(error)),
+        };
+        local::run(
+            py,
+            &self.key,
+            self.settings.pool_maxsize,
+            Pools::<fn() -> Result<reqwest::Client, EngineError>>::Plain,
+            |handle| {
+                let PoolHandle::Plain(pool) = handle else {
+                    unreachable!("the plain pool was asked for")
+                };
+                async move {
+                    let (head, body) = direct::send(pool, request).await?;
+                    Ok(RawResponse::complete(head, body))
+                }
+            },
+        )
+    }
+
+    /// The plain target of `url`, cached (None: not a plain `http://` URL).
+    fn plain_target(&self, url: &str) -> Option<Target> {
+        if !url.starts_with("http://") {
+            return None;
+        }
+        let mut cache = self
+            .plain_targets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(known) = cache.get(url) {
+            return known.clone();
+        }
+        let target = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|parsed| Target::for_url(&parsed));
+        if cache.len() >= PARSED_URLS_MAX {
+            cache.clear();
+        }
+        cache.insert(url.to_owned(), target.clone());
+        target
+    }
+
     fn client(&self) -> Result<reqwest::Client, EngineError> {
         let pid = std::process::id();
         let mut built = self
@@ -352,24 +442,8 @@ impl Client {
         read_timeout: Option<f64>,
         stream: bool,
     ) -> PyResult<Outgoing> {
-        let method = reqwest::Method::from_bytes(method.as_bytes())
-            .map_err(|_| EngineError::InvalidUrl(format!("invalid HTTP method {method:?}")))?;
-        let mut map = HeaderMap::with_capacity(headers.len());
-        for (name, value) in headers {
-            let header_name = HeaderName::from_bytes(name).map_err(|_| {
-                EngineError::InvalidHeader(format!(
-                    "invalid header name {:?}",
-                    String::from_utf8_lossy(name)
-                ))
-            })?;
-            let header_value = HeaderValue::from_bytes(value).map_err(|_| {
-                EngineError::InvalidHeader(format!(
-                    "invalid value for header {:?}: control characters are not allowed",
-                    String::from_utf8_lossy(name)
-                ))
-            })?;
-            map.append(header_name, header_value);
-        }
+        let method = parse_method(method)?;
+        let map = header_map(headers)?;
         Ok(Outgoing {
             client,
             method,
@@ -441,6 +515,32 @@ async fn perform(outgoing: Outgoing) -> Result<RawResponse, EngineError> {
         tokio::task::yield_now().await;
         Ok(RawResponse::complete(head, whole))
     }
+}
+
+fn parse_method(method: &str) -> Result<reqwest::Method, EngineError> {
+    reqwest::Method::from_bytes(method.as_bytes())
+        .map_err(|_| EngineError::InvalidUrl(format!("invalid HTTP method {method:?}")))
+}
+
+/// The request's header lines as a `HeaderMap`, checked as hyper needs them.
+fn header_map(headers: &[(Vec<u8>, Vec<u8>)]) -> Result<HeaderMap, EngineError> {
+    let mut map = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let header_name = HeaderName::from_bytes(name).map_err(|_| {
+            EngineError::InvalidHeader(format!(
+                "invalid header name {:?}",
+                String::from_utf8_lossy(name)
+            ))
+        })?;
+        let header_value = HeaderValue::from_bytes(value).map_err(|_| {
+            EngineError::InvalidHeader(format!(
+                "invalid value for header {:?}: control characters are not allowed",
+                String::from_utf8_lossy(name)
+            ))
+        })?;
+        map.append(header_name, header_value);
+    }
+    Ok(map)
 }
 
 fn seconds(value: Option<f64>) -> PyResult<Option<Duration>> {

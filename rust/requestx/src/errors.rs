@@ -149,7 +149,7 @@ fn chain_matches<E: StdError + 'static>(
 }
 
 /// The error with its causes, as requests users are used to reading them.
-fn describe(error: &(dyn StdError + 'static)) -> String {
+pub fn describe(error: &(dyn StdError + 'static)) -> String {
     let mut text = error.to_string();
     let mut current = error.source();
     while let Some(cause) = current {

@@ -5,6 +5,7 @@
 mod bridge;
 mod client;
 mod decode;
+mod direct;
 mod errors;
 mod local;
 mod response;

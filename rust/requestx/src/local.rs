@@ -22,6 +22,7 @@ use std::sync::{Arc, Weak};
 use pyo3::prelude::*;
 use tokio::runtime::Runtime;
 
+use crate::direct::{PlainPool, SharedPlainPool};
 use crate::errors::EngineError;
 use crate::runtime::with_signal_checks;
 
@@ -32,7 +33,28 @@ struct Engine {
     pid: u32,
     runtime: Arc<Runtime>,
     busy: bool,
-    clients: Vec<(Weak<()>, reqwest::Client)>,
+    clients: Vec<(Weak<()>, ThreadPools)>,
+}
+
+/// One `Client`'s pools on this thread: reqwest's (built on first need) and the plain
+/// HTTP/1.1 connections of `direct.rs`.
+struct ThreadPools {
+    reqwest: Option<reqwest::Client>,
+    plain: SharedPlainPool,
+}
+
+/// What a `Client` hands `run`: how to build its pools here, and what its job needs.
+pub enum Pools<B> {
+    /// reqwest's pool, built by the closure the first time this thread needs it.
+    Reqwest(B),
+    /// The plain pool.
+    Plain,
+}
+
+/// The pool a job runs with.
+pub enum PoolHandle {
+    Reqwest(reqwest::Client),
+    Plain(SharedPlainPool),
 }
 
 impl Engine {
@@ -49,23 +71,45 @@ impl Engine {
         })
     }
 
-    fn client(
+    fn pools<B>(
         &mut self,
         key: &ClientKey,
-        build: impl FnOnce() -> Result<reqwest::Client, EngineError>,
-    ) -> Result<reqwest::Client, EngineError> {
+        max_idle: usize,
+        wanted: Pools<B>,
+    ) -> Result<PoolHandle, EngineError>
+    where
+        B: FnOnce() -> Result<reqwest::Client, EngineError>,
+    {
         // Pools of Clients that no longer exist are dropped here, on their own thread.
         self.clients.retain(|(owner, _)| owner.strong_count() > 0);
-        if let Some((_, client)) = self
+        let known = self
             .clients
             .iter()
-            .find(|(owner, _)| std::ptr::eq(owner.as_ptr(), Arc::as_ptr(key)))
-        {
-            return Ok(client.clone());
+            .position(|(owner, _)| std::ptr::eq(owner.as_ptr(), Arc::as_ptr(key)));
+        let index = if let Some(index) = known {
+            index
+        } else {
+            self.clients.push((
+                Arc::downgrade(key),
+                ThreadPools {
+                    reqwest: None,
+                    plain: Arc::new(std::sync::Mutex::new(PlainPool::new(max_idle))),
+                },
+            ));
+            self.clients.len() - 1
+        };
+        let pools = &mut self.clients[index].1;
+        match wanted {
+            Pools::Plain => Ok(PoolHandle::Plain(Arc::clone(&pools.plain))),
+            Pools::Reqwest(build) => {
+                if let Some(client) = &pools.reqwest {
+                    return Ok(PoolHandle::Reqwest(client.clone()));
+                }
+                let client = build()?;
+                pools.reqwest = Some(client.clone());
+                Ok(PoolHandle::Reqwest(client))
+            }
         }
-        let client = build()?;
-        self.clients.push((Arc::downgrade(key), client.clone()));
-        Ok(client)
     }
 }
 
@@ -104,19 +148,22 @@ impl Drop for Busy {
     }
 }
 
-/// Run `job` with this thread's pool for `key`, on this thread, GIL released.
+/// Run `job` with this thread's pool for `key`, on this thread, GIL released. Plain pools
+/// keep up to `max_idle` idle connections per origin.
 ///
 /// `None` when this thread's engine is already running a request (a re-entrant call from
 /// Python code the engine called): the caller then uses the shared runtime.
-pub fn run<F, T>(
+pub fn run<F, T, B>(
     py: Python<'_>,
     key: &ClientKey,
-    build: impl FnOnce() -> Result<reqwest::Client, EngineError>,
-    job: impl FnOnce(reqwest::Client) -> F,
+    max_idle: usize,
+    wanted: Pools<B>,
+    job: impl FnOnce(PoolHandle) -> F,
 ) -> Option<PyResult<T>>
 where
     F: Future<Output = PyResult<T>> + Send,
     T: Send,
+    B: FnOnce() -> Result<reqwest::Client, EngineError>,
 {
     let claimed = ENGINE.with(|slot| {
         let mut slot = slot.borrow_mut();
@@ -136,29 +183,36 @@ where
         if engine.busy {
             return None;
         }
-        let client = match engine.client(key, build) {
-            Ok(client) => client,
+        let handle = match engine.pools(key, max_idle, wanted) {
+            Ok(handle) => handle,
             Err(error) => return Some(Err(error)),
         };
         engine.busy = true;
-        Some(Ok((Arc::clone(&engine.runtime), client)))
+        Some(Ok((Arc::clone(&engine.runtime), handle)))
     })?;
-    let (runtime, client) = match claimed {
+    let (runtime, handle) = match claimed {
         Ok(claimed) => claimed,
         Err(error) => return Some(Err(error.into())),
     };
     let _busy = Busy;
-    let future = job(client);
+    // reqwest's connections live in tasks of their own; plain ones are driven by the job.
+    let settle = matches!(handle, PoolHandle::Reqwest(_));
+    // Boxed once here: the runtime moves the future it is given, several times.
+    let future = Box::pin(job(handle));
     Some(py.detach(move || {
-        runtime.block_on(async move {
-            // Let the connections' own tasks see what happened while nobody polled them
-            // (a server that closed an idle connection) before one is picked from the pool.
-            tokio::task::yield_now().await;
+        runtime.block_on(Box::pin(async move {
+            if settle {
+                // Let the connections' own tasks see what happened while nobody polled
+                // them (a server that closed an idle connection) before one is picked.
+                tokio::task::yield_now().await;
+            }
             let result = with_signal_checks(future).await;
-            // And let them put their connection back in the pool before the thread leaves.
-            tokio::task::yield_now().await;
+            if settle {
+                // And let them put their connection back in the pool before we leave.
+                tokio::task::yield_now().await;
+            }
             result
-        })
+        }))
     }))
 }
 

@@ -24,6 +24,49 @@ pub struct Head {
     headers: Vec<(String, String)>,
 }
 
+impl Head {
+    /// The head of a response from hyper's parts (reqwest's responses and `direct.rs`'s).
+    pub fn from_parts(
+        status: hyper::StatusCode,
+        version: hyper::Version,
+        headers: &hyper::HeaderMap,
+        extensions: &hyper::http::Extensions,
+        url: String,
+    ) -> Self {
+        let reason = extensions
+            .get::<hyper::ext::ReasonPhrase>()
+            .map(|phrase| String::from_utf8_lossy(phrase.as_bytes()).into_owned())
+            .or_else(|| status.canonical_reason().map(str::to_owned))
+            .unwrap_or_default();
+        let version = match version {
+            hyper::Version::HTTP_09 => 9,
+            hyper::Version::HTTP_10 => 10,
+            hyper::Version::HTTP_2 => 20,
+            hyper::Version::HTTP_3 => 30,
+            _ => 11,
+        };
+        let headers = headers
+            .iter()
+            .map(|(name, value)| {
+                // http.client decodes header bytes as latin-1; so does requests. Visible
+                // ASCII (nearly every value) is the same text either way.
+                let text: String = match value.to_str() {
+                    Ok(ascii) => ascii.to_owned(),
+                    Err(_) => value.as_bytes().iter().map(|&b| char::from(b)).collect(),
+                };
+                (name.as_str().to_owned(), text)
+            })
+            .collect();
+        Self {
+            status: status.as_u16(),
+            reason,
+            version,
+            url,
+            headers,
+        }
+    }
+}
+
 pub struct BodyStream {
     response: Option<reqwest::Response>,
     decoder: Option<Decoder>,
@@ -50,40 +93,13 @@ impl BodyStream {
             .response
             .as_ref()
             .expect("the head is read before the body");
-        let status = response.status();
-        let reason = response
-            .extensions()
-            .get::<hyper_reason::ReasonPhrase>()
-            .map(|phrase| String::from_utf8_lossy(phrase.as_bytes()).into_owned())
-            .or_else(|| status.canonical_reason().map(str::to_owned))
-            .unwrap_or_default();
-        let version = match response.version() {
-            reqwest::Version::HTTP_09 => 9,
-            reqwest::Version::HTTP_10 => 10,
-            reqwest::Version::HTTP_2 => 20,
-            reqwest::Version::HTTP_3 => 30,
-            _ => 11,
-        };
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                // http.client decodes header bytes as latin-1; so does requests. Visible
-                // ASCII (nearly every value) is the same text either way.
-                let text: String = match value.to_str() {
-                    Ok(ascii) => ascii.to_owned(),
-                    Err(_) => value.as_bytes().iter().map(|&b| char::from(b)).collect(),
-                };
-                (name.as_str().to_owned(), text)
-            })
-            .collect();
-        Head {
-            status: status.as_u16(),
-            reason,
-            version,
-            url: response.url().as_str().to_owned(),
-            headers,
-        }
+        Head::from_parts(
+            response.status(),
+            response.version(),
+            response.headers(),
+            response.extensions(),
+            response.url().as_str().to_owned(),
+        )
     }
 
     /// The next piece of the body as sent (still encoded), or None at its end.
@@ -346,9 +362,4 @@ async fn next_chunk(stream: &SharedStream, decode: bool) -> PyResult<Option<Vec<
             .map(|chunk| chunk.map(|b| b.to_vec()))
     };
     next.map_err(PyErr::from)
-}
-
-/// hyper keeps a non-canonical reason phrase in the response's extensions.
-mod hyper_reason {
-    pub use hyper::ext::ReasonPhrase;
 }

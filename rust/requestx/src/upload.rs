@@ -22,14 +22,8 @@ pub type UploadFailure = Arc<Mutex<Option<PyErr>>>;
 
 impl Upload {
     pub fn from_python(body: &Bound<'_, PyAny>) -> PyResult<Self> {
-        if let Ok(bytes) = body.cast::<PyBytes>() {
-            return Ok(Self::Whole(Bytes::copy_from_slice(bytes.as_bytes())));
-        }
-        if let Ok(text) = body.cast::<PyString>() {
-            return Ok(Self::Whole(Bytes::from(text.to_str()?.as_bytes().to_vec())));
-        }
-        if let Ok(array) = body.cast::<PyByteArray>() {
-            return Ok(Self::Whole(Bytes::from(array.to_vec())));
+        if let Some(whole) = Self::whole(body)? {
+            return Ok(Self::Whole(whole));
         }
         match body.try_iter() {
             Ok(iterator) => Ok(Self::Stream(iterator.into_any().unbind())),
@@ -38,6 +32,20 @@ impl Upload {
                 body.get_type().name()?
             ))),
         }
+    }
+
+    /// The body's bytes when it is held whole in memory (bytes, str, bytearray), else None.
+    pub fn whole(body: &Bound<'_, PyAny>) -> PyResult<Option<Bytes>> {
+        if let Ok(bytes) = body.cast::<PyBytes>() {
+            return Ok(Some(Bytes::copy_from_slice(bytes.as_bytes())));
+        }
+        if let Ok(text) = body.cast::<PyString>() {
+            return Ok(Some(Bytes::from(text.to_str()?.as_bytes().to_vec())));
+        }
+        if let Ok(array) = body.cast::<PyByteArray>() {
+            return Ok(Some(Bytes::from(array.to_vec())));
+        }
+        Ok(None)
     }
 
     pub fn into_body(self, failure: &UploadFailure) -> reqwest::Body {
