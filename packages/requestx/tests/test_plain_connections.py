@@ -11,7 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 import pytest
@@ -73,10 +73,8 @@ def scripted_server(script: Script, host: str = "127.0.0.1") -> Iterator[tuple[s
             record.connections += 1
             with conn:
                 conn.settimeout(5)
-                try:
+                with suppress(OSError):
                     script(conn, index, record)
-                except OSError:
-                    pass
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -170,8 +168,10 @@ def test_head_and_bodiless_statuses_keep_the_connection() -> None:
             HEAD_OK,
             b"HTTP/1.1 204 No Content\r\n\r\n",
             b"HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\n\r\n",
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-            b"3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n",
+            (
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                b"3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n"
+            ),
             OK,
         ]
         for answer in answers:
@@ -202,8 +202,9 @@ def test_a_truncated_body_is_a_chunked_encoding_error() -> None:
             record.requests.append(request)
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
 
-    with scripted_server(short) as (base, _record), pytest.raises(
-        requestx.exceptions.ChunkedEncodingError
+    with (
+        scripted_server(short) as (base, _record),
+        pytest.raises(requestx.exceptions.ChunkedEncodingError),
     ):
         requestx.get(base)
 
@@ -214,7 +215,8 @@ def test_a_malformed_status_line_is_an_error() -> None:
             record.requests.append(request)
             conn.sendall(b"NOT HTTP AT ALL\r\n\r\n")
 
-    with scripted_server(garbage) as (base, _record), pytest.raises(
-        requestx.exceptions.RequestException
+    with (
+        scripted_server(garbage) as (base, _record),
+        pytest.raises(requestx.exceptions.RequestException),
     ):
         requestx.get(base)

@@ -207,6 +207,8 @@ class HTTPAdapter(BaseAdapter):
                 raw = client.send(*call, stream)
             except (ConnectionError, ReadTimeout) as error:
                 raise _with_request(error, request) from None
+            if not stream and type(self) is HTTPAdapter:
+                return _whole_response(request, raw, self)
             return self.build_response(request, raw, stream=stream)
         attempts = self._attempts(request, call, stream)
         wait = next(attempts)
@@ -347,22 +349,19 @@ class HTTPAdapter(BaseAdapter):
         *,
         stream: bool = True,
     ) -> Response:
+        if not stream:
+            return _whole_response(req, resp, self)
         from requestx.models import Response  # noqa: PLC0415 - models imports adapters' users
 
         response = Response()
         response.status_code = resp.status
-        headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
-        headers._store = resp.folded_headers()  # built by the engine in the store's layout
+        # Built by the engine in the store's layout.
+        headers: CaseInsensitiveDict[str] = CaseInsensitiveDict._from_store(resp.folded_headers())
         response.headers = headers
         response.reason = resp.reason
         response.url = req.url or ""
         response.encoding = get_encoding_from_headers(response.headers)
-        if stream:
-            response.raw = RawBody(resp)
-        else:
-            response._content = resp.take_content()
-            response._content_consumed = True
-            response.raw = RawBody(resp, content=b"")
+        response.raw = RawBody(resp)
         extract_cookies_to_jar(response.cookies, req, response.raw)
         response.request = req
         response.connection = self
@@ -559,3 +558,42 @@ def _with_request(error: Exception, request: PreparedRequest) -> Exception:
     if getattr(error, "request", None) is None:
         error.request = request  # type: ignore[attr-defined]
     return error
+
+
+_Response: Any = None  # requestx.models.Response, imported on first use (models imports us)
+
+
+def _whole_response(
+    request: PreparedRequest, raw: _requestx.RawResponse, adapter: HTTPAdapter
+) -> Response:
+    """`build_response(request, raw, stream=False)`, built directly: the same attributes,
+    without `Response.__init__`'s defaults that are overwritten at once.
+
+    Only for `HTTPAdapter` itself (a subclass may override `build_response`).
+    """
+    global _Response  # noqa: PLW0603 - a late import, once
+    if _Response is None:
+        from requestx.models import Response  # noqa: PLC0415
+
+        _Response = Response
+    status, reason = raw.status, raw.reason
+    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict._from_store(raw.folded_headers())
+    response = _Response.__new__(_Response)
+    response.__dict__ = {
+        "_content": raw.take_content(),
+        "_content_consumed": True,
+        "_next": None,
+        "status_code": status,
+        "headers": headers,
+        "raw": RawBody.read_whole(raw, status, reason),
+        "url": request.url or "",
+        "encoding": get_encoding_from_headers(headers),
+        "history": [],
+        "reason": reason,
+        "request": request,
+        "_elapsed": 0.0,
+        "connection": adapter,
+    }
+    if raw.sets_cookies:
+        extract_cookies_to_jar(response.cookies, request, response.raw)
+    return cast("Response", response)

@@ -525,10 +525,8 @@ class Response:
     history: list[Response]
     #: The reason phrase, e.g. "Not Found".
     reason: str
-    #: The cookies the server set.
-    cookies: RequestsCookieJar
-    #: From sending the request to parsing the response headers.
-    elapsed: datetime.timedelta
+    # Seconds (a float) until `elapsed` is first read, then the timedelta.
+    _elapsed: datetime.timedelta | float
     #: The request this responds to.
     request: PreparedRequest
     #: The adapter that sent the request (set by the adapter).
@@ -546,9 +544,37 @@ class Response:
         self.encoding = None
         self.history = []
         self.reason = None  # type: ignore[assignment]
-        self.cookies = RequestsCookieJar()
-        self.elapsed = datetime.timedelta(0)
         self.request = None  # type: ignore[assignment]
+        # `cookies` and `elapsed` are made when first read (see their properties).
+        self._elapsed = 0.0
+
+    # Most responses set no cookie and nobody reads how long they took: both attributes are
+    # made on first use, which a small request's cost notices. They read and assign as the
+    # plain attributes requests has.
+    @property
+    def cookies(self) -> RequestsCookieJar:
+        """The cookies the server set."""
+        try:
+            return self._cookie_jar
+        except AttributeError:
+            self._cookie_jar: RequestsCookieJar = RequestsCookieJar()
+            return self._cookie_jar
+
+    @cookies.setter
+    def cookies(self, jar: RequestsCookieJar) -> None:
+        self._cookie_jar = jar
+
+    @property
+    def elapsed(self) -> datetime.timedelta:
+        """From sending the request to parsing the response headers."""
+        took = self._elapsed
+        if isinstance(took, float):
+            took = self._elapsed = datetime.timedelta(seconds=took)
+        return took
+
+    @elapsed.setter
+    def elapsed(self, took: datetime.timedelta | float) -> None:
+        self._elapsed = took
 
     def __enter__(self) -> Self:
         return self

@@ -36,7 +36,7 @@ from requestx.exceptions import (
     TooManyRedirects,
 )
 from requestx.hooks import default_hooks, dispatch_hook
-from requestx.models import DEFAULT_REDIRECT_LIMIT, PreparedRequest, Request
+from requestx.models import DEFAULT_REDIRECT_LIMIT, REDIRECT_STATI, PreparedRequest, Request
 from requestx.status_codes import codes
 from requestx.structures import CaseInsensitiveDict
 from requestx.utils import (
@@ -66,6 +66,11 @@ _PREPARED_URLS_MAX = 1024
 _BODYLESS_METHODS = frozenset({"GET", "HEAD"})
 # Returned by Session._request_plain when a call needs the general path after all.
 _NOT_PLAIN: Any = object()
+
+
+def _plain_settings(stream: bool, timeout: Any, verify: bool | str) -> dict[str, Any]:
+    """The send settings of a plain call, as merge_environment_settings would give them."""
+    return {"stream": stream, "timeout": timeout, "verify": verify, "cert": None, "proxies": {}}
 
 
 def _no_cookies(jar: Any) -> bool:
@@ -510,30 +515,35 @@ class Session(SessionRedirectMixin):
         if has_credentials or type(adapter) is not HTTPAdapter or plain_headers is None:
             return _NOT_PLAIN
         header_lines, prepared_headers = plain_headers
-        prep = PreparedRequest()
-        prep.method = method
-        prep.url = target
-        prep.headers = prepared_headers.copy()
-        prep._cookies = RequestsCookieJar()
-        settings = {
-            "stream": self.stream if stream is None else stream,
-            "timeout": timeout,
-            "verify": self.verify if verify is None else verify,
-            "cert": None,
-            "proxies": {},
+        # What PreparedRequest() and the prepare_* steps would leave, set at once.
+        prep = PreparedRequest.__new__(PreparedRequest)
+        prep.__dict__ = {
+            "method": method,
+            "url": target,
+            "headers": CaseInsensitiveDict._from_store(dict(prepared_headers._store)),
+            "_cookies": RequestsCookieJar(),
+            "body": None,
+            "hooks": {"response": []},
+            "_body_position": None,
         }
+        stream = self.stream if stream is None else stream
+        verify = self.verify if verify is None else verify
         if wants_async(self.mode):
+            settings = _plain_settings(stream, timeout, verify)
             return self._finish_plain_async(adapter, prep, header_lines, settings, allow_redirects)
         start = preferred_clock()
-        response = adapter._send_plain(
-            prep, header_lines, timeout, settings["verify"], settings["stream"]
-        )
-        response = self._after_send(prep, response, start, settings)
-        history: list[Response] = []
-        if allow_redirects and response.is_redirect:
-            history = list(self.resolve_redirects(response, prep, **settings))
-        response = self._finish(prep, response, history, settings, allow_redirects)
-        if not settings["stream"]:
+        response = adapter._send_plain(prep, header_lines, timeout, verify, stream)
+        response._elapsed = preferred_clock() - start
+        # The request has no hooks and the session none (see _plain): nothing to dispatch.
+        if response.raw.sets_cookies:
+            extract_cookies_to_jar(self.cookies, prep, response.raw)
+        if response.status_code in REDIRECT_STATI and "location" in response.headers:
+            settings = _plain_settings(stream, timeout, verify)
+            history: list[Response] = []
+            if allow_redirects:
+                history = list(self.resolve_redirects(response, prep, **settings))
+            response = self._finish(prep, response, history, settings, allow_redirects)
+        if not stream:
             response.content  # noqa: B018 - stream=False reads the body now
         return response
 
@@ -629,6 +639,18 @@ class Session(SessionRedirectMixin):
         return prep, self.verify if verify is None else verify
 
     def get(self, url: str | bytes, **kwargs: Any) -> Any:
+        if not kwargs and isinstance(url, str) and type(self).request is Session.request:
+            # `session.get(url)` and nothing else, the commonest call: straight to the plain
+            # path when it applies (a subclass's own `request` is always called).
+            response = (
+                self._request_plain(
+                    "GET", url, timeout=None, allow_redirects=True, stream=None, verify=None
+                )
+                if self._plain()
+                else _NOT_PLAIN
+            )
+            if response is not _NOT_PLAIN:
+                return response
         kwargs.setdefault("allow_redirects", True)
         return self.request("GET", url, **kwargs)
 

@@ -84,9 +84,14 @@ class CaseInsensitiveDict(MutableMapping[str, _VT]):
     def copy(self) -> "CaseInsensitiveDict[_VT]":
         """A shallow copy that keeps every key's case."""
         # The store's layout is this class's own: copy it as it is, without re-folding keys.
-        copied: CaseInsensitiveDict[_VT] = CaseInsensitiveDict()
-        copied._store = dict(self._store)
-        return copied
+        return self._from_store(dict(self._store))
+
+    @classmethod
+    def _from_store(cls, store: dict[str, tuple[str, _VT]]) -> "CaseInsensitiveDict[_VT]":
+        """A dict around `store`, already in this class's layout (taken, not copied)."""
+        made = cls.__new__(cls)
+        made._store = store
+        return made
 
     def __repr__(self) -> str:
         # Like a dict of the cased keys, which is what requests prints (no class name).
