@@ -9,7 +9,10 @@ test changes what a cache depends on between two calls and checks the second cal
 from __future__ import annotations
 
 import asyncio
+import copy
+import datetime
 import os
+import pickle
 import socket
 import subprocess
 import sys
@@ -17,6 +20,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -243,3 +247,54 @@ def test_io_threads_knob(url: str, setting: str | None, expected: int) -> None:
         capture_output=True, text=True, timeout=60, check=True, env=environment,
     )  # fmt: skip
     assert int(result.stdout) == expected
+
+
+def test_plain_responses_make_lazy_parts_on_first_use(url: str) -> None:
+    """Headers, cookies, elapsed and the request's cookie jar are made when first read:
+    they must read, compare, copy and pickle as the plain attributes requests has."""
+    with requestx.Session() as session:
+        response = session.get(f"{url}/response-headers?X-Flavour=oat")
+    assert isinstance(response.headers, requestx.structures.CaseInsensitiveDict)
+    assert response.headers["x-flavour"] == "oat"
+    assert response.headers["Content-Type"] == "application/json"
+    headers_copy = copy.deepcopy(response.headers)
+    assert type(headers_copy) is requestx.structures.CaseInsensitiveDict
+    assert headers_copy == response.headers
+    assert type(response.headers.copy()) is requestx.structures.CaseInsensitiveDict
+    assert response.encoding == "utf-8"
+    assert isinstance(response.elapsed, datetime.timedelta)
+    assert response.elapsed > datetime.timedelta(0)
+    assert isinstance(response.cookies, requestx.cookies.RequestsCookieJar)
+    assert len(response.cookies) == 0
+    assert isinstance(response.request._cookies, requestx.cookies.RequestsCookieJar)
+    revived = pickle.loads(pickle.dumps(response))  # noqa: S301 - our own bytes
+    assert revived.headers == response.headers
+    assert revived.elapsed == response.elapsed
+    assert revived.json() == response.json()
+    jar = requestx.cookies.RequestsCookieJar()
+    response.cookies = jar
+    assert response.cookies is jar
+    request_copy = pickle.loads(pickle.dumps(session.get(f"{url}/get").request))  # noqa: S301
+    assert isinstance(request_copy._cookies, requestx.cookies.RequestsCookieJar)
+
+
+def test_patched_session_and_adapter_methods_are_still_called(url: str) -> None:
+    """A test double patched onto Session or HTTPAdapter must see plain calls too."""
+    with requestx.Session() as session:
+        real_send = requestx.adapters.HTTPAdapter.send
+        with mock.patch.object(
+            requestx.adapters.HTTPAdapter, "send", autospec=True, side_effect=real_send
+        ) as send:
+            assert session.get(f"{url}/get").status_code == 200
+        assert send.call_count == 1
+        with mock.patch.object(
+            requestx.adapters.HTTPAdapter, "build_response", autospec=True,
+            side_effect=requestx.adapters.HTTPAdapter.build_response,
+        ) as build:  # fmt: skip
+            assert session.get(f"{url}/get").status_code == 200
+        assert build.call_count == 1
+        with mock.patch.object(
+            requestx.Session, "request", autospec=True, side_effect=requestx.Session.request
+        ) as request:
+            assert session.get(f"{url}/get").status_code == 200
+        assert request.call_count == 1

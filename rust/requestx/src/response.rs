@@ -336,6 +336,23 @@ impl RawResponse {
         Ok(store)
     }
 
+    /// The Content-Type as `headers["content-type"]` would show it (repeats joined with
+    /// ", "), or None: enough to pick the body's encoding without building every header.
+    #[getter]
+    fn content_type(&self) -> Option<String> {
+        let mut values = self
+            .headers
+            .iter()
+            .filter(|(name, _)| name == "content-type")
+            .map(|(_, value)| value.as_str());
+        let first = values.next()?;
+        Some(values.fold(first.to_owned(), |mut joined, value| {
+            joined.push_str(", ");
+            joined.push_str(value);
+            joined
+        }))
+    }
+
     /// Whether any `Set-Cookie` (or `Set-Cookie2`) line came: without one, cookie handling
     /// can be skipped.
     #[getter]

@@ -8,12 +8,14 @@ size asked for, because `iter_content(chunk_size)` promises pieces of that size.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from requestx.structures import CaseInsensitiveDict
 
 if TYPE_CHECKING:
     from requestx._requestx import RawResponse
 
-__all__ = ["RawBody", "RawHeaders"]
+__all__ = ["RawBody", "RawHeaders", "ResponseHeaders"]
 
 
 class RawHeaders:
@@ -65,6 +67,35 @@ class RawHeaders:
 
     def __repr__(self) -> str:
         return f"RawHeaders({self._lines!r})"
+
+
+class _StoreFromEngine:
+    """`ResponseHeaders._store`, built from the engine's header lines when first read.
+
+    A non-data descriptor: once built, the store sits in the instance's `__dict__`, which
+    then wins over the descriptor, so later reads cost a plain attribute lookup.
+    """
+
+    def __get__(self, instance: ResponseHeaders | None, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        store = instance._engine.folded_headers()
+        instance.__dict__["_store"] = store
+        return store
+
+
+class ResponseHeaders(CaseInsensitiveDict[str]):
+    """`Response.headers`: a CaseInsensitiveDict whose contents the engine folds only when
+    something reads them (many callers look at the status and body alone)."""
+
+    _store = _StoreFromEngine()
+
+    def __init__(self, engine_response: RawResponse) -> None:
+        self._engine = engine_response
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled and copied as the plain mapping: the engine's response stays behind.
+        return (CaseInsensitiveDict, (dict(self.items()),))
 
 
 class RawBody:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final, Protocol, overload
 
 __all__ = [
+    "encoding_of_content_type",
     "get_encoding_from_headers",
     "get_encodings_from_content",
     "get_unicode_from_response",
@@ -98,7 +99,11 @@ def get_encoding_from_headers(headers: Mapping[str, str]) -> str | None:
     :param headers: a case-insensitive mapping of the response headers.
     :rtype: str
     """
-    content_type = headers.get("content-type")
+    return encoding_of_content_type(headers.get("content-type"))
+
+
+def encoding_of_content_type(content_type: str | None) -> str | None:
+    """`get_encoding_from_headers` for the Content-Type value alone (None if absent)."""
     if not content_type:
         return None
     # Every response asks, and a client sees few distinct Content-Types: remember answers.

@@ -12,14 +12,15 @@ import os
 import threading
 import time
 from collections.abc import Generator, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard, cast
 from urllib.parse import urlparse
 
 from requestx import _requestx
 from requestx._async_body import AsyncBodyFeed, is_async_body
 from requestx._awaiting import send_awaitable
-from requestx._raw import RawBody
+from requestx._raw import RawBody, ResponseHeaders
 from requestx._retry import Retry, RetryState
+from requestx._text_utils import encoding_of_content_type
 from requestx.cookies import extract_cookies_to_jar
 from requestx.exceptions import (
     ConnectionError,
@@ -28,10 +29,8 @@ from requestx.exceptions import (
     ReadTimeout,
     RetryError,
 )
-from requestx.structures import CaseInsensitiveDict
 from requestx.utils import (
     get_auth_from_url,
-    get_encoding_from_headers,
     prepend_scheme_if_needed,
     select_proxy,
     urldefragauth,
@@ -158,6 +157,8 @@ class HTTPAdapter(BaseAdapter):
         pool for a (scheme, timeout, verify) is looked up once, not worked out per call.
         """
         client, call = self._plain_call(request, headers, timeout, verify)
+        if not stream and self._no_retries():  # the commonest call: one send, read whole
+            return _whole_response(request, self._send_once(client, call, request, stream), self)
         return self._send_call(client, call, request, stream)
 
     async def _send_plain_async(
@@ -201,13 +202,9 @@ class HTTPAdapter(BaseAdapter):
         request: PreparedRequest,
         stream: bool,
     ) -> Response:
-        policy = self.max_retries
-        if policy.total == 0 and policy.total is not False:  # the default: no retries at all
-            try:
-                raw = client.send(*call, stream)
-            except (ConnectionError, ReadTimeout) as error:
-                raise _with_request(error, request) from None
-            if not stream and type(self) is HTTPAdapter:
+        if self._no_retries():
+            raw = self._send_once(client, call, request, stream)
+            if not stream and _is_stock(self):
                 return _whole_response(request, raw, self)
             return self.build_response(request, raw, stream=stream)
         attempts = self._attempts(request, call, stream)
@@ -223,6 +220,19 @@ class HTTPAdapter(BaseAdapter):
                 wait = attempts.send(outcome)
             except StopIteration as done:
                 return cast("Response", done.value)
+
+    def _no_retries(self) -> bool:
+        policy = self.max_retries
+        return policy.total == 0 and policy.total is not False  # the default
+
+    @staticmethod
+    def _send_once(
+        client: _requestx.Client, call: _Call, request: PreparedRequest, stream: bool
+    ) -> _requestx.RawResponse:
+        try:
+            return client.send(*call, stream)
+        except (ConnectionError, ReadTimeout) as error:
+            raise _with_request(error, request) from None
 
     async def send_async(
         self,
@@ -244,8 +254,7 @@ class HTTPAdapter(BaseAdapter):
         request: PreparedRequest,
         stream: bool,
     ) -> Response:
-        policy = self.max_retries
-        if policy.total == 0 and policy.total is not False:
+        if self._no_retries():
             try:
                 raw = await send_awaitable(client, call, stream)
             except (ConnectionError, ReadTimeout) as error:
@@ -355,12 +364,10 @@ class HTTPAdapter(BaseAdapter):
 
         response = Response()
         response.status_code = resp.status
-        # Built by the engine in the store's layout.
-        headers: CaseInsensitiveDict[str] = CaseInsensitiveDict._from_store(resp.folded_headers())
-        response.headers = headers
+        response.headers = ResponseHeaders(resp)
         response.reason = resp.reason
         response.url = req.url or ""
-        response.encoding = get_encoding_from_headers(response.headers)
+        response.encoding = encoding_of_content_type(resp.content_type)
         response.raw = RawBody(resp)
         extract_cookies_to_jar(response.cookies, req, response.raw)
         response.request = req
@@ -560,6 +567,22 @@ def _with_request(error: Exception, request: PreparedRequest) -> Exception:
     return error
 
 
+# HTTPAdapter's own methods as defined here (see `_is_stock`).
+_OWN_SEND = HTTPAdapter.send
+_OWN_BUILD_RESPONSE = HTTPAdapter.build_response
+
+
+def _is_stock(adapter: BaseAdapter) -> TypeGuard[HTTPAdapter]:
+    """Whether `adapter` is a plain HTTPAdapter whose `send` and `build_response` are the ones
+    defined here: only then may the lean paths skip calling them (a subclass, or a method
+    patched by a test's mock, is always called)."""
+    return (
+        type(adapter) is HTTPAdapter
+        and HTTPAdapter.send is _OWN_SEND
+        and HTTPAdapter.build_response is _OWN_BUILD_RESPONSE
+    )
+
+
 _Response: Any = None  # requestx.models.Response, imported on first use (models imports us)
 
 
@@ -577,17 +600,16 @@ def _whole_response(
 
         _Response = Response
     status, reason = raw.status, raw.reason
-    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict._from_store(raw.folded_headers())
     response = _Response.__new__(_Response)
     response.__dict__ = {
         "_content": raw.take_content(),
         "_content_consumed": True,
         "_next": None,
         "status_code": status,
-        "headers": headers,
+        "headers": ResponseHeaders(raw),
         "raw": RawBody.read_whole(raw, status, reason),
         "url": request.url or "",
-        "encoding": get_encoding_from_headers(headers),
+        "encoding": encoding_of_content_type(raw.content_type),
         "history": [],
         "reason": reason,
         "request": request,

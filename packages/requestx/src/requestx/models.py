@@ -35,6 +35,7 @@ Body and query-string encoding live in :mod:`requestx._encoding`, URL parsing in
 from __future__ import annotations
 
 import datetime
+import enum
 import json as _json
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from http.cookiejar import CookieJar
@@ -90,6 +91,15 @@ __all__ = [
 #: The status codes of redirects a session follows by itself:
 #: 301 moved, 302 found, 303 see other, 307 temporary and 308 permanent redirect.
 REDIRECT_STATI: Final[tuple[int, ...]] = (301, 302, 303, 307, 308)
+
+
+class _Pending(enum.Enum):
+    """A value made on first use (an enum member: it pickles as itself)."""
+
+    FRESH_JAR = "fresh cookie jar"
+
+
+_FRESH_JAR: Final = _Pending.FRESH_JAR
 _PERMANENT_REDIRECTS: Final = (301, 308)
 
 #: How many redirects a session follows before it raises ``TooManyRedirects``.
@@ -246,7 +256,8 @@ class PreparedRequest(RequestEncodingMixin, RequestHooksMixin):
     url: str | None
     headers: CaseInsensitiveDict[str]
     body: Any
-    _cookies: CookieJar | None
+    # The cookie jar behind `_cookies`; `_FRESH_JAR` until first read on the plain path.
+    _cookie_jar: CookieJar | _Pending | None
     # The read position of a file-like body, for rewinding it on a redirect; a bare object()
     # when tell() failed, so that a later rewind can tell "unknown" from "not a file".
     _body_position: int | object | None
@@ -259,6 +270,20 @@ class PreparedRequest(RequestEncodingMixin, RequestHooksMixin):
         self.body = None
         self.hooks = default_hooks()
         self._body_position = None
+
+    # requests keeps the merged cookies in `_cookies`; code outside (auth handlers, redirect
+    # logic) reads and sets it. The plain path has none to merge and leaves making the empty
+    # jar to the first reader: most never read it.
+    @property
+    def _cookies(self) -> CookieJar | None:
+        jar = self._cookie_jar
+        if jar is _FRESH_JAR:
+            jar = self._cookie_jar = RequestsCookieJar()
+        return jar
+
+    @_cookies.setter
+    def _cookies(self, jar: CookieJar | None) -> None:
+        self._cookie_jar = jar
 
     def prepare(  # requests' signature
         self,

@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlparse
 
 from requestx._mode import Mode, check_mode, wants_async
 from requestx._proxy_utils import environment_ca_bundle, no_proxy_variables
-from requestx.adapters import BaseAdapter, HTTPAdapter, _wire_headers
+from requestx.adapters import BaseAdapter, HTTPAdapter, _is_stock, _wire_headers
 from requestx.auth import _basic_auth_str
 from requestx.cookies import (
     RequestsCookieJar,
@@ -36,7 +36,13 @@ from requestx.exceptions import (
     TooManyRedirects,
 )
 from requestx.hooks import default_hooks, dispatch_hook
-from requestx.models import DEFAULT_REDIRECT_LIMIT, REDIRECT_STATI, PreparedRequest, Request
+from requestx.models import (
+    _FRESH_JAR,
+    DEFAULT_REDIRECT_LIMIT,
+    REDIRECT_STATI,
+    PreparedRequest,
+    Request,
+)
 from requestx.status_codes import codes
 from requestx.structures import CaseInsensitiveDict
 from requestx.utils import (
@@ -476,10 +482,12 @@ class Session(SessionRedirectMixin):
     # Anything that could make the two paths differ sends the call the long way.
 
     def _plain(self) -> bool:
+        # Compared with the functions as defined here, so that a patched or overridden one
+        # (mock.patch.object(Session, ...) included) is always called.
         cls = type(self)
         return (
-            cls.prepare_request is Session.prepare_request
-            and cls.merge_environment_settings is Session.merge_environment_settings
+            cls.prepare_request is _OWN_PREPARE_REQUEST
+            and cls.merge_environment_settings is _OWN_MERGE_ENVIRONMENT_SETTINGS
             and self.auth is None
             and not self.proxies
             and not self.params
@@ -512,7 +520,7 @@ class Session(SessionRedirectMixin):
         target, has_credentials = _prepared_url(url)
         adapter = self.get_adapter(target)
         plain_headers = self._plain_headers()
-        if has_credentials or type(adapter) is not HTTPAdapter or plain_headers is None:
+        if has_credentials or not _is_stock(adapter) or plain_headers is None:
             return _NOT_PLAIN
         header_lines, prepared_headers = plain_headers
         # What PreparedRequest() and the prepare_* steps would leave, set at once.
@@ -521,7 +529,7 @@ class Session(SessionRedirectMixin):
             "method": method,
             "url": target,
             "headers": CaseInsensitiveDict._from_store(dict(prepared_headers._store)),
-            "_cookies": RequestsCookieJar(),
+            "_cookie_jar": _FRESH_JAR,
             "body": None,
             "hooks": {"response": []},
             "_body_position": None,
@@ -543,7 +551,7 @@ class Session(SessionRedirectMixin):
             if allow_redirects:
                 history = list(self.resolve_redirects(response, prep, **settings))
             response = self._finish(prep, response, history, settings, allow_redirects)
-        if not stream:
+        if not stream and not response._content_consumed:
             response.content  # noqa: B018 - stream=False reads the body now
         return response
 
@@ -639,7 +647,7 @@ class Session(SessionRedirectMixin):
         return prep, self.verify if verify is None else verify
 
     def get(self, url: str | bytes, **kwargs: Any) -> Any:
-        if not kwargs and isinstance(url, str) and type(self).request is Session.request:
+        if not kwargs and isinstance(url, str) and type(self).request is _OWN_REQUEST:
             # `session.get(url)` and nothing else, the commonest call: straight to the plain
             # path when it applies (a subclass's own `request` is always called).
             response = (
@@ -805,6 +813,13 @@ class Session(SessionRedirectMixin):
             setattr(self, attr, value)
         if getattr(self, "mode", None) is None:
             self.mode = "auto"
+
+
+# Session's own methods, as defined above: the plain path applies only while they are the
+# ones a session would call.
+_OWN_REQUEST = Session.request
+_OWN_PREPARE_REQUEST = Session.prepare_request
+_OWN_MERGE_ENVIRONMENT_SETTINGS = Session.merge_environment_settings
 
 
 def session() -> Session:

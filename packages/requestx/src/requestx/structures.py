@@ -84,7 +84,8 @@ class CaseInsensitiveDict(MutableMapping[str, _VT]):
     def copy(self) -> "CaseInsensitiveDict[_VT]":
         """A shallow copy that keeps every key's case."""
         # The store's layout is this class's own: copy it as it is, without re-folding keys.
-        return self._from_store(dict(self._store))
+        # Always the base class, as requests' copy() is (a subclass may hold more state).
+        return CaseInsensitiveDict._from_store(dict(self._store))
 
     @classmethod
     def _from_store(cls, store: dict[str, tuple[str, _VT]]) -> "CaseInsensitiveDict[_VT]":
