@@ -1,0 +1,106 @@
+"""HTTP/2: requestx negotiates h2 by ALPN where a TLS server offers it, sync and async.
+
+The server is hypercorn (h2 over TLS) with a tiny ASGI app reporting the HTTP version it saw,
+on a free loopback port, with a trustme certificate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+
+import requestx
+
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+async def version_app(scope: dict[str, Any], receive: Receive, send: Send) -> None:
+    if scope["type"] != "http":
+        return
+    body = json.dumps({"http_version": scope["http_version"], "path": scope["path"]}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def h2_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    ca = trustme.CA()
+    folder = tmp_path_factory.mktemp("h2")
+    issued = ca.issue_cert("127.0.0.1")
+    cert, key, ca_file = folder / "cert.pem", folder / "key.pem", folder / "ca.pem"
+    issued.cert_chain_pems[0].write_to_path(str(cert))
+    issued.private_key_pem.write_to_path(str(key))
+    ca.cert_pem.write_to_path(str(ca_file))
+    config = Config()
+    port = _free_port()
+    config.bind = [f"127.0.0.1:{port}"]
+    config.certfile, config.keyfile = str(cert), str(key)
+    config.alpn_protocols = ["h2", "http/1.1"]
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    thread = threading.Thread(
+        target=loop.run_until_complete,
+        args=(serve(version_app, config, shutdown_trigger=stop.wait),),  # type: ignore[arg-type]
+        daemon=True,
+    )
+    thread.start()
+    url = f"https://127.0.0.1:{port}"
+    for _ in range(100):  # until it accepts connections
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            threading.Event().wait(0.05)
+    try:
+        yield url, ca_file
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+def test_sync_requests_speak_http2_when_offered(h2_server: tuple[str, Path]) -> None:
+    url, ca_file = h2_server
+    with requestx.Session() as session:
+        for _ in range(3):  # the connection is reused, still HTTP/2
+            response = session.get(f"{url}/where", verify=str(ca_file))
+            assert response.status_code == 200
+            assert response.json() == {"http_version": "2", "path": "/where"}
+            assert response.raw.version == 20
+
+
+def test_async_requests_speak_http2_when_offered(h2_server: tuple[str, Path]) -> None:
+    url, ca_file = h2_server
+
+    async def main() -> list[Any]:
+        async with requestx.Session() as session:
+            responses = await asyncio.gather(
+                *(session.get(f"{url}/n{i}", verify=str(ca_file)) for i in range(8))
+            )
+        return [(r.raw.version, r.json()["http_version"]) for r in responses]
+
+    assert asyncio.run(main()) == [(20, "2")] * 8
