@@ -67,6 +67,23 @@ def _keyring_path(value: str | None) -> str | None:
     return first if first.startswith("/") else None
 
 
+def _fields(text: str) -> list[str]:
+    """Whitespace-separated fields, where `[...]` groups (cdrom:[Debian 12 ...]/) stay whole."""
+    fields: list[str] = []
+    current, depth = "", 0
+    for character in text:
+        if character.isspace() and depth == 0:
+            if current:
+                fields.append(current)
+            current = ""
+            continue
+        depth += {"[": 1, "]": -1}.get(character, 0)
+        current += character
+    if current:
+        fields.append(current)
+    return fields
+
+
 def parse_one_line(text: str, origin: str = "") -> list[AptSource]:
     """`deb [signed-by=/k.gpg arch=amd64] http://mirror/debian bookworm main contrib` lines."""
     sources = []
@@ -82,7 +99,7 @@ def parse_one_line(text: str, origin: str = "") -> list[AptSource]:
                 name, _, value = option.partition("=")
                 options[name.lower()] = value
             rest = rest[match.end() :]
-        fields = rest.split()
+        fields = _fields(rest)
         if len(fields) < 2:
             continue
         sources.append(
