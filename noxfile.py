@@ -214,6 +214,11 @@ def tests(session: nox.Session) -> None:
             session.run("pytest", str(suite), *session.posargs, env=image_env)
         except nox.command.CommandFailed:
             failed.append(name)
+    if images:
+        try:
+            session.run("python", "-c", _CONTAINERS_LEFT)
+        except nox.command.CommandFailed:
+            failed.append("benchmark containers left running")
     with session.chdir(RUST):
         try:
             session.run(
