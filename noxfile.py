@@ -182,14 +182,16 @@ def _images(session: nox.Session, *names: str) -> dict[str, str]:
     return tags
 
 
-# Lists the benchmark's containers (the label docker_server.py gives them); exits 1 if any.
+# Benchmark containers whose owner process has ended (so: leaked) are named, removed, and
+# fail the session. Containers of runs still going (another checkout's) are not touched.
 _CONTAINERS_LEFT = """
 import sys
 from http_benchmark.docker_engine import connect
-from http_benchmark.docker_server import LABEL_ROLE, ROLE
+from http_benchmark.docker_server import find_leftovers, remove_leftovers
 client = connect()
-left = client.containers.list(all=True, filters={"label": f"{LABEL_ROLE}={ROLE}"})
-print("benchmark containers left:", [c.name for c in left] or "none")
+left = [container.name for container in find_leftovers(client)]
+print("benchmark containers left behind:", left or "none")
+remove_leftovers(client)
 sys.exit(1 if left else 0)
 """
 

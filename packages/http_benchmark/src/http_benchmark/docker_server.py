@@ -48,6 +48,7 @@ __all__ = [
     "ROLE",
     "DockerHttpyServer",
     "NetworkMode",
+    "find_leftovers",
     "owner_labels",
     "remove_leftovers",
 ]
@@ -88,15 +89,24 @@ def _owner_alive(labels: dict[str, str]) -> bool:
         return False
 
 
+def find_leftovers(client: docker.DockerClient) -> list[Any]:
+    """This host's benchmark containers whose owning process is gone (runs still going, and
+    other machines' containers on a shared engine, are not leftovers)."""
+    found = client.containers.list(all=True, filters={"label": f"{LABEL_ROLE}={ROLE}"})
+    return [
+        container
+        for container in found
+        if (container.labels or {}).get(LABEL_HOST) == socket.gethostname()
+        and not _owner_alive(container.labels or {})
+    ]
+
+
 def remove_leftovers(client: docker.DockerClient) -> list[str]:
-    """Remove this host's benchmark containers whose owning process is gone; their names."""
+    """Remove the containers `find_leftovers` finds; their names."""
     import docker.errors  # noqa: PLC0415 - the SDK loads only when containers are used
 
     removed = []
-    for container in client.containers.list(all=True, filters={"label": f"{LABEL_ROLE}={ROLE}"}):
-        labels = container.labels or {}
-        if labels.get(LABEL_HOST) != socket.gethostname() or _owner_alive(labels):
-            continue  # another machine's (a shared engine), or a run still going
+    for container in find_leftovers(client):
         try:
             container.remove(force=True, v=True)
         except docker.errors.NotFound:
@@ -104,7 +114,7 @@ def remove_leftovers(client: docker.DockerClient) -> list[str]:
         logger.warning(
             "removed container {} left by an earlier run (pid {})",
             container.name,
-            labels.get(LABEL_PID),
+            (container.labels or {}).get(LABEL_PID),
         )
         removed.append(str(container.name))
     return removed
