@@ -57,6 +57,8 @@ DEFAULT_PYTHON_IMAGE = "python:3.11-slim"
 #: Bump when the build steps below change in a way the hashed inputs do not show.
 RECIPE_VERSION = "1"
 LABEL_INPUTS = "io.http-toolkit.inputs"
+#: The Dockerfiles' `wheels` stages carry it: their images are only steps of a build.
+LABEL_STAGE = "io.http-toolkit.build-stage=wheels"
 BUILD_TIMEOUT = 1800
 _SKIPPED = {"__pycache__", ".pytest_cache", ".mypy_cache", "target"}
 
@@ -255,13 +257,13 @@ def locked_pins(recipe: Recipe) -> str:
 
 def _wheelhouse(recipe: Recipe, pins: str, python_version: str, folder: Path, log: Log) -> None:
     folder.mkdir(parents=True)
-    packages = [argument for name in recipe.packages for argument in ("--package", name)]
-    log(f"building the wheels of {', '.join(recipe.packages)}")
-    _run(
-        [_uv(), "build", "--wheel", "--out-dir", str(folder), *packages],
-        "uv build",
-        env=recipe.build_env,
-    )
+    for package in recipe.packages:  # `uv build` takes one --package at a time
+        log(f"building the wheel of {package}")
+        _run(
+            [_uv(), "build", "--wheel", "--out-dir", str(folder), "--package", package],
+            f"uv build --package {package}",
+            env=recipe.build_env,
+        )
     requirements = folder.parent / "requirements.txt"
     requirements.write_text(pins, encoding="utf-8")
     log(f"fetching {len(pins.splitlines())} dependency wheels for Python {python_version}")
@@ -357,6 +359,9 @@ def ensure_image(
             labels = {LABEL_INPUTS: digest}
             for step in _build(client, context, tag=tag, build_args=build_args, labels=labels):
                 log(step)
+        # The legacy builder keeps each finished `wheels` stage as an untagged image; the
+        # tags are content-addressed, so a later build seldom reuses it: drop it.
+        client.images.prune(filters={"dangling": True, "label": LABEL_STAGE})
         existing = client.images.get(tag)
         log(f"built {tag}")
     else:
