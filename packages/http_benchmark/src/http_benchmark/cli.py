@@ -89,7 +89,8 @@ def _settings(**values: Any) -> dict[str, Any]:
 def run(  # noqa: PLR0913 - one option per setting is the command's interface
     *,
     url: Annotated[
-        str | None, typer.Option(help="Target URL; without it a local httpy server is started.")
+        str | None,
+        typer.Option(help="Target URL; without it an httpy server is started (see --server)."),
     ] = None,
     client: Annotated[
         list[str] | None, typer.Option("--client", "-c", help="Client to measure (repeat).")
