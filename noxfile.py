@@ -10,8 +10,10 @@ Sessions run on Python 3.11, the floor; CI runs them on every supported version 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import sqlite3
 import sys
 import tarfile
 import tempfile
@@ -153,9 +155,45 @@ def typecheck(session: nox.Session) -> None:
     for package_dir in PACKAGE_DIRS.values():
         session.run("mypy", str(package_dir / "src"), str(package_dir / "tests"))
     session.run(
-        "mypy", "noxfile.py", "tools", "tests", "benchmarks", "packages/requestx/benchmarks"
+        "mypy",
+        "noxfile.py",
+        "tools",
+        "tests",
+        "benchmarks",
+        "packages/requestx/benchmarks",
+        "packages/httpy/docker",
     )
     session.run("python", "-m", "mypy.stubtest", "requestx._requestx")
+
+
+def _images(session: nox.Session, *names: str) -> dict[str, str]:
+    """Build or reuse images with tools/images.py: {name: tag}, empty when no engine answers.
+
+    The base image is the engine's python:3.11-slim, else one made here with debootstrap
+    (pulling only when HTTP_TOOLKIT_PULL=1 allows it). Images are tagged by a hash of their
+    inputs, so after the first run this takes about a second.
+    """
+    tag_file = Path(session.create_tmp()).resolve() / "images.json"
+    tag_file.unlink(missing_ok=True)
+    session.run("python", "tools/images.py", *names, "--tag-file", str(tag_file), "--if-docker")
+    if not tag_file.exists():
+        return {}
+    tags: dict[str, str] = json.loads(tag_file.read_text(encoding="utf-8"))
+    return tags
+
+
+# Benchmark containers whose owner process has ended (so: leaked) are named, removed, and
+# fail the session. Containers of runs still going (another checkout's) are not touched.
+_CONTAINERS_LEFT = """
+import sys
+from http_benchmark.docker_engine import connect
+from http_benchmark.docker_server import find_leftovers, remove_leftovers
+client = connect()
+left = [container.name for container in find_leftovers(client)]
+print("benchmark containers left behind:", left or "none")
+remove_leftovers(client)
+sys.exit(1 if left else 0)
+"""
 
 
 @nox.session(python=PYTHON)
@@ -163,18 +201,26 @@ def tests(session: nox.Session) -> None:
     """Every package's pytest suite, the release-train checks and `cargo test`.
 
     Every suite runs even after one fails, so one run reports all failures; the session
-    fails if any did.
+    fails if any did. http_benchmark's integration tests use the httpy image, built or
+    reused first; without a Docker engine they skip and say so.
     """
     # Every extra too: http_benchmark's pycurl adapter is tested, not skipped.
-    _sync(session, "test", env=CI_BUILD_ENV, all_extras=True)
+    _sync(session, "test", "images", env=CI_BUILD_ENV, all_extras=True)
+    images = _images(session, "httpy")
+    image_env = {"HTTP_BENCHMARK_IMAGE": images["httpy"]} if "httpy" in images else {}
     suites = {dist: package_dir / "tests" for dist, package_dir in PACKAGE_DIRS.items()}
     suites["release train"] = ROOT / "tests"
     failed: list[str] = []
     for name, suite in suites.items():
         try:
-            session.run("pytest", str(suite), *session.posargs)
+            session.run("pytest", str(suite), *session.posargs, env=image_env)
         except nox.command.CommandFailed:
             failed.append(name)
+    if images:
+        try:
+            session.run("python", "-c", _CONTAINERS_LEFT)
+        except nox.command.CommandFailed:
+            failed.append("benchmark containers left running")
     with session.chdir(RUST):
         try:
             session.run(
@@ -247,6 +293,81 @@ def bench_httpy(session: nox.Session) -> None:
     # Every extra (uvloop for httpy), as a production install would have it.
     _sync(session, "bench-httpy", all_extras=True)
     session.run("python", "benchmarks/httpy_servers.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def images(session: nox.Session) -> None:
+    """The httpy image and docker-compose's http-benchmark image, built offline or reused."""
+    # The release build of requestx: the http-benchmark image ships it.
+    _sync(session, "images")
+    if not _images(session, "httpy", "http-benchmark"):
+        session.error("no Docker engine answers: no image can be built")
+
+
+BENCH_RESULTS = ROOT / ".benchmarks"
+BENCH_CLIENTS = "requestx,aresilient,requests,httpx,aiohttp,urllib3,pycurl"
+# The main job's default run, as HTTP_BENCHMARK_* settings: any flag after `--` overrides
+# them. Sequential (one request at a time) and concurrent (16 in flight), sync and async.
+BENCH_SETTINGS = {
+    "CLIENTS": BENCH_CLIENTS,
+    "MODES": "sync,async",
+    "SCENARIOS": "sequential,concurrent",
+    "ROUNDS": "5",
+    "REQUESTS": "2000",
+    "NAME": "bench",
+}
+# `-- --quick`: the same cells, fewer and shorter rounds (about two minutes once built).
+BENCH_QUICK = {**BENCH_SETTINGS, "ROUNDS": "3", "REQUESTS": "300", "WARMUP": "50",
+               "CEILING_DURATION": "1", "NAME": "bench-quick"}  # fmt: skip
+
+
+def _last_run(db: Path, name: str) -> int | None:
+    """The id of the latest finished run called `name` in `db`, if any."""
+    if not db.exists():
+        return None
+    with sqlite3.connect(db) as connection:
+        row = connection.execute(
+            "SELECT id FROM runs WHERE name = ? AND status = 'finished' ORDER BY id DESC LIMIT 1",
+            (name,),
+        ).fetchone()
+    return int(row[0]) if row else None
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """The main job: seven clients against the httpy container, stored, compared, reported.
+
+    `nox -s bench -- --quick` for a short run; other arguments go to `http-benchmark run`
+    (`-- --client requestx --client httpx`, `-- --rounds 9`, `-- --server local`...). Results:
+    .benchmarks/http-benchmark.db and .benchmarks/<name>.html (git-ignored).
+    """
+    # The release build of requestx, as users install it, and every extra (pycurl, uvloop).
+    _sync(session, "images", all_extras=True)
+    quick = "--quick" in session.posargs
+    arguments = [argument for argument in session.posargs if argument != "--quick"]
+    settings = BENCH_QUICK if quick else BENCH_SETTINGS
+    env = {f"HTTP_BENCHMARK_{name}": value for name, value in settings.items()}
+    images = _images(session, "httpy")
+    if images:
+        env |= {"HTTP_BENCHMARK_SERVER": "docker", "HTTP_BENCHMARK_IMAGE": images["httpy"]}
+    else:
+        session.warn("no Docker engine answers: the server is a local httpy process")
+        env["HTTP_BENCHMARK_SERVER"] = "local"
+    BENCH_RESULTS.mkdir(exist_ok=True)
+    db = BENCH_RESULTS / "http-benchmark.db"
+    env["HTTP_BENCHMARK_DB"] = str(db)
+    previous = _last_run(db, settings["NAME"])
+    session.run("http-benchmark", "run", *arguments, env=env)
+    if previous is not None:
+        # Against the previous run of the same kind; a regression is reported, not fatal.
+        session.run(
+            "http-benchmark", "compare", str(previous), "latest", "--db", str(db),
+            success_codes=[0, 1],
+        )  # fmt: skip
+    report = BENCH_RESULTS / f"{settings['NAME']}.html"
+    session.run("http-benchmark", "report", "latest", "--html", str(report), "--db", str(db))
+    if images:
+        session.run("python", "-c", _CONTAINERS_LEFT)
 
 
 REQUESTS_VERSION = "2.32.5"

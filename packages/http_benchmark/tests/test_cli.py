@@ -141,6 +141,6 @@ def test_clients_and_scenarios() -> None:
     assert re.search(r"requestx\s+│ async, sync", output)
     code, output = _invoke("scenarios")
     assert code == 0
-    for name in ("sequential", "new-connection", "sweep", "download-1m", "upload-64k",
-                 "aresilient-vs-httpx"):  # fmt: skip
+    for name in ("sequential", "concurrent", "new-connection", "sweep", "download-1m",
+                 "upload-64k", "aresilient-vs-httpx"):  # fmt: skip
         assert name in output

@@ -14,9 +14,12 @@ EXPECTED_EXPORTS = {
     "ClientAdapter",
     "ClientUnavailableError",
     "ConfigurationError",
+    "DockerHttpyServer",
+    "DockerUnavailableError",
     "ExternalServer",
     "FairSettings",
     "HTTPRequest",
+    "ImageMissingError",
     "LatencySummary",
     "LocalHttpyServer",
     "ResourceMetrics",
@@ -24,6 +27,8 @@ EXPECTED_EXPORTS = {
     "RunError",
     "Runner",
     "Scenario",
+    "ServerChoice",
+    "ServerError",
     "ServerProvider",
     "Spread",
     "Storage",
@@ -34,7 +39,9 @@ EXPECTED_EXPORTS = {
     "compare_runs",
     "get_adapter",
     "measure_harness_overhead",
+    "remove_leftovers",
     "render_html",
+    "select_server",
 }
 
 

@@ -64,6 +64,8 @@ def test_run_end_to_end(tmp_path: Path) -> None:
         seed=11,
         # CPU 1 may be busy with other work on a shared test machine; pinning is for real runs.
         pin_cpus=False,
+        # The local process is what this test is about (the container has its own tests).
+        server="local",
     )
     log = Log()
     with Storage(config.db) as storage:

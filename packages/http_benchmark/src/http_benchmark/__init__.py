@@ -3,6 +3,7 @@
 Seven clients (requests, requestx, httpx, aiohttp, urllib3, pycurl, aresilient) behind one
 adapter interface, each round of each cell in a fresh process, interleaved rounds, every
 response checked, a server-ceiling probe, results in SQLite, comparisons and HTML reports.
+The server is the httpy Docker image (run by testcontainers), a local httpy process, or any URL.
 The `http-benchmark` command drives it all; this module exposes the same pieces to Python.
 """
 
@@ -23,6 +24,8 @@ if _TYPE_CHECKING:
     )
     from http_benchmark.compare import CellComparison, Change, compare_runs
     from http_benchmark.config import BenchmarkConfiguration, ConfigurationError
+    from http_benchmark.docker_engine import DockerUnavailableError, ImageMissingError
+    from http_benchmark.docker_server import DockerHttpyServer, remove_leftovers
     from http_benchmark.models import (
         BenchmarkResult,
         CellKey,
@@ -36,7 +39,8 @@ if _TYPE_CHECKING:
     from http_benchmark.report import render_html
     from http_benchmark.runner import RunError, Runner, measure_harness_overhead
     from http_benchmark.scenarios import SCENARIOS, Scenario
-    from http_benchmark.server import ExternalServer, LocalHttpyServer, ServerProvider
+    from http_benchmark.server import ExternalServer, LocalHttpyServer, ServerError, ServerProvider
+    from http_benchmark.server_selection import ServerChoice, select_server
     from http_benchmark.storage import Storage, StoredRun
 
 # Read from the installed distribution so the version is written only in pyproject.toml.
@@ -52,6 +56,8 @@ _LAZY = {
     "UnsupportedModeError": "adapters", "get_adapter": "adapters",
     "CellComparison": "compare", "Change": "compare", "compare_runs": "compare",
     "BenchmarkConfiguration": "config", "ConfigurationError": "config",
+    "DockerUnavailableError": "docker_engine", "ImageMissingError": "docker_engine",
+    "DockerHttpyServer": "docker_server", "remove_leftovers": "docker_server",
     "BenchmarkResult": "models", "CellKey": "models", "HTTPRequest": "models",
     "LatencySummary": "models", "ResourceMetrics": "models", "RoundSample": "models",
     "Spread": "models", "Verdict": "models",
@@ -59,6 +65,8 @@ _LAZY = {
     "Runner": "runner", "RunError": "runner", "measure_harness_overhead": "runner",
     "SCENARIOS": "scenarios", "Scenario": "scenarios",
     "ExternalServer": "server", "LocalHttpyServer": "server", "ServerProvider": "server",
+    "ServerError": "server",
+    "ServerChoice": "server_selection", "select_server": "server_selection",
     "Storage": "storage", "StoredRun": "storage",
 }  # fmt: skip
 
@@ -82,9 +90,12 @@ __all__ = [
     "ClientAdapter",
     "ClientUnavailableError",
     "ConfigurationError",
+    "DockerHttpyServer",
+    "DockerUnavailableError",
     "ExternalServer",
     "FairSettings",
     "HTTPRequest",
+    "ImageMissingError",
     "LatencySummary",
     "LocalHttpyServer",
     "ResourceMetrics",
@@ -92,6 +103,8 @@ __all__ = [
     "RunError",
     "Runner",
     "Scenario",
+    "ServerChoice",
+    "ServerError",
     "ServerProvider",
     "Spread",
     "Storage",
@@ -102,5 +115,7 @@ __all__ = [
     "compare_runs",
     "get_adapter",
     "measure_harness_overhead",
+    "remove_leftovers",
     "render_html",
+    "select_server",
 ]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any
 
 import typer
@@ -20,6 +22,7 @@ from http_benchmark.report import render_html
 from http_benchmark.runner import RunError, Runner
 from http_benchmark.scenarios import SCENARIOS
 from http_benchmark.server import ServerError
+from http_benchmark.server_selection import select_server
 from http_benchmark.storage import Storage, StorageError, StoredRun
 from http_benchmark.tables import (
     comparison_table,
@@ -86,7 +89,8 @@ def _settings(**values: Any) -> dict[str, Any]:
 def run(  # noqa: PLR0913 - one option per setting is the command's interface
     *,
     url: Annotated[
-        str | None, typer.Option(help="Target URL; without it a local httpy server is started.")
+        str | None,
+        typer.Option(help="Target URL; without it an httpy server is started (see --server)."),
     ] = None,
     client: Annotated[
         list[str] | None, typer.Option("--client", "-c", help="Client to measure (repeat).")
@@ -128,6 +132,22 @@ def run(  # noqa: PLR0913 - one option per setting is the command's interface
         float | None, typer.Option(help="Seconds of each ceiling probe.")
     ] = None,
     pin: Annotated[bool | None, typer.Option("--pin/--no-pin", help="taskset pinning.")] = None,
+    server: Annotated[
+        str | None,
+        typer.Option(help="auto (docker if an engine has the image, else local), docker, local."),
+    ] = None,
+    image: Annotated[
+        str | None, typer.Option(help="httpy image for --server docker.", show_default=False)
+    ] = None,
+    docker_network: Annotated[
+        str | None, typer.Option(help="host (default: no proxy) or bridge (docker-proxy).")
+    ] = None,
+    startup_timeout: Annotated[
+        float | None, typer.Option(help="Seconds the server gets to come up.")
+    ] = None,
+    health_interval: Annotated[
+        float | None, typer.Option(help="Seconds between the container's health checks.")
+    ] = None,
     db: Annotated[
         Path | None, typer.Option(help="SQLite file (default http-benchmark.db).")
     ] = None,
@@ -145,7 +165,9 @@ def run(  # noqa: PLR0913 - one option per setting is the command's interface
         verify=verify, retries=retries, seed=seed, baseline=baseline,
         expected_status=expected_status, expected_length=expected_length,
         check_length=check_length, ceiling=ceiling, ceiling_duration=ceiling_duration,
-        pin_cpus=pin, db=db, name=name,
+        pin_cpus=pin, db=db, name=name, server=server, image=image,
+        docker_network=docker_network, startup_timeout=startup_timeout,
+        health_interval=health_interval,
     )  # fmt: skip
     try:
         configuration = BenchmarkConfiguration.load(config, **values)
@@ -155,15 +177,28 @@ def run(  # noqa: PLR0913 - one option per setting is the command's interface
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), console=console, transient=True,
     )  # fmt: skip
+    choice = select_server(configuration)
+    if choice.note is not None:
+        console.print(f"[bold yellow]{choice.note}[/]", highlight=False)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         with Storage(configuration.db) as storage, progress:
             observer = _ProgressObserver(progress, echo=not quiet)
-            stored = Runner(configuration, storage, observer=observer).run()
+            runner = Runner(configuration, storage, server=choice.provider, observer=observer)
+            stored = runner.run()
     except (RunError, ServerError, StorageError, RuntimeError) as error:
         raise _fail(str(error), 1) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     _print_run(stored, configuration.baseline)
     if any(result.status == "failed" for result in stored.results):
         raise typer.Exit(1)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:  # noqa: ARG001 - signal API
+    # SIGTERM (`kill`, `docker stop`, CI timeouts) unwinds like Ctrl-C: the run is stored as
+    # interrupted and its server, container included, is stopped and removed.
+    raise KeyboardInterrupt
 
 
 def _print_run(stored: StoredRun, baseline: str) -> None:

@@ -23,6 +23,7 @@ from pydantic_settings import (
 )
 
 from http_benchmark.adapters.registry import CLIENT_NAMES, MEASURED_CLIENTS
+from http_benchmark.docker_server import DEFAULT_IMAGE
 from http_benchmark.models import Mode
 from http_benchmark.scenarios import SCENARIOS
 
@@ -98,8 +99,20 @@ class BenchmarkConfiguration(BaseSettings):
     check_length: bool = True
     #: SQLite file the run is stored in.
     db: Path = Path("http-benchmark.db")
-    #: Where the server comes from when `url` is not set ("local": an httpy process).
-    server: Literal["local"] = "local"
+    #: Where the server comes from when `url` is not set: "docker" (the httpy image, run by
+    #: testcontainers), "local" (an httpy process), or "auto": docker when an engine answers
+    #: and has the image, else local (and the run says why).
+    server: Literal["auto", "docker", "local"] = "auto"
+    #: The httpy image for `server` docker.
+    image: str = DEFAULT_IMAGE
+    #: "host": the container shares the host's network, httpy on 127.0.0.1 (the default: no
+    #: proxy between clients and server); "bridge": its own network, port 8080 published on
+    #: 127.0.0.1 through docker-proxy (isolation, at the proxy's cost).
+    docker_network: Literal["host", "bridge"] = "host"
+    #: Seconds the server (process or container) gets to answer / become healthy.
+    startup_timeout: float = 60.0
+    #: Seconds between the container's health checks (each costs a process start in it).
+    health_interval: float = 5.0
     #: Server-ceiling probe: wrk if installed ("auto"), always wrk, the fastest client, or none.
     ceiling: Literal["auto", "wrk", "client", "off"] = "auto"
     ceiling_duration: float = 2.0
@@ -231,7 +244,9 @@ class BenchmarkConfiguration(BaseSettings):
             raise ValueError("must not be negative")
         return value
 
-    @field_validator("duration", "timeout", "ceiling_duration")
+    @field_validator(
+        "duration", "timeout", "ceiling_duration", "startup_timeout", "health_interval"
+    )
     @classmethod
     def _positive(cls, value: float | None) -> float | None:
         if value is not None and value <= 0:

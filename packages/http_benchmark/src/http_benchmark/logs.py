@@ -10,9 +10,15 @@ from loguru import logger
 __all__ = ["configure_logging"]
 
 
+def _to_stderr(message: str) -> None:
+    # Whatever sys.stderr is when the message is written, not when logging was set up: a
+    # program run in-process (tests, CliRunner) swaps stderr and closes its stand-in after.
+    sys.stderr.write(message)
+
+
 def configure_logging(verbosity: int = 0) -> None:
     """Warnings to stderr; `-v` adds progress (INFO), `-vv` everything (DEBUG)."""
     level = "WARNING" if verbosity <= 0 else "INFO" if verbosity == 1 else "DEBUG"
     logger.remove()
-    logger.add(sys.stderr, level=level, format="<level>{level: <7}</level> {message}")
+    logger.add(_to_stderr, level=level, format="<level>{level: <7}</level> {message}")
     logger.enable("http_benchmark")

@@ -31,14 +31,13 @@ from http_benchmark.models import CellKey, HTTPRequest, Mode, RoundSample
 from http_benchmark.scenarios import AD_HOC, SCENARIOS, Scenario
 from http_benchmark.server import (
     CLIENT_CPU,
-    ExternalServer,
-    LocalHttpyServer,
     ServerProvider,
     can_pin,
     child_options,
     clean_environment,
     pinned,
 )
+from http_benchmark.server_selection import select_server
 from http_benchmark.storage import Storage, StoredRun
 from http_benchmark.worker import WorkerJob, WorkerOutcome, run_job
 
@@ -202,13 +201,12 @@ class Runner:
         self.storage = storage
         self.observer: RunObserver = observer or _Silent()
         self.pin = configuration.pin_cpus and can_pin()
-        if server is not None:
-            self.server: ServerProvider = server
-        elif configuration.url is not None:
-            parts = urlsplit(configuration.url)
-            self.server = ExternalServer(f"{parts.scheme}://{parts.netloc}")
-        else:
-            self.server = LocalHttpyServer(pin=configuration.pin_cpus)
+        if server is None:
+            choice = select_server(configuration)
+            if choice.note is not None:
+                logger.warning(choice.note)
+            server = choice.provider
+        self.server: ServerProvider = server
 
     # --- planning ---------------------------------------------------------------------------
 

@@ -67,6 +67,13 @@ _ALL = (
         fixed_concurrency=True,
     ),
     Scenario(
+        name="concurrent",
+        description="16 requests in flight on one session's pool of 16 keep-alive connections",
+        path="/payload/64",
+        response_length=64,
+        concurrency=(16,),
+    ),
+    Scenario(
         name="new-connection",
         description="`Connection: close` and no reuse: every request opens a TCP connection",
         path="/payload/64",

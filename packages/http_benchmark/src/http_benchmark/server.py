@@ -2,7 +2,7 @@
 
 `LocalHttpyServer` starts `http_benchmark.server_app` in an httpy process of its own on a free
 loopback port (pinned to its own CPU when it can be) and stops it afterwards; `ExternalServer`
-is any URL someone else runs. A Docker-based provider fits the same protocol later.
+is any URL someone else runs; `docker_server.DockerHttpyServer` runs the httpy image.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from types import TracebackType
 from typing import IO, Any, Protocol
 
@@ -31,6 +32,7 @@ __all__ = [
     "LocalHttpyServer",
     "ServerError",
     "ServerProvider",
+    "StartedServer",
     "can_pin",
     "child_options",
     "clean_environment",
@@ -114,6 +116,29 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
+class StartedServer(ABC):
+    """A server this run starts and stops: the block's URL is `start()`'s, `stop()` at its end."""
+
+    @abstractmethod
+    def start(self) -> str:
+        """Start the server, wait until it answers, return its base URL."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Stop it and release what it holds; safe to call twice."""
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
 class ExternalServer:
     """A server someone else started: nothing to do but hand out its URL."""
 
@@ -135,7 +160,7 @@ class ExternalServer:
         return {"kind": "external", "url": self.base_url}
 
 
-class LocalHttpyServer:
+class LocalHttpyServer(StartedServer):
     """`python -m httpy run http_benchmark.server_app:app` on a free 127.0.0.1 port."""
 
     def __init__(
@@ -156,9 +181,6 @@ class LocalHttpyServer:
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
-
-    def __enter__(self) -> str:
-        return self.start()
 
     def start(self) -> str:
         self.port = free_port(self.host)
@@ -208,14 +230,6 @@ class LocalHttpyServer:
             return ""
         self._stderr.seek(0)
         return self._stderr.read().decode(errors="replace").strip()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def stop(self) -> None:
         process, self._process = self._process, None

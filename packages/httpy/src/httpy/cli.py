@@ -1,23 +1,59 @@
-"""`httpy run MODULE:APP ...` — every Config knob as a flag."""
+"""`httpy run MODULE:APP ...` — every Config knob as a flag, or as an `HTTPY_*` variable.
+
+Each option's default can come from the environment, named after the option: `--port` from
+`HTTPY_PORT`, `--max-body-size` from `HTTPY_MAX_BODY_SIZE`, the app from `HTTPY_APP`, a flag
+such as `--access-log` from `HTTPY_ACCESS_LOG=1`. A flag on the command line wins. Containers
+use this: the image's command stays `httpy run`, and `docker run -e HTTPY_PORT=9000` moves it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from httpy import __version__
 from httpy.config import Config
 from httpy.server.serve import load_app, run
 
-__all__ = ["build_parser", "main"]
+__all__ = ["ENV_PREFIX", "build_parser", "main"]
 
 _DEFAULTS = Config()
+ENV_PREFIX = "HTTPY_"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def environment_name(action: argparse.Action) -> str:
+    """`HTTPY_MAX_BODY_SIZE` for `--max-body-size`, `HTTPY_APP` for the app."""
+    return ENV_PREFIX + action.dest.upper()
+
+
+def _apply_environment(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
+    """Turn `HTTPY_*` variables into the `run` options' defaults (checked like the flags)."""
+    # argparse has no public way to walk the options.
+    for action in parser._actions:
+        name = environment_name(action)
+        if action.dest == "help" or name not in environ:
+            continue
+        value = environ[name]
+        if isinstance(action, argparse._StoreTrueAction):
+            if value.lower() not in _TRUE | _FALSE:
+                parser.error(f"{name}={value!r}: expected 1/0, true/false, yes/no or on/off")
+            action.default = value.lower() in _TRUE
+            continue
+        if action.choices is not None and value not in action.choices:
+            choices = ", ".join(map(str, action.choices))
+            parser.error(f"{name}={value!r}: expected one of {choices}")
+        # A string default goes through the option's `type` when parsed, so
+        # HTTPY_PORT=abc fails exactly like --port abc would.
+        action.default = value
+
+
+def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="httpy", description="httpy: a fast, strict asyncio HTTP server."
     )
@@ -29,7 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve MODULE:APP until SIGTERM or SIGINT (graceful shutdown).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    serve.add_argument("app", metavar="MODULE:APP", help="the App to serve, e.g. httpy.httpbin:app")
+    serve.add_argument(
+        "app",
+        metavar="MODULE:APP",
+        nargs="?",
+        help="the App to serve, e.g. httpy.httpbin:app (or set HTTPY_APP)",
+    )
     serve.add_argument("--host", default=_DEFAULTS.host, help="address to bind")
     serve.add_argument("--port", type=int, default=_DEFAULTS.port, help="port to bind (0: any)")
     serve.add_argument(
@@ -76,11 +117,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-uvloop", action="store_true", help="use asyncio's loop even if uvloop is installed"
     )
+    serve.epilog = (
+        "Every option's default may be set in the environment: HTTPY_ and the option's name "
+        "in capitals with underscores (HTTPY_PORT=8080, HTTPY_APP=httpy.httpbin:app, "
+        "HTTPY_ACCESS_LOG=1). Flags win over the environment."
+    )
+    _apply_environment(serve, os.environ if environ is None else environ)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = build_parser().parse_args(argv)
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    if arguments.app is None:
+        parser.error("the following arguments are required: MODULE:APP (or set HTTPY_APP)")
     logging.basicConfig(
         level=arguments.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )

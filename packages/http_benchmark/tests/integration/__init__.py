@@ -1,0 +1,1 @@
+"""Integration tests: the clients and the CLI against the httpy image, run by testcontainers."""

@@ -1,0 +1,108 @@
+"""`HTTPY_*` variables set the `httpy run` options' defaults; flags still win."""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from httpy.cli import build_parser
+
+
+def parse(environ: dict[str, str], *argv: str) -> argparse.Namespace:
+    return build_parser(environ).parse_args(["run", *argv])
+
+
+def test_without_variables_the_config_defaults_stand() -> None:
+    arguments = parse({}, "httpy.httpbin:app")
+    assert (arguments.host, arguments.port, arguments.access_log) == ("127.0.0.1", 8000, False)
+
+
+def test_variables_become_defaults_converted_like_flags() -> None:
+    arguments = parse(
+        {
+            "HTTPY_APP": "httpy.httpbin:app",
+            "HTTPY_HOST": "0.0.0.0",  # noqa: S104 - only parsed here, nothing binds
+            "HTTPY_PORT": "8080",
+            "HTTPY_MAX_BODY_SIZE": "65536",
+            "HTTPY_KEEP_ALIVE_TIMEOUT": "2.5",
+            "HTTPY_ACCESS_LOG": "true",
+            "HTTPY_LOG_LEVEL": "warning",
+            "HTTPY_CERTFILE": "/tmp/cert.pem",  # noqa: S108 - a path that is only parsed
+        }
+    )
+    assert arguments.app == "httpy.httpbin:app"
+    assert (arguments.host, arguments.port) == ("0.0.0.0", 8080)  # noqa: S104
+    assert arguments.max_body_size == 65536
+    assert arguments.keep_alive_timeout == 2.5
+    assert arguments.access_log is True
+    assert arguments.log_level == "warning"
+    assert arguments.certfile == Path("/tmp/cert.pem")  # noqa: S108
+
+
+def test_flags_win_over_variables() -> None:
+    arguments = parse({"HTTPY_PORT": "8080", "HTTPY_APP": "a:b"}, "c:d", "--port", "9000")
+    assert (arguments.app, arguments.port) == ("c:d", 9000)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("HTTPY_PORT", "eighty", "invalid int value: 'eighty'"),
+        ("HTTPY_LOG_LEVEL", "loud", "HTTPY_LOG_LEVEL='loud': expected one of debug, info"),
+        ("HTTPY_ACCESS_LOG", "maybe", "HTTPY_ACCESS_LOG='maybe': expected 1/0"),
+    ],
+)
+def test_bad_values_are_refused_naming_the_variable(
+    name: str, value: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        parse({name: value}, "httpy.httpbin:app")
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_the_app_is_required_from_one_place_or_the_other() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "httpy", "run"],
+        capture_output=True, text=True, timeout=30, check=False,
+        env={"PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "MODULE:APP (or set HTTPY_APP)" in result.stderr
+
+
+def test_a_server_configured_only_by_variables_serves(tmp_path: Path) -> None:
+    # What the container image does: `httpy run` with HTTPY_APP, HTTPY_HOST and HTTPY_PORT.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path / "server.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "httpy", "run"],
+            stdout=output, stderr=subprocess.STDOUT,
+            env={"HTTPY_APP": "httpy.httpbin:app", "HTTPY_HOST": "127.0.0.1",
+                 "HTTPY_PORT": str(port), "HTTPY_LOG_LEVEL": "warning", "PATH": "/usr/bin:/bin"},
+        )  # fmt: skip
+        try:
+            answer = _get_when_up(f"http://127.0.0.1:{port}/get?via=env")
+            assert answer.json()["args"] == {"via": "env"}
+        finally:
+            process.terminate()
+            process.wait(15)
+
+
+def _get_when_up(url: str, attempts: int = 200) -> requests.Response:
+    for _ in range(attempts):
+        try:
+            return requests.get(url, timeout=2)
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    raise AssertionError(f"nothing answered at {url}")
