@@ -5,7 +5,7 @@
 //! lazily in a child process after `fork()`, like the runtime its pool lives on.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pyo3::exceptions::{PyOSError, PyValueError};
@@ -80,7 +80,7 @@ pub struct Client {
     /// is a visible part of a small request's cost.
     parsed_urls: Mutex<HashMap<String, reqwest::Url>>,
     /// Each URL's plain target (`direct.rs`), or None when it needs reqwest.
-    plain_targets: Mutex<HashMap<String, Option<Target>>>,
+    plain_targets: Mutex<HashMap<String, Option<Arc<Target>>>>,
 }
 
 /// Bound on `parsed_urls`; emptied when full (cheap, and enough for the common case).
@@ -332,8 +332,9 @@ impl Client {
         )
     }
 
-    /// The plain target of `url`, cached (None: not a plain `http://` URL).
-    fn plain_target(&self, url: &str) -> Option<Target> {
+    /// The plain target of `url`, cached (None: not a plain `http://` URL); shared, so a
+    /// request takes it without copying its strings.
+    fn plain_target(&self, url: &str) -> Option<Arc<Target>> {
         if !url.starts_with("http://") {
             return None;
         }
@@ -346,7 +347,8 @@ impl Client {
         }
         let target = reqwest::Url::parse(url)
             .ok()
-            .and_then(|parsed| Target::for_url(&parsed));
+            .and_then(|parsed| Target::for_url(&parsed))
+            .map(Arc::new);
         if cache.len() >= PARSED_URLS_MAX {
             cache.clear();
         }

@@ -210,7 +210,7 @@ fn lock(pool: &SharedPlainPool) -> std::sync::MutexGuard<'_, PlainPool> {
 
 /// One plain request.
 pub struct PlainRequest {
-    pub target: Target,
+    pub target: Arc<Target>,
     pub method: Method,
     pub headers: HeaderMap,
     pub body: Bytes,

@@ -600,6 +600,7 @@ def _whole_response(
 
         _Response = Response
     status, reason = raw.status, raw.reason
+    body = RawBody.read_whole(raw, status, reason)
     response = _Response.__new__(_Response)
     response.__dict__ = {
         "_content": raw.take_content(),
@@ -607,7 +608,7 @@ def _whole_response(
         "_next": None,
         "status_code": status,
         "headers": ResponseHeaders(raw),
-        "raw": RawBody.read_whole(raw, status, reason),
+        "raw": body,
         "url": request.url or "",
         "encoding": encoding_of_content_type(raw.content_type),
         "history": [],
@@ -616,6 +617,6 @@ def _whole_response(
         "_elapsed": 0.0,
         "connection": adapter,
     }
-    if raw.sets_cookies:
-        extract_cookies_to_jar(response.cookies, request, response.raw)
+    if body.sets_cookies:  # read once, by read_whole
+        extract_cookies_to_jar(response.cookies, request, body)
     return cast("Response", response)
