@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-import trustme
 
 import requestx
 from httpy import Config
 from httpy.httpbin import app
 from httpy.testing import serve_in_thread
+
+if TYPE_CHECKING:
+    from conftest import ServerTlsFiles
 
 Fetch = Callable[..., requestx.Response]
 
@@ -87,14 +88,9 @@ def test_errors(fetch: Fetch, url: str) -> None:
         fetch("GET", "127.0.0.1/nothing")
 
 
-def test_tls(fetch: Fetch, tmp_path: Path) -> None:
-    ca = trustme.CA()
-    issued = ca.issue_cert("127.0.0.1")
-    cert, key, ca_file = tmp_path / "c.pem", tmp_path / "k.pem", tmp_path / "ca.pem"
-    issued.private_key_and_cert_chain_pem.write_to_path(str(cert))
-    issued.private_key_pem.write_to_path(str(key))
-    ca.cert_pem.write_to_path(str(ca_file))
-    with serve_in_thread(app, Config(port=0, certfile=cert, keyfile=key)) as server:
-        assert fetch("GET", f"{server.url}/get", verify=str(ca_file)).status_code == 200
+def test_tls(fetch: Fetch, server_tls_files: ServerTlsFiles) -> None:
+    tls = server_tls_files
+    with serve_in_thread(app, Config(port=0, certfile=tls.cert, keyfile=tls.key)) as server:
+        assert fetch("GET", f"{server.url}/get", verify=str(tls.ca)).status_code == 200
         with pytest.raises(requestx.exceptions.SSLError):
             fetch("GET", f"{server.url}/get")

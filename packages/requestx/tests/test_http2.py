@@ -12,14 +12,16 @@ import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-import trustme
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
 import requestx
+
+if TYPE_CHECKING:
+    from conftest import ServerTlsFiles
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -46,14 +48,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def h2_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    ca = trustme.CA()
-    folder = tmp_path_factory.mktemp("h2")
-    issued = ca.issue_cert("127.0.0.1")
-    cert, key, ca_file = folder / "cert.pem", folder / "key.pem", folder / "ca.pem"
-    issued.cert_chain_pems[0].write_to_path(str(cert))
-    issued.private_key_pem.write_to_path(str(key))
-    ca.cert_pem.write_to_path(str(ca_file))
+def h2_server(server_tls_files: ServerTlsFiles) -> Iterator[tuple[str, Path]]:
+    cert, key, ca_file = server_tls_files.cert, server_tls_files.key, server_tls_files.ca
     config = Config()
     port = _free_port()
     config.bind = [f"127.0.0.1:{port}"]

@@ -52,6 +52,17 @@ def keep_alive(conn: socket.socket, _index: int, record: Recorded) -> None:
 HEAD_OK = b"HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n"
 
 
+def answer_one_request(reply: bytes) -> Script:
+    """A script that reads one request, sends `reply` and hangs up."""
+
+    def answer(conn: socket.socket, _index: int, record: Recorded) -> None:
+        if (request := read_request(conn)) is not None:
+            record.requests.append(request)
+            conn.sendall(reply)
+
+    return answer
+
+
 @contextmanager
 def scripted_server(script: Script, host: str = "127.0.0.1") -> Iterator[tuple[str, Recorded]]:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -120,22 +131,15 @@ def test_the_host_header_names_host_and_port(host: str) -> None:
 
 
 def test_connection_close_from_the_server_means_a_new_connection() -> None:
-    def answer_once(conn: socket.socket, _index: int, record: Recorded) -> None:
-        if (request := read_request(conn)) is not None:
-            record.requests.append(request)
-            conn.sendall(OK.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1))
-
+    answer_once = answer_one_request(OK.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1))
     with scripted_server(answer_once) as (base, record), requestx.Session() as session:
         assert [session.get(base).text for _ in range(3)] == ["ok"] * 3
     assert record.connections == 3
 
 
 def test_an_idle_connection_the_server_closed_is_not_reused() -> None:
-    def answer_then_hang_up(conn: socket.socket, _index: int, record: Recorded) -> None:
-        if (request := read_request(conn)) is not None:
-            record.requests.append(request)
-            conn.sendall(OK)  # keep-alive by HTTP/1.1's default, then closed anyway
-
+    # Keep-alive by HTTP/1.1's default, then closed anyway.
+    answer_then_hang_up = answer_one_request(OK)
     with scripted_server(answer_then_hang_up) as (base, record), requestx.Session() as session:
         for _ in range(3):
             assert session.get(base).text == "ok"
@@ -197,10 +201,7 @@ def test_head_and_bodiless_statuses_keep_the_connection() -> None:
 
 
 def test_a_truncated_body_is_a_chunked_encoding_error() -> None:
-    def short(conn: socket.socket, _index: int, record: Recorded) -> None:
-        if (request := read_request(conn)) is not None:
-            record.requests.append(request)
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+    short = answer_one_request(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
 
     with (
         scripted_server(short) as (base, _record),
@@ -210,10 +211,7 @@ def test_a_truncated_body_is_a_chunked_encoding_error() -> None:
 
 
 def test_a_malformed_status_line_is_an_error() -> None:
-    def garbage(conn: socket.socket, _index: int, record: Recorded) -> None:
-        if (request := read_request(conn)) is not None:
-            record.requests.append(request)
-            conn.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+    garbage = answer_one_request(b"NOT HTTP AT ALL\r\n\r\n")
 
     with (
         scripted_server(garbage) as (base, _record),

@@ -7,15 +7,18 @@ import asyncio
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import proxy
 import pytest
-import trustme
 
 import requestx
 from httpy import Config
 from httpy.httpbin import app
 from httpy.testing import serve_in_thread
+
+if TYPE_CHECKING:
+    from conftest import ServerTlsFiles
 
 
 def _proxy_server(*extra: str) -> proxy.Proxy:
@@ -44,16 +47,10 @@ def url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    ca = trustme.CA()
-    folder = tmp_path_factory.mktemp("proxy-tls")
-    issued = ca.issue_cert("127.0.0.1")
-    cert, key, ca_file = folder / "cert.pem", folder / "key.pem", folder / "ca.pem"
-    issued.private_key_and_cert_chain_pem.write_to_path(str(cert))
-    issued.private_key_pem.write_to_path(str(key))
-    ca.cert_pem.write_to_path(str(ca_file))
-    with serve_in_thread(app, Config(port=0, certfile=cert, keyfile=key)) as server:
-        yield server.url, ca_file
+def tls(server_tls_files: ServerTlsFiles) -> Iterator[tuple[str, Path]]:
+    files = server_tls_files
+    with serve_in_thread(app, Config(port=0, certfile=files.cert, keyfile=files.key)) as server:
+        yield server.url, files.ca
 
 
 def _dead_proxy() -> str:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-import trustme
 
 import requestx
 from httpy import Config
 from httpy.httpbin import app
 from httpy.testing import serve_in_thread
+
+if TYPE_CHECKING:
+    from conftest import ServerTlsFiles
 
 
 @pytest.fixture(scope="module")
@@ -52,16 +54,10 @@ def test_a_file_body_is_streamed_with_its_length(url: str, tmp_path: Path) -> No
 
 
 @pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    ca = trustme.CA()
-    folder = tmp_path_factory.mktemp("tls")
-    issued = ca.issue_cert("127.0.0.1", "localhost")
-    cert, key, ca_file = folder / "cert.pem", folder / "key.pem", folder / "ca.pem"
-    issued.private_key_and_cert_chain_pem.write_to_path(str(cert))
-    issued.private_key_pem.write_to_path(str(key))
-    ca.cert_pem.write_to_path(str(ca_file))
-    with serve_in_thread(app, Config(port=0, certfile=cert, keyfile=key)) as server:
-        yield server.url, ca_file
+def tls(server_tls_files: ServerTlsFiles) -> Iterator[tuple[str, Path]]:
+    files = server_tls_files
+    with serve_in_thread(app, Config(port=0, certfile=files.cert, keyfile=files.key)) as server:
+        yield server.url, files.ca
 
 
 def test_tls_verified_against_a_ca_bundle(tls: tuple[str, Path]) -> None:
