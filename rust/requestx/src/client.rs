@@ -6,14 +6,16 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
+use crate::assemble::ResponseKit;
 use crate::bridge::{Completions, Submitted};
 use crate::direct::{self, PlainRequest, Target};
 use crate::errors::EngineError;
@@ -90,6 +92,23 @@ impl Drop for Client {
     fn drop(&mut self) {
         // Most Clients die on the thread that used them: close that thread's pool now.
         local::forget(&self.key);
+    }
+}
+
+/// A session's header lines, checked and made into a `HeaderMap` once: a session sends
+/// the same ones with every request.
+#[pyclass(module = "requestx._requestx", frozen)]
+pub struct HeaderLines {
+    lines: Vec<(Vec<u8>, Vec<u8>)>,
+    map: HeaderMap,
+}
+
+#[pymethods]
+impl HeaderLines {
+    #[new]
+    fn new(lines: Vec<(Vec<u8>, Vec<u8>)>) -> PyResult<Self> {
+        let map = header_map(&lines)?;
+        Ok(Self { lines, map })
     }
 }
 
@@ -193,9 +212,14 @@ impl Client {
         stream: bool,
     ) -> PyResult<RawResponse> {
         if !stream {
-            if let Some(result) =
-                self.send_plain(py, method, &url, &headers, body.as_ref(), read_timeout)
-            {
+            if let Some(result) = self.send_plain(
+                py,
+                method,
+                &url,
+                || header_map(&headers),
+                body.as_ref(),
+                read_timeout,
+            ) {
                 return result;
             }
             // The whole exchange on this thread (see local.rs), unless this thread is
@@ -230,6 +254,53 @@ impl Client {
             return self.send_shared(py, method, url, &headers, body, read_timeout, false);
         }
         self.send_shared(py, method, url, &headers, body, read_timeout, stream)
+    }
+
+    /// `send` with the body read whole, and the `Response` that answers `request` built
+    /// at once by `kit` (see assemble.rs): the whole of `HTTPAdapter.send` for a plain call.
+    #[pyo3(signature = (kit, request, adapter, method, url, headers, read_timeout = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn fetch_whole<'py>(
+        &self,
+        py: Python<'py>,
+        kit: &ResponseKit,
+        request: &Bound<'py, PyAny>,
+        adapter: &Bound<'py, PyAny>,
+        method: &str,
+        url: &Bound<'py, PyString>,
+        headers: &HeaderLines,
+        read_timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let started = Instant::now();
+        let target = url.to_str()?;
+        let plain = self.send_plain(
+            py,
+            method,
+            target,
+            || Ok(headers.map.clone()),
+            None,
+            read_timeout,
+        );
+        let raw = match plain {
+            Some(result) => result?,
+            None => self.send(
+                py,
+                method,
+                target.to_owned(),
+                headers.lines.clone(),
+                None,
+                read_timeout,
+                false,
+            )?,
+        };
+        let elapsed = started.elapsed().as_secs_f64();
+        kit.build(
+            &Bound::new(py, raw)?,
+            request,
+            adapter,
+            url.as_any(),
+            elapsed,
+        )
     }
 
     /// Start the request on the shared runtime; its result resolves `future` through
@@ -285,7 +356,7 @@ impl Client {
         py: Python<'_>,
         method: &str,
         url: &str,
-        headers: &[(Vec<u8>, Vec<u8>)],
+        headers: impl FnOnce() -> Result<HeaderMap, EngineError>,
         body: Option<&Bound<'_, PyAny>>,
         read_timeout: Option<f64>,
     ) -> Option<PyResult<RawResponse>> {
@@ -305,7 +376,7 @@ impl Client {
             Ok(PlainRequest {
                 target,
                 method: parse_method(method)?,
-                headers: header_map(headers)?,
+                headers: headers()?,
                 body,
                 read_timeout: seconds(read_timeout)?,
                 connect_timeout: self.settings.connect_timeout,

@@ -18,7 +18,7 @@
 use std::future::{Future, poll_fn};
 use std::net::{IpAddr, SocketAddr, TcpStream as ProbeStream};
 use std::os::fd::AsFd;
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -259,18 +259,18 @@ pub async fn send(
             Err(Failure::Unsent(_, error) | Failure::Sent(error)) => return Err(error),
         };
         let (parts, incoming) = response.into_parts();
-        let head = Head::from_parts(
-            parts.status,
-            parts.version,
-            &parts.headers,
-            &parts.extensions,
-            target.url.clone(),
-        );
         let decoder = Decoder::for_encoding(
             parts
                 .headers
                 .get(hyper::header::CONTENT_ENCODING)
                 .and_then(|value| value.to_str().ok()),
+        );
+        let head = Head::from_parts(
+            parts.status,
+            parts.version,
+            parts.headers,
+            &parts.extensions,
+            target.url.clone(),
         );
         let chunks = read_body(&mut connection, incoming, read_timeout).await?;
         if connection.is_open() {
@@ -308,17 +308,14 @@ async fn exchange(
         return Err(Failure::Unsent(Box::new(request), connection_error(&error)));
     }
     let sending = Box::pin(sender.try_send_request(request));
-    let result = match read_timeout {
-        None => driver.drive(sending).await,
-        Some(limit) => match tokio::time::timeout(limit, driver.drive(sending)).await {
-            Ok(result) => result,
-            Err(_) => {
-                return Err(Failure::Sent(EngineError::ReadTimeout(format!(
-                    "no response within {:.3}s (read timeout)",
-                    limit.as_secs_f64()
-                ))));
-            }
-        },
+    let result = match within(read_timeout, driver.drive(sending)).await {
+        Ok(result) => result,
+        Err(limit) => {
+            return Err(Failure::Sent(EngineError::ReadTimeout(format!(
+                "no response within {:.3}s (read timeout)",
+                limit.as_secs_f64()
+            ))));
+        }
     };
     result.map_err(|mut failed| {
         let error = connection_error(failed.error());
@@ -329,6 +326,20 @@ async fn exchange(
     })
 }
 
+/// `future`'s output, or the limit it overran. Like `tokio::time::timeout`, but the timer
+/// is set only when `future` has to wait: the body of a small response is usually in the
+/// buffer already, and a timer costs a visible share of such a request.
+async fn within<F: Future>(limit: Option<Duration>, future: F) -> Result<F::Output, Duration> {
+    let mut future = pin!(future);
+    if let Poll::Ready(output) = poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await {
+        return Ok(output);
+    }
+    match limit {
+        None => Ok(future.await),
+        Some(limit) => tokio::time::timeout(limit, future).await.map_err(|_| limit),
+    }
+}
+
 async fn read_body(
     connection: &mut Connection,
     mut incoming: Incoming,
@@ -337,17 +348,14 @@ async fn read_body(
     let mut chunks = Vec::new();
     while !incoming.is_end_stream() {
         let next = poll_fn(|cx| Pin::new(&mut incoming).poll_frame(cx));
-        let frame = match read_timeout {
-            None => connection.driver.drive(next).await,
-            Some(limit) => tokio::time::timeout(limit, connection.driver.drive(next))
-                .await
-                .map_err(|_| {
-                    EngineError::ReadTimeout(format!(
-                        "the body stalled for more than {:.3}s (read timeout)",
-                        limit.as_secs_f64()
-                    ))
-                })?,
-        };
+        let frame = within(read_timeout, connection.driver.drive(next))
+            .await
+            .map_err(|limit| {
+                EngineError::ReadTimeout(format!(
+                    "the body stalled for more than {:.3}s (read timeout)",
+                    limit.as_secs_f64()
+                ))
+            })?;
         match frame {
             None => break,
             Some(Ok(frame)) => {

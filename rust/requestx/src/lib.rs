@@ -2,6 +2,7 @@
 //!
 //! The Python package re-exports what users need; nothing here is public API on its own.
 
+mod assemble;
 mod bridge;
 mod client;
 mod decode;
@@ -31,7 +32,9 @@ fn shutdown(py: Python<'_>) {
 fn requestx_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", VERSION)?;
     module.add_class::<client::Client>()?;
+    module.add_class::<client::HeaderLines>()?;
     module.add_class::<response::RawResponse>()?;
+    module.add_class::<assemble::ResponseKit>()?;
     module.add_class::<bridge::Completions>()?;
     module.add_class::<bridge::Submitted>()?;
     module.add_function(wrap_pyfunction!(shutdown, module)?)?;

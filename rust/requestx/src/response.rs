@@ -4,10 +4,13 @@
 //! `bytes` object in a single copy. A streamed body is read a chunk at a time, decoded
 //! (Content-Encoding) unless the raw bytes are asked for, each read under the read timeout.
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use hyper::HeaderMap;
+use hyper::header::{CONTENT_TYPE, GetAll, HeaderValue, SET_COOKIE};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 
@@ -21,7 +24,8 @@ pub struct Head {
     reason: String,
     version: u8,
     url: String,
-    headers: Vec<(String, String)>,
+    /// As hyper parsed them: turned into Python text only for the headers someone reads.
+    headers: HeaderMap,
 }
 
 impl Head {
@@ -29,7 +33,7 @@ impl Head {
     pub fn from_parts(
         status: hyper::StatusCode,
         version: hyper::Version,
-        headers: &hyper::HeaderMap,
+        headers: HeaderMap,
         extensions: &hyper::http::Extensions,
         url: String,
     ) -> Self {
@@ -45,18 +49,6 @@ impl Head {
             hyper::Version::HTTP_3 => 30,
             _ => 11,
         };
-        let headers = headers
-            .iter()
-            .map(|(name, value)| {
-                // http.client decodes header bytes as latin-1; so does requests. Visible
-                // ASCII (nearly every value) is the same text either way.
-                let text: String = match value.to_str() {
-                    Ok(ascii) => ascii.to_owned(),
-                    Err(_) => value.as_bytes().iter().map(|&b| char::from(b)).collect(),
-                };
-                (name.as_str().to_owned(), text)
-            })
-            .collect();
         Self {
             status: status.as_u16(),
             reason,
@@ -96,7 +88,7 @@ impl BodyStream {
         Head::from_parts(
             response.status(),
             response.version(),
-            response.headers(),
+            response.headers().clone(),
             response.extensions(),
             response.url().as_str().to_owned(),
         )
@@ -196,8 +188,7 @@ pub struct RawResponse {
     version: u8,
     #[pyo3(get)]
     url: String,
-    #[pyo3(get)]
-    headers: Vec<(String, String)>,
+    headers: HeaderMap,
     body: Mutex<Option<WholeBody>>,
     stream: Option<SharedStream>,
 }
@@ -223,6 +214,18 @@ impl RawResponse {
         }
     }
 
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    pub fn version(&self) -> u8 {
+        self.version
+    }
+
     fn stream(&self) -> PyResult<SharedStream> {
         self.stream.clone().ok_or_else(|| {
             EngineError::StreamConsumed("the body was read whole; it is not a stream".into()).into()
@@ -233,7 +236,7 @@ impl RawResponse {
 #[pymethods]
 impl RawResponse {
     /// The whole body as one `bytes` (only once; the caller keeps it).
-    fn take_content<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+    pub fn take_content<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let body = self
             .body
             .lock()
@@ -301,71 +304,64 @@ impl RawResponse {
     /// (through urllib3) shows them. hyper gives names in lower case already.
     fn folded_headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let store = PyDict::new(py);
-        let mut index = 0;
-        while index < self.headers.len() {
-            let (name, value) = &self.headers[index];
-            // Repeats are rare: only then look ahead and join.
-            let repeats = self.headers[index + 1..]
-                .iter()
-                .any(|(other, _)| other == name);
-            let key = PyString::new(py, name);
-            if repeats {
-                if store.contains(&key)? {
-                    index += 1;
-                    continue;
-                }
-                let joined = self
-                    .headers
-                    .iter()
-                    .filter(|(other, _)| other == name)
-                    .map(|(_, value)| value.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                store.set_item(
-                    &key,
-                    PyTuple::new(py, [key.clone(), PyString::new(py, &joined)])?,
-                )?;
-            } else {
-                store.set_item(
-                    &key,
-                    PyTuple::new(py, [key.clone(), PyString::new(py, value)])?,
-                )?;
-            }
-            index += 1;
+        for name in self.headers.keys() {
+            let key = PyString::new(py, name.as_str());
+            let value = PyString::new(py, &joined(self.headers.get_all(name)));
+            store.set_item(&key, PyTuple::new(py, [key.clone(), value])?)?;
         }
         Ok(store)
+    }
+
+    /// Every header line as received: `(lower-case name, value)`, in order.
+    #[getter]
+    fn headers(&self) -> Vec<(&str, Cow<'_, str>)> {
+        self.headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), text(value)))
+            .collect()
     }
 
     /// The Content-Type as `headers["content-type"]` would show it (repeats joined with
     /// ", "), or None: enough to pick the body's encoding without building every header.
     #[getter]
-    fn content_type(&self) -> Option<String> {
-        let mut values = self
-            .headers
-            .iter()
-            .filter(|(name, _)| name == "content-type")
-            .map(|(_, value)| value.as_str());
-        let first = values.next()?;
-        Some(values.fold(first.to_owned(), |mut joined, value| {
-            joined.push_str(", ");
-            joined.push_str(value);
-            joined
-        }))
+    pub fn content_type(&self) -> Option<String> {
+        self.headers
+            .contains_key(CONTENT_TYPE)
+            .then(|| joined(self.headers.get_all(CONTENT_TYPE)))
     }
 
     /// Whether any `Set-Cookie` (or `Set-Cookie2`) line came: without one, cookie handling
     /// can be skipped.
     #[getter]
-    fn sets_cookies(&self) -> bool {
-        self.headers
-            .iter()
-            .any(|(name, _)| name == "set-cookie" || name == "set-cookie2")
+    pub fn sets_cookies(&self) -> bool {
+        self.headers.contains_key(SET_COOKIE) || self.headers.contains_key("set-cookie2")
     }
 
     #[getter]
     fn is_streamed(&self) -> bool {
         self.stream.is_some()
     }
+}
+
+/// A header value as Python text: http.client decodes header bytes as latin-1, and so does
+/// requests. Visible ASCII (nearly every value) is the same text either way.
+fn text(value: &HeaderValue) -> Cow<'_, str> {
+    match value.to_str() {
+        Ok(ascii) => Cow::Borrowed(ascii),
+        Err(_) => Cow::Owned(value.as_bytes().iter().map(|&b| char::from(b)).collect()),
+    }
+}
+
+/// A repeated field's values joined with ", ", as `headers[name]` shows them.
+fn joined(values: GetAll<'_, HeaderValue>) -> String {
+    let mut all = String::new();
+    for value in values {
+        if !all.is_empty() {
+            all.push_str(", ");
+        }
+        all.push_str(&text(value));
+    }
+    all
 }
 
 async fn next_chunk(stream: &SharedStream, decode: bool) -> PyResult<Option<Vec<u8>>> {

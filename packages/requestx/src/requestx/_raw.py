@@ -102,6 +102,8 @@ class RawBody:
     """The body of one response: streamed from the engine, or already whole."""
 
     def __init__(self, engine_response: RawResponse, content: bytes | None = None) -> None:
+        # The engine's ResponseKit (assemble.rs) sets these same attributes for a body read
+        # whole: the two lists change together.
         self._engine = engine_response
         self._pending = bytearray()
         # A whole body (stream=False) is kept here until read, like urllib3's preload.
@@ -116,25 +118,6 @@ class RawBody:
         self.sets_cookies = engine_response.sets_cookies
         # As requests sets up urllib3: `raw.read()` gives the bytes as sent; iter_content decodes.
         self.decode_content = False
-
-    @classmethod
-    def read_whole(cls, engine_response: RawResponse, status: int, reason: str) -> RawBody:
-        """`RawBody(engine_response, content=b"")` for a body already taken whole, made
-        without `__init__`'s attribute lookups (the hot path knows status and reason)."""
-        made = cls.__new__(cls)
-        made.__dict__ = {
-            "_engine": engine_response,
-            "_pending": bytearray(),
-            "_preloaded": b"",
-            "closed": False,
-            "status": status,
-            "reason": reason,
-            "version": engine_response.version,
-            "_headers": None,
-            "sets_cookies": engine_response.sets_cookies,
-            "decode_content": False,
-        }
-        return made
 
     # --- urllib3.HTTPResponse-like surface ----------------------------------------------
 

@@ -1,10 +1,19 @@
 """Type stub of the native module built from rust/requestx (checked by mypy.stubtest)."""
 
 from asyncio import Future
-from collections.abc import Awaitable, Iterator
-from typing import final
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, final
 
-__all__ = ["Client", "Completions", "RawResponse", "Submitted", "__version__", "shutdown"]
+__all__ = [
+    "Client",
+    "Completions",
+    "HeaderLines",
+    "RawResponse",
+    "ResponseKit",
+    "Submitted",
+    "__version__",
+    "shutdown",
+]
 
 __version__: str
 
@@ -37,6 +46,16 @@ class Client:
         read_timeout: float | None = None,
         stream: bool = False,
     ) -> RawResponse: ...
+    def fetch_whole(
+        self,
+        kit: ResponseKit,
+        request: Any,
+        adapter: Any,
+        method: str,
+        url: str,
+        headers: HeaderLines,
+        read_timeout: float | None = None,
+    ) -> Any: ...
     def send_async(
         self,
         method: str,
@@ -73,6 +92,28 @@ class Submitted:
     def cancel(self) -> None: ...
 
 @final
+@final
+class HeaderLines:
+    """A session's header lines, checked and encoded once."""
+
+    def __new__(cls, lines: list[tuple[bytes, bytes]]) -> HeaderLines: ...
+
+@final
+class ResponseKit:
+    """Builds the `Response` of a body read whole (its classes stay Python's)."""
+
+    def __new__(
+        cls,
+        response_type: type,
+        headers_type: type,
+        body_type: type,
+        encoding_of: Callable[[str], str | None],
+        extract_cookies: Callable[..., None],
+    ) -> ResponseKit: ...
+    def build(
+        self, raw: RawResponse, request: Any, adapter: Any, url: str, elapsed: float
+    ) -> Any: ...
+
 class RawResponse:
     """A response's status line, headers as received, and body (whole or streamed)."""
 

@@ -181,19 +181,27 @@ class HTTPAdapter(BaseAdapter):
         verify: bool | str,
     ) -> tuple[_requestx.Client, _Call]:
         url = request.url or ""
-        key: tuple[Any, ...] | None = (url[:6].lower() == "https:", timeout, verify)
+        client, read_timeout = self._plain_pool(url, timeout, verify)
+        return client, (request.method or "GET", url, headers, None, read_timeout)
+
+    def _plain_pool(
+        self, url: str, timeout: TimeoutArg, verify: bool | str
+    ) -> tuple[_requestx.Client, float | None]:
+        """The Client and read timeout for a plain call to `url`, looked up once per
+        (scheme, timeout, verify) rather than worked out per call."""
+        # A prepared URL's scheme is in lower case already.
+        key: tuple[Any, ...] | None = (url.startswith("https:"), timeout, verify)
         try:
             pool = self._plain_pools.get(key)  # type: ignore[arg-type]
         except TypeError:  # an unhashable timeout object: the general way
             pool = None
             key = None
         if pool is None:
-            client, _, read_timeout = self._client_for(request, timeout, verify, None, None)
+            client, _, read_timeout = self._client_for(url, timeout, verify, None, None)
             pool = (client, read_timeout)
             if key is not None:
                 self._plain_pools[key] = pool
-        client, read_timeout = pool
-        return client, (request.method or "GET", url, headers, None, read_timeout)
+        return pool
 
     def _send_call(
         self,
@@ -307,7 +315,9 @@ class HTTPAdapter(BaseAdapter):
         proxies: Mapping[str, str] | None,
     ) -> tuple[_requestx.Client, _Call]:
         """The pool to use and the arguments of the engine's send, but for `stream`."""
-        client, _, read_timeout = self._client_for(request, timeout, verify, cert, proxies)
+        client, _, read_timeout = self._client_for(
+            request.url or "", timeout, verify, cert, proxies
+        )
         method, url, headers, body = _wire_request(request)
         return client, (method, url, headers, body, read_timeout)
 
@@ -407,14 +417,13 @@ class HTTPAdapter(BaseAdapter):
 
     def _client_for(
         self,
-        request: PreparedRequest,
+        url: str,
         timeout: TimeoutArg,
         verify: bool | str,
         cert: str | tuple[str, str] | None,
         proxies: Mapping[str, str] | None,
     ) -> tuple[_requestx.Client, float | None, float | None]:
         connect_timeout, read_timeout = _split_timeout(timeout)
-        url = request.url or ""
         proxy = select_proxy(url, proxies) if proxies else None
         proxy_auth: tuple[str, str] | None = None
         if proxy:
@@ -583,40 +592,28 @@ def _is_stock(adapter: BaseAdapter) -> TypeGuard[HTTPAdapter]:
     )
 
 
-_Response: Any = None  # requestx.models.Response, imported on first use (models imports us)
+_KIT: _requestx.ResponseKit | None = None
+
+
+def _response_kit() -> _requestx.ResponseKit:
+    """The engine's builder of whole-body Responses (made on first use: models imports us)."""
+    global _KIT  # noqa: PLW0603 - a late import, once
+    if _KIT is None:
+        from requestx.models import Response  # noqa: PLC0415
+
+        _KIT = _requestx.ResponseKit(
+            Response, ResponseHeaders, RawBody, encoding_of_content_type, extract_cookies_to_jar
+        )
+    return _KIT
 
 
 def _whole_response(
     request: PreparedRequest, raw: _requestx.RawResponse, adapter: HTTPAdapter
 ) -> Response:
-    """`build_response(request, raw, stream=False)`, built directly: the same attributes,
-    without `Response.__init__`'s defaults that are overwritten at once.
+    """`build_response(request, raw, stream=False)`, built by the engine (see its
+    assemble.rs): the same attributes, without `Response.__init__`'s defaults that are
+    overwritten at once.
 
     Only for `HTTPAdapter` itself (a subclass may override `build_response`).
     """
-    global _Response  # noqa: PLW0603 - a late import, once
-    if _Response is None:
-        from requestx.models import Response  # noqa: PLC0415
-
-        _Response = Response
-    status, reason = raw.status, raw.reason
-    body = RawBody.read_whole(raw, status, reason)
-    response = _Response.__new__(_Response)
-    response.__dict__ = {
-        "_content": raw.take_content(),
-        "_content_consumed": True,
-        "_next": None,
-        "status_code": status,
-        "headers": ResponseHeaders(raw),
-        "raw": body,
-        "url": request.url or "",
-        "encoding": encoding_of_content_type(raw.content_type),
-        "history": [],
-        "reason": reason,
-        "request": request,
-        "_elapsed": 0.0,
-        "connection": adapter,
-    }
-    if body.sets_cookies:  # read once, by read_whole
-        extract_cookies_to_jar(response.cookies, request, body)
-    return cast("Response", response)
+    return cast("Response", _response_kit().build(raw, request, adapter, request.url or "", 0.0))

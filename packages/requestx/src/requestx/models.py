@@ -558,6 +558,8 @@ class Response:
     connection: Any
 
     def __init__(self) -> None:
+        # The engine's ResponseKit (assemble.rs) sets these same attributes for a body read
+        # whole: the two lists change together.
         self._content = False
         self._content_consumed = False
         self._next = None

@@ -16,12 +16,20 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import timedelta
 from http.cookiejar import CookieJar
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, cast
 from urllib.parse import urljoin, urlparse
 
+from requestx import _requestx
 from requestx._mode import Mode, check_mode, wants_async
 from requestx._proxy_utils import environment_ca_bundle, no_proxy_variables
-from requestx.adapters import BaseAdapter, HTTPAdapter, _is_stock, _wire_headers
+from requestx.adapters import (
+    BaseAdapter,
+    HTTPAdapter,
+    _is_stock,
+    _response_kit,
+    _wire_headers,
+    _with_request,
+)
 from requestx.auth import _basic_auth_str
 from requestx.cookies import (
     RequestsCookieJar,
@@ -31,8 +39,10 @@ from requestx.cookies import (
 )
 from requestx.exceptions import (
     ChunkedEncodingError,
+    ConnectionError,
     ContentDecodingError,
     InvalidSchema,
+    ReadTimeout,
     TooManyRedirects,
 )
 from requestx.hooks import default_hooks, dispatch_hook
@@ -70,8 +80,18 @@ _PREPARED_URLS: dict[str, tuple[str, bool]] = {}
 _PREPARED_URLS_MAX = 1024
 # The lean path's shortest form: body-less methods, which get no Content-Length.
 _BODYLESS_METHODS = frozenset({"GET", "HEAD"})
+# The keyword arguments `Session.get` may pass straight to the plain path.
+_PLAIN_GET_OPTIONS = frozenset({"timeout", "allow_redirects", "stream", "verify"})
 # Returned by Session._request_plain when a call needs the general path after all.
 _NOT_PLAIN: Any = object()
+
+
+class _PlainHeaders(NamedTuple):
+    """A session's headers in the forms the plain path sends and records them."""
+
+    lines: list[tuple[bytes, bytes]]  # for the engine's general send
+    block: _requestx.HeaderLines  # the same, checked and encoded once (fetch_whole)
+    prepared: CaseInsensitiveDict[Any]  # what PreparedRequest.headers starts from
 
 
 def _plain_settings(stream: bool, timeout: Any, verify: bool | str) -> dict[str, Any]:
@@ -517,12 +537,12 @@ class Session(SessionRedirectMixin):
             verify = self._environment_verify(url, verify)
             if verify is _NOT_PLAIN:
                 return _NOT_PLAIN
-        target, has_credentials = _prepared_url(url)
+        target, has_credentials = _PREPARED_URLS.get(url) or _prepared_url(url)
         adapter = self.get_adapter(target)
         plain_headers = self._plain_headers()
         if has_credentials or not _is_stock(adapter) or plain_headers is None:
             return _NOT_PLAIN
-        header_lines, prepared_headers = plain_headers
+        header_lines, header_block, prepared_headers = plain_headers
         # What PreparedRequest() and the prepare_* steps would leave, set at once.
         prep = PreparedRequest.__new__(PreparedRequest)
         prep.__dict__ = {
@@ -539,9 +559,20 @@ class Session(SessionRedirectMixin):
         if wants_async(self.mode):
             settings = _plain_settings(stream, timeout, verify)
             return self._finish_plain_async(adapter, prep, header_lines, settings, allow_redirects)
-        start = preferred_clock()
-        response = adapter._send_plain(prep, header_lines, timeout, verify, stream)
-        response._elapsed = preferred_clock() - start
+        if not stream and adapter._no_retries():
+            # The commonest call: one send, the body read whole, the Response built by the
+            # engine (HTTPAdapter.send's whole work, and `elapsed` measured there).
+            client, read_timeout = adapter._plain_pool(target, timeout, verify)
+            try:
+                response = client.fetch_whole(
+                    _response_kit(), prep, adapter, method, target, header_block, read_timeout
+                )
+            except (ConnectionError, ReadTimeout) as error:
+                raise _with_request(error, prep) from None
+        else:
+            start = preferred_clock()
+            response = adapter._send_plain(prep, header_lines, timeout, verify, stream)
+            response._elapsed = preferred_clock() - start
         # The request has no hooks and the session none (see _plain): nothing to dispatch.
         if response.raw.sets_cookies:
             extract_cookies_to_jar(self.cookies, prep, response.raw)
@@ -593,24 +624,23 @@ class Session(SessionRedirectMixin):
         return verify
 
     # The session headers as `_request_plain` sends them, and the snapshot they were made
-    # from: (name, value) pairs, validated and encoded again only when the headers change.
-    _plain_headers_cache: (
-        tuple[list[tuple[str, Any]], list[tuple[bytes, bytes]], CaseInsensitiveDict[Any]] | None
-    ) = None
+    # from: validated and encoded again only when the headers change.
+    _plain_headers_cache: tuple[list[tuple[str, Any]], _PlainHeaders] | None = None
 
-    def _plain_headers(self) -> tuple[list[tuple[bytes, bytes]], CaseInsensitiveDict[Any]] | None:
+    def _plain_headers(self) -> _PlainHeaders | None:
         headers = self.headers
         if type(headers) is not CaseInsensitiveDict:
             return None  # a user's own mapping type: no cheap snapshot of it
         snapshot = list(headers._store.values())
         cached = self._plain_headers_cache
         if cached is not None and cached[0] == snapshot:
-            return cached[1], cached[2]
+            return cached[1]
         prep = PreparedRequest()
         prep.prepare_headers(headers.copy())  # the validation the general path does
-        cached = (snapshot, _wire_headers(prep.headers), prep.headers)
-        self._plain_headers_cache = cached
-        return cached[1], cached[2]
+        lines = _wire_headers(prep.headers)
+        plain = _PlainHeaders(lines, _requestx.HeaderLines(lines), prep.headers)
+        self._plain_headers_cache = (snapshot, plain)
+        return plain
 
     def _lean_prepare(
         self,
@@ -647,15 +677,21 @@ class Session(SessionRedirectMixin):
         return prep, self.verify if verify is None else verify
 
     def get(self, url: str | bytes, **kwargs: Any) -> Any:
-        if not kwargs and isinstance(url, str) and type(self).request is _OWN_REQUEST:
-            # `session.get(url)` and nothing else, the commonest call: straight to the plain
-            # path when it applies (a subclass's own `request` is always called).
-            response = (
-                self._request_plain(
-                    "GET", url, timeout=None, allow_redirects=True, stream=None, verify=None
-                )
-                if self._plain()
-                else _NOT_PLAIN
+        if (
+            isinstance(url, str)
+            and _PLAIN_GET_OPTIONS.issuperset(kwargs)
+            and type(self).request is _OWN_REQUEST
+            and self._plain()
+        ):
+            # `session.get(url)`, perhaps with a timeout, the commonest call: straight to
+            # the plain path when it applies (a subclass's own `request` is always called).
+            response = self._request_plain(
+                "GET",
+                url,
+                kwargs.get("timeout"),
+                kwargs.get("allow_redirects", True),
+                kwargs.get("stream"),
+                kwargs.get("verify"),
             )
             if response is not _NOT_PLAIN:
                 return response
