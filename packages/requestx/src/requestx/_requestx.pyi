@@ -105,8 +105,6 @@ class ResponseKit:
     def __new__(
         cls,
         response_type: type,
-        headers_type: type,
-        body_type: type,
         encoding_of: Callable[[str], str | None],
         extract_cookies: Callable[..., None],
     ) -> ResponseKit: ...

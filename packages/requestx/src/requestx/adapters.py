@@ -601,9 +601,7 @@ def _response_kit() -> _requestx.ResponseKit:
     if _KIT is None:
         from requestx.models import Response  # noqa: PLC0415
 
-        _KIT = _requestx.ResponseKit(
-            Response, ResponseHeaders, RawBody, encoding_of_content_type, extract_cookies_to_jar
-        )
+        _KIT = _requestx.ResponseKit(Response, encoding_of_content_type, extract_cookies_to_jar)
     return _KIT
 
 

@@ -40,12 +40,13 @@ import json as _json
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from http.cookiejar import CookieJar
 from io import UnsupportedOperation
-from typing import Any, ClassVar, Final, Literal, Self, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, Self, cast
 from urllib.parse import urlencode as urlencode  # noqa: PLC0414 - requests.models re-exports it
 from urllib.parse import urlsplit
 
 from requestx import _encoding, _response_body
 from requestx._async_body import is_async_body
+from requestx._raw import RawBody, ResponseHeaders
 from requestx._request_url import encode_host, parse_url
 from requestx.auth import HTTPBasicAuth
 from requestx.cookies import (
@@ -284,6 +285,25 @@ class PreparedRequest(RequestEncodingMixin, RequestHooksMixin):
     @_cookies.setter
     def _cookies(self, jar: CookieJar | None) -> None:
         self._cookie_jar = jar
+
+    if not TYPE_CHECKING:  # hidden from type checkers: it would make every name valid
+
+        def __getattr__(self, name: str) -> Any:
+            # Reached only for an attribute not set. The plain path (Session._request_plain)
+            # leaves `headers` as the session's prepared headers to copy, and `hooks` to
+            # make, when first read: most requests never have them read again.
+            fields = self.__dict__
+            source = fields.get("_headers_from")
+            if source is not None:
+                if name == "headers":
+                    headers = fields["headers"] = CaseInsensitiveDict._from_store(
+                        dict(source._store)
+                    )
+                    return headers
+                if name == "hooks":
+                    hooks = fields["hooks"] = default_hooks()
+                    return hooks
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def prepare(  # requests' signature
         self,
@@ -602,6 +622,22 @@ class Response:
     @elapsed.setter
     def elapsed(self, took: datetime.timedelta | float) -> None:
         self._elapsed = took
+
+    if not TYPE_CHECKING:  # hidden from type checkers: it would make every name valid
+
+        def __getattr__(self, name: str) -> Any:
+            # Reached only for an attribute not set. A Response the engine built (its
+            # ResponseKit) keeps the engine's response as `_engine` and makes `raw` and
+            # `headers` from it when first read: many callers read status and body alone.
+            engine = self.__dict__.get("_engine")
+            if engine is not None:
+                if name == "raw":
+                    raw = self.__dict__["raw"] = RawBody(engine, content=b"")
+                    return raw
+                if name == "headers":
+                    headers = self.__dict__["headers"] = ResponseHeaders(engine)
+                    return headers
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __enter__(self) -> Self:
         return self

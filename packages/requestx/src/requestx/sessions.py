@@ -99,6 +99,12 @@ def _plain_settings(stream: bool, timeout: Any, verify: bool | str) -> dict[str,
     return {"stream": stream, "timeout": timeout, "verify": verify, "cert": None, "proxies": {}}
 
 
+def _sets_cookies(response: Response) -> bool:
+    """Whether the response set a cookie, asked without making a `raw` not made yet."""
+    engine = response.__dict__.get("_engine")  # see Response.__getattr__
+    return bool((response.raw if engine is None else engine).sets_cookies)
+
+
 def _no_cookies(jar: Any) -> bool:
     # CookieJar keeps {domain: {path: {name: cookie}}}; len() would walk it all. An empty
     # top level is enough to know (a cleared jar may keep empty levels: then it walks).
@@ -548,10 +554,11 @@ class Session(SessionRedirectMixin):
         prep.__dict__ = {
             "method": method,
             "url": target,
-            "headers": CaseInsensitiveDict._from_store(dict(prepared_headers._store)),
+            # `headers` (a copy of these) and `hooks` are made when first read: see
+            # PreparedRequest.__getattr__.
+            "_headers_from": prepared_headers,
             "_cookie_jar": _FRESH_JAR,
             "body": None,
-            "hooks": {"response": []},
             "_body_position": None,
         }
         stream = self.stream if stream is None else stream
@@ -574,7 +581,7 @@ class Session(SessionRedirectMixin):
             response = adapter._send_plain(prep, header_lines, timeout, verify, stream)
             response._elapsed = preferred_clock() - start
         # The request has no hooks and the session none (see _plain): nothing to dispatch.
-        if response.raw.sets_cookies:
+        if _sets_cookies(response):
             extract_cookies_to_jar(self.cookies, prep, response.raw)
         if response.status_code in REDIRECT_STATI and "location" in response.headers:
             settings = _plain_settings(stream, timeout, verify)
