@@ -180,24 +180,23 @@ class HTTPAdapter(BaseAdapter):
         timeout: TimeoutArg,
         verify: bool | str,
     ) -> tuple[_requestx.Client, _Call]:
-        url = request.url or ""
-        client, read_timeout = self._plain_pool(url, timeout, verify)
-        return client, (request.method or "GET", url, headers, None, read_timeout)
+        client, read_timeout = self._plain_pool(request, timeout, verify)
+        return client, (request.method or "GET", request.url or "", headers, None, read_timeout)
 
     def _plain_pool(
-        self, url: str, timeout: TimeoutArg, verify: bool | str
+        self, request: PreparedRequest, timeout: TimeoutArg, verify: bool | str
     ) -> tuple[_requestx.Client, float | None]:
-        """The Client and read timeout for a plain call to `url`, looked up once per
-        (scheme, timeout, verify) rather than worked out per call."""
+        """The Client and read timeout for a plain call, looked up once per (scheme,
+        timeout, verify) rather than worked out per call."""
         # A prepared URL's scheme is in lower case already.
-        key: tuple[Any, ...] | None = (url.startswith("https:"), timeout, verify)
+        key: tuple[Any, ...] | None = ((request.url or "").startswith("https:"), timeout, verify)
         try:
             pool = self._plain_pools.get(key)  # type: ignore[arg-type]
         except TypeError:  # an unhashable timeout object: the general way
             pool = None
             key = None
         if pool is None:
-            client, _, read_timeout = self._client_for(url, timeout, verify, None, None)
+            client, _, read_timeout = self._client_for(request, timeout, verify, None, None)
             pool = (client, read_timeout)
             if key is not None:
                 self._plain_pools[key] = pool
@@ -315,9 +314,7 @@ class HTTPAdapter(BaseAdapter):
         proxies: Mapping[str, str] | None,
     ) -> tuple[_requestx.Client, _Call]:
         """The pool to use and the arguments of the engine's send, but for `stream`."""
-        client, _, read_timeout = self._client_for(
-            request.url or "", timeout, verify, cert, proxies
-        )
+        client, _, read_timeout = self._client_for(request, timeout, verify, cert, proxies)
         method, url, headers, body = _wire_request(request)
         return client, (method, url, headers, body, read_timeout)
 
@@ -417,13 +414,14 @@ class HTTPAdapter(BaseAdapter):
 
     def _client_for(
         self,
-        url: str,
+        request: PreparedRequest,
         timeout: TimeoutArg,
         verify: bool | str,
         cert: str | tuple[str, str] | None,
         proxies: Mapping[str, str] | None,
     ) -> tuple[_requestx.Client, float | None, float | None]:
         connect_timeout, read_timeout = _split_timeout(timeout)
+        url = request.url or ""
         proxy = select_proxy(url, proxies) if proxies else None
         proxy_auth: tuple[str, str] | None = None
         if proxy:

@@ -46,6 +46,7 @@ from urllib.parse import urlsplit
 
 from requestx import _encoding, _response_body
 from requestx._async_body import is_async_body
+from requestx._lazy import MadeOnFirstRead
 from requestx._raw import RawBody, ResponseHeaders
 from requestx._request_url import encode_host, parse_url
 from requestx.auth import HTTPBasicAuth
@@ -241,6 +242,23 @@ class Request(RequestHooksMixin):
         return prepared
 
 
+def _plain_request_headers(fields: dict[str, Any]) -> CaseInsensitiveDict[str]:
+    return CaseInsensitiveDict._from_store(dict(fields["_headers_from"]._store))
+
+
+def _plain_request_hooks(fields: dict[str, Any]) -> dict[str, list[Callable[..., Any]]]:
+    fields["_headers_from"]  # only a plain request leaves hooks unset (else KeyError)
+    return default_hooks()
+
+
+def _engine_raw(fields: dict[str, Any]) -> RawBody:
+    return RawBody(fields["_engine"], content=b"")
+
+
+def _engine_headers(fields: dict[str, Any]) -> ResponseHeaders:
+    return ResponseHeaders(fields["_engine"])
+
+
 class PreparedRequest(RequestEncodingMixin, RequestHooksMixin):
     """The exact request that is sent: method, URL, headers and body, all final.
 
@@ -286,24 +304,12 @@ class PreparedRequest(RequestEncodingMixin, RequestHooksMixin):
     def _cookies(self, jar: CookieJar | None) -> None:
         self._cookie_jar = jar
 
-    if not TYPE_CHECKING:  # hidden from type checkers: it would make every name valid
-
-        def __getattr__(self, name: str) -> Any:
-            # Reached only for an attribute not set. The plain path (Session._request_plain)
-            # leaves `headers` as the session's prepared headers to copy, and `hooks` to
-            # make, when first read: most requests never have them read again.
-            fields = self.__dict__
-            source = fields.get("_headers_from")
-            if source is not None:
-                if name == "headers":
-                    headers = fields["headers"] = CaseInsensitiveDict._from_store(
-                        dict(source._store)
-                    )
-                    return headers
-                if name == "hooks":
-                    hooks = fields["hooks"] = default_hooks()
-                    return hooks
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    # The plain path (Session._request_plain) leaves `headers` (a copy of the session's
+    # prepared headers, `_headers_from`) and `hooks` to be made when first read: most
+    # requests never have them read again. Every other request sets both in __init__.
+    if not TYPE_CHECKING:  # typed above as the plain attributes they read as
+        headers = MadeOnFirstRead(_plain_request_headers)
+        hooks = MadeOnFirstRead(_plain_request_hooks)
 
     def prepare(  # requests' signature
         self,
@@ -623,21 +629,12 @@ class Response:
     def elapsed(self, took: datetime.timedelta | float) -> None:
         self._elapsed = took
 
-    if not TYPE_CHECKING:  # hidden from type checkers: it would make every name valid
-
-        def __getattr__(self, name: str) -> Any:
-            # Reached only for an attribute not set. A Response the engine built (its
-            # ResponseKit) keeps the engine's response as `_engine` and makes `raw` and
-            # `headers` from it when first read: many callers read status and body alone.
-            engine = self.__dict__.get("_engine")
-            if engine is not None:
-                if name == "raw":
-                    raw = self.__dict__["raw"] = RawBody(engine, content=b"")
-                    return raw
-                if name == "headers":
-                    headers = self.__dict__["headers"] = ResponseHeaders(engine)
-                    return headers
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    # A Response the engine built (its ResponseKit) keeps the engine's response as
+    # `_engine` and makes `raw` and `headers` from it when first read: many callers read
+    # status and body alone. Every other Response sets both in __init__.
+    if not TYPE_CHECKING:  # typed above as the plain attributes they read as
+        raw = MadeOnFirstRead(_engine_raw)
+        headers = MadeOnFirstRead(_engine_headers)
 
     def __enter__(self) -> Self:
         return self

@@ -569,7 +569,7 @@ class Session(SessionRedirectMixin):
         if not stream and adapter._no_retries():
             # The commonest call: one send, the body read whole, the Response built by the
             # engine (HTTPAdapter.send's whole work, and `elapsed` measured there).
-            client, read_timeout = adapter._plain_pool(target, timeout, verify)
+            client, read_timeout = adapter._plain_pool(prep, timeout, verify)
             try:
                 response = client.fetch_whole(
                     _response_kit(), prep, adapter, method, target, header_block, read_timeout
