@@ -298,3 +298,48 @@ def test_patched_session_and_adapter_methods_are_still_called(url: str) -> None:
         ) as request:
             assert session.get(f"{url}/get").status_code == 200
         assert request.call_count == 1
+
+
+def test_plain_calls_make_raw_and_request_parts_on_first_use(url: str) -> None:
+    """The engine leaves a plain Response's `raw` and `headers`, and its request's
+    `headers` and `hooks`, to be made when first read: they must then behave as the plain
+    attributes requests sets, each object with its own."""
+    with requestx.Session() as session:
+        session.headers["X-Session"] = "kept"
+        response = session.get(f"{url}/get", timeout=5)  # a keyword still takes the plain path
+        assert "raw" not in vars(response)  # not made yet: this is the lazy path
+        raw = response.raw
+        assert raw is response.raw
+        assert (raw.status, raw.reason) == (200, "OK")
+        assert raw.read() == b""  # the body was read whole into `content`
+        assert raw.headers["content-type"] == "application/json"
+        response.raw = None
+        assert response.raw is None
+
+        request = response.request
+        assert "headers" not in vars(request)
+        assert request.headers["X-Session"] == "kept"
+        assert request.hooks == {"response": []}
+        request.headers["X-Session"] = "changed on the sent request"
+        request.hooks["response"].append(print)
+        assert session.headers["X-Session"] == "kept"
+        again = session.get(f"{url}/get")
+        assert again.request.headers["X-Session"] == "kept"
+        assert again.request.hooks == {"response": []}
+        assert again.json()["headers"]["X-Session"] == "kept"
+
+        duplicate = again.request.copy()
+        duplicate.headers["X-Other"] = "1"
+        assert "X-Other" not in again.request.headers
+        revived = pickle.loads(pickle.dumps(session.get(f"{url}/get").request))  # noqa: S301
+        assert revived.headers["X-Session"] == "kept"
+
+    # Objects made by hand have the attributes requests gives them from the start.
+    assert requestx.models.Response().raw is None
+    assert requestx.models.Response().headers == {}
+    assert requestx.models.PreparedRequest().headers is None
+    assert requestx.models.PreparedRequest().hooks == {"response": []}
+    with pytest.raises(AttributeError, match="raw"):
+        revived_response = pickle.loads(pickle.dumps(response))  # noqa: S301
+        del revived_response.raw
+        revived_response.raw  # noqa: B018 - reading it is the test

@@ -376,3 +376,28 @@ async fn next_chunk(stream: &SharedStream, decode: bool) -> PyResult<Option<Vec<
     };
     next.map_err(PyErr::from)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{joined, text};
+    use hyper::HeaderMap;
+    use hyper::header::{HeaderValue, SET_COOKIE, VARY};
+
+    #[test]
+    fn repeated_fields_join_with_a_comma_in_arrival_order() {
+        let mut headers = HeaderMap::new();
+        headers.append(VARY, HeaderValue::from_static("Accept"));
+        headers.append(SET_COOKIE, HeaderValue::from_static("a=1"));
+        headers.append(VARY, HeaderValue::from_static("Cookie"));
+        assert_eq!(joined(headers.get_all(VARY)), "Accept, Cookie");
+        assert_eq!(joined(headers.get_all(SET_COOKIE)), "a=1");
+        assert_eq!(joined(headers.get_all("absent")), "");
+    }
+
+    #[test]
+    fn header_bytes_read_as_latin_1_like_http_client() {
+        let value = HeaderValue::from_bytes(b"caf\xe9").expect("obs-text is a valid value");
+        assert_eq!(text(&value), "caf\u{e9}");
+        assert_eq!(text(&HeaderValue::from_static("plain")), "plain");
+    }
+}
