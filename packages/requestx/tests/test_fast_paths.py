@@ -339,7 +339,7 @@ def test_plain_calls_make_raw_and_request_parts_on_first_use(url: str) -> None:
     assert requestx.models.Response().headers == {}
     assert requestx.models.PreparedRequest().headers is None
     assert requestx.models.PreparedRequest().hooks == {"response": []}
+    revived_response = pickle.loads(pickle.dumps(response))  # noqa: S301
+    del revived_response.raw
     with pytest.raises(AttributeError, match="raw"):
-        revived_response = pickle.loads(pickle.dumps(response))  # noqa: S301
-        del revived_response.raw
         revived_response.raw  # noqa: B018 - reading it is the test

@@ -92,7 +92,6 @@ class Submitted:
     def cancel(self) -> None: ...
 
 @final
-@final
 class HeaderLines:
     """A session's header lines, checked and encoded once."""
 
@@ -100,7 +99,7 @@ class HeaderLines:
 
 @final
 class ResponseKit:
-    """Builds the `Response` of a body read whole (its classes stay Python's)."""
+    """Builds the `Response` of a body read whole (the class stays Python's)."""
 
     def __new__(
         cls,
@@ -112,6 +111,7 @@ class ResponseKit:
         self, raw: RawResponse, request: Any, adapter: Any, url: str, elapsed: float
     ) -> Any: ...
 
+@final
 class RawResponse:
     """A response's status line, headers as received, and body (whole or streamed)."""
 
