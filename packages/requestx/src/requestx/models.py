@@ -769,7 +769,8 @@ class Response:
                 self._content = b"".join(self.iter_content(CONTENT_CHUNK_SIZE))
         self._content_consumed = True
         # None only for a response that never had a body source (requests does the same).
-        return cast(bytes, self._content)
+        # Not typing.cast: a call on every read of every response's body.
+        return self._content  # type: ignore[return-value]
 
     @property
     def text(self) -> str:

@@ -80,7 +80,10 @@ _PREPARED_URLS: dict[str, tuple[str, bool]] = {}
 _PREPARED_URLS_MAX = 1024
 # The lean path's shortest form: body-less methods, which get no Content-Length.
 _BODYLESS_METHODS = frozenset({"GET", "HEAD"})
-# The keyword arguments `Session.get` may pass straight to the plain path.
+# The engine's Response builder (one per process, shared with the adapters).
+_KIT = _response_kit()
+# The keyword arguments `Session.get` may pass straight to the plain path (as named by
+# `Session._request_plain`).
 _PLAIN_GET_OPTIONS = frozenset({"timeout", "allow_redirects", "stream", "verify"})
 # Returned by Session._request_plain when a call needs the general path after all.
 _NOT_PLAIN: Any = object()
@@ -527,10 +530,10 @@ class Session(SessionRedirectMixin):
         self,
         method: str,
         url: str,
-        timeout: Any,
-        allow_redirects: bool,
-        stream: bool | None,
-        verify: bool | str | None,
+        timeout: Any = None,
+        allow_redirects: bool = True,
+        stream: bool | None = None,
+        verify: bool | str | None = None,
     ) -> Any:
         """A body-less call that brings nothing but its URL: the shortest way through.
 
@@ -572,7 +575,7 @@ class Session(SessionRedirectMixin):
             client, read_timeout = adapter._plain_pool(prep, timeout, verify)
             try:
                 response = client.fetch_whole(
-                    _response_kit(), prep, adapter, method, target, header_block, read_timeout
+                    _KIT, prep, adapter, method, target, header_block, read_timeout
                 )
             except (ConnectionError, ReadTimeout) as error:
                 raise _with_request(error, prep) from None
@@ -692,14 +695,7 @@ class Session(SessionRedirectMixin):
         ):
             # `session.get(url)`, perhaps with a timeout, the commonest call: straight to
             # the plain path when it applies (a subclass's own `request` is always called).
-            response = self._request_plain(
-                "GET",
-                url,
-                kwargs.get("timeout"),
-                kwargs.get("allow_redirects", True),
-                kwargs.get("stream"),
-                kwargs.get("verify"),
-            )
+            response = self._request_plain("GET", url, **kwargs)
             if response is not _NOT_PLAIN:
                 return response
         kwargs.setdefault("allow_redirects", True)
