@@ -392,6 +392,16 @@ def bench_requestx(session: nox.Session) -> None:
     session.run("python", "packages/requestx/benchmarks/clients.py", *session.posargs)
 
 
+@nox.session(name="bench_instructions", python=PYTHON)
+def bench_instructions(session: nox.Session) -> None:
+    """Instructions per small GET under callgrind, requestx vs pycurl: `-- --clients ...`."""
+    for tool in ("nginx", "valgrind"):
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
+            session.error(f"{tool} is not installed (Debian/Ubuntu: apt-get install {tool})")
+    _sync(session, "bench-requestx")  # the release build, as in bench_requestx
+    session.run("python", "packages/requestx/benchmarks/instructions.py", *session.posargs)
+
+
 @nox.session(name="bench_aresilient", python=PYTHON)
 def bench_aresilient(session: nox.Session) -> None:
     """aresilient.Client vs bare httpx, httpx-retries, tenacity, stamina on nginx: `-- --quick`."""
