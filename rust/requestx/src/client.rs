@@ -428,7 +428,7 @@ impl Client {
     }
 
     fn client(&self) -> Result<reqwest::Client, EngineError> {
-        let pid = std::process::id();
+        let pid = crate::process::id();
         let mut built = self
             .built
             .lock()

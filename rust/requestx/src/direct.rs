@@ -133,7 +133,10 @@ impl DriverSlot {
                 return Poll::Pending;
             };
             match Pin::new(driver).poll(cx) {
-                Poll::Pending => return Poll::Pending,
+                // The driver may just have finished what `future` waits for: hyper hands
+                // readiness and responses over through channels that wake this same task,
+                // and returning Pending would cost a trip through the runtime to see it.
+                Poll::Pending => return Pin::new(&mut *future).poll(cx),
                 // The connection ended (closed or failed): dropping its driver hands every
                 // waiting request its error, so poll the future once more.
                 Poll::Ready(_) => self.0 = None,

@@ -9,6 +9,7 @@ mod decode;
 mod direct;
 mod errors;
 mod local;
+mod process;
 mod response;
 mod runtime;
 mod tls;
@@ -38,6 +39,7 @@ fn requestx_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<bridge::Completions>()?;
     module.add_class::<bridge::Submitted>()?;
     module.add_function(wrap_pyfunction!(shutdown, module)?)?;
+    module.add_function(wrap_pyfunction!(process::forked, module)?)?;
     Ok(())
 }
 

@@ -64,7 +64,7 @@ impl Engine {
             .build()
             .map_err(|error| EngineError::Engine(format!("could not start a runtime: {error}")))?;
         Ok(Self {
-            pid: std::process::id(),
+            pid: crate::process::id(),
             runtime: Arc::new(runtime),
             busy: false,
             clients: Vec::new(),
@@ -115,7 +115,7 @@ impl Engine {
 
 impl Drop for Engine {
     fn drop(&mut self) {
-        if self.pid != std::process::id() {
+        if self.pid != crate::process::id() {
             // Inherited through fork(): its sockets and epoll instance are the parent's too.
             std::mem::forget(std::mem::take(&mut self.clients));
             std::mem::forget(Arc::clone(&self.runtime));
@@ -169,7 +169,7 @@ where
         let mut slot = slot.borrow_mut();
         if slot
             .as_ref()
-            .is_some_and(|engine| engine.pid != std::process::id())
+            .is_some_and(|engine| engine.pid != crate::process::id())
         {
             slot.take(); // dropped as inherited (see Engine::drop)
         }
@@ -223,7 +223,7 @@ pub fn forget(key: &ClientKey) {
             return;
         };
         let Some(engine) = slot.as_mut() else { return };
-        if engine.busy || engine.pid != std::process::id() {
+        if engine.busy || engine.pid != crate::process::id() {
             return;
         }
         let before = engine.clients.len();

@@ -27,7 +27,7 @@ static RUNTIME: Mutex<Option<Owned>> = Mutex::new(None);
 
 /// The process's runtime, built now if this process has none yet.
 pub fn runtime() -> Arc<Runtime> {
-    let pid = std::process::id();
+    let pid = crate::process::id();
     let mut slot = RUNTIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -81,7 +81,7 @@ pub fn shutdown(py: Python<'_>) {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .take();
     let Some(owned) = owned else { return };
-    if owned.pid != std::process::id() {
+    if owned.pid != crate::process::id() {
         std::mem::forget(owned.runtime);
         return;
     }

@@ -9,6 +9,7 @@ Inside a running asyncio loop the same calls return awaitables; `requestx.sync` 
 """
 
 import atexit as _atexit
+import os as _os
 
 from requestx import _requestx, aio, sync, utils
 from requestx._requestx import __version__
@@ -31,6 +32,9 @@ from requestx.status_codes import codes
 
 # Stop the engine's threads before the interpreter finalizes (see runtime.rs).
 _atexit.register(_requestx.shutdown)
+# The engine keeps the process id rather than asking on every request; a forked child
+# refreshes it before it can make one (see process.rs).
+_os.register_at_fork(after_in_child=_requestx.forked)
 
 __all__ = [
     "ConnectTimeout",

@@ -12,6 +12,7 @@ __all__ = [
     "ResponseKit",
     "Submitted",
     "__version__",
+    "forked",
     "shutdown",
 ]
 
@@ -19,6 +20,9 @@ __version__: str
 
 def shutdown() -> None:
     """Stop the engine's runtime (registered with atexit by requestx)."""
+
+def forked() -> None:
+    """Refresh the engine's kept process id (registered to run after os.fork in the child)."""
 
 @final
 class Client:
