@@ -6,6 +6,9 @@ Each server runs as one process on a loopback port serving the same minimal JSON
 Rounds are interleaved in a shuffled order per round, so drift on a noisy machine hits every
 server alike; the table gives each server's median requests/s with min-max and its ratio to
 uvicorn. A stress run (`wrk -c256`) then reports httpy's errors and peak RSS.
+
+`--httpy-baseline REF` adds httpy as it was at git ref REF (its sources exported to a temporary
+folder) as one more server, so a change to httpy is measured against its own past in one run.
 """
 
 from __future__ import annotations
@@ -82,9 +85,9 @@ class ServerSpec:
     command: list[str]
 
 
-def server_specs(python: str, port: int) -> dict[str, ServerSpec]:
+def server_specs(python: str, port: int, baseline: str | None) -> dict[str, ServerSpec]:
     host = "127.0.0.1"
-    return {
+    specs = {
         "httpy": ServerSpec(
             "httpy",
             [python, "-m", "httpy", "run", "httpy_app:app", "--host", host, "--port", str(port),
@@ -102,6 +105,25 @@ def server_specs(python: str, port: int) -> dict[str, ServerSpec]:
              "--worker-class", "uvloop", "--log-level", "warning"],
         ),
     }  # fmt: skip
+    if baseline is not None:
+        name = f"httpy@{baseline}"
+        specs[name] = ServerSpec(
+            name,
+            [python, "-m", "httpy", "run", "httpy_app:app", "--host", host,
+             "--port", str(port + 3), "--log-level", "warning"],
+        )  # fmt: skip
+    return specs
+
+
+def export_httpy(ref: str, into: Path) -> Path:
+    """httpy's sources at git ref `ref`, unpacked under `into`: the folder to import from."""
+    root = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", ref, "packages/httpy/src"],
+        capture_output=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True, timeout=60)
+    return into / "packages" / "httpy" / "src"
 
 
 @dataclass
@@ -160,17 +182,28 @@ def wait_until_listening(url: str, process: subprocess.Popen[bytes], timeout: fl
 
 
 @contextmanager
-def run_servers(names: list[str], workdir: Path) -> Iterator[dict[str, Running]]:
+def run_servers(
+    names: list[str], workdir: Path, baseline: str | None = None
+) -> Iterator[dict[str, Running]]:
     (workdir / "asgi_app.py").write_text(ASGI_APP, encoding="utf-8")
     (workdir / "httpy_app.py").write_text(HTTPY_APP, encoding="utf-8")
-    port = free_port_block()
-    specs = server_specs(sys.executable, port)
+    port = free_port_block(4)
+    specs = server_specs(sys.executable, port, baseline)
+    environments: dict[str, dict[str, str]] = {}
+    if baseline is not None:
+        old_sources = export_httpy(baseline, workdir / "baseline")
+        # The old sources first on the path: they shadow the installed httpy (same
+        # dependencies), so only httpy's own code differs between the two servers.
+        environments[f"httpy@{baseline}"] = {**os.environ, "PYTHONPATH": str(old_sources)}
+        names = [*names, f"httpy@{baseline}"]
     running: dict[str, Running] = {}
     try:
-        for offset, name in enumerate(["httpy", "uvicorn", "hypercorn"]):
+        for offset, name in enumerate(specs):
             if name not in names:
                 continue
-            process = subprocess.Popen(_pinned(specs[name].command, SERVER_CPU), cwd=workdir)
+            process = subprocess.Popen(
+                _pinned(specs[name].command, SERVER_CPU), cwd=workdir, env=environments.get(name)
+            )
             url = f"http://127.0.0.1:{port + offset}"
             running[name] = Running(specs[name], process, url)
             wait_until_listening(url, process)
@@ -301,12 +334,20 @@ def main(argv: list[str] | None = None) -> int:
         "--stress-duration", type=float, default=30.0, help="0 skips the stress run"
     )
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument(
+        "--httpy-baseline",
+        metavar="REF",
+        help="also measure httpy as it was at this git ref (e.g. HEAD~3, main)",
+    )
     arguments = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
         return 2
     names = [name.strip() for name in arguments.servers.split(",") if name.strip()]
-    with tempfile.TemporaryDirectory() as workdir, run_servers(names, Path(workdir)) as servers:
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        run_servers(names, Path(workdir), arguments.httpy_baseline) as servers,
+    ):
         samples = interleaved_rounds(
             servers, arguments.rounds, arguments.duration, arguments.connections, arguments.seed
         )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from httpy import __version__
 from httpy.config import Config
-from httpy.server.serve import load_app, run
+from httpy.loading import load_app, run
 
 __all__ = ["ENV_PREFIX", "build_parser", "main"]
 
@@ -101,12 +101,22 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
             default=getattr(_DEFAULTS, name),
             help=help_text,
         )
+    limits.add_argument(
+        "--limit-connections",
+        type=int,
+        default=None,
+        help="open connections per worker; over it, requests get 503 "
+        "(default: 90%% of the file-descriptor limit)",
+    )
     deadlines = serve.add_argument_group("deadlines (seconds)")
     for name, help_text in (
         ("header_timeout", "to receive a request's header section (slowloris guard)"),
         ("keep_alive_timeout", "idle time before a keep-alive connection closes"),
         ("body_timeout", "wait for more request body bytes"),
         ("shutdown_timeout", "in-flight requests' grace period on shutdown"),
+        ("tls_handshake_timeout", "to finish a TLS handshake"),
+        ("write_timeout", "for a peer to read what is buffered for it before it is dropped"),
+        ("linger_timeout", "to drain a peer's input after an answer that closes (0: none)"),
     ):
         deadlines.add_argument(
             "--" + name.replace("_", "-"),
@@ -153,6 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             keep_alive_timeout=arguments.keep_alive_timeout,
             body_timeout=arguments.body_timeout,
             shutdown_timeout=arguments.shutdown_timeout,
+            tls_handshake_timeout=arguments.tls_handshake_timeout,
+            write_timeout=arguments.write_timeout,
+            linger_timeout=arguments.linger_timeout,
+            limit_connections=arguments.limit_connections,
             use_uvloop=not arguments.no_uvloop,
         )
         app = load_app(arguments.app)

@@ -46,6 +46,9 @@ class Config:
     max_pipelined_requests: int = 16
     #: Request body bytes buffered ahead of the handler before reading pauses.
     read_buffer_high_water: int = 256 * KIB
+    #: Open connections per worker; over it, a connection's request is answered 503 and the
+    #: connection closed. None: nine tenths of the process's file-descriptor limit.
+    limit_connections: int | None = None
 
     # --- deadlines, in seconds ---------------------------------------------------------
     #: From a request's first byte to the end of its header section (slowloris guard).
@@ -56,6 +59,15 @@ class Config:
     body_timeout: float = 30.0
     #: Graceful shutdown: how long in-flight requests may run before connections close.
     shutdown_timeout: float = 30.0
+    #: A TLS handshake must finish within this (asyncio's own default is 60 s).
+    tls_handshake_timeout: float = 10.0
+    #: A peer that stops reading: the connection is dropped when what is buffered for it
+    #: (above the transport's high-water mark) is not read within this.
+    write_timeout: float = 30.0
+    #: After an answer that ends the connection while the peer may still be sending (an
+    #: early 413, an unread body), input is read and dropped this long before closing, so
+    #: the kernel does not reset the connection before the peer reads the answer. 0: none.
+    linger_timeout: float = 2.0
 
     # --- behaviour ---------------------------------------------------------------------
     #: Value of the `server` response header; None sends none.
@@ -77,6 +89,7 @@ class Config:
             "max_pipelined_requests": self.max_pipelined_requests,
             "read_buffer_high_water": self.read_buffer_high_water,
             "thread_pool_size": self.thread_pool_size,
+            "limit_connections": 1 if self.limit_connections is None else self.limit_connections,
         }
         for name, value in positive.items():
             if value < 1:
@@ -89,10 +102,18 @@ class Config:
             "keep_alive_timeout": self.keep_alive_timeout,
             "body_timeout": self.body_timeout,
             "shutdown_timeout": self.shutdown_timeout,
+            "linger_timeout": self.linger_timeout,
         }
         for name, number in non_negative.items():
             if number < 0:
                 raise ValueError(f"Config.{name} must not be negative, got {number}")
+        positive_seconds = {
+            "tls_handshake_timeout": self.tls_handshake_timeout,
+            "write_timeout": self.write_timeout,
+        }
+        for name, seconds in positive_seconds.items():
+            if seconds <= 0:
+                raise ValueError(f"Config.{name} must be positive, got {seconds}")
         if self.port > 65535:
             raise ValueError(f"Config.port must be at most 65535, got {self.port}")
         if (self.certfile is None) != (self.keyfile is None):

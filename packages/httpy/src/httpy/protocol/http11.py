@@ -179,6 +179,11 @@ class HTTP11Connection:
         return self._parsing and not self._last_request
 
     @property
+    def discards_input(self) -> bool:
+        """Parsing has stopped for good: bytes fed now are thrown away unread."""
+        return not self._parsing
+
+    @property
     def awaiting_request(self) -> bool:
         """No request is being parsed or answered: the connection is idle."""
         return not self._slots and not self._in_head
