@@ -122,6 +122,7 @@ def export_httpy(ref: str, into: Path) -> Path:
         ["git", "-C", str(root), "archive", ref, "packages/httpy/src"],
         capture_output=True, check=True, timeout=60,
     ).stdout  # fmt: skip
+    into.mkdir(parents=True, exist_ok=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True, timeout=60)
     return into / "packages" / "httpy" / "src"
 
@@ -282,14 +283,16 @@ def interleaved_rounds(
 def print_table(samples: dict[str, Samples], connections: int) -> None:
     baseline = statistics.median(samples[BASELINE].rps) if BASELINE in samples else None
     print(f"\nwrk -t1 -c{connections}, medians of interleaved rounds")
-    header = f"{'server':10} {'req/s median':>13} {'min-max':>17} {'latency ms':>11} {'errors':>7}"
+    width = max(10, *(len(name) for name in samples))
+    header = f"{'server':{width}} {'req/s median':>13} {'min-max':>17}"
+    header += f" {'latency ms':>11} {'errors':>7}"
     if baseline:
         header += f" {'vs ' + BASELINE:>11}"
     print(header)
     for name, sample in sorted(samples.items(), key=lambda item: -statistics.median(item[1].rps)):
         median = statistics.median(sample.rps)
         line = (
-            f"{name:10} {median:13.0f} {min(sample.rps):8.0f}-{max(sample.rps):<8.0f}"
+            f"{name:{width}} {median:13.0f} {min(sample.rps):8.0f}-{max(sample.rps):<8.0f}"
             f" {statistics.median(sample.latency_ms):11.2f} {sample.errors:7d}"
         )
         if baseline:
