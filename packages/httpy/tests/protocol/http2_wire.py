@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from h2 import events as h2e
 from h2.config import H2Configuration
 from h2.connection import H2Connection
+from h2.settings import SettingCodes, Settings
 from hyperframe.frame import Frame, GoAwayFrame, RstStreamFrame, SettingsFrame, WindowUpdateFrame
 
 from httpy.protocol import HTTP2Connection, HTTP2Limits
@@ -44,7 +45,8 @@ class Peer:
         self.server = HTTP2Connection(limits, **kwargs)
         self.client = H2Connection(H2Configuration(client_side=True, header_encoding=None))
         if client_settings:
-            self.client.local_settings.update(client_settings)
+            initial = {SettingCodes(code): value for code, value in client_settings.items()}
+            self.client.local_settings = Settings(client=True, initial_values=initial)
         self.client.initiate_connection()
         self.server.initiate()
         self.server_events: list[Event] = []
@@ -98,6 +100,11 @@ class Peer:
     def raw(self, data: bytes) -> list[Event]:
         """Bytes straight to the server, bypassing the h2 client."""
         return self.server.receive_data(data)
+
+
+def flags(conn: HTTP2Connection) -> set[str]:
+    """The connection's flags that are true (a function, so that mypy does not narrow them)."""
+    return {name for name in ("is_closed", "should_close") if getattr(conn, name)}
 
 
 def of_type(events: list[Any], kind: type[T]) -> list[T]:
