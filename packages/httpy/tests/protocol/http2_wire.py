@@ -8,7 +8,17 @@ from h2 import events as h2e
 from h2.config import H2Configuration
 from h2.connection import H2Connection
 from h2.settings import SettingCodes, Settings
-from hyperframe.frame import Frame, GoAwayFrame, RstStreamFrame, SettingsFrame, WindowUpdateFrame
+from hpack import Encoder
+from hyperframe.frame import (
+    DataFrame,
+    Frame,
+    GoAwayFrame,
+    HeadersFrame,
+    PingFrame,
+    RstStreamFrame,
+    SettingsFrame,
+    WindowUpdateFrame,
+)
 
 from httpy.protocol import HTTP2Connection, HTTP2Limits
 from httpy.protocol.events import Event, ProtocolError
@@ -161,3 +171,53 @@ def open_server(limits: HTTP2Limits | None = None, **kwargs: Any) -> HTTP2Connec
     assert server.receive_data(PREFACE + EMPTY_SETTINGS) == []
     server.data_to_send()
     return server
+
+
+class RawClient:
+    """Builds client frames by hand (hyperframe + HPACK), for what an h2 client would refuse."""
+
+    def __init__(self) -> None:
+        self.encoder = Encoder()
+
+    def headers(
+        self,
+        stream_id: int,
+        headers: list[tuple[bytes, bytes]] | None = None,
+        *,
+        end_stream: bool = True,
+        end_headers: bool = True,
+    ) -> bytes:
+        frame = HeadersFrame(stream_id)
+        frame.data = self.encoder.encode(headers or request_headers())
+        if end_stream:
+            frame.flags.add("END_STREAM")
+        if end_headers:
+            frame.flags.add("END_HEADERS")
+        return bytes(frame.serialize())
+
+    @staticmethod
+    def data(stream_id: int, data: bytes, *, end_stream: bool = False) -> bytes:
+        frame = DataFrame(stream_id, data)
+        if end_stream:
+            frame.flags.add("END_STREAM")
+        return bytes(frame.serialize())
+
+    @staticmethod
+    def rst(stream_id: int, error_code: int = 8) -> bytes:
+        frame = RstStreamFrame(stream_id)
+        frame.error_code = error_code
+        return bytes(frame.serialize())
+
+    @staticmethod
+    def ping(payload: bytes = b"12345678") -> bytes:
+        return bytes(PingFrame(0, payload).serialize())
+
+    @staticmethod
+    def settings() -> bytes:
+        return bytes(SettingsFrame(0).serialize())
+
+    @staticmethod
+    def window_update(stream_id: int, increment: int) -> bytes:
+        frame = WindowUpdateFrame(stream_id)
+        frame.window_increment = increment
+        return bytes(frame.serialize())

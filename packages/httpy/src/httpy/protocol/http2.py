@@ -143,8 +143,10 @@ class HTTP2Connection:
         self._h2 = h2 = H2Connection(H2Configuration(client_side=False, header_encoding=None))
         # h2 enforces its local settings itself, as connection errors. We advertise ours (see
         # _settings_frame) and give h2 looser ones, so that an excess stream or a header list
-        # over the limit costs one stream (refused, or answered 431), not the connection. The
-        # HPACK decoder keeps a hard cap at 4x the list size against decompression bombs.
+        # over the limit costs one stream (refused, or answered 431), not the connection. One
+        # stream over is enough: FrameGuard hands h2 at most one new stream per call, and we
+        # refuse it before the next. The HPACK decoder keeps a hard cap at 4x the list size
+        # against decompression bombs.
         hard_header_cap = 4 * limits.max_header_list_size
         h2.local_settings = Settings(
             client=False,
@@ -163,6 +165,7 @@ class HTTP2Connection:
         self._last_stream_id = 0
         self._out = bytearray()
         self._streams: dict[int, _Stream] = {}
+        self._peer_streams = 0  # streams in `_streams` the peer opened (odd ids)
 
     # -- starting ---------------------------------------------------------------------------
 
@@ -192,7 +195,7 @@ class HTTP2Connection:
         stream = _Stream(b"http", authority, self._limits.max_body_size)
         stream.remote_closed = True
         stream.urgency, stream.incremental = _priority_of(headers)
-        self._streams[1] = stream
+        self._add(1, stream)
         request = head._replace(headers=headers, http_version="2", keep_alive=True, stream_id=1)
         return [request, RequestEnded(1)]
 
@@ -329,7 +332,7 @@ class HTTP2Connection:
             # Opened after our GOAWAY: the peer will retry it elsewhere (RFC 9113 §6.8).
             self._h2.reset_stream(stream_id, ErrorCodes.REFUSED_STREAM)
             return
-        if self._h2.open_inbound_streams > self._limits.max_concurrent_streams:
+        if self._peer_streams >= self._limits.max_concurrent_streams:
             self._h2.reset_stream(stream_id, ErrorCodes.REFUSED_STREAM)
             violation = self._guard.stream_refused()
             if violation is not None:
@@ -352,7 +355,7 @@ class HTTP2Connection:
         stream.urgency, stream.incremental = _priority_of(headers)
         if event.stream_ended is not None:
             stream.remote_closed = True
-        self._streams[stream_id] = stream
+        self._add(stream_id, stream)
         method = pseudo.get(b":method", b"")
         target = pseudo.get(b":path", b"")
         fault = _request_fault(method, target, authority, headers)
@@ -580,7 +583,7 @@ class HTTP2Connection:
             return None
         stream = _Stream(parent.scheme, parent.authority, 0)
         stream.remote_closed = True
-        self._streams[promised] = stream
+        self._add(promised, stream)
         request_headers = [(b"host", parent.authority), *fields]
         return RequestReceived(
             method=method,
@@ -653,11 +656,17 @@ class HTTP2Connection:
             self._h2.reset_stream(stream_id, ErrorCodes.NO_ERROR)
         self._forget(stream_id)
 
+    def _add(self, stream_id: int, stream: _Stream) -> None:
+        self._streams[stream_id] = stream
+        self._peer_streams += stream_id % 2
+
     def _forget(self, stream_id: int) -> _Stream | None:
         """Drop a finished stream; the window its unread data held goes back to the peer."""
         stream = self._streams.pop(stream_id, None)
-        if stream is not None and stream.unacked:
-            self._acknowledge(stream.unacked, stream_id)
+        if stream is not None:
+            self._peer_streams -= stream_id % 2
+            if stream.unacked:
+                self._acknowledge(stream.unacked, stream_id)
         return stream
 
     def _acknowledge(self, size: int, stream_id: int) -> None:

@@ -12,7 +12,8 @@ before its payload is buffered anywhere:
 - GOAWAY frames are taken out of the stream and handed back parsed: h2 refuses to send anything
   once it has seen one, yet streams below the peer's last stream id may still be answered.
 
-Invariants: bytes come out in the order they went in, minus GOAWAY frames; after a
+Invariants: bytes come out in the order they went in, minus GOAWAY frames; a run of bytes
+ends with the frame that ends a header block, so it opens at most one stream; after a
 `Violation` nothing more is scanned; the guard holds at most 8 bytes of one frame header and
 the first 8 bytes of a GOAWAY payload.
 """
@@ -67,6 +68,7 @@ class FrameGuard:
         "_capture",
         "_capturing",
         "_controls",
+        "_cut",
         "_header",
         "_in_block",
         "_limits",
@@ -83,6 +85,7 @@ class FrameGuard:
         self._body_left = 0
         self._capturing = False
         self._capture = bytearray()
+        self._cut = False
         self._in_block = False
         self._block_stream = 0
         self._block_size = 0
@@ -117,6 +120,8 @@ class FrameGuard:
                 i = self._skip(view, i)
                 if self._capturing and not self._body_left:
                     start = self._end_of_goaway(out, i)
+                elif self._cut and not self._body_left:
+                    start = self._cut_run(out, view, start, i)
                 continue
             # The header may have begun in an earlier chunk: then it is held, not in `view`.
             carried = bytes(self._header)
@@ -133,6 +138,8 @@ class FrameGuard:
                 if carried:
                     out.append(header)
                     start = i
+                if self._cut and not self._payload_pending():
+                    start = self._cut_run(out, view, start, i)
                 continue
             # Bytes before this frame still go to h2; the frame itself does not.
             if header_start > start:
@@ -159,6 +166,14 @@ class FrameGuard:
             self._capture += view[i : i + min(take, room)]
         self._body_left -= take
         return i + take
+
+    def _cut_run(self, out: list[Piece], view: memoryview, start: int, i: int) -> int:
+        """End the run after a header block, so h2 sees at most one new stream per call and
+        the connection can refuse it before h2 counts the next one."""
+        self._cut = False
+        if i > start:
+            out.append(bytes(view[start:i]))
+        return i
 
     def _payload_pending(self) -> bool:
         # A method, not the attribute: mypy would keep `_body_left` narrowed across `_frame`.
@@ -209,6 +224,7 @@ class FrameGuard:
             )
         if flags & _END_HEADERS:
             self._in_block = False
+            self._cut = True
         return None
 
     def _goaway(self, stream_id: int, length: int) -> Violation | None:
