@@ -288,7 +288,10 @@ class HTTP2Connection:
             code = int(getattr(exc, "error_code", ErrorCodes.PROTOCOL_ERROR))
             # h2 queues its GOAWAY itself, except when the preface is wrong.
             queued = self._h2.state_machine.state.name == "CLOSED"
-            self._fail(Violation(code, str(exc) or type(exc).__name__), events, queued=queued)
+            reason = str(exc)
+            if not reason or reason.isdigit():  # StreamClosedError says only the stream id
+                reason = f"{type(exc).__name__}: {reason}"
+            self._fail(Violation(code, reason), events, queued=queued)
             return
         except Exception as exc:  # noqa: BLE001 - a fault inside h2 must end this connection only
             reason = f"internal error in h2: {type(exc).__name__}: {exc}"
