@@ -161,6 +161,16 @@ def test_refused_streams_count_as_resets() -> None:
     assert goaway_of(server.data_to_send()).error_code == ErrorCodes.ENHANCE_YOUR_CALM
 
 
+def test_rejected_streams_count_as_resets() -> None:
+    # MadeYouReset (CVE-2025-8671) turns the server's own stream errors into the attack.
+    server = open_server(HTTP2Limits(max_resets=3, reset_window=10.0), clock=Clock())
+    client = RawClient()
+    bad = request_headers(b"GET", b"no-slash")
+    events = server.receive_data(b"".join(client.headers(i, bad) for i in (1, 3, 5, 7)))
+    assert [e.stream_id for e in of_type(events, ProtocolError)] == [1, 3, 5, 7, 0]
+    assert connection_error(events).reason == "too many streams reset"
+
+
 def test_a_continuation_flood_ends_the_connection_before_it_is_buffered() -> None:
     limits = HTTP2Limits(max_header_block=32 * 1024)
     server = open_server(limits)

@@ -321,6 +321,9 @@ class HTTP2Connection:
         elif isinstance(event, h2e.StreamReset):
             if self._forget(event.stream_id) is not None:
                 events.append(StreamReset(event.stream_id, int(event.error_code)))
+            if not event.remote_reset:
+                # h2 reset it for a fault of the peer's: as costly to us as a peer reset.
+                self._count_reset(events)
         elif isinstance(event, h2e.RemoteSettingsChanged):
             if SettingCodes.INITIAL_WINDOW_SIZE in event.changed_settings:
                 events.append(WindowOpened(0))
@@ -337,9 +340,7 @@ class HTTP2Connection:
             return
         if self._peer_streams >= self._limits.max_concurrent_streams:
             self._h2.reset_stream(stream_id, ErrorCodes.REFUSED_STREAM)
-            violation = self._guard.stream_refused()
-            if violation is not None:
-                self._fail(violation, events)
+            self._count_reset(events)
             return
         pseudo: dict[bytes, bytes] = {}
         headers: Headers = []
@@ -427,6 +428,14 @@ class HTTP2Connection:
             self._acknowledge(stream.unacked, stream_id)
             stream.unacked = 0
         events.append(ProtocolError(status, reason, stream_id))
+        self._count_reset(events)
+
+    def _count_reset(self, events: list[Event]) -> None:
+        """A stream ended by the peer's fault counts toward the rapid-reset limit: a peer
+        that makes us refuse or reject streams costs us as much as one that cancels them."""
+        violation = self._guard.stream_refused()
+        if violation is not None:
+            self._fail(violation, events)
 
     def _priority_update(self, frame: ExtensionFrame, events: list[Event]) -> None:
         body = frame.body

@@ -121,7 +121,7 @@ class FrameGuard:
                 if self._capturing and not self._body_left:
                     start = self._end_of_goaway(out, i)
                 elif self._cut and not self._body_left:
-                    start = self._cut_run(out, view, start, i)
+                    start = self._cut_run(out, data, view, start, i)
                 continue
             # The header may have begun in an earlier chunk: then it is held, not in `view`.
             carried = bytes(self._header)
@@ -139,11 +139,11 @@ class FrameGuard:
                     out.append(header)
                     start = i
                 if self._cut and not self._payload_pending():
-                    start = self._cut_run(out, view, start, i)
+                    start = self._cut_run(out, data, view, start, i)
                 continue
             # Bytes before this frame still go to h2; the frame itself does not.
             if header_start > start:
-                out.append(bytes(view[start:header_start]))
+                out.append(_run(data, view, start, header_start))
             if verdict is not None:
                 out.append(verdict)
                 return out
@@ -151,7 +151,7 @@ class FrameGuard:
         # A partial header is held back until it is whole; a GOAWAY payload is never sent on.
         end = n - len(self._header) if self._header else n
         if end > start and not self._capturing:
-            out.append(bytes(view[start:end]))
+            out.append(_run(data, view, start, end))
         return out
 
     def _skip(self, view: memoryview, i: int) -> int:
@@ -167,12 +167,12 @@ class FrameGuard:
         self._body_left -= take
         return i + take
 
-    def _cut_run(self, out: list[Piece], view: memoryview, start: int, i: int) -> int:
+    def _cut_run(self, out: list[Piece], data: bytes, view: memoryview, start: int, i: int) -> int:
         """End the run after a header block, so h2 sees at most one new stream per call and
         the connection can refuse it before h2 counts the next one."""
         self._cut = False
         if i > start:
-            out.append(bytes(view[start:i]))
+            out.append(_run(data, view, start, i))
         return i
 
     def _payload_pending(self) -> bool:
@@ -249,3 +249,8 @@ class FrameGuard:
     def _stop(self, error_code: int, reason: str, status: int = 400) -> Violation:
         self._stopped = True
         return Violation(int(error_code), reason, status)
+
+
+def _run(data: bytes, view: memoryview, start: int, end: int) -> bytes:
+    # Most reads are one run: hand them on without a copy.
+    return data if start == 0 and end == len(data) else bytes(view[start:end])

@@ -43,9 +43,10 @@ class HTTP2Limits:
     connection_window_size: int = 1024 * 1024
     #: Largest frame we accept; larger ones end the connection before they are buffered.
     max_frame_size: int = 16_384
-    #: Rapid reset (CVE-2023-44487): more than `max_resets` streams cancelled by the peer (or
-    #: refused by us) within `reset_window` seconds -> GOAWAY(ENHANCE_YOUR_CALM). A browser
-    #: that navigates away cancels tens of streams; the attack cancels thousands per second.
+    #: Rapid reset (CVE-2023-44487): more than `max_resets` streams cancelled by the peer, or
+    #: refused, reset or rejected (400/413/431/501) by us for the peer's fault, within
+    #: `reset_window` seconds -> GOAWAY(ENHANCE_YOUR_CALM). A browser that navigates away
+    #: cancels tens of streams; the attack cancels thousands per second.
     max_resets: int = 200
     reset_window: float = 10.0
     #: SETTINGS, PING, PRIORITY, unsolicited WINDOW_UPDATE, empty DATA and unknown frames
