@@ -10,7 +10,8 @@ adds what a server on the open internet needs and h2 lacks:
   floods, control-frame floods and rapid resets end the connection before they are buffered;
 - excess streams are refused one by one (RST_STREAM REFUSED_STREAM), where h2 would end the
   whole connection; header lists over the limits, bodies over the limit, CONNECT and bad
-  targets are answered on their own stream (``ProtocolError`` with that ``stream_id``);
+  targets (http2_fields.py) are answered on their own stream (``ProtocolError`` with that
+  ``stream_id``);
 - request data is handed back to the peer (WINDOW_UPDATE) only as the handler acknowledges it,
   so the receive windows bound what the server holds unread; what nobody will read (a
   rejected or finished stream, padding) is acknowledged at once;
@@ -31,11 +32,9 @@ Invariants:
 from __future__ import annotations
 
 import base64
-import binascii
 import contextlib
-import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from enum import Enum, auto
 from typing import Final
 
@@ -60,34 +59,27 @@ from httpy.protocol.events import (
     StreamReset,
     WindowOpened,
 )
+from httpy.protocol.http2_fields import (
+    BAD_TARGET_BYTE,
+    UPGRADE_ONLY,
+    InvalidUpgradeError,
+    decode_http2_settings,
+    outgoing_fields,
+    request_fault,
+    split_request_fields,
+)
 from httpy.protocol.http2_guard import FrameGuard, GoAway, Violation
 from httpy.protocol.http2_limits import HTTP2Limits
+from httpy.protocol.http2_stream import StreamState
 from httpy.protocol.http11 import LocalProtocolError
-from httpy.protocol.priority import DEFAULT_PRIORITY, parse_priority
-from httpy.protocol.rules import (
-    check_outgoing_header,
-    has_token,
-    http_date,
-    is_token,
-    is_valid_host,
-)
+from httpy.protocol.priority import DEFAULT_PRIORITY, parse_priority, priority_of
+from httpy.protocol.rules import has_token
 
-__all__ = ["HTTP2Connection", "InvalidUpgradeError"]
+__all__ = ["CANCEL", "HTTP2Connection", "InvalidUpgradeError"]
 
 CANCEL: Final = int(ErrorCodes.CANCEL)
 _PRIORITY_UPDATE: Final = 0x10  # RFC 9218 §7.1
 _DEFAULT_CONNECTION_WINDOW: Final = 65_535
-# RFC 9113 §8.2.2: these mean something for one HTTP/1.1 hop only and never travel in HTTP/2.
-_CONNECTION_SPECIFIC: Final = frozenset(
-    {b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"upgrade"}
-)
-_UPGRADE_ONLY: Final = _CONNECTION_SPECIFIC | {b"http2-settings", b"te"}
-_BAD_TARGET_BYTE: Final = re.compile(rb"[\x00-\x20\x7f]")
-_SETTINGS_LENGTH: Final = 6  # one SETTINGS entry: 16-bit id, 32-bit value
-
-
-class InvalidUpgradeError(ValueError):
-    """The ``HTTP2-Settings`` header of an h2c upgrade is not valid: answer 400 over HTTP/1.1."""
 
 
 class _State(Enum):
@@ -95,34 +87,6 @@ class _State(Enum):
     OPEN = auto()
     DRAINING = auto()  # our GOAWAY(NO_ERROR) is out: no new streams, in-flight ones finish
     CLOSED = auto()  # a GOAWAY with an error went either way: nothing more is read or sent
-
-
-class _Stream:
-    """What this module tracks about one stream, on top of h2's state machine."""
-
-    __slots__ = (
-        "authority",
-        "body_limit",
-        "head_sent",
-        "incremental",
-        "received",
-        "rejected",
-        "remote_closed",
-        "scheme",
-        "unacked",
-        "urgency",
-    )
-
-    def __init__(self, scheme: bytes, authority: bytes, body_limit: int) -> None:
-        self.scheme = scheme
-        self.authority = authority
-        self.body_limit = body_limit
-        self.received = 0  # body bytes received so far
-        self.unacked = 0  # body bytes handed to the handler and not yet acknowledged
-        self.rejected = False  # answered by a ProtocolError: its request events stop
-        self.remote_closed = False
-        self.head_sent = False
-        self.urgency, self.incremental = DEFAULT_PRIORITY
 
 
 class HTTP2Connection:
@@ -164,7 +128,7 @@ class HTTP2Connection:
         self._peer_gone = False
         self._last_stream_id = 0
         self._out = bytearray()
-        self._streams: dict[int, _Stream] = {}
+        self._streams: dict[int, StreamState] = {}
         self._peer_streams = 0  # streams in `_streams` the peer opened (odd ids)
 
     # -- starting ---------------------------------------------------------------------------
@@ -184,17 +148,17 @@ class HTTP2Connection:
         stream 1's ``RequestReceived`` and ``RequestEnded``.
         """
         self._require(_State.IDLE)
-        settings = _decode_http2_settings(http2_settings)
+        settings = decode_http2_settings(http2_settings)
         try:
             self._h2.initiate_upgrade_connection(base64.urlsafe_b64encode(settings))
         except H2Error as exc:
             raise InvalidUpgradeError(f"HTTP2-Settings refused: {exc}") from exc
         self._start()
-        headers = [(n, v) for n, v in head.headers if n not in _UPGRADE_ONLY]
+        headers = [(n, v) for n, v in head.headers if n not in UPGRADE_ONLY]
         authority = next((v for n, v in headers if n == b"host"), b"")
-        stream = _Stream(b"http", authority, self._limits.max_body_size)
+        stream = StreamState(b"http", authority, self._limits.max_body_size)
         stream.remote_closed = True
-        stream.urgency, stream.incremental = _priority_of(headers)
+        stream.urgency, stream.incremental = priority_of(headers)
         self._add(1, stream)
         request = head._replace(headers=headers, http_version="2", keep_alive=True, stream_id=1)
         return [request, RequestEnded(1)]
@@ -342,27 +306,16 @@ class HTTP2Connection:
             self._h2.reset_stream(stream_id, ErrorCodes.REFUSED_STREAM)
             self._count_reset(events)
             return
-        pseudo: dict[bytes, bytes] = {}
-        headers: Headers = []
-        size = 0
-        for name, value in event.headers:
-            size += len(name) + len(value) + 32
-            if name[:1] == b":":
-                pseudo[name] = value
-            else:
-                headers.append((name, value))
-        # h2 has checked the pseudo-headers' presence, order and uniqueness, names (lower-case,
-        # legal bytes), values (no NUL, CR, LF, no surrounding space), connection-specific
-        # fields, TE, content-length syntax, and that :authority and host agree.
+        pseudo, headers, size = split_request_fields(event.headers)
         authority = pseudo.get(b":authority") or next((v for n, v in headers if n == b"host"), b"")
-        stream = _Stream(pseudo.get(b":scheme", b"https"), authority, 0)
-        stream.urgency, stream.incremental = _priority_of(headers)
+        stream = StreamState(pseudo.get(b":scheme", b"https"), authority, 0)
+        stream.urgency, stream.incremental = priority_of(headers)
         if event.stream_ended is not None:
             stream.remote_closed = True
         self._add(stream_id, stream)
         method = pseudo.get(b":method", b"")
         target = pseudo.get(b":path", b"")
-        fault = _request_fault(method, target, authority, headers)
+        fault = request_fault(method, target, authority, headers)
         if len(event.headers) > self._limits.max_header_count:
             fault = (431, f"more than {self._limits.max_header_count} header fields")
         elif size > self._limits.max_header_list_size:
@@ -412,15 +365,14 @@ class HTTP2Connection:
         stream = self._streams.get(event.stream_id)
         if stream is None or stream.rejected:
             return
-        headers: Headers = [(n, v) for n, v in event.headers]
-        size = sum(len(n) + len(v) + 32 for n, v in headers)
+        _, headers, size = split_request_fields(event.headers)
         if len(headers) > self._limits.max_header_count or size > self._limits.max_header_list_size:
             self._reject(event.stream_id, stream, 431, "trailer fields over the limits", events)
             return
         events.append(RequestTrailers(headers, event.stream_id))
 
     def _reject(
-        self, stream_id: int, stream: _Stream, status: int, reason: str, events: list[Event]
+        self, stream_id: int, stream: StreamState, status: int, reason: str, events: list[Event]
     ) -> None:
         """Answer `status` on this stream; its request data is discarded from now on."""
         stream.rejected = True
@@ -480,7 +432,10 @@ class HTTP2Connection:
             raise LocalProtocolError("the response head was already sent")
         if not 200 <= status <= 999:
             raise LocalProtocolError(f"invalid final status {status}")
-        block = [(b":status", str(status).encode()), *self._fields(headers, response=True)]
+        block = [
+            (b":status", str(status).encode()),
+            *outgoing_fields(headers, response=True, server=self._server_header),
+        ]
         stream.head_sent = True
         self._call(stream_id, self._h2.send_headers, stream_id, block, end_stream=end_stream)
         if end_stream:
@@ -495,7 +450,7 @@ class HTTP2Connection:
             raise LocalProtocolError(f"{status} is not an HTTP/2 informational status")
         if stream.head_sent:
             raise LocalProtocolError("the response head was already sent")
-        block = [(b":status", str(status).encode()), *self._fields(headers)]
+        block = [(b":status", str(status).encode()), *outgoing_fields(headers)]
         self._call(stream_id, self._h2.send_headers, stream_id, block)
 
     def send_data(self, stream_id: int, data: bytes, *, end_stream: bool = False) -> int:
@@ -533,7 +488,7 @@ class HTTP2Connection:
             return
         if not stream.head_sent:
             raise LocalProtocolError("trailers before the response head")
-        fields = self._fields(headers)
+        fields = outgoing_fields(headers)
         if self._call(stream_id, self._h2.send_headers, stream_id, fields, end_stream=True):
             self._local_end(stream_id)
 
@@ -565,7 +520,7 @@ class HTTP2Connection:
         """
         if method not in ("GET", "HEAD"):
             raise ValueError(f"only GET and HEAD can be pushed, not {method}")
-        if path[:1] != b"/" or _BAD_TARGET_BYTE.search(path):
+        if path[:1] != b"/" or BAD_TARGET_BYTE.search(path):
             raise ValueError(f"invalid path to push: {path!r}")
         parent = self._streams.get(stream_id)
         h2 = self._h2
@@ -579,7 +534,7 @@ class HTTP2Connection:
             or pushed >= h2.remote_settings.max_concurrent_streams
         ):
             return None
-        fields = self._fields(headers)
+        fields = outgoing_fields(headers)
         try:
             promised = h2.get_next_available_stream_id()
         except NoAvailableStreamIDError:
@@ -593,7 +548,7 @@ class HTTP2Connection:
         ]
         if not self._call(stream_id, h2.push_stream, stream_id, promised, block):
             return None
-        stream = _Stream(parent.scheme, parent.authority, 0)
+        stream = StreamState(parent.scheme, parent.authority, 0)
         stream.remote_closed = True
         self._add(promised, stream)
         request_headers = [(b"host", parent.authority), *fields]
@@ -630,7 +585,7 @@ class HTTP2Connection:
         if self._state is not state:
             raise LocalProtocolError(f"connection is {self._state.name}, not {state.name}")
 
-    def _sendable(self, stream_id: int) -> _Stream | None:
+    def _sendable(self, stream_id: int) -> StreamState | None:
         """The stream to write on; None when the peer reset it or the connection closed."""
         if self._state is _State.IDLE:
             raise LocalProtocolError("initiate() the connection first")
@@ -668,11 +623,11 @@ class HTTP2Connection:
             self._h2.reset_stream(stream_id, ErrorCodes.NO_ERROR)
         self._forget(stream_id)
 
-    def _add(self, stream_id: int, stream: _Stream) -> None:
+    def _add(self, stream_id: int, stream: StreamState) -> None:
         self._streams[stream_id] = stream
         self._peer_streams += stream_id % 2
 
-    def _forget(self, stream_id: int) -> _Stream | None:
+    def _forget(self, stream_id: int) -> StreamState | None:
         """Drop a finished stream; the window its unread data held goes back to the peer."""
         stream = self._streams.pop(stream_id, None)
         if stream is not None:
@@ -692,58 +647,3 @@ class HTTP2Connection:
         frame.error_code = int(error_code)
         self._out += self._h2.data_to_send()
         self._out += frame.serialize()
-
-    def _fields(self, headers: Iterable[tuple[bytes, bytes]], *, response: bool = False) -> Headers:
-        """Lower-case, checked fields without connection-specific ones (RFC 9113 §8.2.2)."""
-        out: Headers = []
-        has_date = has_server = False
-        for raw_name, value in headers:
-            name = raw_name.lower()
-            check_outgoing_header(name, value)
-            if name in _CONNECTION_SPECIFIC or (name == b"te" and value.lower() != b"trailers"):
-                continue
-            has_date = has_date or name == b"date"
-            has_server = has_server or name == b"server"
-            out.append((name, value))
-        if response:
-            if not has_date:
-                out.append((b"date", http_date()))
-            if not has_server and self._server_header is not None:
-                out.append((b"server", self._server_header))
-        return out
-
-
-def _request_fault(
-    method: bytes, target: bytes, authority: bytes, headers: Headers
-) -> tuple[int, str] | None:
-    """The status that refuses a request h2 let through, or None when it is acceptable."""
-    if not is_token(method):
-        return 400, "invalid :method"
-    if method == b"CONNECT":
-        return 501, "CONNECT is not supported"
-    if _BAD_TARGET_BYTE.search(target) or not (
-        target[:1] == b"/" or (target == b"*" and method == b"OPTIONS")
-    ):
-        return 400, "invalid :path"
-    if not is_valid_host(authority) or any(
-        n == b"host" and not is_valid_host(v) for n, v in headers
-    ):
-        return 400, "invalid :authority or host"
-    return None
-
-
-def _priority_of(headers: Headers) -> tuple[int, bool]:
-    value = b",".join(v for n, v in headers if n == b"priority")
-    return parse_priority(value) if value else DEFAULT_PRIORITY
-
-
-def _decode_http2_settings(value: bytes) -> bytes:
-    """The SETTINGS payload in an ``HTTP2-Settings`` header (base64url, padding optional)."""
-    token = value.strip()
-    try:
-        payload = base64.b64decode(token + b"=" * (-len(token) % 4), altchars=b"-_", validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidUpgradeError("HTTP2-Settings is not base64url") from exc
-    if len(payload) % _SETTINGS_LENGTH:
-        raise InvalidUpgradeError("HTTP2-Settings is not a whole number of settings")
-    return payload

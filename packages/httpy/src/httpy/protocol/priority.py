@@ -8,9 +8,10 @@ that does not parse at all leaves the defaults.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
 
-__all__ = ["DEFAULT_PRIORITY", "parse_priority"]
+__all__ = ["DEFAULT_PRIORITY", "parse_priority", "priority_of"]
 
 DEFAULT_URGENCY: Final = 3
 DEFAULT_PRIORITY: Final = (DEFAULT_URGENCY, False)
@@ -33,3 +34,9 @@ def parse_priority(value: bytes) -> tuple[int, bool]:
             elif item == b"?0":
                 incremental = False
     return urgency, incremental
+
+
+def priority_of(headers: Iterable[tuple[bytes, bytes]]) -> tuple[int, bool]:
+    """(urgency, incremental) from a request's ``priority`` fields, joined as one list."""
+    value = b",".join(v for n, v in headers if n == b"priority")
+    return parse_priority(value) if value else DEFAULT_PRIORITY
