@@ -51,7 +51,9 @@ Bodies
     ``/response-headers?Name=value``    GET or POST: query arguments become response headers,
                                        and the JSON body lists the headers sent
 
-Every answer but ``/`` carries httpbin's CORS headers.
+Every answer but ``/`` carries httpbin's CORS headers. As in httpbin, leading slashes are
+dropped (``//get`` is ``/get``) and a path that matches a route only once its repeated
+slashes are merged gets a 308 to the merged path.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ from httpy.httpbin import (
     _echo,
     _flaky,
     _formats,
+    _paths,
     _redirects,
     _status,
 )
@@ -93,6 +96,7 @@ def _add_cors_headers(request: Request, response: Response) -> None:
 def _build_app(*, max_flaky_keys: int = 10_000) -> App:
     """A new httpbin App with its own /flaky counters."""
     httpbin = App()
+    _paths.register(httpbin)
     _echo.register(httpbin)
     _status.register(httpbin)
     _redirects.register(httpbin)
