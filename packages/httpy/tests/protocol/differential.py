@@ -22,7 +22,7 @@ import h11
 from httpy.protocol import HTTP11Connection
 from httpy.protocol.events import ProtocolError, RequestData, RequestEnded, RequestReceived
 
-__all__ = ["Outcome", "Parsed", "run_h11", "run_httpy"]
+__all__ = ["Outcome", "Parsed", "run_h11", "run_httpy", "run_httpy_pieces"]
 
 
 @dataclass
@@ -108,9 +108,13 @@ def _answer_and_continue(conn: h11.Connection) -> bool:
 
 def run_httpy(data: bytes, step: int | None = None) -> Outcome:
     """`data` at once, or in pieces of `step` bytes."""
+    return run_httpy_pieces(_pieces(data, step))
+
+
+def run_httpy_pieces(pieces: list[bytes]) -> Outcome:
     conn = HTTP11Connection()
     outcome = Outcome()
-    for piece in _pieces(data, step):
+    for piece in pieces:
         if outcome.end == "error":
             break
         for event in conn.receive_data(piece):
