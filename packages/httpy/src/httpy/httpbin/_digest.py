@@ -15,7 +15,9 @@ the client names (MD5 when it names none) over the request target as received.
 Stricter than httpbin, on purpose: the username and realm in the credentials must be the
 route's (httpbin hashes whatever username and realm the client sends, so any username
 passed), a `qop` the route did not offer is refused, and a header that repeats a parameter or
-does not parse is no credentials at all.
+does not parse is no credentials at all. Other differences: ``stale`` is spelled ``TRUE`` /
+``FALSE`` as in RFC 7616 (httpbin writes ``True`` / ``False``; clients compare without case),
+and a URL with a query string works (httpbin 0.10 on werkzeug 3 answers it 500).
 """
 
 from __future__ import annotations
