@@ -54,11 +54,13 @@ in the three rows marked "laxer", which are open (see the row):
 | http10-keep-alive          | closes   | open  | not parsing: h11 never keeps an HTTP/1.0       |
 |                            |          |       | connection open; httpy honours keep-alive      |
 | leading-crlf,              | 400      | reads | laxer, on purpose: RFC 9112 2.2 says a server  |
-| leading-crlf-many          |          |       | SHOULD skip empty lines before a request line  |
-| two-spaces                 | 400      | reads | laxer, open: llhttp skips a run of spaces      |
-|                            |          |       | before the target, and httptools gives no      |
-|                            |          |       | offsets to check it with. No framing depends   |
-|                            |          |       | on it                                          |
+| leading-crlf-many,         |          |       | SHOULD skip empty lines before a request line  |
+| crlf-between-requests,     |          |       | (an old client's CRLF after a POST body among  |
+| crlf-after-body            |          |       | them)                                          |
+| two-spaces,                | 400      | reads | laxer, open: llhttp takes a run of spaces      |
+| two-spaces-after-target    |          |       | around the target, and httptools gives no      |
+|                            |          |       | offsets to check the line with. No framing     |
+|                            |          |       | depends on it                                  |
 | chunk-size-many-zeros      | 400      | reads | laxer, open: llhttp reads any number of        |
 |                            |          |       | leading zeros in a chunk size; h11 refuses     |
 |                            |          |       | more than 20 digits                            |
@@ -224,6 +226,7 @@ CORPUS: dict[str, bytes] = {
     "method-bad-char": request(b"G(T"),
     "method-empty": b" / HTTP/1.1\r\n" + H + b"\r\n",
     "two-spaces": b"GET  / HTTP/1.1\r\n" + H + b"\r\n",
+    "two-spaces-after-target": b"GET /  HTTP/1.1\r\n" + H + b"\r\n",
     "tab-separator": b"GET\t/ HTTP/1.1\r\n" + H + b"\r\n",
     "trailing-space-version": b"GET / HTTP/1.1 \r\n" + H + b"\r\n",
     "missing-version": b"GET /\r\n" + H + b"\r\n",
@@ -244,6 +247,8 @@ CORPUS: dict[str, bytes] = {
     "connect-origin-form": request(b"CONNECT"),
     "leading-crlf": b"\r\n" + get(),
     "leading-crlf-many": b"\r\n" * 10 + get(),
+    "crlf-between-requests": get() + b"\r\n\r\n" + get(),
+    "crlf-after-body": post(b"Content-Length: 1\r\n", b"x\r\n") + get(),
     "garbage-after-request": get() + b"\x01\x02junk\r\n\r\n",
     "null-request": b"\x00\x00\x00\r\n\r\n",
     "tls-client-hello": b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
@@ -316,7 +321,10 @@ DIFFERENCES: dict[str, Difference] = {
     "http10-keep-alive": Difference("close", "idle"),
     "leading-crlf": _LAXER,
     "leading-crlf-many": _LAXER,
+    "crlf-between-requests": Difference("error", "idle"),
+    "crlf-after-body": Difference("error", "idle"),
     "two-spaces": _LAXER,
+    "two-spaces-after-target": _LAXER,
     "chunk-size-many-zeros": _LAXER,
 }
 
