@@ -54,6 +54,7 @@ from httpy.protocol.events import (
     ProtocolError,
     RequestData,
     RequestEnded,
+    RequestEvent,
     RequestReceived,
     RequestTrailers,
     StreamReset,
@@ -139,7 +140,7 @@ class HTTP2Connection:
         self._h2.initiate_connection()
         self._start()
 
-    def initiate_upgrade(self, http2_settings: bytes, head: RequestReceived) -> list[Event]:
+    def initiate_upgrade(self, http2_settings: bytes, head: RequestReceived) -> list[RequestEvent]:
         """Take over from an HTTP/1.1 ``Upgrade: h2c`` request, whose answer is stream 1.
 
         Call it before writing the 101 response: a bad ``HTTP2-Settings`` value raises
