@@ -131,6 +131,7 @@ class HTTP2Connection:
         self._out = bytearray()
         self._streams: dict[int, StreamState] = {}
         self._peer_streams = 0  # streams in `_streams` the peer opened (odd ids)
+        self._early_priority: dict[int, tuple[int, bool]] = {}  # PRIORITY_UPDATEs of idle streams
 
     # -- starting ---------------------------------------------------------------------------
 
@@ -310,7 +311,8 @@ class HTTP2Connection:
         pseudo, headers, size = split_request_fields(event.headers)
         authority = pseudo.get(b":authority") or next((v for n, v in headers if n == b"host"), b"")
         stream = StreamState(pseudo.get(b":scheme", b"https"), authority, 0)
-        stream.urgency, stream.incremental = priority_of(headers)
+        early = self._early_priority.pop(stream_id, None)
+        stream.urgency, stream.incremental = early or priority_of(headers)
         if event.stream_ended is not None:
             stream.remote_closed = True
         self._add(stream_id, stream)
@@ -402,6 +404,13 @@ class HTTP2Connection:
         if stream is not None:
             stream.urgency, stream.incremental = parse_priority(body[4:])
             events.append(PriorityUpdated(target, stream.urgency, stream.incremental))
+        elif target % 2 and target > self._h2.highest_inbound_stream_id:
+            # RFC 9218 §7.1: a signal may come just before its stream opens; it is kept for
+            # it, in a table no larger than the streams the peer may open at once.
+            early = self._early_priority
+            early[target] = parse_priority(body[4:])
+            if len(early) > self._limits.max_concurrent_streams:
+                del early[next(iter(early))]
 
     def _peer_goaway(self, goaway: GoAway, events: list[Event]) -> None:
         events.append(ConnectionTerminated(goaway.error_code, goaway.last_stream_id))
