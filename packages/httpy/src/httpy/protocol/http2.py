@@ -23,9 +23,10 @@ Invariants:
   ``ProtocolError`` with ``stream_id == 0`` means GOAWAY is queued and the server must flush
   ``data_to_send()`` and close; with ``stream_id > 0`` the server answers ``status`` on that
   stream if it has sent nothing there yet (the stream gets no more request events).
-- A stream is known from its ``RequestReceived`` until both sides ended it or it was reset;
-  writes to a stream the peer reset (or after the connection closed) are accepted and dropped,
-  because the handler may write before it learns of the reset.
+- A stream is known from its ``RequestReceived`` until both sides ended it or it was reset.
+  Writes to a stream that is gone (reset, already ended, or the connection closed) are
+  accepted and dropped, because a handler may write before it learns of a reset; writes to
+  a stream that never existed, or out of order, raise ``LocalProtocolError``.
 - What h2 queues and what this module queues leave in the order they were queued.
 """
 
