@@ -58,7 +58,8 @@ LIMITS = HTTP2Limits(max_concurrent_streams=5, max_resets=20, max_control_frames
 
 
 def _valid_session() -> bytes:
-    """What a busy h2 client sends: requests, bodies, trailers, resets, pings, settings."""
+    """What a busy h2 client sends: requests, bodies, trailers, resets, pings, settings,
+    a PRIORITY_UPDATE and a GOAWAY (after which the connection still reads)."""
     client = H2Connection(H2Configuration(client_side=True, header_encoding=None))
     client.initiate_connection()
     client.send_headers(1, request_headers(b"GET", b"/a", (b"priority", b"u=1")), end_stream=True)
@@ -74,7 +75,8 @@ def _valid_session() -> bytes:
     client.update_settings({4: 100_000})
     client.send_headers(9, request_headers(b"DELETE", b"/e"), end_stream=True)
     priority_update = raw_frame(0x10, 0, 0, (9).to_bytes(4) + b"u=6, i")
-    return client.data_to_send() + priority_update + RawClient.ping()
+    goaway = raw_frame(0x7, 0, 0, (0).to_bytes(4) + (0).to_bytes(4) + b"closing")
+    return client.data_to_send() + priority_update + goaway + RawClient.ping()
 
 
 VALID = _valid_session()
@@ -141,6 +143,7 @@ def test_a_valid_session_split_anywhere_gives_the_same_events(cuts: list[int]) -
     pieces = _feed_all(_server(), _split(VALID, cuts))
     assert _joined(pieces) == _joined(whole)
     assert not any(isinstance(e, ProtocolError) for e in whole)
+    assert ConnectionTerminated(0, 0) in whole
 
 
 @FUZZ

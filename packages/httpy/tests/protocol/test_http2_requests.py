@@ -163,6 +163,18 @@ def test_priority_header_and_priority_update_frames() -> None:
     assert peer.server.priority(3) == (0, False)
 
 
+def test_a_priority_update_before_its_stream_opens_is_kept_for_it() -> None:
+    peer = Peer()
+    peer.take_server_events()
+    assert peer.raw(raw_frame(0x10, 0, 0, (1).to_bytes(4) + b"u=6")) == []
+    peer.request(b"GET", b"/", (b"priority", b"u=1"))
+    assert peer.server.priority(1) == (6, False)
+    # Updates for streams that will never open are kept only up to the stream limit.
+    for stream_id in range(3, 400, 2):
+        peer.raw(raw_frame(0x10, 0, 0, stream_id.to_bytes(4) + b"u=0"))
+    assert len(peer.server._early_priority) == 100
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [

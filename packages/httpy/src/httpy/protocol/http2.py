@@ -23,9 +23,10 @@ Invariants:
   ``ProtocolError`` with ``stream_id == 0`` means GOAWAY is queued and the server must flush
   ``data_to_send()`` and close; with ``stream_id > 0`` the server answers ``status`` on that
   stream if it has sent nothing there yet (the stream gets no more request events).
-- A stream is known from its ``RequestReceived`` until both sides ended it or it was reset;
-  writes to a stream the peer reset (or after the connection closed) are accepted and dropped,
-  because the handler may write before it learns of the reset.
+- A stream is known from its ``RequestReceived`` until both sides ended it or it was reset.
+  Writes to a stream that is gone (reset, already ended, or the connection closed) are
+  accepted and dropped, because a handler may write before it learns of a reset; writes to
+  a stream that never existed, or out of order, raise ``LocalProtocolError``.
 - What h2 queues and what this module queues leave in the order they were queued.
 """
 
@@ -54,6 +55,7 @@ from httpy.protocol.events import (
     ProtocolError,
     RequestData,
     RequestEnded,
+    RequestEvent,
     RequestReceived,
     RequestTrailers,
     StreamReset,
@@ -130,6 +132,7 @@ class HTTP2Connection:
         self._out = bytearray()
         self._streams: dict[int, StreamState] = {}
         self._peer_streams = 0  # streams in `_streams` the peer opened (odd ids)
+        self._early_priority: dict[int, tuple[int, bool]] = {}  # PRIORITY_UPDATEs of idle streams
 
     # -- starting ---------------------------------------------------------------------------
 
@@ -139,7 +142,7 @@ class HTTP2Connection:
         self._h2.initiate_connection()
         self._start()
 
-    def initiate_upgrade(self, http2_settings: bytes, head: RequestReceived) -> list[Event]:
+    def initiate_upgrade(self, http2_settings: bytes, head: RequestReceived) -> list[RequestEvent]:
         """Take over from an HTTP/1.1 ``Upgrade: h2c`` request, whose answer is stream 1.
 
         Call it before writing the 101 response: a bad ``HTTP2-Settings`` value raises
@@ -309,7 +312,8 @@ class HTTP2Connection:
         pseudo, headers, size = split_request_fields(event.headers)
         authority = pseudo.get(b":authority") or next((v for n, v in headers if n == b"host"), b"")
         stream = StreamState(pseudo.get(b":scheme", b"https"), authority, 0)
-        stream.urgency, stream.incremental = priority_of(headers)
+        early = self._early_priority.pop(stream_id, None)
+        stream.urgency, stream.incremental = early or priority_of(headers)
         if event.stream_ended is not None:
             stream.remote_closed = True
         self._add(stream_id, stream)
@@ -401,6 +405,13 @@ class HTTP2Connection:
         if stream is not None:
             stream.urgency, stream.incremental = parse_priority(body[4:])
             events.append(PriorityUpdated(target, stream.urgency, stream.incremental))
+        elif target % 2 and target > self._h2.highest_inbound_stream_id:
+            # RFC 9218 §7.1: a signal may come just before its stream opens; it is kept for
+            # it, in a table no larger than the streams the peer may open at once.
+            early = self._early_priority
+            early[target] = parse_priority(body[4:])
+            if len(early) > self._limits.max_concurrent_streams:
+                del early[next(iter(early))]
 
     def _peer_goaway(self, goaway: GoAway, events: list[Event]) -> None:
         events.append(ConnectionTerminated(goaway.error_code, goaway.last_stream_id))
