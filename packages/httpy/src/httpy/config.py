@@ -50,6 +50,21 @@ class Config:
     #: connection closed. None: nine tenths of the process's file-descriptor limit.
     limit_connections: int | None = None
 
+    # --- HTTP/2 (header and body limits above apply to it too) ------------------------
+    #: Serve HTTP/2: h2 by ALPN on TLS, prior knowledge and ``Upgrade: h2c`` on cleartext.
+    http2: bool = True
+    #: Streams a client may have open at once; more are refused (REFUSED_STREAM).
+    http2_max_concurrent_streams: int = 100
+    #: Request body bytes a stream may send ahead of its handler (its flow-control window).
+    http2_initial_window_size: int = 256 * KIB
+    #: Request body bytes all streams of a connection together may send ahead of handlers.
+    http2_connection_window_size: int = 1 * MIB
+    #: Rapid reset (CVE-2023-44487): streams cancelled by the client (or refused for its
+    #: fault) per 10 s before the connection ends with ENHANCE_YOUR_CALM.
+    http2_max_resets: int = 200
+    #: SETTINGS/PING/PRIORITY/WINDOW_UPDATE floods: control frames per 10 s allowed.
+    http2_max_control_frames: int = 500
+
     # --- deadlines, in seconds ---------------------------------------------------------
     #: From a request's first byte to the end of its header section (slowloris guard).
     header_timeout: float = 10.0
@@ -90,6 +105,11 @@ class Config:
             "read_buffer_high_water": self.read_buffer_high_water,
             "thread_pool_size": self.thread_pool_size,
             "limit_connections": 1 if self.limit_connections is None else self.limit_connections,
+            "http2_max_concurrent_streams": self.http2_max_concurrent_streams,
+            "http2_initial_window_size": self.http2_initial_window_size,
+            "http2_connection_window_size": self.http2_connection_window_size,
+            "http2_max_resets": self.http2_max_resets,
+            "http2_max_control_frames": self.http2_max_control_frames,
         }
         for name, value in positive.items():
             if value < 1:

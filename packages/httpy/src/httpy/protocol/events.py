@@ -53,6 +53,9 @@ class RequestReceived(NamedTuple):
     content_length: int | None
     #: HTTP/2 and HTTP/3 stream; 0 on HTTP/1.x.
     stream_id: int = 0
+    #: HTTP/1.1: the protocol the client asked to switch to (``Upgrade``), lower-cased; the
+    #: server may take it (``h2c``) or answer over HTTP/1.1 and close.
+    upgrade: bytes = b""
 
 
 class RequestData(NamedTuple):

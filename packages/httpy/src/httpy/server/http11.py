@@ -38,8 +38,10 @@ from httpy.protocol.events import (
     ResponseBody,
     ResponseHead,
 )
+from httpy.protocol.http2 import InvalidUpgradeError
 from httpy.protocol.http11 import HTTP11Connection, Limits
 from httpy.server.deadline import Deadline
+from httpy.server.http2 import HTTP2Protocol, hand_over
 from httpy.server.stream import ResponseProgress, Stream
 
 if TYPE_CHECKING:
@@ -54,6 +56,11 @@ error_log = logging.getLogger("httpy.error")
 
 _CONTINUE = InformationalResponse(100)
 _END = ResponseBody(b"", end=True)
+# How an HTTP/2 connection preface starts (RFC 9113 §3.4): no HTTP/1.x request does.
+_PREFACE_START = b"PRI *"
+_SWITCHING_TO_H2C = (
+    b"HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: h2c\r\n\r\n"
+)
 # What the connection's one deadline guards (0: nothing).
 _HEADER = 1
 _KEEP_ALIVE = 2
@@ -103,6 +110,9 @@ class HTTP11Protocol(asyncio.Protocol):
         self._lingering = False
         # Closing or closed: nothing more is written and no new request starts.
         self._closed = False
+        # Cleartext with HTTP/2 on: the first bytes may be an HTTP/2 preface.
+        self._sniffing = config.http2
+        self._sniffed = b""
 
     # --- asyncio.Protocol --------------------------------------------------------------
 
@@ -115,6 +125,11 @@ class HTTP11Protocol(asyncio.Protocol):
         self._server = (sock[0], sock[1]) if isinstance(sock, tuple) else None
         if transport.get_extra_info("sslcontext") is not None:
             self._scheme = "https"
+            self._sniffing = False  # on TLS, ALPN chose the protocol
+            ssl_object = transport.get_extra_info("ssl_object")
+            if ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2":
+                hand_over(transport, self._http2())
+                return
         # Over the cap, the first request is answered 503 (not parsed further) and we close.
         self._over_capacity = not self._state.admit(self)
         # A new connection must deliver a request head before the header deadline.
@@ -132,6 +147,10 @@ class HTTP11Protocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self._closed:
             return  # lingering: read and thrown away
+        if self._sniffing:
+            data = self._sniff(data)
+            if not data:
+                return
         if self._deadline.kind == _KEEP_ALIVE:
             # The first bytes of the next request: from now on the header deadline runs.
             self._deadline.arm(_HEADER, self._config.header_timeout)
@@ -147,6 +166,48 @@ class HTTP11Protocol(asyncio.Protocol):
             self._pending.extend(events)
             self._pump()
         self._apply_backpressure()
+
+    def _sniff(self, data: bytes) -> bytes:
+        """The first bytes: an HTTP/2 preface moves the connection to HTTP/2 (returns b"")."""
+        seen = self._sniffed + data
+        if seen.startswith(_PREFACE_START):
+            self._leave()
+            hand_over(self._transport, self._http2(), seen)  # type: ignore[arg-type]
+            return b""
+        if _PREFACE_START.startswith(seen):
+            self._sniffed = seen  # too short to tell yet
+            return b""
+        self._sniffing = False
+        self._sniffed = b""
+        return seen
+
+    def _http2(self) -> HTTP2Protocol:
+        return HTTP2Protocol(self._app, self._config, self._state)
+
+    def _leave(self) -> None:
+        """This object stops serving the connection: another protocol takes it over."""
+        self._closed = True
+        self._deadline.cancel()
+        self._state.forget(self)
+
+    def _upgrade_to_h2c(self, head: RequestReceived) -> bool:
+        """Take an ``Upgrade: h2c`` request (RFC 7540 §3.2): 101, then HTTP/2 answers it
+        on stream 1. False when the request does not qualify: it is answered over HTTP/1.1."""
+        settings = [value for name, value in head.headers if name == b"http2-settings"]
+        if len(settings) != 1 or self._scheme != "http" or self._over_capacity:
+            return False
+        protocol = self._http2()
+        try:
+            protocol.prepare_upgrade(settings[0], head)
+        except InvalidUpgradeError as error:
+            self._send_error(400, str(error))
+            return True
+        transport = self._transport
+        assert transport is not None  # noqa: S101
+        self._leave()
+        transport.write(_SWITCHING_TO_H2C)
+        hand_over(transport, protocol)
+        return True
 
     def eof_received(self) -> bool | None:
         self._eof = True
@@ -209,15 +270,7 @@ class HTTP11Protocol(asyncio.Protocol):
                 if self._task is not None or self._waiting_to_write:
                     return  # answered after the current response: order is preserved
                 pending.popleft()
-                if self._over_capacity:
-                    self._send_error(503, "the server is at its connection limit")
-                    return
-                # A request whose end is already here with no data (most GETs) needs no
-                # body channel at all.
-                bodiless = bool(pending) and type(pending[0]) is RequestEnded
-                if bodiless:
-                    pending.popleft()
-                self._start(event, bodiless=bodiless)  # type: ignore[arg-type]
+                self._begin(event)  # type: ignore[arg-type]
             elif kind is RequestData:
                 pending.popleft()
                 if self._body is not None:
@@ -242,6 +295,21 @@ class HTTP11Protocol(asyncio.Protocol):
                     return  # belongs after the current response
                 self._send_error(event.status, event.reason)
                 return
+
+    def _begin(self, head: RequestReceived) -> None:
+        """The next request's turn: refuse it over the cap, upgrade it, or start it."""
+        if self._over_capacity:
+            self._send_error(503, "the server is at its connection limit")
+            return
+        pending = self._pending
+        # A request whose end is already here with no data (most GETs) needs no body
+        # channel at all.
+        bodiless = bool(pending) and type(pending[0]) is RequestEnded
+        if bodiless:
+            pending.popleft()
+            if head.upgrade == b"h2c" and self._config.http2 and self._upgrade_to_h2c(head):
+                return
+        self._start(head, bodiless=bodiless)
 
     def _start(self, head: RequestReceived, *, bodiless: bool) -> None:
         self._deadline.disarm()
