@@ -188,6 +188,9 @@ class App:
         )
         try:
             response = await self.handle(request)
+            if response.pushes:
+                for path, headers in response.pushes:
+                    stream.push(path, headers)
             if not response.streaming:
                 stream.send_response(
                     response.status_code, response.headers.raw, response.body, checked=True
@@ -274,7 +277,8 @@ async def _stream_response(response: Response, stream: Stream) -> None:
                 await stream.send_data(chunk)
     finally:
         await chunks.aclose()
-    stream.end_response()
+    trailers = response.trailers.raw  # type: ignore[attr-defined]
+    stream.end_response(trailers or None)
 
 
 def _internal_error() -> Response:

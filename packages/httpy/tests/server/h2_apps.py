@@ -58,3 +58,21 @@ async def hang(request: httpy.Request) -> str:
         hang_cancelled.set()
         raise
     return "never"
+
+
+@app.get("/trailers")
+async def trailers(request: httpy.Request) -> httpy.StreamingResponse:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"part one,"
+        yield b"part two"
+        response.trailers["x-checksum"] = "17"  # known only once the body is made
+
+    response = httpy.StreamingResponse(chunks(), media_type="text/plain")
+    return response
+
+
+@app.get("/page")
+async def page(request: httpy.Request) -> httpy.Response:
+    response = httpy.HTMLResponse("<link rel=stylesheet href=/version>")
+    response.push("/version", {"accept": "application/json"})
+    return response

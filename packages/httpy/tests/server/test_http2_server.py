@@ -163,12 +163,17 @@ def test_many_concurrent_streams_on_one_connection(server: RunningServer) -> Non
 
 
 def test_a_body_over_the_route_limit_is_answered_413(server: RunningServer) -> None:
-    result = subprocess.run(
-        [*H2, "--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_code}",
-         "--data-binary", "x" * 5000, server.url + "/small"],
-        capture_output=True, text=True, check=True, timeout=30,
-    )  # fmt: skip
-    assert result.stdout == "413"
+    # A raw client: curl 7.88 reports a stream error (exit 92) when the early answer is
+    # followed by RST_STREAM(NO_ERROR), which RFC 9113 §8.1 allows and clients must accept.
+    with RawH2Client(server.port) as client:
+        stream_id = client.headers(b"/small", b"POST", end=False)
+        client.conn.send_data(stream_id, b"x" * 5000, end_stream=True)
+        client.flush()
+        events = _until_closed(client, {stream_id}, allow_reset=True)
+    statuses = [
+        dict(e.headers)[b":status"] for e in events if isinstance(e, h2.events.ResponseReceived)
+    ]
+    assert statuses == [b"413"]
 
 
 # --- shutdown ------------------------------------------------------------------------------
@@ -251,3 +256,73 @@ def test_streams_over_the_concurrency_limit_are_refused(server: RunningServer) -
                     refused = event
         assert refused is not None
         assert (refused.stream_id, refused.error_code) == (ids[-1], 0x7)  # REFUSED_STREAM
+
+
+# --- trailers and push ---------------------------------------------------------------------
+
+
+def _until_closed(
+    client: RawH2Client, stream_ids: set[int], *, allow_reset: bool = False
+) -> list[h2.events.Event]:
+    """Every event until each of `stream_ids` ended (or was reset, if allowed), in time."""
+    seen: list[h2.events.Event] = []
+    deadline = time.monotonic() + 10
+    while stream_ids and time.monotonic() < deadline:
+        events = client.events()
+        if not events:
+            break
+        for event in events:
+            seen.append(event)
+            if isinstance(event, h2.events.PushedStreamReceived):
+                assert event.pushed_stream_id is not None
+                stream_ids.add(event.pushed_stream_id)
+            if isinstance(event, h2.events.StreamEnded) or (
+                allow_reset and isinstance(event, h2.events.StreamReset)
+            ):
+                assert event.stream_id is not None
+                stream_ids.discard(event.stream_id)
+    assert not stream_ids, f"streams never ended: {stream_ids}"
+    return seen
+
+
+def test_trailers_follow_the_body_over_http2(server: RunningServer) -> None:
+    with RawH2Client(server.port) as client:
+        stream_id = client.headers(b"/trailers")
+        client.flush()
+        events = _until_closed(client, {stream_id})
+    data = b"".join(e.data for e in events if isinstance(e, h2.events.DataReceived))
+    trailers = [e for e in events if isinstance(e, h2.events.TrailersReceived)]
+    assert data == b"part one,part two"
+    assert len(trailers) == 1
+    assert (b"x-checksum", b"17") in trailers[0].headers
+
+
+def test_http11_gets_the_body_without_trailers(server: RunningServer) -> None:
+    body, version = curl("--http1.1", server.url + "/trailers")
+    assert (body, version) == ("part one,part two", "1.1")
+
+
+def test_a_pushed_response_arrives_with_the_page(server: RunningServer) -> None:
+    with RawH2Client(server.port) as client:
+        stream_id = client.headers(b"/page")
+        client.flush()
+        events = _until_closed(client, {stream_id})
+    promises = [e for e in events if isinstance(e, h2.events.PushedStreamReceived)]
+    assert len(promises) == 1
+    assert (b":path", b"/version") in (promises[0].headers or [])
+    pushed = promises[0].pushed_stream_id
+    body = b"".join(
+        e.data for e in events if isinstance(e, h2.events.DataReceived) and e.stream_id == pushed
+    )
+    assert body == b'{"http_version":"2"}'
+
+
+def test_no_push_to_a_client_that_disabled_it(server: RunningServer) -> None:
+    with RawH2Client(server.port, settings={2: 0}) as client:  # ENABLE_PUSH = 0
+        client.events()  # the server's SETTINGS; ours are acknowledged
+        stream_id = client.headers(b"/page")
+        client.flush()
+        events = _until_closed(client, {stream_id})
+    assert not [e for e in events if isinstance(e, h2.events.PushedStreamReceived)]
+    page = b"".join(e.data for e in events if isinstance(e, h2.events.DataReceived))
+    assert page.startswith(b"<link")

@@ -422,6 +422,9 @@ class HTTP11Protocol(asyncio.Protocol):
     def reset(self) -> None:
         self._abort()
 
+    def push(self, path: bytes, headers: Headers) -> bool:  # noqa: ARG002 - HTTP/2 only
+        return False
+
     @property
     def disconnected(self) -> bool:
         return self._closed

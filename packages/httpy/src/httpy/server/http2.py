@@ -163,6 +163,11 @@ class _StreamIO:
         if not self.closed:
             self._connection.reset_stream(self, _INTERNAL_ERROR)
 
+    def push(self, path: bytes, headers: Headers) -> bool:
+        if self.closed:
+            return False
+        return self._connection.push(self, path, headers)
+
     @property
     def disconnected(self) -> bool:
         return self.closed
@@ -445,6 +450,14 @@ class HTTP2Protocol(asyncio.Protocol):
             self._close()
         elif not self._streams:
             self._arm_idle()
+
+    def push(self, parent: _StreamIO, path: bytes, headers: Headers) -> bool:
+        request = self.h2.push(parent.stream_id, "GET", path, headers)
+        if request is None:
+            return False  # the peer disabled push, or is going away
+        self._start(request, bodiless=True)  # a pushed request has no body
+        self.flush()
+        return True
 
     def _send_error(self, io: _StreamIO, status: int, reason: str) -> None:
         body = f"{status} {reason_phrase(status)}: {reason}\n".encode()

@@ -50,6 +50,10 @@ class Sender(Protocol):
     def reset(self) -> None:
         """Abandon the response: the peer must not take what was sent as complete."""
 
+    def push(self, path: bytes, headers: Headers) -> bool:
+        """Promise a ``GET path`` response (HTTP/2 push), run like any request; False when
+        the protocol or the peer does not take pushes."""
+
     @property
     def disconnected(self) -> bool:
         """The peer is gone; anything sent now is thrown away."""
@@ -149,6 +153,12 @@ class Stream:
     def reset(self) -> None:
         self.progress = ResponseProgress.RESET
         self.sender.reset()
+
+    def push(self, path: bytes, headers: Headers) -> bool:
+        """Push ``GET path`` before the response starts; False when it cannot be pushed."""
+        if self.progress is not ResponseProgress.NOT_STARTED:
+            return False
+        return self.sender.push(path, headers)
 
     @property
     def disconnected(self) -> bool:
