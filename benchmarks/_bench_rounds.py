@@ -76,12 +76,15 @@ def print_table(samples: dict[str, Samples], title: str, baselines: list[str]) -
     width = max(10, *(len(name) for name in samples))
     header = f"{'server':{width}} {'req/s median':>13} {'min-max':>17}"
     header += f" {'latency ms':>11} {'errors':>7}"
-    header += "".join(f" {'vs ' + name:>11}" for name in ratios)
+    columns = {name: max(11, len(name) + 3) for name in ratios}  # "vs NAME", right-aligned
+    header += "".join(f" {'vs ' + name:>{columns[name]}}" for name in ratios)
     print(header)
     for name, sample in sorted(samples.items(), key=lambda item: -medians[item[0]]):
         line = (
             f"{name:{width}} {medians[name]:13.0f} {min(sample.rps):8.0f}-{max(sample.rps):<8.0f}"
             f" {statistics.median(sample.latency_ms):11.2f} {sample.errors:7d}"
         )
-        line += "".join(f" {medians[name] / medians[base]:10.2f}x" for base in ratios)
+        line += "".join(
+            f" {medians[name] / medians[base]:{columns[base] - 1}.2f}x" for base in ratios
+        )
         print(line)

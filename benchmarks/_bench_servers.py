@@ -8,10 +8,12 @@ waits until each listens and always stops them.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ __all__ = [
     "Running",
     "ServerSpec",
     "free_port_block",
+    "log_summary",
     "pinned",
     "run_servers",
     "wait_until_listening",
@@ -97,6 +100,7 @@ class ServerSpec:
 class Running:
     spec: ServerSpec
     process: subprocess.Popen[bytes]
+    log: Path | None = None  # where its stdout and stderr go, when not to the terminal
 
     @property
     def url(self) -> str:
@@ -145,24 +149,73 @@ def wait_until_listening(url: str, process: subprocess.Popen[bytes], timeout: fl
 
 
 @contextmanager
-def run_servers(specs: list[ServerSpec], workdir: Path) -> Iterator[dict[str, Running]]:
-    """Start every spec pinned to SERVER_CPU in `workdir`, one after the other; stop all after."""
+def run_servers(
+    specs: list[ServerSpec], workdir: Path, logs: Path | None = None
+) -> Iterator[dict[str, Running]]:
+    """Start every spec pinned to SERVER_CPU in `workdir`, one after the other; stop all after.
+
+    With `logs`, each server's output goes to a file there instead of the terminal (see
+    `log_summary`): under load some servers log a line per dropped connection.
+    """
     running: dict[str, Running] = {}
-    try:
-        for spec in specs:
-            environment = None if spec.environment is None else {**os.environ, **spec.environment}
-            process = subprocess.Popen(
-                pinned(spec.command, SERVER_CPU), cwd=workdir, env=environment
-            )
-            running[spec.name] = Running(spec, process)
-            wait_until_listening(spec.url, process)
-        yield running
-    finally:
-        for server in running.values():
-            server.process.terminate()
-        for server in running.values():
-            try:
-                server.process.wait(15)
-            except subprocess.TimeoutExpired:
-                server.process.kill()
-                server.process.wait()
+    with ExitStack() as files:
+        try:
+            for spec in specs:
+                environment = (
+                    None if spec.environment is None else {**os.environ, **spec.environment}
+                )
+                log = (
+                    None if logs is None else logs / (re.sub(r"[^\w.@-]+", "_", spec.name) + ".log")
+                )
+                output = None if log is None else files.enter_context(log.open("wb"))
+                process = subprocess.Popen(
+                    pinned(spec.command, SERVER_CPU),
+                    cwd=workdir,
+                    env=environment,
+                    stdout=output,
+                    stderr=None if output is None else subprocess.STDOUT,
+                )
+                running[spec.name] = server = Running(spec, process, log)
+                try:
+                    wait_until_listening(spec.url, process)
+                except RuntimeError as error:
+                    raise RuntimeError(f"{error}{_tail(server)}") from None
+            yield running
+        finally:
+            for server in running.values():
+                server.process.terminate()
+            for server in running.values():
+                try:
+                    server.process.wait(15)
+                except subprocess.TimeoutExpired:
+                    server.process.kill()
+                    server.process.wait()
+
+
+def _tail(server: Running, lines: int = 20) -> str:
+    if server.log is None or not server.log.exists():
+        return ""
+    text = server.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+    return "\n" + "\n".join(text) if text else ""
+
+
+# A leading date and time (Python's logging default and httpy's format) varies per line.
+_TIMESTAMP = re.compile(r"^\[?\d{4}-\d\d-\d\d[ T][\d:,.]+\]?\s*")
+
+
+def log_summary(servers: dict[str, Running]) -> list[str]:
+    """For each server that wrote anything: its lines, tracebacks and most repeated line."""
+    summary = []
+    for name, server in servers.items():
+        if server.log is None or not server.log.exists():
+            continue
+        lines = server.log.read_text(encoding="utf-8", errors="replace").splitlines()
+        if not lines:
+            continue
+        tracebacks = sum(text.startswith("Traceback") for text in lines)
+        line, count = Counter(_TIMESTAMP.sub("", text) for text in lines).most_common(1)[0]
+        summary.append(
+            f"{name}: {len(lines)} lines, {tracebacks} tracebacks,"
+            f" the most repeated ({count}x): {line}"
+        )
+    return summary

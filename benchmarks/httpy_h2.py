@@ -38,6 +38,7 @@ from _bench_servers import (
     Running,
     ServerSpec,
     free_port_block,
+    log_summary,
     pinned,
     run_servers,
     write_apps,
@@ -119,7 +120,7 @@ def start(servers: list[str], protocols: list[str], workdir: Path) -> Iterator[d
             )
             specs.append(ServerSpec(entry(protocol, server), command, f"{scheme}://{HOST}:{port}"))
             port += 1
-    with run_servers(specs, workdir) as running:
+    with run_servers(specs, workdir, logs=workdir) as running:
         yield running
 
 
@@ -202,12 +203,12 @@ def print_summary(samples: dict[str, Samples], protocol: str) -> None:
         print(f"httpy over {protocol}: {', '.join(ratios)}")
 
 
-def _names(value: str, known: tuple[str, ...], flag: str) -> list[str]:
+def _names(value: str, known: tuple[str, ...]) -> list[str]:
     names = [name.strip() for name in value.split(",") if name.strip()]
     unknown = [name for name in names if name not in known]
     if unknown or not names:
         raise argparse.ArgumentTypeError(
-            f"{flag}: {', '.join(unknown) or 'nothing'} is not one of {', '.join(known)}"
+            f"{', '.join(unknown) or 'no name'} given; choose from {', '.join(known)}"
         )
     return list(dict.fromkeys(names))
 
@@ -220,43 +221,45 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--streams", type=int, default=10, help="h2load -m: streams per connection")
     parser.add_argument(
         "--servers",
-        type=lambda value: _names(value, SERVERS, "--servers"),
+        type=lambda value: _names(value, SERVERS),
         default=list(SERVERS),
         help=f"comma-separated, of {','.join(SERVERS)} (default: all)",
     )
     parser.add_argument(
         "--protocols",
-        type=lambda value: _names(value, PROTOCOLS, "--protocols"),
+        type=lambda value: _names(value, PROTOCOLS),
         default=list(PROTOCOLS),
         help="h2c (prior knowledge, cleartext), h2 (TLS, ALPN) or both (default)",
     )
     parser.add_argument("--seed", type=int, default=2024)
     arguments = parser.parse_args(argv)
-    if arguments.rounds < 1 or arguments.duration <= 0:
-        parser.error("--rounds must be at least 1 and --duration positive")
+    if min(arguments.rounds, arguments.connections, arguments.streams) < 1:
+        parser.error("--rounds, --connections and --streams must be at least 1")
+    if arguments.duration <= 0:
+        parser.error("--duration must be positive")
     if shutil.which("h2load") is None:
         print("h2load is not installed (Debian: apt-get install nghttp2-client)", file=sys.stderr)
         return 2
     concurrency = [f"-c{arguments.connections}", f"-m{arguments.streams}"]
-    with (
-        tempfile.TemporaryDirectory() as workdir,
-        start(arguments.servers, arguments.protocols, Path(workdir)) as servers,
-    ):
-        for name, server in servers.items():
-            check(name, server)
+    with tempfile.TemporaryDirectory() as workdir:
+        with start(arguments.servers, arguments.protocols, Path(workdir)) as servers:
+            for name, server in servers.items():
+                check(name, server)
 
-        def measure(name: str, seconds: float) -> H2loadResult:
-            milliseconds = max(1, round(seconds * 1000))
-            load = [*concurrency, "-D", f"{milliseconds}ms"]
-            return run_h2load(servers[name].url, load, timeout=seconds + 60)
+            def measure(name: str, seconds: float) -> H2loadResult:
+                milliseconds = max(1, round(seconds * 1000))
+                load = [*concurrency, "-D", f"{milliseconds}ms"]
+                return run_h2load(servers[name].url, load, timeout=seconds + 60)
 
-        samples = interleaved_rounds(
-            list(servers),
-            measure,
-            rounds=arguments.rounds,
-            duration=arguments.duration,
-            seed=arguments.seed,
-        )
+            samples = interleaved_rounds(
+                list(servers),
+                measure,
+                rounds=arguments.rounds,
+                duration=arguments.duration,
+                seed=arguments.seed,
+            )
+        # Read once every server has stopped, so shutdown messages are in too.
+        logs = log_summary(servers)
     for protocol in arguments.protocols:
         prefix = entry(protocol, "")
         by_server = {
@@ -268,6 +271,9 @@ def main(argv: list[str] | None = None) -> int:
         title = f"h2load {' '.join(concurrency)} over {protocol} ({how})"
         print_table(by_server, title, [BASELINE, CEILING])
         print_summary(by_server, protocol)
+    if logs:
+        print("\nserver output (not counted as errors; the servers' own logs):")
+        print("\n".join(f"  {line}" for line in logs))
     return 0
 
 
