@@ -133,7 +133,7 @@ class _StreamIO:
         connection.h2.send_head(self.stream_id, status, headers, end_stream=not body)
         if body:
             self._queue(body, end=True)
-        connection.flush()
+        connection.flush_soon()
 
     def start_response(self, status: int, headers: Headers) -> None:
         if self.closed:
@@ -141,7 +141,7 @@ class _StreamIO:
         if status in _NO_BODY_STATUSES:
             self.head_only = True
         self._connection.h2.send_head(self.stream_id, status, headers, end_stream=False)
-        self._connection.flush()
+        self._connection.flush_soon()
 
     async def send_data(self, data: bytes) -> None:
         if self.closed or self.head_only or not data:
@@ -157,7 +157,7 @@ class _StreamIO:
             return
         self.trailers = trailers or None
         self._queue(b"", end=True)
-        self._connection.flush()
+        self._connection.flush_soon()
 
     def reset(self) -> None:
         if not self.closed:
@@ -243,6 +243,7 @@ class HTTP2Protocol(asyncio.Protocol):
         self._closed = False
         self._deadline = Deadline(self.loop, self._on_deadline)
         self._upgrade_events: list[Event] | None = None
+        self._flush_scheduled = False
 
     # --- taking over a transport ---------------------------------------------------------
 
@@ -422,9 +423,17 @@ class HTTP2Protocol(asyncio.Protocol):
             io.blocked_since = self.loop.time()
             self._waiting[io.stream_id] = io
 
+    def flush_soon(self) -> None:
+        """Flush once this turn of the loop is over: the responses of every stream that
+        finishes in the same turn leave in one write, not one write (and syscall) each."""
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.loop.call_soon(self.flush)
+
     def flush(self) -> None:
         """Write waiting response data in priority order, then everything queued."""
-        if self._closed or self._transport is None:
+        self._flush_scheduled = False
+        if self._closed or self._transport is None or self._transport.is_closing():
             return
         h2 = self.h2
         if self._waiting and self._writable:
@@ -471,7 +480,7 @@ class HTTP2Protocol(asyncio.Protocol):
 
     def _acknowledge(self, stream_id: int, size: int) -> None:
         self.h2.acknowledge_received(stream_id, size)
-        self.flush()
+        self.flush_soon()
 
     def reset_stream(self, io: _StreamIO, error_code: int) -> None:
         self.h2.reset_stream(io.stream_id, error_code)
