@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import sys
 import time
 from collections.abc import Callable
 from enum import Enum, auto
@@ -102,10 +103,13 @@ class HTTP2Connection:
         server_header: bytes | None = b"httpy",
         body_limit_for: Callable[[RequestReceived], int] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        extended_connect: bool = False,
     ) -> None:
         self._limits = limits = limits or HTTP2Limits()
         self._server_header = server_header
         self._body_limit_for = body_limit_for
+        # RFC 8441: WebSocket over HTTP/2 with extended CONNECT, when the server serves it.
+        self._extended_connect = extended_connect
         self._guard = FrameGuard(limits, clock)
         # Outbound fields are lower-cased and checked by `outgoing_fields` already: h2 doing it
         # again costs a fifth of a small response's time.
@@ -132,7 +136,7 @@ class HTTP2Connection:
                 SettingCodes.MAX_HEADER_LIST_SIZE: hard_header_cap,
                 SettingCodes.INITIAL_WINDOW_SIZE: limits.initial_window_size,
                 SettingCodes.MAX_FRAME_SIZE: limits.max_frame_size,
-                SettingCodes.ENABLE_CONNECT_PROTOCOL: 0,
+                SettingCodes.ENABLE_CONNECT_PROTOCOL: int(extended_connect),
             },
         )
         h2.max_inbound_frame_size = limits.max_frame_size
@@ -194,8 +198,8 @@ class HTTP2Connection:
             SettingsFrame.INITIAL_WINDOW_SIZE: limits.initial_window_size,
             SettingsFrame.MAX_FRAME_SIZE: limits.max_frame_size,
             SettingsFrame.MAX_HEADER_LIST_SIZE: limits.max_header_list_size,
-            # Extended CONNECT (RFC 8441, WebSocket over HTTP/2) is not served yet.
-            SettingsFrame.ENABLE_CONNECT_PROTOCOL: 0,
+            # Extended CONNECT (RFC 8441, WebSocket over HTTP/2), when the server serves it.
+            SettingsFrame.ENABLE_CONNECT_PROTOCOL: int(self._extended_connect),
         }
         return bytes(frame.serialize())
 
@@ -335,7 +339,7 @@ class HTTP2Connection:
         self._add(stream_id, stream)
         method = pseudo.get(b":method", b"")
         target = pseudo.get(b":path", b"")
-        fault = request_fault(method, target, authority, headers)
+        upgrade, fault = self._target_fault(pseudo, authority, headers)
         if len(event.headers) > self._limits.max_header_count:
             fault = (431, f"more than {self._limits.max_header_count} header fields")
         elif size > self._limits.max_header_list_size:
@@ -356,13 +360,32 @@ class HTTP2Connection:
             expect_continue=expect,
             content_length=length,
             stream_id=stream_id,
+            upgrade=upgrade,
         )
         hook = self._body_limit_for
-        stream.body_limit = hook(request) if hook else self._limits.max_body_size
+        if upgrade:
+            # A WebSocket's frames are not a body: flow control alone bounds them.
+            stream.body_limit = sys.maxsize
+        else:
+            stream.body_limit = hook(request) if hook else self._limits.max_body_size
         if length is not None and length > stream.body_limit:
             self._reject(stream_id, stream, 413, f"body over {stream.body_limit} bytes", events)
             return
         events.append(request)
+
+    def _target_fault(
+        self, pseudo: dict[bytes, bytes], authority: bytes, headers: Headers
+    ) -> tuple[bytes, tuple[int, str] | None]:
+        """(the protocol an extended CONNECT asks for, or b""; what refuses the request)."""
+        method = pseudo.get(b":method", b"")
+        target = pseudo.get(b":path", b"")
+        if method == b"CONNECT" and b":protocol" in pseudo and self._extended_connect:
+            # RFC 8441: the stream becomes a WebSocket; :path is its target.
+            upgrade = pseudo[b":protocol"].lower()
+            if upgrade != b"websocket":
+                return upgrade, (501, f"CONNECT for {upgrade!r} is not served")
+            return upgrade, request_fault(b"GET", target, authority, headers)
+        return b"", request_fault(method, target, authority, headers)
 
     def _data(self, event: h2e.DataReceived, events: list[Event]) -> None:
         stream_id, data = event.stream_id, event.data

@@ -27,6 +27,7 @@ import sys
 from typing import TYPE_CHECKING, cast
 
 from httpy.body import BodyChannel
+from httpy.exceptions import ClientDisconnectedError, HTTPException
 from httpy.protocol.events import (
     ConnectionTerminated,
     PriorityUpdated,
@@ -42,6 +43,7 @@ from httpy.protocol.http2_limits import HTTP2Limits
 from httpy.protocol.rules import reason_phrase
 from httpy.server.deadline import Deadline
 from httpy.server.stream import ResponseProgress, Stream
+from httpy.server.websocket import WebSocketSession, serve_session, websocket_settings
 
 if TYPE_CHECKING:
     from httpy.config import Config
@@ -220,6 +222,61 @@ class _StreamIO:
             drained.set_result(None)
 
 
+class _WebSocketStream:
+    """A Carrier over one HTTP/2 stream: the WebSocket's frames are the stream's DATA."""
+
+    __slots__ = ("_io", "_resumed")
+
+    def __init__(self, io: _StreamIO) -> None:
+        self._io = io
+        self._resumed: asyncio.Event | None = None  # set while reading may go on
+
+    async def run(self, app: StreamApp, session: WebSocketSession) -> None:
+        """Feed the session what the stream brings (acknowledged as read), run the app."""
+        reader = asyncio.get_running_loop().create_task(self._read(session))
+        try:
+            await serve_session(app, session)
+        finally:
+            reader.cancel()
+
+    async def _read(self, session: WebSocketSession) -> None:
+        body = self._io.body
+        assert body is not None  # noqa: S101
+        try:
+            while True:
+                if self._resumed is not None:
+                    await self._resumed.wait()
+                chunk = await body.receive()
+                if chunk is None:
+                    break
+                session.feed(chunk)
+        except (ClientDisconnectedError, HTTPException):
+            pass  # the stream was reset or ended badly: the socket ends below
+        session.feed_eof()
+
+    def send_handshake(self, headers: Headers) -> None:
+        self._io.start_response(200, headers)
+
+    def send_denial(self, status: int, headers: Headers, body: bytes) -> None:
+        self._io.send_response(status, headers, body)
+
+    async def write(self, data: bytes) -> None:
+        await self._io.send_data(data)
+
+    def pause_reading(self) -> None:
+        if self._resumed is None:
+            self._resumed = asyncio.Event()
+
+    def resume_reading(self) -> None:
+        resumed, self._resumed = self._resumed, None
+        if resumed is not None:
+            resumed.set()
+
+    def close(self) -> None:
+        if not self._io.closed and self._io.stream is None:
+            self._io.end_response()
+
+
 class HTTP2Protocol(asyncio.Protocol):
     def __init__(self, app: StreamApp, config: Config, state: ServerState) -> None:
         self._app = app
@@ -232,6 +289,7 @@ class HTTP2Protocol(asyncio.Protocol):
             http2_limits(config, max_body),
             server_header=config.server_header.encode("latin-1") if config.server_header else None,
             body_limit_for=self._body_limit_for if app.has_custom_body_limits else None,
+            extended_connect=True,  # WebSocket over HTTP/2 (RFC 8441)
         )
         self._transport: asyncio.Transport | None = None
         self._client: tuple[str, int] | None = None
@@ -346,6 +404,9 @@ class HTTP2Protocol(asyncio.Protocol):
 
     def _start(self, head: RequestReceived, *, bodiless: bool) -> None:
         stream_id = head.stream_id
+        if head.upgrade == b"websocket":
+            self._start_websocket(head)
+            return
         io = _StreamIO(self, stream_id, head_only=head.method == "HEAD")
         if not bodiless:
             io.body = BodyChannel(
@@ -374,6 +435,32 @@ class HTTP2Protocol(asyncio.Protocol):
             return
         io.task = task
         task.add_done_callback(lambda done: self._finish(io, done))
+
+    def _start_websocket(self, head: RequestReceived) -> None:
+        """An extended CONNECT (RFC 8441): this stream carries one WebSocket."""
+        stream_id = head.stream_id
+        io = _StreamIO(self, stream_id, head_only=False)
+        # No body deadline: a socket may stay quiet for long; pings keep it honest.
+        io.body = BodyChannel(on_read=lambda size: self._acknowledge(stream_id, size))
+        self._streams[stream_id] = io
+        self._deadline.disarm()
+        carrier = _WebSocketStream(io)
+        session = WebSocketSession(
+            head,
+            carrier,
+            websocket_settings(self._config),
+            scheme="wss" if self._scheme == "https" else "ws",
+            client=self._client,
+            server=self._server,
+        )
+        io.task = task = self.loop.create_task(carrier.run(self._app, session))
+        task.add_done_callback(lambda _: self._websocket_done(io))
+
+    def _websocket_done(self, io: _StreamIO) -> None:
+        io.task = None
+        if not io.waiting:
+            self._streams.pop(io.stream_id, None)
+        self._after_stream()
 
     def _finish(self, io: _StreamIO, task: asyncio.Task[None]) -> None:
         io.task = None
