@@ -74,6 +74,26 @@ class WebSocketState(Enum):
     CLOSED = "closed"  # both Close frames went, or the connection failed or ended
 
 
+class _Trigger(Enum):
+    SEND_CLOSE = "send close"  # the application called close()
+    RECEIVE_CLOSE = "receive close"  # the peer's Close frame arrived (answered if due)
+    FAIL = "fail"  # the peer broke the protocol or a limit
+    EOF = "eof"  # the stream ended
+
+
+# What each trigger does to the state; a pair that is not here leaves the state as it is
+# (a second close() while closing, anything once closed).
+_TRANSITIONS: Final = {
+    (WebSocketState.OPEN, _Trigger.SEND_CLOSE): WebSocketState.CLOSING,
+    (WebSocketState.OPEN, _Trigger.RECEIVE_CLOSE): WebSocketState.CLOSED,
+    (WebSocketState.OPEN, _Trigger.FAIL): WebSocketState.CLOSED,
+    (WebSocketState.OPEN, _Trigger.EOF): WebSocketState.CLOSED,
+    (WebSocketState.CLOSING, _Trigger.RECEIVE_CLOSE): WebSocketState.CLOSED,
+    (WebSocketState.CLOSING, _Trigger.FAIL): WebSocketState.CLOSED,
+    (WebSocketState.CLOSING, _Trigger.EOF): WebSocketState.CLOSED,
+}
+
+
 class WebSocketClosedError(Exception):
     """Nothing more can be sent: the connection is closing or closed."""
 
@@ -196,7 +216,8 @@ class WebSocketConnection:
 
     @property
     def closed(self) -> bool:
-        """True once nothing more will be read or sent: flush ``data_to_send()`` and close."""
+        """True once nothing more will be read or sent: flush ``data_to_send()``, then close
+        the connection (HTTP/1.1) or end the stream (HTTP/2)."""
         return self._state is WebSocketState.CLOSED
 
     @property
@@ -215,16 +236,16 @@ class WebSocketConnection:
         if framing.failure is not None:
             code, reason = framing.failure
             events.append(ProtocolViolation(code, reason))
-            self._state = WebSocketState.CLOSED
+            self._move(_Trigger.FAIL)
         elif framing.close_rcvd is not None:
-            self._state = WebSocketState.CLOSED
+            self._move(_Trigger.RECEIVE_CLOSE)
         return events
 
     def receive_eof(self) -> list[WebSocketEvent]:
         """The peer ended the stream; without a Close first, that is a CloseReceived(1006)."""
         if self._state is WebSocketState.CLOSED:
             return []
-        self._state = WebSocketState.CLOSED
+        self._move(_Trigger.EOF)
         return [CloseReceived(_ABNORMAL, "")]
 
     def data_to_send(self) -> bytes:
@@ -266,7 +287,10 @@ class WebSocketConnection:
         if self._state is not WebSocketState.OPEN:
             return
         self._framing.send_close(code, reason)
-        self._state = WebSocketState.CLOSING
+        self._move(_Trigger.SEND_CLOSE)
+
+    def _move(self, trigger: _Trigger) -> None:
+        self._state = _TRANSITIONS.get((self._state, trigger), self._state)
 
     def _check_open(self) -> None:
         if self._state is not WebSocketState.OPEN:
