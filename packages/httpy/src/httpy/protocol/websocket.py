@@ -18,14 +18,17 @@ this module adds what the library leaves to its asyncio layer or gets wrong for 
 UTF-8 checked frame by frame as it arrives (a text message that turns invalid in its first
 fragment fails then, not at its end), reassembly of fragmented messages, a Close frame in
 the middle of a fragmented message treated as a close (RFC 6455 §5.4 lets control frames
-come between fragments; the library fails it with 1002), and typed events.
+come between fragments; the library fails it with 1002), and typed events. The hook is the
+library's ``Protocol.recv_frame``, which it documents as private: the dependency's floor is
+the version tested here, and the strictness tests fail if its behaviour moves.
 
 Invariants:
 - ``receive_data`` never raises for anything the peer sends; every fault is a
   `ProtocolViolation` event, after which the connection is closed and reads nothing more.
 - The state only moves forward: OPEN -> CLOSING (our Close sent) -> CLOSED, or OPEN -> CLOSED
   (the peer's Close answered, a violation, or the stream ended). Once CLOSED, the server
-  sends what ``data_to_send()`` holds and closes the transport.
+  sends what ``data_to_send()`` holds and closes the connection (HTTP/1.1) or ends the
+  stream (HTTP/2).
 - What is queued leaves in the order it was queued; ``data_to_send()`` empties the queue.
 - The buffered, unparsed input never exceeds one frame (bounded by ``max_frame_size``) plus
   the data of the last ``receive_data`` call; a message under reassembly never exceeds
@@ -63,8 +66,7 @@ _MAX_CONTROL_PAYLOAD: Final = 125  # RFC 6455 §5.5
 _MAX_CLOSE_REASON: Final = _MAX_CONTROL_PAYLOAD - 2
 # Close codes an endpoint may put on the wire (RFC 6455 §7.4; 1004-1006 and 1015 are reserved
 # for reporting, never sent), plus the registered and private ranges 3000-4999.
-_SENDABLE_CODES: Final = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012})
-_SENDABLE_CODES_EXTRA: Final = frozenset({1013, 1014})
+_SENDABLE_CODES: Final = frozenset({1000, 1001, 1002, 1003, *range(1007, 1015)})
 _ABNORMAL: Final = int(CloseCode.ABNORMAL_CLOSURE)
 _UTF8: Final = codecs.getincrementaldecoder("utf-8")
 # First header byte of a whole (FIN) text or binary frame; the length encodings of §5.2.
@@ -107,7 +109,7 @@ class WebSocketClosedError(Exception):
 
 
 def _is_sendable(code: int) -> bool:
-    return code in _SENDABLE_CODES or code in _SENDABLE_CODES_EXTRA or 3000 <= code <= 4999
+    return code in _SENDABLE_CODES or 3000 <= code <= 4999
 
 
 class _Framing(Protocol):
