@@ -58,9 +58,10 @@ def client_frames(count: int, *, deflate: bool) -> list[bytes]:
 def run_wsproto(frames: list[bytes], *, deflate: bool) -> int:
     from wsproto.connection import Connection, ConnectionType
     from wsproto.events import TextMessage
+    from wsproto.extensions import Extension
     from wsproto.extensions import PerMessageDeflate as WsprotoDeflate
 
-    extensions = []
+    extensions: list[Extension] = []
     if deflate:
         extension = WsprotoDeflate()
         extension.finalize("permessage-deflate")
@@ -85,7 +86,7 @@ def run_websockets(frames: list[bytes], *, deflate: bool) -> int:
         proto.receive_data(data)
         for frame in proto.events_received():
             if isinstance(frame, Frame) and frame.opcode is text:
-                message = frame.data.decode()
+                message = str(frame.data, "utf-8")
                 proto.send_text(message.encode())
         for chunk in proto.data_to_send():
             out += len(chunk)
@@ -93,8 +94,7 @@ def run_websockets(frames: list[bytes], *, deflate: bool) -> int:
 
 
 def run_httpy(frames: list[bytes], *, deflate: bool) -> int:
-    from httpy.protocol.websocket import TextMessage, WebSocketConnection
-    from httpy.protocol.websocket_deflate import Deflate
+    from httpy.protocol import Deflate, TextMessage, WebSocketConnection
 
     conn = WebSocketConnection(deflate=Deflate() if deflate else None)
     out = 0

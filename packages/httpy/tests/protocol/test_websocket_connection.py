@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from websocket_wire import BINARY, CLOSE, PING, PONG, TEXT, close_frame, frame, read_frames
+from websockets.frames import Frame, Opcode
+from websockets.protocol import Protocol, Side
 
 from httpy.protocol import (
     CloseReceived,
@@ -34,10 +36,22 @@ def test_sends_are_queued_in_order_and_drained_once() -> None:
     assert conn.data_to_send() == b""
 
 
-def test_a_large_message_uses_the_64_bit_length() -> None:
+@pytest.mark.parametrize("length", [0, 125, 126, 65_535, 65_536, 70_000])
+def test_every_length_encoding_is_framed_right(length: int) -> None:
+    # Each boundary of RFC 6455 §5.2's 7-bit, 16-bit and 64-bit lengths, checked by hand and
+    # by an independent parser (websockets' client side).
     conn = WebSocketConnection()
-    conn.send_bytes(b"x" * 70_000)
-    assert read_frames(conn.data_to_send()) == [(True, 0, BINARY, b"x" * 70_000)]
+    conn.send_bytes(b"b" * length)
+    conn.send_text("t" * length)
+    data = conn.data_to_send()
+    assert read_frames(data) == [(True, 0, BINARY, b"b" * length), (True, 0, TEXT, b"t" * length)]
+    client = Protocol(Side.CLIENT, max_size=None)
+    client.receive_data(data)
+    frames = client.events_received()
+    assert [(f.opcode, bytes(f.data)) for f in frames if isinstance(f, Frame)] == [
+        (Opcode.BINARY, b"b" * length),
+        (Opcode.TEXT, b"t" * length),
+    ]
 
 
 def test_our_close_then_the_peers_close_completes_the_handshake() -> None:

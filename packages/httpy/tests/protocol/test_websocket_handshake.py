@@ -180,3 +180,20 @@ def test_a_malformed_extensions_header_is_400() -> None:
     with pytest.raises(HandshakeError, match="Sec-WebSocket-Extensions") as caught:
         accept_headers(http11(offer))
     assert caught.value.status == 400
+
+
+@pytest.mark.parametrize("value", [b"", b"  ", b", ,"])
+def test_an_empty_extensions_list_is_no_offer(value: bytes) -> None:
+    # websockets' client sends "Sec-WebSocket-Extensions: " when it offers none; an empty
+    # list is legal (RFC 9110 §5.6.1) and asks for nothing.
+    headers, deflate = accept_headers(http11((b"sec-websocket-extensions", value)))
+    assert deflate is None
+    assert b"sec-websocket-extensions" not in dict(headers)
+
+
+def test_an_empty_extensions_line_beside_an_offer_is_ignored() -> None:
+    request = http11(
+        (b"sec-websocket-extensions", b""), (b"sec-websocket-extensions", b"permessage-deflate")
+    )
+    _, deflate = accept_headers(request)
+    assert deflate == Deflate(server_max_window_bits=12)

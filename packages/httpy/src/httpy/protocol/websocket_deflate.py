@@ -70,10 +70,13 @@ def negotiate_deflate(header_values: list[bytes]) -> tuple[bytes, Deflate] | Non
 
     Raises ExtensionHeaderError when a value is not valid header syntax.
     """
-    if not header_values:
+    # An empty list is legal (RFC 9110 §5.6.1: recipients ignore empty elements) and offers
+    # nothing; websockets' own client sends an empty header when it offers no extension.
+    values = [value for value in header_values if value.strip(b" \t,")]
+    if not values:
         return None
     try:
-        offers = parse_extension(b", ".join(header_values).decode("latin-1"))
+        offers = parse_extension(b", ".join(values).decode("latin-1"))
     except InvalidHeader as exc:
         raise ExtensionHeaderError(f"invalid Sec-WebSocket-Extensions: {exc}") from exc
     for name, params in offers:
