@@ -6,6 +6,8 @@ come on top, and any request may override them (`await client.get(url, max_retri
 The success path is httpx's own plus: one dict test for per-request overrides, one frame,
 one set lookup of the status code. Everything else (the `Run` bookkeeping, callbacks, the
 breaker) is entered only when a policy needs it or an attempt failed.
+
+One source for sync and async: tools/unasync.py generates the sync module from the async one.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import ssl
 import time
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Unpack
 
@@ -50,6 +52,7 @@ from aresilient._types import (
     TimeoutTypes,
     UseClientDefault,
 )
+from aresilient._waiting import AsyncSleep
 
 __all__ = ["AsyncClient", "AsyncResilientClient"]
 
@@ -107,7 +110,7 @@ class AsyncClient(httpx.AsyncClient):
         on_success: OnSuccess | None = None,
         on_failure: OnFailure | None = None,
         raise_on_failure: bool | None = None,
-        sleep: Callable[[float], Awaitable[object]] | None = None,
+        sleep: AsyncSleep | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         # Validated before httpx opens anything, so a bad argument leaks no transport.
@@ -131,7 +134,7 @@ class AsyncClient(httpx.AsyncClient):
         )
         # Streams are not retried unless a request asks: their body is read after we return.
         self._stream_policy = self._policy.replace({"max_retries": 0})
-        self._sleep: Callable[[float], Awaitable[object]] = sleep or _waiting.async_sleep
+        self._sleep: AsyncSleep = sleep or _waiting.async_sleep
         self._clock = clock
         super().__init__(
             auth=auth,

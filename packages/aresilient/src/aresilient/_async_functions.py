@@ -1,4 +1,4 @@
-"""Module-level async functions: `aresilient.get_async(url)` as `httpx.get(url)`, with retries.
+"""Module-level functions: `aresilient.get_async(url)` as `httpx.get(url)`, with retries.
 
 Each call opens a client of its own and closes it before returning, as httpx's functions do,
 unless `client=` is given: then that client sends (with its settings, pool and cookies) and
@@ -8,7 +8,7 @@ httpx would); `raise_on_failure=False` returns that response instead. The
 `*_with_automatic_retry_async` names are upstream aresilient's, kept for its users: they
 behave exactly like the httpx names.
 
-Generated from one template so the 16 functions cannot drift; edit them together.
+One source for sync and async: tools/unasync.py generates the sync module from the async one.
 """
 
 from __future__ import annotations
