@@ -97,6 +97,7 @@ from aresilient._backoff import (
     DecorrelatedJitterBackoff,
     ExponentialBackoff,
     FibonacciBackoff,
+    FullJitterBackoff,
     LinearBackoff,
 )
 from aresilient._callbacks import FailureInfo, RequestInfo, ResponseInfo, RetryInfo
@@ -122,6 +123,8 @@ from aresilient._functions import (
 )
 from aresilient._policy import (
     DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_AFTER,
+    DEFAULT_MAX_RETRY_TIME,
     DEFAULT_RETRY_METHODS,
     DEFAULT_STATUS_FORCELIST,
     RetryOptions,
@@ -136,6 +139,8 @@ __version__ = _distribution_version("aresilient")
 # aresilient's own names and httpx's re-exported ones, in one sorted list.
 __all__ = [
     "DEFAULT_MAX_RETRIES",
+    "DEFAULT_MAX_RETRY_AFTER",
+    "DEFAULT_MAX_RETRY_TIME",
     "DEFAULT_RETRY_METHODS",
     "DEFAULT_STATUS_FORCELIST",
     "URL",
@@ -167,6 +172,7 @@ __all__ = [
     "ExponentialBackoff",
     "FailureInfo",
     "FibonacciBackoff",
+    "FullJitterBackoff",
     "HTTPError",
     "HTTPStatusError",
     "HTTPTransport",

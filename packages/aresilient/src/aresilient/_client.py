@@ -26,9 +26,12 @@ from aresilient import _waiting
 from aresilient._backoff import BackoffStrategy
 from aresilient._callbacks import OnFailure, OnRequest, OnRetry, OnSuccess
 from aresilient._circuit_breaker import CircuitBreaker
+from aresilient._deadline import DeadlineStream
 from aresilient._engine import Run
 from aresilient._policy import (
     DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_AFTER,
+    DEFAULT_MAX_RETRY_TIME,
     DEFAULT_RETRY_METHODS,
     DEFAULT_STATUS_FORCELIST,
     RetryOptions,
@@ -103,7 +106,9 @@ class Client(httpx.Client):
         status_forcelist: Iterable[int] = DEFAULT_STATUS_FORCELIST,
         retry_if: RetryPredicate | None = None,
         max_total_time: float | None = None,
+        max_retry_time: float | None = DEFAULT_MAX_RETRY_TIME,
         max_wait_time: float | None = None,
+        max_retry_after: float | None = DEFAULT_MAX_RETRY_AFTER,
         retry_methods: Iterable[str] = DEFAULT_RETRY_METHODS,
         circuit_breaker: CircuitBreaker | None = None,
         on_request: OnRequest | None = None,
@@ -122,7 +127,9 @@ class Client(httpx.Client):
             status_forcelist=status_forcelist,
             retry_if=retry_if,
             max_total_time=max_total_time,
+            max_retry_time=max_retry_time,
             max_wait_time=max_wait_time,
+            max_retry_after=max_retry_after,
             retry_methods=retry_methods,
             circuit_breaker=circuit_breaker,
             on_request=on_request,
@@ -188,16 +195,22 @@ class Client(httpx.Client):
         follow_redirects: bool | UseClientDefault,
     ) -> httpx.Response:
         if not policy.plain:
-            return self._retrying(policy, request, stream, auth, follow_redirects, None, None)
+            return self._retrying(policy, request, stream, auth, follow_redirects, None, None, None)
+        # `max_retry_time` counts from the start of the first attempt.
+        started = self._clock()
         try:
             response = _httpx_send(
                 self, request, stream=stream, auth=auth, follow_redirects=follow_redirects
             )
         except Exception as error:  # noqa: BLE001 - the policy decides which ones to retry
-            return self._retrying(policy, request, stream, auth, follow_redirects, error, None)
+            return self._retrying(
+                policy, request, stream, auth, follow_redirects, error, None, started
+            )
         if policy.retry_if is None and response.status_code not in policy.status_forcelist:
             return response
-        return self._retrying(policy, request, stream, auth, follow_redirects, None, response)
+        return self._retrying(
+            policy, request, stream, auth, follow_redirects, None, response, started
+        )
 
     def _retrying(
         self,
@@ -208,18 +221,31 @@ class Client(httpx.Client):
         follow_redirects: bool | UseClientDefault,
         error: Exception | None,
         response: httpx.Response | None,
+        started: float | None,
     ) -> httpx.Response:
         """The attempt loop; `error` or `response` is the outcome of a first attempt already
-        made by the fast path (both None: no attempt made yet)."""
+        made by the fast path at `started` (both None: no attempt made yet)."""
         made = 0 if error is None and response is None else 1
-        run = Run(policy, request, self._clock, self.timeout, attempts_made=made)
+        run = Run(policy, request, self._clock, self.timeout, attempts_made=made, started=started)
+        try:
+            return self._attempts(run, stream, auth, follow_redirects, error, response)
+        finally:
+            run.finish()
+
+    def _attempts(
+        self,
+        run: Run,
+        stream: bool,
+        auth: AuthTypes | UseClientDefault | None,
+        follow_redirects: bool | UseClientDefault,
+        error: Exception | None,
+        response: httpx.Response | None,
+    ) -> httpx.Response:
         while True:
             if error is None and response is None:
                 run.before_attempt()
                 try:
-                    response = _httpx_send(
-                        self, request, stream=stream, auth=auth, follow_redirects=follow_redirects
-                    )
+                    response = self._attempt(run, stream, auth, follow_redirects)
                 except Exception as caught:  # noqa: BLE001 - decided by the policy below
                     error = caught
                 except BaseException:
@@ -243,6 +269,32 @@ class Client(httpx.Client):
                 response.close()
             self._sleep(wait)
             error = response = None
+
+    def _attempt(
+        self,
+        run: Run,
+        stream: bool,
+        auth: AuthTypes | UseClientDefault | None,
+        follow_redirects: bool | UseClientDefault,
+    ) -> httpx.Response:
+        """One attempt. With `max_total_time`, the body is read here, under the deadline:
+        httpx's per-read timeouts alone let a trickling body run past it."""
+        request = run.request
+        if run.deadline is None:
+            return _httpx_send(
+                self, request, stream=stream, auth=auth, follow_redirects=follow_redirects
+            )
+        response = _httpx_send(
+            self, request, stream=True, auth=auth, follow_redirects=follow_redirects
+        )
+        response.stream = DeadlineStream(response.stream, run.deadline, run.clock, request)
+        if not stream:
+            try:
+                response.read()
+            except BaseException:
+                response.close()
+                raise
+        return response
 
     def request(
         self,

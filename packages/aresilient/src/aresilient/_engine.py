@@ -27,6 +27,7 @@ class Run:
 
     __slots__ = (
         "_base_timeout",
+        "_caller_extensions",
         "_token",
         "attempt",
         "clock",
@@ -35,6 +36,7 @@ class Run:
         "policy",
         "previous_wait",
         "request",
+        "retry_deadline",
         "started",
     )
 
@@ -46,15 +48,23 @@ class Run:
         timeout: httpx.Timeout,
         *,
         attempts_made: int = 0,
+        started: float | None = None,
     ) -> None:
         self.policy = policy
         self.request = request
         self.clock = clock
         self.attempt = attempts_made
-        self.started = clock()
+        # `started`: when the fast path's first attempt began, if it made one.
+        self.started = clock() if started is None else started
         self.deadline = (
             None if policy.max_total_time is None else self.started + policy.max_total_time
         )
+        self.retry_deadline = (
+            None if policy.max_retry_time is None else self.started + policy.max_retry_time
+        )
+        # The caller's own extensions, put back by `finish()`: the shortened timeouts belong
+        # to this call only, not to a later send of the same Request.
+        self._caller_extensions = request.extensions
         self.previous_wait = 0.0
         self.gave_up = False
         self._token = 0
@@ -83,6 +93,10 @@ class Run:
 
     def after_error(self, error: Exception) -> float | None:
         policy = self.policy
+        if isinstance(error, httpx.HTTPStatusError):
+            # A response hook raised for a response (`raise_for_status`): judged by that
+            # response, exactly as without the hook, so retries and breaker agree.
+            return self._after_status_error(error)
         breaker = policy.circuit_breaker
         if breaker is not None and self._token:
             if breaker.is_failure(error):
@@ -102,13 +116,7 @@ class Run:
     def after_response(self, response: httpx.Response) -> float | None:
         policy = self.policy
         failed = policy.is_failed_response(response)
-        breaker = policy.circuit_breaker
-        if breaker is not None and self._token:
-            if failed:
-                breaker.record_failure(self._token)
-            else:
-                breaker.record_success(self._token)
-            self._token = 0
+        self._record_outcome(failed=failed)
         if not failed:
             if policy.on_success is not None:
                 policy.on_success(
@@ -133,6 +141,38 @@ class Run:
         self._report_retry(wait, None, response.status_code)
         return wait
 
+    def _after_status_error(self, error: httpx.HTTPStatusError) -> float | None:
+        policy = self.policy
+        response = error.response
+        failed = policy.is_failed_response(response)
+        self._record_outcome(failed=failed)
+        wait = None
+        if (
+            failed
+            and self.attempt <= policy.max_retries
+            and policy.may_retry_response(self.request)
+        ):
+            wait = self._wait_within_budget(response)
+        if wait is None:
+            self._report_failure(error, response.status_code)
+            return None
+        self._report_retry(wait, error, response.status_code)
+        return wait
+
+    def _record_outcome(self, *, failed: bool) -> None:
+        breaker = self.policy.circuit_breaker
+        if breaker is not None and self._token:
+            if failed:
+                breaker.record_failure(self._token)
+            else:
+                breaker.record_success(self._token)
+            self._token = 0
+
+    def finish(self) -> None:
+        """The call is over (however it ended): the caller's Request gets its own extensions
+        back, without the timeouts `max_total_time` shortened."""
+        self.request.extensions = self._caller_extensions
+
     def give_up_error(self, response: httpx.Response) -> HttpRequestError | None:
         """The exception to raise for the response retries ran out on, if one is wanted."""
         if not self.policy.raise_on_failure:
@@ -155,9 +195,16 @@ class Run:
 
     def _wait_within_budget(self, response: httpx.Response | None) -> float | None:
         wait = self.policy.wait_before(self.attempt, self.previous_wait, response)
-        # Waiting past the deadline would leave no time for the attempt it waits for.
-        if self.deadline is not None and self.clock() + wait >= self.deadline:
+        if wait is None:
             return None
+        # Waiting past the deadline would leave no time for the attempt it waits for; past
+        # `max_retry_time`, the retry it waits for would start too late.
+        if self.deadline is not None or self.retry_deadline is not None:
+            resume = self.clock() + wait
+            if self.deadline is not None and resume >= self.deadline:
+                return None
+            if self.retry_deadline is not None and resume > self.retry_deadline:
+                return None
         self.previous_wait = wait
         return wait
 

@@ -3,19 +3,22 @@
 
 Each call opens a client of its own and closes it before returning, as httpx's functions do,
 unless `client=` is given: then that client sends (with its settings, pool and cookies) and
-stays open. When retries run out on a retryable status they raise `HttpRequestError` (as
-upstream aresilient's functions do, and unlike `Client`, which returns the last response as
-httpx would); `raise_on_failure=False` returns that response instead. The
-`*_with_automatic_retry` names are upstream aresilient's, kept for its users: they
-behave exactly like the httpx names.
+stays open. httpx's names behave as httpx's functions do (`import aresilient as httpx`):
+when retries run out on a retryable status they return that last response, and when they
+run out on an exception they raise httpx's exception. The `*_with_automatic_retry` names
+are upstream aresilient's, kept for its users: the same functions, except that they raise
+`HttpRequestError` when retries run out on a status. Either default yields to an explicit
+`raise_on_failure=`, and applies with `client=` too (the function decides, not the client).
 
 One source for sync and async: tools/unasync.py generates the sync module from the async one.
 """
 
 from __future__ import annotations
 
+import functools
 import ssl
-from typing import Any, Unpack
+from collections.abc import Callable
+from typing import Any, TypeVar, Unpack, cast
 
 import httpx
 
@@ -56,6 +59,7 @@ __all__ = [
 ]
 
 USE_CLIENT_DEFAULT = httpx.USE_CLIENT_DEFAULT
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _send(
@@ -79,10 +83,10 @@ def _send(
     overrides: RetryOptions,
     extensions: RequestExtensions | None = None,
 ) -> httpx.Response:
-    # The functions raise by default (upstream aresilient's contract); a client's own default
-    # does not apply to them, so a given client behaves the same way here.
+    # httpx's contract (return the response) unless asked: a client's own default does not
+    # apply, so a given client behaves the same way here.
     if "raise_on_failure" not in overrides:
-        overrides = {**overrides, "raise_on_failure": True}
+        overrides = {**overrides, "raise_on_failure": False}
     if client is not None:
         if proxy is not None or verify is not True or trust_env is not True:
             raise ValueError("with client=, set proxy, verify and trust_env on that client")
@@ -147,8 +151,8 @@ def request(
     client: Client | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.request` with retries; raises HttpRequestError if they run out on a retryable
-    status (`raise_on_failure=False`: returns that last response)."""
+    """`httpx.request` with retries; when they run out on a retryable
+    status, returns that last response as httpx would (`raise_on_failure=True` raises)."""
     return _send(
         method,
         url,
@@ -185,8 +189,8 @@ def get(
     client: Client | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.get` with retries; raises HttpRequestError if they run out on a retryable
-    status (`raise_on_failure=False`: returns that last response)."""
+    """`httpx.get` with retries; when they run out on a retryable
+    status, returns that last response as httpx would (`raise_on_failure=True` raises)."""
     return _send(
         "GET",
         url,
@@ -223,8 +227,8 @@ def options(
     client: Client | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.options` with retries; raises HttpRequestError if they run out on a retryable
-    status (`raise_on_failure=False`: returns that last response)."""
+    """`httpx.options` with retries; when they run out on a retryable
+    status, returns that last response as httpx would (`raise_on_failure=True` raises)."""
     return _send(
         "OPTIONS",
         url,
@@ -261,8 +265,8 @@ def head(
     client: Client | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.head` with retries; raises HttpRequestError if they run out on a retryable
-    status (`raise_on_failure=False`: returns that last response)."""
+    """`httpx.head` with retries; when they run out on a retryable
+    status, returns that last response as httpx would (`raise_on_failure=True` raises)."""
     return _send(
         "HEAD",
         url,
@@ -303,8 +307,8 @@ def post(
     client: Client | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.post` with retries; raises HttpRequestError if they run out on a retryable
-    status (`raise_on_failure=False`: returns that last response)."""
+    """`httpx.post` with retries; when they run out on a retryable
+    status, returns that last response as httpx would (`raise_on_failure=True` raises)."""
     return _send(
         "POST",
         url,
@@ -345,8 +349,8 @@ def put(
     client: Client | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.put` with retries; raises HttpRequestError if they run out on a retryable
-    status (`raise_on_failure=False`: returns that last response)."""
+    """`httpx.put` with retries; when they run out on a retryable
+    status, returns that last response as httpx would (`raise_on_failure=True` raises)."""
     return _send(
         "PUT",
         url,
@@ -387,8 +391,8 @@ def patch(
     client: Client | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.patch` with retries; raises HttpRequestError if they run out on a retryable
-    status (`raise_on_failure=False`: returns that last response)."""
+    """`httpx.patch` with retries; when they run out on a retryable
+    status, returns that last response as httpx would (`raise_on_failure=True` raises)."""
     return _send(
         "PATCH",
         url,
@@ -425,8 +429,8 @@ def delete(
     client: Client | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.delete` with retries; raises HttpRequestError if they run out on a retryable
-    status (`raise_on_failure=False`: returns that last response)."""
+    """`httpx.delete` with retries; when they run out on a retryable
+    status, returns that last response as httpx would (`raise_on_failure=True` raises)."""
     return _send(
         "DELETE",
         url,
@@ -448,12 +452,28 @@ def delete(
     )
 
 
-# upstream aresilient's names: the same functions (they raise HttpRequestError too).
-request_with_automatic_retry = request
-get_with_automatic_retry = get
-options_with_automatic_retry = options
-head_with_automatic_retry = head
-post_with_automatic_retry = post
-put_with_automatic_retry = put
-patch_with_automatic_retry = patch
-delete_with_automatic_retry = delete
+def _raising(function: _F, name: str) -> _F:
+    """Upstream aresilient's contract: the same function, raising HttpRequestError by default
+    when retries run out on a retryable status."""
+
+    @functools.wraps(function)
+    def raising(*args: Any, **kwargs: Any) -> httpx.Response:
+        kwargs.setdefault("raise_on_failure", True)
+        return function(*args, **kwargs)  # type: ignore[no-any-return]
+
+    raising.__name__ = raising.__qualname__ = name
+    raising.__doc__ = (
+        f"`{function.__name__}` raising HttpRequestError when retries run out on a retryable "
+        "status (`raise_on_failure=False` returns that last response)."
+    )
+    return cast("_F", raising)
+
+
+request_with_automatic_retry = _raising(request, "request_with_automatic_retry")
+get_with_automatic_retry = _raising(get, "get_with_automatic_retry")
+options_with_automatic_retry = _raising(options, "options_with_automatic_retry")
+head_with_automatic_retry = _raising(head, "head_with_automatic_retry")
+post_with_automatic_retry = _raising(post, "post_with_automatic_retry")
+put_with_automatic_retry = _raising(put, "put_with_automatic_retry")
+patch_with_automatic_retry = _raising(patch, "patch_with_automatic_retry")
+delete_with_automatic_retry = _raising(delete, "delete_with_automatic_retry")
