@@ -32,6 +32,7 @@ OWN_EXPORTS = {
     "ResilientClient",
     "ResponseInfo",
     "RetryInfo",
+    "RetryBudget",
     "RetryOptions",
     "RetryPolicy",
     "parse_retry_after",

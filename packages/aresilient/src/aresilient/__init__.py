@@ -131,6 +131,7 @@ from aresilient._policy import (
     RetryPolicy,
 )
 from aresilient._retry_after import parse_retry_after
+from aresilient._retry_budget import RetryBudget
 from aresilient.exceptions import CircuitBreakerError, HttpRequestError
 
 # Read from the installed distribution so the version is written only in pyproject.toml.
@@ -201,6 +202,7 @@ __all__ = [
     "Response",
     "ResponseInfo",
     "ResponseNotRead",
+    "RetryBudget",
     "RetryInfo",
     "RetryOptions",
     "RetryPolicy",

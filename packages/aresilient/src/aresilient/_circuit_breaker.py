@@ -21,6 +21,7 @@ from typing import ParamSpec, TypeVar
 
 import httpx
 
+from aresilient import _telemetry
 from aresilient.exceptions import CircuitBreakerError
 
 __all__ = ["CircuitBreaker", "CircuitState", "StateChangeCallback"]
@@ -44,7 +45,8 @@ class CircuitBreaker:
 
     `expected_exception`: the exception types that count as failures (default: any
     `Exception`); others pass through without changing the count. `on_state_change(old, new)`
-    is called after each transition, outside the lock. `clock` is injectable.
+    is called after each transition, outside the lock, and each transition is logged to the
+    `aresilient` logger under `name`. `clock` is injectable.
     """
 
     def __init__(
@@ -55,6 +57,7 @@ class CircuitBreaker:
         on_state_change: StateChangeCallback | None = None,
         half_open_max_calls: int = 1,
         *,
+        name: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if failure_threshold < 1:
@@ -74,6 +77,8 @@ class CircuitBreaker:
         )
         self.on_state_change = on_state_change
         self.half_open_max_calls = half_open_max_calls
+        # Names the breaker in log records (one per dependency, typically).
+        self.name = name if name is not None else f"0x{id(self):x}"
         self._clock = clock
         self._lock = threading.Lock()
         self._state = CircuitState.CLOSED
@@ -247,7 +252,7 @@ class CircuitBreaker:
 
     def _notify(self, transitions: list[_Transition]) -> None:
         callback = self.on_state_change
-        if callback is None:
-            return
         for old, new in transitions:
-            callback(old, new)
+            _telemetry.breaker_moved(self, old, new)
+            if callback is not None:
+                callback(old, new)

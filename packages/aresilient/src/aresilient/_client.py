@@ -38,6 +38,7 @@ from aresilient._policy import (
     RetryPolicy,
     RetryPredicate,
 )
+from aresilient._retry_budget import RetryBudget
 from aresilient._types import (
     DEFAULT_LIMITS,
     DEFAULT_MAX_REDIRECTS,
@@ -111,6 +112,7 @@ class Client(httpx.Client):
         max_retry_after: float | None = DEFAULT_MAX_RETRY_AFTER,
         retry_methods: Iterable[str] = DEFAULT_RETRY_METHODS,
         circuit_breaker: CircuitBreaker | None = None,
+        retry_budget: RetryBudget | None = None,
         on_request: OnRequest | None = None,
         on_retry: OnRetry | None = None,
         on_success: OnSuccess | None = None,
@@ -132,6 +134,7 @@ class Client(httpx.Client):
             max_retry_after=max_retry_after,
             retry_methods=retry_methods,
             circuit_breaker=circuit_breaker,
+            retry_budget=retry_budget,
             on_request=on_request,
             on_retry=on_retry,
             on_success=on_success,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import httpx
 
+from aresilient import _telemetry
 from aresilient._callbacks import FailureInfo, RequestInfo, ResponseInfo, RetryInfo
 from aresilient._policy import RetryPolicy, limit_timeout
 from aresilient.exceptions import CircuitBreakerError, HttpRequestError
@@ -160,6 +161,9 @@ class Run:
         return wait
 
     def _record_outcome(self, *, failed: bool) -> None:
+        budget = self.policy.retry_budget
+        if budget is not None and not failed:
+            budget.record_success()
         breaker = self.policy.circuit_breaker
         if breaker is not None and self._token:
             if failed:
@@ -205,10 +209,15 @@ class Run:
                 return None
             if self.retry_deadline is not None and resume > self.retry_deadline:
                 return None
+        # Last: a retry the other limits refuse must not be taken from the shared budget.
+        budget = self.policy.retry_budget
+        if budget is not None and not budget.try_retry():
+            return None
         self.previous_wait = wait
         return wait
 
     def _report_retry(self, wait: float, error: Exception | None, status: int | None) -> None:
+        _telemetry.retry_scheduled(self.request, self.attempt, wait, error, status)
         on_retry = self.policy.on_retry
         if on_retry is not None:
             on_retry(
@@ -224,6 +233,7 @@ class Run:
             )
 
     def _report_failure(self, error: Exception | None, status: int | None) -> None:
+        _telemetry.gave_up(self.request, self.attempt, error, status)
         on_failure = self.policy.on_failure
         if on_failure is not None:
             on_failure(

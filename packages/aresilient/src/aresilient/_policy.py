@@ -23,6 +23,7 @@ from aresilient._backoff import BackoffStrategy, FullJitterBackoff
 from aresilient._callbacks import OnFailure, OnRequest, OnRetry, OnSuccess
 from aresilient._circuit_breaker import CircuitBreaker
 from aresilient._retry_after import parse_retry_after
+from aresilient._retry_budget import RetryBudget
 
 __all__ = [
     "DEFAULT_MAX_RETRIES",
@@ -81,6 +82,7 @@ class RetryOptions(TypedDict, total=False):
     max_retry_after: float | None
     retry_methods: Iterable[str]
     circuit_breaker: CircuitBreaker | None
+    retry_budget: RetryBudget | None
     on_request: OnRequest | None
     on_retry: OnRetry | None
     on_success: OnSuccess | None
@@ -106,6 +108,7 @@ class RetryPolicy:
         "on_success",
         "plain",
         "raise_on_failure",
+        "retry_budget",
         "retry_if",
         "retry_methods",
         "status_forcelist",
@@ -125,6 +128,7 @@ class RetryPolicy:
         max_retry_after: float | None = DEFAULT_MAX_RETRY_AFTER,
         retry_methods: Iterable[str] = DEFAULT_RETRY_METHODS,
         circuit_breaker: CircuitBreaker | None = None,
+        retry_budget: RetryBudget | None = None,
         on_request: OnRequest | None = None,
         on_retry: OnRetry | None = None,
         on_success: OnSuccess | None = None,
@@ -156,6 +160,7 @@ class RetryPolicy:
         self.max_retry_after = max_retry_after
         self.retry_methods = frozenset(method.upper() for method in retry_methods)
         self.circuit_breaker = circuit_breaker
+        self.retry_budget = retry_budget
         self.on_request = on_request
         self.on_retry = on_retry
         self.on_success = on_success
@@ -164,6 +169,7 @@ class RetryPolicy:
         # Nothing to do around a successful attempt: the send loop skips that bookkeeping.
         self.plain = (
             circuit_breaker is None
+            and retry_budget is None  # its successes are counted off the fast path
             and on_request is None
             and on_success is None
             and on_failure is None
@@ -183,6 +189,7 @@ class RetryPolicy:
             max_retry_after=self.max_retry_after,
             retry_methods=self.retry_methods,
             circuit_breaker=self.circuit_breaker,
+            retry_budget=self.retry_budget,
             on_request=self.on_request,
             on_retry=self.on_retry,
             on_success=self.on_success,
