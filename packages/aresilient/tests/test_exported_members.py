@@ -10,6 +10,7 @@ OWN_EXPORTS = {
     "__version__",
     "AsyncClient",
     "AsyncResilientClient",
+    "AsyncRetryTransport",
     "BackoffStrategy",
     "CircuitBreaker",
     "CircuitBreakerError",
@@ -35,6 +36,7 @@ OWN_EXPORTS = {
     "RetryBudget",
     "RetryOptions",
     "RetryPolicy",
+    "RetryTransport",
     "parse_retry_after",
     "testing",
 }

@@ -33,7 +33,7 @@ def test_keywords_go_and_names_lose_async() -> None:
 
 
 def test_only_whole_names_are_rewritten() -> None:
-    source = "x = MyAsyncClientFactory(asyncio_mode, AsyncClientX)\n"
+    source = "x = MyAsyncClientFactory(asyncio_mode, Asynchronous, async_)\n"
     assert _sync(source) == source
 
 
@@ -51,3 +51,9 @@ def test_prose_follows_the_code() -> None:
 def test_private_async_modules_map_to_their_twins() -> None:
     source = "from aresilient._async_client import AsyncClient\n"
     assert _sync(source) == "from aresilient._client import Client\n"
+
+
+def test_async_classes_lose_their_prefix() -> None:
+    source = "class AsyncRetryTransport(httpx.AsyncBaseTransport): ...\n"
+    assert _sync(source) == "class RetryTransport(httpx.BaseTransport): ...\n"
+    assert _sync("x: AsyncByteStream\n") == "x: SyncByteStream\n"  # httpx's own name

@@ -91,6 +91,7 @@ from aresilient._async_functions import (
     request_async,
     request_with_automatic_retry_async,
 )
+from aresilient._async_transport import AsyncRetryTransport
 from aresilient._backoff import (
     BackoffStrategy,
     ConstantBackoff,
@@ -132,6 +133,7 @@ from aresilient._policy import (
 )
 from aresilient._retry_after import parse_retry_after
 from aresilient._retry_budget import RetryBudget
+from aresilient._transport import RetryTransport
 from aresilient.exceptions import CircuitBreakerError, HttpRequestError
 
 # Read from the installed distribution so the version is written only in pyproject.toml.
@@ -152,6 +154,7 @@ __all__ = [
     "AsyncClient",
     "AsyncHTTPTransport",
     "AsyncResilientClient",
+    "AsyncRetryTransport",
     "Auth",
     "BackoffStrategy",
     "BaseTransport",
@@ -206,6 +209,7 @@ __all__ = [
     "RetryInfo",
     "RetryOptions",
     "RetryPolicy",
+    "RetryTransport",
     "StreamClosed",
     "StreamConsumed",
     "StreamError",

@@ -22,6 +22,7 @@ from typing import Any, Unpack
 import httpx
 
 from aresilient import _waiting
+from aresilient._async_loop import run_attempts
 from aresilient._backoff import BackoffStrategy
 from aresilient._callbacks import OnFailure, OnRequest, OnRetry, OnSuccess
 from aresilient._circuit_breaker import CircuitBreaker
@@ -231,48 +232,11 @@ class AsyncClient(httpx.AsyncClient):
         made by the fast path at `started` (both None: no attempt made yet)."""
         made = 0 if error is None and response is None else 1
         run = Run(policy, request, self._clock, self.timeout, attempts_made=made, started=started)
-        try:
-            return await self._attempts(run, stream, auth, follow_redirects, error, response)
-        finally:
-            run.finish()
 
-    async def _attempts(
-        self,
-        run: Run,
-        stream: bool,
-        auth: AuthTypes | UseClientDefault | None,
-        follow_redirects: bool | UseClientDefault,
-        error: Exception | None,
-        response: httpx.Response | None,
-    ) -> httpx.Response:
-        while True:
-            if error is None and response is None:
-                run.before_attempt()
-                try:
-                    response = await self._attempt(run, stream, auth, follow_redirects)
-                except Exception as caught:  # noqa: BLE001 - decided by the policy below
-                    error = caught
-                except BaseException:
-                    # Ctrl-C and cancellation are never retried, and count as no failure.
-                    run.abandon()
-                    raise
-            if error is not None:
-                wait = run.after_error(error)
-                if wait is None:
-                    raise error
-            else:
-                assert response is not None  # noqa: S101 - one of the two is always set
-                wait = run.after_response(response)
-                if wait is None:
-                    failure = run.give_up_error(response) if run.gave_up else None
-                    if failure is not None:
-                        await response.aclose()
-                        raise failure
-                    return response
-                # A discarded response must give its connection back before we sleep.
-                await response.aclose()
-            await self._sleep(wait)
-            error = response = None
+        async def attempt() -> httpx.Response:
+            return await self._attempt(run, stream, auth, follow_redirects)
+
+        return await run_attempts(run, attempt, self._sleep, error, response)
 
     async def _attempt(
         self,

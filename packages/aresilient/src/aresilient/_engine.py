@@ -8,7 +8,7 @@ first attempt that succeeds with no breaker, callback or time budget never build
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import httpx
 
@@ -17,7 +17,11 @@ from aresilient._callbacks import FailureInfo, RequestInfo, ResponseInfo, RetryI
 from aresilient._policy import RetryPolicy, limit_timeout
 from aresilient.exceptions import CircuitBreakerError, HttpRequestError
 
-__all__ = ["Run"]
+__all__ = ["AsyncAttempt", "Attempt", "Run"]
+
+# One attempt of a request, as the loops (`_async_loop`, `_loop`) call it.
+Attempt = Callable[[], httpx.Response]
+AsyncAttempt = Callable[[], Awaitable[httpx.Response]]
 
 
 class Run:
