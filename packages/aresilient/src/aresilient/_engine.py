@@ -102,16 +102,12 @@ class Run:
             # A response hook raised for a response (`raise_for_status`): judged by that
             # response, exactly as without the hook, so retries and breaker agree.
             return self._after_status_error(error)
-        breaker = policy.circuit_breaker
-        if breaker is not None and self._token:
-            if breaker.is_failure(error):
-                breaker.record_failure(self._token)
-            else:
-                breaker.release(self._token)
-            self._token = 0
         wait = None
         if self.attempt <= policy.max_retries and policy.is_retryable_error(self.request, error):
             wait = self._wait_within_budget(None)
+        breaker = policy.circuit_breaker
+        if breaker is not None and self._token:
+            self._settle(failed=True if breaker.is_failure(error) else None, final=wait is None)
         if wait is None:
             self._report_failure(error, None)
             return None
@@ -121,8 +117,8 @@ class Run:
     def after_response(self, response: httpx.Response) -> float | None:
         policy = self.policy
         failed = policy.is_failed_response(response)
-        self._record_outcome(failed=failed)
         if not failed:
+            self._settle(failed=False, final=True)
             if policy.on_success is not None:
                 policy.on_success(
                     ResponseInfo(
@@ -139,6 +135,7 @@ class Run:
         wait = None
         if self.attempt <= policy.max_retries and policy.may_retry_response(self.request):
             wait = self._wait_within_budget(response)
+        self._settle(failed=True, final=wait is None)
         if wait is None:
             self.gave_up = True
             self._report_failure(None, response.status_code)
@@ -150,7 +147,6 @@ class Run:
         policy = self.policy
         response = error.response
         failed = policy.is_failed_response(response)
-        self._record_outcome(failed=failed)
         wait = None
         if (
             failed
@@ -158,23 +154,35 @@ class Run:
             and policy.may_retry_response(self.request)
         ):
             wait = self._wait_within_budget(response)
+        self._settle(failed=failed, final=wait is None)
         if wait is None:
             self._report_failure(error, response.status_code)
             return None
         self._report_retry(wait, error, response.status_code)
         return wait
 
-    def _record_outcome(self, *, failed: bool) -> None:
+    def _settle(self, *, failed: bool | None, final: bool) -> None:
+        """Tell the budget and the breaker how this attempt ended. `failed` None: an outcome
+        that is neither (an exception the breaker does not count).
+
+        One logical request counts once: the breaker records the outcome of the last attempt
+        only; an attempt that will be retried is released uncounted. Except a half-open probe:
+        it exists to test the service, so its failure reopens the breaker at once (and the
+        retry is refused), rather than letting one request send a probe per retry."""
         budget = self.policy.retry_budget
-        if budget is not None and not failed:
+        if budget is not None and failed is False:
             budget.record_success()
         breaker = self.policy.circuit_breaker
-        if breaker is not None and self._token:
-            if failed:
-                breaker.record_failure(self._token)
-            else:
-                breaker.record_success(self._token)
-            self._token = 0
+        token = self._token
+        if breaker is None or not token:
+            return
+        self._token = 0
+        if failed is False:
+            breaker.record_success(token)
+        elif failed and (final or token & 1):
+            breaker.record_failure(token)
+        else:
+            breaker.release(token)
 
     def finish(self) -> None:
         """The call is over (however it ended): the caller's Request gets its own extensions

@@ -20,6 +20,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from aresilient._window import SlidingWindow
+
 __all__ = ["RetryBudget"]
 
 
@@ -44,63 +46,38 @@ class RetryBudget:
         self.ratio = ratio
         self.min_retries = min_retries
         self.window = window
-        self._clock = clock
         self._lock = threading.Lock()
-        size = int(window)
-        # Per one-second bucket: which second it counts (to reset stale ones), and its counts.
-        self._seconds = [-1] * size
-        self._successes = [0] * size
-        self._retries = [0] * size
+        # One-second buckets; the first count is successes, the second retries.
+        self._window = SlidingWindow(window, int(window), clock)
 
     def record_success(self) -> None:
         """One request succeeded (deposits `ratio` of a retry)."""
         with self._lock:
-            index = self._bucket()
-            self._successes[index] += 1
+            self._window.add(first=1)
 
     def try_retry(self) -> bool:
         """Take one retry from the budget; False (and nothing taken) when it is spent."""
         with self._lock:
-            index = self._bucket()
-            if sum(self._retries) >= self.min_retries + self.ratio * sum(self._successes):
+            successes, retries = self._window.totals()
+            if retries >= self.min_retries + self.ratio * successes:
                 return False
-            self._retries[index] += 1
+            self._window.add(second=1)
             return True
 
     @property
     def available(self) -> int:
         """How many retries the budget would allow right now."""
         with self._lock:
-            self._bucket()
-            allowed = self.min_retries + self.ratio * sum(self._successes)
-            return max(math.floor(allowed) - sum(self._retries), 0)
+            successes, retries = self._window.totals()
+        return max(math.floor(self.min_retries + self.ratio * successes) - retries, 0)
 
     def reset(self) -> None:
         """Forget every success and retry counted."""
         with self._lock:
-            size = len(self._seconds)
-            self._seconds = [-1] * size
-            self._successes = [0] * size
-            self._retries = [0] * size
+            self._window.clear()
 
     def __repr__(self) -> str:
         return (
             f"RetryBudget(ratio={self.ratio!r}, min_retries={self.min_retries!r}, "
             f"window={self.window!r})"
         )
-
-    def _bucket(self) -> int:  # lock held
-        """The current second's bucket, after clearing every bucket older than the window."""
-        second = math.floor(self._clock())
-        size = len(self._seconds)
-        for index, counted in enumerate(self._seconds):
-            if counted != -1 and second - counted >= size:
-                self._seconds[index] = -1
-                self._successes[index] = 0
-                self._retries[index] = 0
-        index = second % size
-        if self._seconds[index] != second:
-            self._seconds[index] = second
-            self._successes[index] = 0
-            self._retries[index] = 0
-        return index
