@@ -12,6 +12,8 @@ OWN_EXPORTS = {
     "AsyncResilientClient",
     "AsyncRetryTransport",
     "BackoffStrategy",
+    "Bulkhead",
+    "BulkheadFullError",
     "CircuitBreaker",
     "CircuitBreakerError",
     "CircuitState",
@@ -29,6 +31,8 @@ OWN_EXPORTS = {
     "FullJitterBackoff",
     "HttpRequestError",
     "LinearBackoff",
+    "RateLimitExceeded",
+    "RateLimiter",
     "RequestInfo",
     "ResilientClient",
     "ResponseInfo",
@@ -68,5 +72,10 @@ def test_no_public_attribute_is_left_out_of_all() -> None:
 def test_submodules_list_their_names() -> None:
     from aresilient import exceptions, testing  # noqa: PLC0415
 
-    assert set(exceptions.__all__) == {"CircuitBreakerError", "HttpRequestError"}
+    assert set(exceptions.__all__) == {
+        "BulkheadFullError",
+        "CircuitBreakerError",
+        "HttpRequestError",
+        "RateLimitExceeded",
+    }
     assert set(testing.__all__) == {"NO_WAIT_ENV", "no_wait"}

@@ -101,6 +101,7 @@ from aresilient._backoff import (
     FullJitterBackoff,
     LinearBackoff,
 )
+from aresilient._bulkhead import Bulkhead
 from aresilient._callbacks import FailureInfo, RequestInfo, ResponseInfo, RetryInfo
 from aresilient._circuit_breaker import CircuitBreaker, CircuitState
 from aresilient._client import Client, ResilientClient
@@ -131,10 +132,16 @@ from aresilient._policy import (
     RetryOptions,
     RetryPolicy,
 )
+from aresilient._rate_limiter import RateLimiter
 from aresilient._retry_after import parse_retry_after
 from aresilient._retry_budget import RetryBudget
 from aresilient._transport import RetryTransport
-from aresilient.exceptions import CircuitBreakerError, HttpRequestError
+from aresilient.exceptions import (
+    BulkheadFullError,
+    CircuitBreakerError,
+    HttpRequestError,
+    RateLimitExceeded,
+)
 
 # Read from the installed distribution so the version is written only in pyproject.toml.
 __version__ = _distribution_version("aresilient")
@@ -159,6 +166,8 @@ __all__ = [
     "BackoffStrategy",
     "BaseTransport",
     "BasicAuth",
+    "Bulkhead",
+    "BulkheadFullError",
     "ByteStream",
     "CircuitBreaker",
     "CircuitBreakerError",
@@ -194,6 +203,8 @@ __all__ = [
     "Proxy",
     "ProxyError",
     "QueryParams",
+    "RateLimitExceeded",
+    "RateLimiter",
     "ReadError",
     "ReadTimeout",
     "RemoteProtocolError",

@@ -24,6 +24,7 @@ import httpx
 from aresilient import _waiting
 from aresilient._async_loop import run_attempts
 from aresilient._backoff import BackoffStrategy
+from aresilient._bulkhead import Bulkhead
 from aresilient._callbacks import OnFailure, OnRequest, OnRetry, OnSuccess
 from aresilient._circuit_breaker import CircuitBreaker
 from aresilient._deadline import DeadlineStream
@@ -38,6 +39,7 @@ from aresilient._policy import (
     RetryPolicy,
     RetryPredicate,
 )
+from aresilient._rate_limiter import RateLimiter
 from aresilient._retry_budget import RetryBudget
 from aresilient._types import (
     DEFAULT_LIMITS,
@@ -113,6 +115,8 @@ class AsyncClient(httpx.AsyncClient):
         retry_methods: Iterable[str] = DEFAULT_RETRY_METHODS,
         circuit_breaker: CircuitBreaker | None = None,
         retry_budget: RetryBudget | None = None,
+        rate_limiter: RateLimiter | None = None,
+        bulkhead: Bulkhead | None = None,
         on_request: OnRequest | None = None,
         on_retry: OnRetry | None = None,
         on_success: OnSuccess | None = None,
@@ -135,6 +139,8 @@ class AsyncClient(httpx.AsyncClient):
             retry_methods=retry_methods,
             circuit_breaker=circuit_breaker,
             retry_budget=retry_budget,
+            rate_limiter=rate_limiter,
+            bulkhead=bulkhead,
             on_request=on_request,
             on_retry=on_retry,
             on_success=on_success,

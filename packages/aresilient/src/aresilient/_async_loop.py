@@ -15,6 +15,41 @@ from aresilient._waiting import AsyncSleep
 __all__ = ["run_attempts"]
 
 
+async def _admitted_attempt(
+    run: Run, attempt: AsyncAttempt, sleep: AsyncSleep
+) -> tuple[httpx.Response | None, Exception | None]:
+    """One attempt, once the rate limiter and the bulkhead let it go: its response or its
+    exception. Their refusals (RateLimitExceeded, BulkheadFullError) propagate: load shed
+    here is not retried, and nothing was sent."""
+    policy = run.policy
+    limiter = policy.rate_limiter
+    if limiter is not None:
+        wait = limiter.reserve(run.request)
+        if wait > 0:
+            try:
+                await sleep(wait)
+            except BaseException:
+                limiter.refund()  # cancelled in the queue: the token goes to the next caller
+                raise
+    bulkhead = policy.bulkhead
+    if bulkhead is not None:
+        await bulkhead.acquire_async(run.request)
+    try:
+        run.before_attempt()
+        try:
+            return await attempt(), None
+        except Exception as caught:  # noqa: BLE001 - decided by the policy in the loop
+            return None, caught
+        except BaseException:
+            # Ctrl-C and cancellation are never retried, and count as no failure.
+            run.abandon()
+            raise
+    finally:
+        # A streamed body is read after this returns: the slot covers sending and headers.
+        if bulkhead is not None:
+            bulkhead.release()
+
+
 async def run_attempts(
     run: Run,
     attempt: AsyncAttempt,
@@ -28,15 +63,7 @@ async def run_attempts(
     try:
         while True:
             if error is None and response is None:
-                run.before_attempt()
-                try:
-                    response = await attempt()
-                except Exception as caught:  # noqa: BLE001 - decided by the policy below
-                    error = caught
-                except BaseException:
-                    # Ctrl-C and cancellation are never retried, and count as no failure.
-                    run.abandon()
-                    raise
+                response, error = await _admitted_attempt(run, attempt, sleep)
             if error is not None:
                 wait = run.after_error(error)
                 if wait is None:

@@ -20,8 +20,10 @@ import httpx
 from httpx._content import AsyncIteratorByteStream, IteratorByteStream
 
 from aresilient._backoff import BackoffStrategy, FullJitterBackoff
+from aresilient._bulkhead import Bulkhead
 from aresilient._callbacks import OnFailure, OnRequest, OnRetry, OnSuccess
 from aresilient._circuit_breaker import CircuitBreaker
+from aresilient._rate_limiter import RateLimiter
 from aresilient._retry_after import parse_retry_after
 from aresilient._retry_budget import RetryBudget
 
@@ -83,6 +85,8 @@ class RetryOptions(TypedDict, total=False):
     retry_methods: Iterable[str]
     circuit_breaker: CircuitBreaker | None
     retry_budget: RetryBudget | None
+    rate_limiter: RateLimiter | None
+    bulkhead: Bulkhead | None
     on_request: OnRequest | None
     on_retry: OnRetry | None
     on_success: OnSuccess | None
@@ -95,6 +99,7 @@ class RetryPolicy:
 
     __slots__ = (
         "backoff_strategy",
+        "bulkhead",
         "circuit_breaker",
         "jitter_factor",
         "max_retries",
@@ -108,6 +113,7 @@ class RetryPolicy:
         "on_success",
         "plain",
         "raise_on_failure",
+        "rate_limiter",
         "retry_budget",
         "retry_if",
         "retry_methods",
@@ -129,6 +135,8 @@ class RetryPolicy:
         retry_methods: Iterable[str] = DEFAULT_RETRY_METHODS,
         circuit_breaker: CircuitBreaker | None = None,
         retry_budget: RetryBudget | None = None,
+        rate_limiter: RateLimiter | None = None,
+        bulkhead: Bulkhead | None = None,
         on_request: OnRequest | None = None,
         on_retry: OnRetry | None = None,
         on_success: OnSuccess | None = None,
@@ -161,6 +169,8 @@ class RetryPolicy:
         self.retry_methods = frozenset(method.upper() for method in retry_methods)
         self.circuit_breaker = circuit_breaker
         self.retry_budget = retry_budget
+        self.rate_limiter = rate_limiter
+        self.bulkhead = bulkhead
         self.on_request = on_request
         self.on_retry = on_retry
         self.on_success = on_success
@@ -170,6 +180,8 @@ class RetryPolicy:
         self.plain = (
             circuit_breaker is None
             and retry_budget is None  # its successes are counted off the fast path
+            and rate_limiter is None
+            and bulkhead is None
             and on_request is None
             and on_success is None
             and on_failure is None
@@ -190,6 +202,8 @@ class RetryPolicy:
             retry_methods=self.retry_methods,
             circuit_breaker=self.circuit_breaker,
             retry_budget=self.retry_budget,
+            rate_limiter=self.rate_limiter,
+            bulkhead=self.bulkhead,
             on_request=self.on_request,
             on_retry=self.on_retry,
             on_success=self.on_success,
