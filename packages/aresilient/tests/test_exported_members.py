@@ -28,6 +28,7 @@ OWN_EXPORTS = {
     "ExponentialBackoff",
     "FailureInfo",
     "FibonacciBackoff",
+    "Hedging",
     "FullJitterBackoff",
     "HttpRequestError",
     "LinearBackoff",

@@ -123,6 +123,7 @@ from aresilient._functions import (
     request,
     request_with_automatic_retry,
 )
+from aresilient._hedging import Hedging
 from aresilient._policy import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_RETRY_AFTER,
@@ -190,6 +191,7 @@ __all__ = [
     "HTTPStatusError",
     "HTTPTransport",
     "Headers",
+    "Hedging",
     "HttpRequestError",
     "InvalidURL",
     "Limits",

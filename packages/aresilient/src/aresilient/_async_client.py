@@ -29,6 +29,7 @@ from aresilient._callbacks import OnFailure, OnRequest, OnRetry, OnSuccess
 from aresilient._circuit_breaker import CircuitBreaker
 from aresilient._deadline import DeadlineStream
 from aresilient._engine import Run
+from aresilient._hedging import Hedging, hedge_async
 from aresilient._policy import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_RETRY_AFTER,
@@ -117,6 +118,7 @@ class AsyncClient(httpx.AsyncClient):
         retry_budget: RetryBudget | None = None,
         rate_limiter: RateLimiter | None = None,
         bulkhead: Bulkhead | None = None,
+        hedging: Hedging | None = None,
         on_request: OnRequest | None = None,
         on_retry: OnRetry | None = None,
         on_success: OnSuccess | None = None,
@@ -141,6 +143,7 @@ class AsyncClient(httpx.AsyncClient):
             retry_budget=retry_budget,
             rate_limiter=rate_limiter,
             bulkhead=bulkhead,
+            hedging=hedging,
             on_request=on_request,
             on_retry=on_retry,
             on_success=on_success,
@@ -251,7 +254,25 @@ class AsyncClient(httpx.AsyncClient):
         auth: AuthTypes | UseClientDefault | None,
         follow_redirects: bool | UseClientDefault,
     ) -> httpx.Response:
-        """One attempt. With `max_total_time`, the body is read here, under the deadline:
+        """One attempt: in copies if the policy hedges this request, else one send."""
+        policy = run.policy
+        if policy.may_hedge(run.request, stream):
+            assert policy.hedging is not None  # noqa: S101 - may_hedge checked it
+            return await hedge_async(
+                policy.hedging,
+                lambda: self._send_once(run, stream, auth, follow_redirects),
+                policy.is_acceptable,
+            )
+        return await self._send_once(run, stream, auth, follow_redirects)
+
+    async def _send_once(
+        self,
+        run: Run,
+        stream: bool,
+        auth: AuthTypes | UseClientDefault | None,
+        follow_redirects: bool | UseClientDefault,
+    ) -> httpx.Response:
+        """One send. With `max_total_time`, the body is read here, under the deadline:
         httpx's per-read timeouts alone let a trickling body run past it."""
         request = run.request
         if run.deadline is None:

@@ -21,6 +21,7 @@ from aresilient import _waiting
 from aresilient._async_loop import run_attempts
 from aresilient._deadline import DeadlineStream
 from aresilient._engine import Run
+from aresilient._hedging import hedge_async
 from aresilient._policy import RetryOptions, RetryPolicy
 from aresilient._waiting import AsyncSleep
 
@@ -59,11 +60,19 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         run = Run(self._policy, request, self._clock, _NO_TIMEOUT)
 
-        async def attempt() -> httpx.Response:
+        policy = self._policy
+
+        async def send_once() -> httpx.Response:
             response = await self._transport.handle_async_request(request)
             if run.deadline is not None:
                 response.stream = DeadlineStream(response.stream, run.deadline, run.clock, request)
             return response
+
+        async def attempt() -> httpx.Response:
+            # Here the copies race to the response headers: the body is the caller's.
+            if policy.hedging is not None and policy.may_retry_response(request):
+                return await hedge_async(policy.hedging, send_once, policy.is_acceptable)
+            return await send_once()
 
         return await run_attempts(run, attempt, self._sleep)
 

@@ -29,6 +29,7 @@ from aresilient._callbacks import OnFailure, OnRequest, OnRetry, OnSuccess
 from aresilient._circuit_breaker import CircuitBreaker
 from aresilient._deadline import DeadlineStream
 from aresilient._engine import Run
+from aresilient._hedging import Hedging, hedge
 from aresilient._loop import run_attempts
 from aresilient._policy import (
     DEFAULT_MAX_RETRIES,
@@ -118,6 +119,7 @@ class Client(httpx.Client):
         retry_budget: RetryBudget | None = None,
         rate_limiter: RateLimiter | None = None,
         bulkhead: Bulkhead | None = None,
+        hedging: Hedging | None = None,
         on_request: OnRequest | None = None,
         on_retry: OnRetry | None = None,
         on_success: OnSuccess | None = None,
@@ -142,6 +144,7 @@ class Client(httpx.Client):
             retry_budget=retry_budget,
             rate_limiter=rate_limiter,
             bulkhead=bulkhead,
+            hedging=hedging,
             on_request=on_request,
             on_retry=on_retry,
             on_success=on_success,
@@ -250,7 +253,25 @@ class Client(httpx.Client):
         auth: AuthTypes | UseClientDefault | None,
         follow_redirects: bool | UseClientDefault,
     ) -> httpx.Response:
-        """One attempt. With `max_total_time`, the body is read here, under the deadline:
+        """One attempt: in copies if the policy hedges this request, else one send."""
+        policy = run.policy
+        if policy.may_hedge(run.request, stream):
+            assert policy.hedging is not None  # noqa: S101 - may_hedge checked it
+            return hedge(
+                policy.hedging,
+                lambda: self._send_once(run, stream, auth, follow_redirects),
+                policy.is_acceptable,
+            )
+        return self._send_once(run, stream, auth, follow_redirects)
+
+    def _send_once(
+        self,
+        run: Run,
+        stream: bool,
+        auth: AuthTypes | UseClientDefault | None,
+        follow_redirects: bool | UseClientDefault,
+    ) -> httpx.Response:
+        """One send. With `max_total_time`, the body is read here, under the deadline:
         httpx's per-read timeouts alone let a trickling body run past it."""
         request = run.request
         if run.deadline is None:

@@ -23,6 +23,7 @@ from aresilient._backoff import BackoffStrategy, FullJitterBackoff
 from aresilient._bulkhead import Bulkhead
 from aresilient._callbacks import OnFailure, OnRequest, OnRetry, OnSuccess
 from aresilient._circuit_breaker import CircuitBreaker
+from aresilient._hedging import Hedging
 from aresilient._rate_limiter import RateLimiter
 from aresilient._retry_after import parse_retry_after
 from aresilient._retry_budget import RetryBudget
@@ -87,6 +88,7 @@ class RetryOptions(TypedDict, total=False):
     retry_budget: RetryBudget | None
     rate_limiter: RateLimiter | None
     bulkhead: Bulkhead | None
+    hedging: Hedging | None
     on_request: OnRequest | None
     on_retry: OnRetry | None
     on_success: OnSuccess | None
@@ -101,6 +103,7 @@ class RetryPolicy:
         "backoff_strategy",
         "bulkhead",
         "circuit_breaker",
+        "hedging",
         "jitter_factor",
         "max_retries",
         "max_retry_after",
@@ -137,6 +140,7 @@ class RetryPolicy:
         retry_budget: RetryBudget | None = None,
         rate_limiter: RateLimiter | None = None,
         bulkhead: Bulkhead | None = None,
+        hedging: Hedging | None = None,
         on_request: OnRequest | None = None,
         on_retry: OnRetry | None = None,
         on_success: OnSuccess | None = None,
@@ -171,6 +175,7 @@ class RetryPolicy:
         self.retry_budget = retry_budget
         self.rate_limiter = rate_limiter
         self.bulkhead = bulkhead
+        self.hedging = hedging
         self.on_request = on_request
         self.on_retry = on_retry
         self.on_success = on_success
@@ -182,6 +187,7 @@ class RetryPolicy:
             and retry_budget is None  # its successes are counted off the fast path
             and rate_limiter is None
             and bulkhead is None
+            and hedging is None
             and on_request is None
             and on_success is None
             and on_failure is None
@@ -204,6 +210,7 @@ class RetryPolicy:
             retry_budget=self.retry_budget,
             rate_limiter=self.rate_limiter,
             bulkhead=self.bulkhead,
+            hedging=self.hedging,
             on_request=self.on_request,
             on_retry=self.on_retry,
             on_success=self.on_success,
@@ -240,6 +247,14 @@ class RetryPolicy:
         if self.retry_if is not None:
             return bool(self.retry_if(None, error))
         return isinstance(error, RETRYABLE_ERRORS)
+
+    def may_hedge(self, request: httpx.Request, stream: bool) -> bool:
+        """Whether this request is sent in copies: hedging on, idempotent, body replayable,
+        and not streamed (a streamed body is read after the winner is chosen)."""
+        return self.hedging is not None and not stream and self.may_retry_response(request)
+
+    def is_acceptable(self, response: httpx.Response) -> bool:
+        return not self.is_failed_response(response)
 
     def may_retry_response(self, request: httpx.Request) -> bool:
         """Whether a failed response may be followed by another attempt (attempts aside)."""

@@ -21,6 +21,7 @@ import httpx
 from aresilient import _waiting
 from aresilient._deadline import DeadlineStream
 from aresilient._engine import Run
+from aresilient._hedging import hedge
 from aresilient._loop import run_attempts
 from aresilient._policy import RetryOptions, RetryPolicy
 from aresilient._waiting import Sleep
@@ -60,11 +61,19 @@ class RetryTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         run = Run(self._policy, request, self._clock, _NO_TIMEOUT)
 
-        def attempt() -> httpx.Response:
+        policy = self._policy
+
+        def send_once() -> httpx.Response:
             response = self._transport.handle_request(request)
             if run.deadline is not None:
                 response.stream = DeadlineStream(response.stream, run.deadline, run.clock, request)
             return response
+
+        def attempt() -> httpx.Response:
+            # Here the copies race to the response headers: the body is the caller's.
+            if policy.hedging is not None and policy.may_retry_response(request):
+                return hedge(policy.hedging, send_once, policy.is_acceptable)
+            return send_once()
 
         return run_attempts(run, attempt, self._sleep)
 
