@@ -5,7 +5,8 @@ other library's (`logging.getLogger("aresilient").setLevel(...)`). Levels: a sch
 is INFO (the call may still succeed), a give-up is WARNING, a breaker that opens is WARNING and
 its other transitions are INFO. Each record carries its facts as attributes too (`method`,
 `url`, `attempt`, `wait`, `status_code`, `error`; `old_state`, `new_state`), for structured
-handlers. Only the slow path logs: a call whose first attempt succeeds writes nothing.
+handlers. Only the slow path logs: a call whose first attempt succeeds writes nothing. With
+the `otel` extra, the same facts also go to OpenTelemetry (see `_otel`).
 """
 
 from __future__ import annotations
@@ -15,12 +16,17 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from aresilient import _otel
+
 if TYPE_CHECKING:
     from aresilient._circuit_breaker import CircuitBreaker, CircuitState
 
 __all__ = ["breaker_moved", "gave_up", "logger", "retry_scheduled"]
 
 logger = logging.getLogger("aresilient")
+# A library's logger: silent unless the application configures logging (no "last resort"
+# lines on stderr for give-ups), as the logging HOWTO advises.
+logger.addHandler(logging.NullHandler())
 
 
 def _outcome(error: BaseException | None, status: int | None) -> str:
@@ -36,6 +42,8 @@ def retry_scheduled(
     error: BaseException | None,
     status: int | None,
 ) -> None:
+    if _otel.ENABLED:
+        _otel.retry_scheduled(request, attempt, wait, error, status)
     if not logger.isEnabledFor(logging.INFO):
         return
     logger.info(
@@ -59,6 +67,8 @@ def retry_scheduled(
 def gave_up(
     request: httpx.Request, attempt: int, error: BaseException | None, status: int | None
 ) -> None:
+    if _otel.ENABLED:
+        _otel.gave_up(request, attempt, error, status)
     if not logger.isEnabledFor(logging.WARNING):
         return
     attempts = "attempt" if attempt == 1 else "attempts"
@@ -81,6 +91,8 @@ def gave_up(
 
 def breaker_moved(breaker: CircuitBreaker, old: CircuitState, new: CircuitState) -> None:
     # The value, not the enum: this module must not import the breaker's at import time.
+    if _otel.ENABLED:
+        _otel.breaker_moved(breaker.name, old.value, new.value)
     level = logging.WARNING if new.value == "open" else logging.INFO
     if not logger.isEnabledFor(level):
         return
