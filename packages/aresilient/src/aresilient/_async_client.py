@@ -4,8 +4,9 @@ Every httpx constructor argument is accepted with httpx's default; the resilienc
 come on top, and any request may override them (`await client.get(url, max_retries=5)`).
 
 The success path is httpx's own plus: one dict test for per-request overrides, one frame,
-one set lookup of the status code. Everything else (the `Run` bookkeeping, callbacks, the
-breaker) is entered only when a policy needs it or an attempt failed.
+one clock read (for `max_retry_time`), one set lookup of the status code. Everything else
+(the `Run` bookkeeping, callbacks, the breaker, budget, limiter, bulkhead, hedging) is entered
+only when a policy needs it or an attempt failed.
 
 One source for sync and async: tools/unasync.py generates the sync module from the async one.
 """
