@@ -71,10 +71,10 @@ def test_the_retry_after_cap_is_a_knob(harness: Harness, httpbin: RunningServer,
 def test_a_trickling_body_cannot_overrun_max_total_time(
     harness: Harness, httpbin: RunningServer
 ) -> None:
-    # One byte every 0.3 s for 6 s: each read is quick, so httpx's read timeout never fires.
+    # One byte every 0.5 s for 10 s: each read is quick, so httpx's read timeout never fires.
     with pytest.raises(httpx.ReadTimeout, match="max_total_time"):
         harness.request(
-            "GET", f"{httpbin.url}/drip?duration=6&numbytes=20", client={"max_total_time": 1.0}
+            "GET", f"{httpbin.url}/drip?duration=10&numbytes=20", client={"max_total_time": 2.0}
         )
     assert harness.sleeps == []  # no time left for a retry
 
@@ -84,7 +84,7 @@ def test_a_trickling_stream_cannot_overrun_max_total_time(
 ) -> None:
     with pytest.raises(httpx.ReadTimeout, match="max_total_time"):
         harness.stream_status(
-            f"{httpbin.url}/drip?duration=6&numbytes=20", client={"max_total_time": 1.0}
+            f"{httpbin.url}/drip?duration=10&numbytes=20", client={"max_total_time": 2.0}
         )
 
 

@@ -127,7 +127,7 @@ def test_a_spent_budget_fails_fast_on_exceptions_too(harness: Harness, refused_u
 
 
 def test_64_threads_share_one_budget(httpbin: RunningServer) -> None:
-    budget = aresilient.RetryBudget(0.0, min_retries=5)
+    budget = aresilient.RetryBudget(0.0, min_retries=5, window=3600)  # outlasts any slow run
     keys = [uuid.uuid4().hex for _ in range(64)]
     with no_wait(), aresilient.Client(base_url=httpbin.url, retry_budget=budget) as client:
 
@@ -141,7 +141,7 @@ def test_64_threads_share_one_budget(httpbin: RunningServer) -> None:
 
 
 def test_64_tasks_share_one_budget(httpbin: RunningServer) -> None:
-    budget = aresilient.RetryBudget(0.0, min_retries=5)
+    budget = aresilient.RetryBudget(0.0, min_retries=5, window=3600)  # outlasts any slow run
     keys = [uuid.uuid4().hex for _ in range(64)]
 
     async def main() -> list[int]:

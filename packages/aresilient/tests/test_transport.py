@@ -97,7 +97,7 @@ def test_max_total_time_bounds_the_body_read_through_the_transport(
     flavour: str, httpbin: RunningServer
 ) -> None:
     with pytest.raises(httpx.ReadTimeout, match="max_total_time"):
-        get(flavour, f"{httpbin.url}/drip?duration=6&numbytes=20", max_total_time=1.0)
+        get(flavour, f"{httpbin.url}/drip?duration=10&numbytes=20", max_total_time=2.0)
 
 
 def test_budget_and_breaker_work_through_the_transport(
