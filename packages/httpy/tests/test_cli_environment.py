@@ -106,3 +106,24 @@ def _get_when_up(url: str, attempts: int = 200) -> requests.Response:
         except requests.ConnectionError:
             time.sleep(0.05)
     raise AssertionError(f"nothing answered at {url}")
+
+
+def test_connection_bounds_have_flags_and_variables() -> None:
+    arguments = parse(
+        {"HTTPY_LIMIT_CONNECTIONS": "50", "HTTPY_LINGER_TIMEOUT": "0"},
+        "a:b", "--write-timeout", "3", "--tls-handshake-timeout", "2.5",
+    )  # fmt: skip
+    assert arguments.limit_connections == 50
+    assert (arguments.write_timeout, arguments.tls_handshake_timeout) == (3.0, 2.5)
+    assert arguments.linger_timeout == 0.0
+    assert parse({}, "a:b").limit_connections is None  # derived from the descriptor limit
+
+
+def test_http2_is_on_by_default_and_has_a_switch_and_limits() -> None:
+    assert parse({}, "a:b").http2 is True
+    assert parse({}, "a:b", "--no-http2").http2 is False
+    assert parse({"HTTPY_HTTP2": "0"}, "a:b").http2 is False
+    arguments = parse(
+        {"HTTPY_HTTP2_MAX_RESETS": "50"}, "a:b", "--http2-max-concurrent-streams", "8"
+    )
+    assert (arguments.http2_max_concurrent_streams, arguments.http2_max_resets) == (8, 50)

@@ -1,4 +1,4 @@
-"""httpy: a fast, strict asyncio HTTP server with decorator routing.
+"""httpy: a fast, strict asyncio HTTP/1.1 and HTTP/2 server with decorator routing.
 
 import httpy
 
@@ -17,6 +17,7 @@ from httpy.application import App
 from httpy.config import Config
 from httpy.datastructures import FormData, Headers, MultiDict, MutableHeaders, UploadFile
 from httpy.exceptions import ClientDisconnectedError, HTTPException
+from httpy.loading import run
 from httpy.protocol.rules import HeaderValueError
 from httpy.requests import Request
 from httpy.responses import (
@@ -28,7 +29,7 @@ from httpy.responses import (
     StreamingResponse,
     TextResponse,
 )
-from httpy.server import Server, run
+from httpy.server import Server
 
 # Read from the installed distribution so the version is written only in pyproject.toml.
 __version__ = _distribution_version("httpy")

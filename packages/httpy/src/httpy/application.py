@@ -1,7 +1,8 @@
 """The application: routes, middleware, error handlers and lifecycle hooks.
 
-``App.handle(request)`` is the whole contract with the server: it always returns a
-:class:`~httpy.responses.Response` (errors included), whatever protocol carried the request.
+``App.handle(request)`` turns a request into a :class:`~httpy.responses.Response` (errors
+included), whatever protocol carried it. ``App.serve_stream(stream)`` is what the server calls:
+it builds the request from the server's stream, handles it and writes the response back.
 """
 
 from __future__ import annotations
@@ -11,13 +12,17 @@ import functools
 import inspect
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from httpy.exceptions import HTTPException
 from httpy.forms import FormLimits
 from httpy.requests import Request
 from httpy.responses import JSONResponse, Response, TextResponse
 from httpy.routing import Route, Router
+
+if TYPE_CHECKING:
+    from httpy.protocol.events import RequestReceived
+    from httpy.server.stream import Stream
 
 __all__ = ["App"]
 
@@ -163,6 +168,38 @@ class App:
     def has_custom_body_limits(self) -> bool:
         return self._custom_body_limits
 
+    def body_limit_for_request(self, head: RequestReceived, default: int) -> int:
+        """`body_limit_for` of the request `head` starts (the server asks before the body)."""
+        path = Request(head.method, head.target, head.headers).path
+        return self.body_limit_for(head.method, path, default)
+
+    async def serve_stream(self, stream: Stream) -> None:
+        """The server's entry point: the request on `stream` handled, its response written."""
+        head = stream.head
+        request = Request(
+            head.method,
+            head.target,
+            head.headers,
+            http_version=head.http_version,
+            scheme=stream.scheme,
+            client=stream.client,
+            server=stream.server,
+            body=stream.body,
+        )
+        try:
+            response = await self.handle(request)
+            if response.pushes:
+                for path, headers in response.pushes:
+                    stream.push(path, headers)
+            if not response.streaming:
+                stream.send_response(
+                    response.status_code, response.headers.raw, response.body, checked=True
+                )
+            else:
+                await _stream_response(response, stream)
+        finally:
+            request.close()  # uploaded files spooled to disk go now, not at GC
+
     async def handle(self, request: Request) -> Response:
         request.form_limits = self.form_limits
         try:
@@ -224,6 +261,24 @@ class App:
             "unhandled error in %s %s", request.method, request.path, exc_info=error
         )
         return _internal_error()
+
+
+async def _stream_response(response: Response, stream: Stream) -> None:
+    stream.start_response(response.status_code, response.headers.raw)
+    if stream.head.method == "HEAD":
+        stream.end_response()  # the head says what a GET would send; no body is made
+        return
+    chunks = response.stream_body()  # type: ignore[attr-defined]
+    try:
+        async for chunk in chunks:
+            if stream.disconnected:
+                return
+            if chunk:
+                await stream.send_data(chunk)
+    finally:
+        await chunks.aclose()
+    trailers = response.trailers.raw  # type: ignore[attr-defined]
+    stream.end_response(trailers or None)
 
 
 def _internal_error() -> Response:

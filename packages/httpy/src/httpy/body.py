@@ -25,6 +25,7 @@ class BodyChannel:
         "_error",
         "_on_drained",
         "_on_first_read",
+        "_on_read",
         "_timeout",
         "_waiter",
     )
@@ -35,6 +36,7 @@ class BodyChannel:
         timeout: float | None = None,
         on_first_read: Callable[[], None] | None = None,
         on_drained: Callable[[], None] | None = None,
+        on_read: Callable[[int], None] | None = None,
     ) -> None:
         self._chunks: deque[bytes] = deque()
         self._buffered = 0
@@ -45,6 +47,8 @@ class BodyChannel:
         # Sends `100 Continue` when the client asked to wait for it: only once someone reads.
         self._on_first_read = on_first_read
         self._on_drained = on_drained
+        # HTTP/2 and HTTP/3 hand flow-control credit back as the handler reads, not before.
+        self._on_read = on_read
 
     # --- server side --------------------------------------------------------------------
 
@@ -110,6 +114,8 @@ class BodyChannel:
                     timer.cancel()
         chunk = self._chunks.popleft()
         self._buffered -= len(chunk)
+        if self._on_read is not None:
+            self._on_read(len(chunk))
         if self._on_drained is not None and not self._chunks:
             self._on_drained()
         return chunk

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from httpy import __version__
 from httpy.config import Config
-from httpy.server.serve import load_app, run
+from httpy.loading import load_app, run
 
 __all__ = ["ENV_PREFIX", "build_parser", "main"]
 
@@ -40,7 +40,7 @@ def _apply_environment(parser: argparse.ArgumentParser, environ: Mapping[str, st
         if action.dest == "help" or name not in environ:
             continue
         value = environ[name]
-        if isinstance(action, argparse._StoreTrueAction):
+        if isinstance(action, argparse._StoreTrueAction | argparse.BooleanOptionalAction):
             if value.lower() not in _TRUE | _FALSE:
                 parser.error(f"{name}={value!r}: expected 1/0, true/false, yes/no or on/off")
             action.default = value.lower() in _TRUE
@@ -80,6 +80,12 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
     serve.add_argument("--keyfile", type=Path, help="TLS private key (PEM)")
     serve.add_argument("--access-log", action="store_true", help="log one line per request")
     serve.add_argument(
+        "--http2",
+        action=argparse.BooleanOptionalAction,
+        default=_DEFAULTS.http2,
+        help="serve HTTP/2: h2 by ALPN on TLS, prior knowledge and the h2c Upgrade on cleartext",
+    )
+    serve.add_argument(
         "--log-level",
         default="info",
         choices=["debug", "info", "warning", "error"],
@@ -101,12 +107,36 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
             default=getattr(_DEFAULTS, name),
             help=help_text,
         )
+    limits.add_argument(
+        "--limit-connections",
+        type=int,
+        default=None,
+        help="open connections per worker; over it, requests get 503 "
+        "(default: 90%% of the file-descriptor limit)",
+    )
+    http2 = serve.add_argument_group("HTTP/2 limits")
+    for name, help_text in (
+        ("http2_max_concurrent_streams", "streams a client may have open (more: REFUSED_STREAM)"),
+        ("http2_initial_window_size", "request body bytes a stream may send ahead of its handler"),
+        ("http2_connection_window_size", "the same for all streams of a connection together"),
+        ("http2_max_resets", "streams a client may cancel per 10 s (rapid reset guard)"),
+        ("http2_max_control_frames", "SETTINGS/PING/PRIORITY/... frames per 10 s (flood guard)"),
+    ):
+        http2.add_argument(
+            "--" + name.replace("_", "-"),
+            type=int,
+            default=getattr(_DEFAULTS, name),
+            help=help_text,
+        )
     deadlines = serve.add_argument_group("deadlines (seconds)")
     for name, help_text in (
         ("header_timeout", "to receive a request's header section (slowloris guard)"),
         ("keep_alive_timeout", "idle time before a keep-alive connection closes"),
         ("body_timeout", "wait for more request body bytes"),
         ("shutdown_timeout", "in-flight requests' grace period on shutdown"),
+        ("tls_handshake_timeout", "to finish a TLS handshake"),
+        ("write_timeout", "for a peer to read what is buffered for it before it is dropped"),
+        ("linger_timeout", "to drain a peer's input after an answer that closes (0: none)"),
     ):
         deadlines.add_argument(
             "--" + name.replace("_", "-"),
@@ -142,6 +172,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             certfile=arguments.certfile,
             keyfile=arguments.keyfile,
             access_log=arguments.access_log,
+            http2=arguments.http2,
+            http2_max_concurrent_streams=arguments.http2_max_concurrent_streams,
+            http2_initial_window_size=arguments.http2_initial_window_size,
+            http2_connection_window_size=arguments.http2_connection_window_size,
+            http2_max_resets=arguments.http2_max_resets,
+            http2_max_control_frames=arguments.http2_max_control_frames,
             max_header_bytes=arguments.max_header_bytes,
             max_header_count=arguments.max_header_count,
             max_target_length=arguments.max_target_length,
@@ -153,6 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             keep_alive_timeout=arguments.keep_alive_timeout,
             body_timeout=arguments.body_timeout,
             shutdown_timeout=arguments.shutdown_timeout,
+            tls_handshake_timeout=arguments.tls_handshake_timeout,
+            write_timeout=arguments.write_timeout,
+            linger_timeout=arguments.linger_timeout,
+            limit_connections=arguments.limit_connections,
             use_uvloop=not arguments.no_uvloop,
         )
         app = load_app(arguments.app)

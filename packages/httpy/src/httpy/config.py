@@ -46,6 +46,24 @@ class Config:
     max_pipelined_requests: int = 16
     #: Request body bytes buffered ahead of the handler before reading pauses.
     read_buffer_high_water: int = 256 * KIB
+    #: Open connections per worker; over it, a connection's request is answered 503 and the
+    #: connection closed. None: nine tenths of the process's file-descriptor limit.
+    limit_connections: int | None = None
+
+    # --- HTTP/2 (header and body limits above apply to it too) ------------------------
+    #: Serve HTTP/2: h2 by ALPN on TLS, prior knowledge and ``Upgrade: h2c`` on cleartext.
+    http2: bool = True
+    #: Streams a client may have open at once; more are refused (REFUSED_STREAM).
+    http2_max_concurrent_streams: int = 100
+    #: Request body bytes a stream may send ahead of its handler (its flow-control window).
+    http2_initial_window_size: int = 256 * KIB
+    #: Request body bytes all streams of a connection together may send ahead of handlers.
+    http2_connection_window_size: int = 1 * MIB
+    #: Rapid reset (CVE-2023-44487): streams cancelled by the client (or refused for its
+    #: fault) per 10 s before the connection ends with ENHANCE_YOUR_CALM.
+    http2_max_resets: int = 200
+    #: SETTINGS/PING/PRIORITY/WINDOW_UPDATE floods: control frames per 10 s allowed.
+    http2_max_control_frames: int = 500
 
     # --- deadlines, in seconds ---------------------------------------------------------
     #: From a request's first byte to the end of its header section (slowloris guard).
@@ -56,6 +74,15 @@ class Config:
     body_timeout: float = 30.0
     #: Graceful shutdown: how long in-flight requests may run before connections close.
     shutdown_timeout: float = 30.0
+    #: A TLS handshake must finish within this (asyncio's own default is 60 s).
+    tls_handshake_timeout: float = 10.0
+    #: A peer that stops reading: the connection is dropped when what is buffered for it
+    #: (above the transport's high-water mark) is not read within this.
+    write_timeout: float = 30.0
+    #: After an answer that ends the connection while the peer may still be sending (an
+    #: early 413, an unread body), input is read and dropped this long before closing, so
+    #: the kernel does not reset the connection before the peer reads the answer. 0: none.
+    linger_timeout: float = 2.0
 
     # --- behaviour ---------------------------------------------------------------------
     #: Value of the `server` response header; None sends none.
@@ -77,6 +104,12 @@ class Config:
             "max_pipelined_requests": self.max_pipelined_requests,
             "read_buffer_high_water": self.read_buffer_high_water,
             "thread_pool_size": self.thread_pool_size,
+            "limit_connections": 1 if self.limit_connections is None else self.limit_connections,
+            "http2_max_concurrent_streams": self.http2_max_concurrent_streams,
+            "http2_initial_window_size": self.http2_initial_window_size,
+            "http2_connection_window_size": self.http2_connection_window_size,
+            "http2_max_resets": self.http2_max_resets,
+            "http2_max_control_frames": self.http2_max_control_frames,
         }
         for name, value in positive.items():
             if value < 1:
@@ -89,10 +122,18 @@ class Config:
             "keep_alive_timeout": self.keep_alive_timeout,
             "body_timeout": self.body_timeout,
             "shutdown_timeout": self.shutdown_timeout,
+            "linger_timeout": self.linger_timeout,
         }
         for name, number in non_negative.items():
             if number < 0:
                 raise ValueError(f"Config.{name} must not be negative, got {number}")
+        positive_seconds = {
+            "tls_handshake_timeout": self.tls_handshake_timeout,
+            "write_timeout": self.write_timeout,
+        }
+        for name, seconds in positive_seconds.items():
+            if seconds <= 0:
+                raise ValueError(f"Config.{name} must be positive, got {seconds}")
         if self.port > 65535:
             raise ValueError(f"Config.port must be at most 65535, got {self.port}")
         if (self.certfile is None) != (self.keyfile is None):

@@ -42,7 +42,7 @@ class Response:
     #: True for responses whose body is produced while it is sent.
     streaming: ClassVar[bool] = False
 
-    __slots__ = ("body", "headers", "status_code")
+    __slots__ = ("body", "headers", "pushes", "status_code")
 
     def __init__(
         self,
@@ -54,6 +54,8 @@ class Response:
         if not 100 <= status_code <= 999:
             raise ValueError(f"invalid status code {status_code}")
         self.status_code = status_code
+        #: Paths to push before this response (HTTP/2 server push); see `push`.
+        self.pushes: list[tuple[bytes, list[tuple[bytes, bytes]]]] | None = None
         self.body = self.render(content)
         if headers is None and media_type is None:
             # The common case, on every response: the class's own content type, encoded
@@ -94,6 +96,20 @@ class Response:
         raise TypeError(
             f"{type(self).__name__} takes bytes or str content, not {type(content).__name__}"
         )
+
+    def push(self, path: str, headers: Mapping[str, str] | None = None) -> None:
+        """Push ``GET path`` to an HTTP/2 client along with this response (server push).
+
+        The pushed request runs through the app like any other, with `headers` as its
+        request headers. It is sent only over HTTP/2 to a client that allows push
+        (``SETTINGS_ENABLE_PUSH``); elsewhere it is silently skipped, as push is a hint.
+        """
+        if not path.startswith("/"):
+            raise ValueError(f"a pushed path starts with '/', got {path!r}")
+        raw = MutableHeaders(headers).raw if headers else []
+        if self.pushes is None:
+            self.pushes = []
+        self.pushes.append((quote(path, safe="/%?=&;:@!$'()*+,~").encode("ascii"), raw))
 
     def set_cookie(  # noqa: PLR0913 - mirrors the Set-Cookie attributes one to one
         self,
@@ -188,10 +204,15 @@ class RedirectResponse(Response):
 
 
 class StreamingResponse(Response):
-    """A body produced while it is sent: chunked on HTTP/1.1 unless a length is given."""
+    """A body produced while it is sent: chunked on HTTP/1.1 unless a length is given.
+
+    ``trailers`` (empty at first) may be filled while the body is produced, for fields known
+    only at its end (a checksum, a gRPC status): HTTP/2 sends them after the body; HTTP/1.1
+    does not send trailers.
+    """
 
     streaming = True
-    __slots__ = ("content",)
+    __slots__ = ("content", "trailers")
 
     def __init__(
         self,
@@ -202,6 +223,7 @@ class StreamingResponse(Response):
     ) -> None:
         super().__init__(None, status_code, headers, media_type)
         self.content = content
+        self.trailers = MutableHeaders()
 
     async def stream_body(self) -> AsyncIterator[bytes]:
         content = self.content

@@ -62,10 +62,10 @@ def test_curl_over_tls(tls_server: tuple[RunningServer, Path]) -> None:
     assert result.stdout == '{"hello":"world"}'
 
 
-def test_alpn_offers_http11(tls_server: tuple[RunningServer, Path]) -> None:
+def test_alpn_serves_http11_only_clients(tls_server: tuple[RunningServer, Path]) -> None:
     server, ca_file = tls_server
     context = ssl.create_default_context(cafile=str(ca_file))
-    context.set_alpn_protocols(["h2", "http/1.1"])
+    context.set_alpn_protocols(["http/1.1"])
     with (
         socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw,
         context.wrap_socket(raw, server_hostname="localhost") as tls,

@@ -33,6 +33,11 @@ Cookies and authentication
     ``/basic-auth/{user}/{passwd}``     401 with a Basic challenge when wrong
     ``/hidden-basic-auth/{user}/{passwd}``  404 when wrong
     ``/bearer``                         401 with ``WWW-Authenticate: Bearer`` without a token
+    ``/digest-auth/{qop}/{user}/{passwd}``  Digest auth (qop ``auth`` or ``auth-int``), MD5
+    ``/digest-auth/{qop}/{user}/{passwd}/{algorithm}``  ``MD5``, ``SHA-256`` or ``SHA-512``
+    ``/digest-auth/{qop}/{user}/{passwd}/{algorithm}/{stale_after}``
+                                       ``stale=TRUE`` after that many logins; with httpbin's
+                                       cookies (``fake``, ``stale_after``, ``last_nonce``)
 
 Bodies
     ``/bytes/{n}``                      n random bytes (at most 100 KiB); ``?seed=`` repeats them
@@ -46,13 +51,26 @@ Bodies
     ``/response-headers?Name=value``    GET or POST: query arguments become response headers,
                                        and the JSON body lists the headers sent
 
-Every answer but ``/`` carries httpbin's CORS headers.
+Every answer but ``/`` carries httpbin's CORS headers. As in httpbin, leading slashes are
+dropped (``//get`` is ``/get``) and a path that matches a route only once its repeated
+slashes are merged gets a 308 to the merged path.
 """
 
 from __future__ import annotations
 
 from httpy.application import App
-from httpy.httpbin import _auth, _cookies, _dynamic, _echo, _flaky, _formats, _redirects, _status
+from httpy.httpbin import (
+    _auth,
+    _cookies,
+    _digest,
+    _dynamic,
+    _echo,
+    _flaky,
+    _formats,
+    _paths,
+    _redirects,
+    _status,
+)
 from httpy.requests import Request
 from httpy.responses import Response
 
@@ -78,12 +96,14 @@ def _add_cors_headers(request: Request, response: Response) -> None:
 def _build_app(*, max_flaky_keys: int = 10_000) -> App:
     """A new httpbin App with its own /flaky counters."""
     httpbin = App()
+    _paths.register(httpbin)
     _echo.register(httpbin)
     _status.register(httpbin)
     _redirects.register(httpbin)
     _flaky.register(httpbin, _flaky.FlakyCounters(max_flaky_keys))
     _cookies.register(httpbin)
     _auth.register(httpbin)
+    _digest.register(httpbin)
     _dynamic.register(httpbin)
     _formats.register(httpbin)
     httpbin.after_request(_add_cors_headers)

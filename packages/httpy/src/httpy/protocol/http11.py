@@ -179,6 +179,11 @@ class HTTP11Connection:
         return self._parsing and not self._last_request
 
     @property
+    def discards_input(self) -> bool:
+        """Parsing has stopped for good: bytes fed now are thrown away unread."""
+        return not self._parsing
+
+    @property
     def awaiting_request(self) -> bool:
         """No request is being parsed or answered: the connection is idle."""
         return not self._slots and not self._in_head
@@ -397,7 +402,7 @@ class HTTP11Connection:
             self._parsing = False
             raise _StopParsing
 
-    def _build_head(self) -> RequestReceived:  # noqa: PLR0912 - one pass over the fields
+    def _build_head(self) -> RequestReceived:  # noqa: PLR0912, PLR0915 - one pass over the fields
         parser = self._parser
         version = parser.get_http_version()
         if version not in ("1.1", "1.0"):
@@ -441,6 +446,7 @@ class HTTP11Connection:
                 name == b"connection" and has_token(value, b"close")
                 for name, value in self._headers
             )
+        upgrade = b""
         if parser.should_upgrade():
             if method == "CONNECT":
                 raise _Reject(501, "CONNECT is not supported")
@@ -450,6 +456,7 @@ class HTTP11Connection:
             # RFC 9110 §7.8: ignore the Upgrade and answer over HTTP/1.1; what the client
             # sends after it may be in the protocol it asked for, so it is the last request.
             keep_alive = False
+            upgrade = next((v for n, v in self._headers if n == b"upgrade"), b"").lower()
         target = self._target
         if target[:1] != b"/":
             if target == b"*":
@@ -465,6 +472,7 @@ class HTTP11Connection:
             keep_alive=keep_alive,
             expect_continue=expect_continue and (chunked or bool(content_length)),
             content_length=content_length,
+            upgrade=upgrade,
         )
 
     # ------------------------------------------------------------------ sending side

@@ -1,5 +1,10 @@
-"""The network side of httpy: sockets, TLS, processes, signals; one module per wire protocol."""
+"""The network side of httpy: sockets, TLS, processes, signals; one module per wire protocol.
 
-from httpy.server.serve import Server, ServerState, load_app, run
+Nothing here imports the framework: the server runs any :class:`~httpy.server.stream.StreamApp`.
+"""
 
-__all__ = ["Server", "ServerState", "load_app", "run"]
+from httpy.server.serve import Server, run
+from httpy.server.state import ServerState
+from httpy.server.stream import Sender, Stream, StreamApp
+
+__all__ = ["Sender", "Server", "ServerState", "Stream", "StreamApp", "run"]

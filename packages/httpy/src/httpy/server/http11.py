@@ -1,9 +1,22 @@
 """asyncio glue for HTTP/1.x: socket bytes into the sans-IO connection, responses out.
 
-One :class:`HTTP11Protocol` per accepted connection. Requests are answered one at a time in
-arrival order; pipelined requests wait in ``_pending``. Reading pauses when too much is
-waiting (pipelined requests or unread body bytes), writing waits when the socket's buffer
-is full, and every wait a client controls has a deadline from the Config.
+One :class:`HTTP11Protocol` per accepted connection. It owns only the wire: parsing (through
+:class:`~httpy.protocol.http11.HTTP11Connection`), flow control, deadlines and closing. Each
+request becomes a :class:`~httpy.server.stream.Stream` that the app answers; this object is the
+stream's :class:`~httpy.server.stream.Sender`, since HTTP/1.1 answers one request at a time.
+
+Invariants:
+- Requests are answered one at a time in arrival order; pipelined ones wait in ``_pending``.
+- Once the connection is closing (a response that ends it, an error answer, shutdown), no
+  request parsed behind it starts.
+- The next request starts only when the previous response could be written without the
+  transport going above its high-water mark; until then reading pauses too, so a client that
+  pipelines and never reads costs a bounded amount of memory, and after ``write_timeout``
+  the connection is dropped.
+- A client that half-closes after pipelining still gets every answer, then the close.
+- Closing while the peer may still be sending (an early 413/431, an unread body) lingers:
+  our write side is shut and input is read and thrown away for ``linger_timeout``, so the
+  kernel does not reset the connection and destroy the answer before the peer reads it.
 """
 
 from __future__ import annotations
@@ -11,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-import time
 from collections import deque
 from typing import TYPE_CHECKING, cast
 
@@ -26,28 +38,38 @@ from httpy.protocol.events import (
     ResponseBody,
     ResponseHead,
 )
+from httpy.protocol.http2 import InvalidUpgradeError
 from httpy.protocol.http11 import HTTP11Connection, Limits
-from httpy.requests import Request
+from httpy.server.deadline import Deadline
+from httpy.server.http2 import HTTP2Protocol, hand_over
+from httpy.server.stream import ResponseProgress, Stream
 
 if TYPE_CHECKING:
-    from httpy.application import App
     from httpy.config import Config
-    from httpy.responses import Response
-    from httpy.server.serve import ServerState
+    from httpy.protocol.events import Headers
+    from httpy.server.state import ServerState
+    from httpy.server.stream import StreamApp
 
 __all__ = ["HTTP11Protocol"]
 
-access_log = logging.getLogger("httpy.access")
 error_log = logging.getLogger("httpy.error")
 
 _CONTINUE = InformationalResponse(100)
-_NO_DEADLINE = 0
-_HEADER_DEADLINE = 1
-_KEEP_ALIVE_DEADLINE = 2
+_END = ResponseBody(b"", end=True)
+# How an HTTP/2 connection preface starts (RFC 9113 §3.4): no HTTP/1.x request does.
+_PREFACE_START = b"PRI *"
+_SWITCHING_TO_H2C = (
+    b"HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: h2c\r\n\r\n"
+)
+# What the connection's one deadline guards (0: nothing).
+_HEADER = 1
+_KEEP_ALIVE = 2
+_WRITE = 3
+_LINGER = 4
 
 
 class HTTP11Protocol(asyncio.Protocol):
-    def __init__(self, app: App, config: Config, state: ServerState) -> None:
+    def __init__(self, app: StreamApp, config: Config, state: ServerState) -> None:
         self._app = app
         self._config = config
         self._state = state
@@ -70,20 +92,27 @@ class HTTP11Protocol(asyncio.Protocol):
         self._server: tuple[str, int] | None = None
         self._scheme = "http"
         self._pending: deque[RequestEvent] = deque()
+        self._stream: Stream | None = None
         self._body: BodyChannel | None = None
         self._task: asyncio.Task[None] | None = None
-        # One lazy timer serves every deadline: arming one per request is a float store,
-        # and the timer re-arms itself when it fires before the current deadline.
-        self._timer: asyncio.TimerHandle | None = None
-        self._timer_when = 0.0
-        self._deadline = 0.0
-        self._deadline_kind = _NO_DEADLINE
+        self._deadline = Deadline(self._loop, self._on_deadline)
         self._pumping = False
         self._eof = False
         self._reading_paused = False
+        # A finished response is still above the transport's high-water mark: the next
+        # request waits for resume_writing.
+        self._waiting_to_write = False
         self._writable = asyncio.Event()
         self._writable.set()
+        # Input arrived that no request will consume: closing must linger.
+        self._input_unread = False
+        self._over_capacity = False
+        self._lingering = False
+        # Closing or closed: nothing more is written and no new request starts.
         self._closed = False
+        # Cleartext with HTTP/2 on: the first bytes may be an HTTP/2 preface.
+        self._sniffing = config.http2
+        self._sniffed = b""
 
     # --- asyncio.Protocol --------------------------------------------------------------
 
@@ -96,22 +125,37 @@ class HTTP11Protocol(asyncio.Protocol):
         self._server = (sock[0], sock[1]) if isinstance(sock, tuple) else None
         if transport.get_extra_info("sslcontext") is not None:
             self._scheme = "https"
-        self._state.connections.add(self)
+            self._sniffing = False  # on TLS, ALPN chose the protocol
+            ssl_object = transport.get_extra_info("ssl_object")
+            if ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2":
+                hand_over(transport, self._http2())
+                return
+        # Over the cap, the first request is answered 503 (not parsed further) and we close.
+        self._over_capacity = not self._state.admit(self)
         # A new connection must deliver a request head before the header deadline.
-        self._arm(_HEADER_DEADLINE, self._config.header_timeout)
+        self._deadline.arm(_HEADER, self._config.header_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:  # noqa: ARG002 - asyncio's signature
         self._closed = True
+        self._lingering = False
         self._state.forget(self)
-        self._cancel_timer()
+        self._deadline.cancel()
         if self._body is not None:
             self._body.disconnect()
-        self._writable.set()
+        self._writable.set()  # a response waiting to write wakes, sees the loss and stops
 
     def data_received(self, data: bytes) -> None:
-        if self._deadline_kind == _KEEP_ALIVE_DEADLINE:
+        if self._closed:
+            return  # lingering: read and thrown away
+        if self._sniffing:
+            data = self._sniff(data)
+            if not data:
+                return
+        if self._deadline.kind == _KEEP_ALIVE:
             # The first bytes of the next request: from now on the header deadline runs.
-            self._arm(_HEADER_DEADLINE, self._config.header_timeout)
+            self._deadline.arm(_HEADER, self._config.header_timeout)
+        if self._conn.discards_input:
+            self._input_unread = True  # bytes after the last request we will answer
         try:
             events = self._conn.receive_data(data)
         except Exception:  # noqa: BLE001 - the app's body_limit_for hook failed
@@ -123,18 +167,79 @@ class HTTP11Protocol(asyncio.Protocol):
             self._pump()
         self._apply_backpressure()
 
+    def _sniff(self, data: bytes) -> bytes:
+        """The first bytes: an HTTP/2 preface moves the connection to HTTP/2 (returns b"")."""
+        seen = self._sniffed + data
+        if seen.startswith(_PREFACE_START):
+            self._leave()
+            hand_over(self._transport, self._http2(), seen)  # type: ignore[arg-type]
+            return b""
+        if _PREFACE_START.startswith(seen):
+            self._sniffed = seen  # too short to tell yet
+            return b""
+        self._sniffing = False
+        self._sniffed = b""
+        return seen
+
+    def _http2(self) -> HTTP2Protocol:
+        return HTTP2Protocol(self._app, self._config, self._state)
+
+    def _leave(self) -> None:
+        """This object stops serving the connection: another protocol takes it over."""
+        self._closed = True
+        self._deadline.cancel()
+        self._state.forget(self)
+
+    def _upgrade_to_h2c(self, head: RequestReceived) -> bool:
+        """Take an ``Upgrade: h2c`` request (RFC 7540 §3.2): 101, then HTTP/2 answers it
+        on stream 1. False when the request does not qualify: it is answered over HTTP/1.1."""
+        settings = [value for name, value in head.headers if name == b"http2-settings"]
+        if len(settings) != 1 or self._scheme != "http" or self._over_capacity:
+            return False
+        protocol = self._http2()
+        try:
+            protocol.prepare_upgrade(settings[0], head)
+        except InvalidUpgradeError as error:
+            self._send_error(400, str(error))
+            return True
+        transport = self._transport
+        assert transport is not None  # noqa: S101
+        self._leave()
+        transport.write(_SWITCHING_TO_H2C)
+        hand_over(transport, protocol)
+        return True
+
     def eof_received(self) -> bool | None:
         self._eof = True
-        if self._body is not None:
+        if self._lingering:
+            self._deadline.cancel()
+            return False  # the peer read our answer and closed: close now
+        if self._body is not None and not self._body.complete:
             self._body.disconnect()
-        # Keep the socket open to finish the response in progress; close after it.
-        return self._task is not None or bool(self._pending)
+        if not self._answering:
+            # Nothing in progress. Requests still pending start now; with none, close.
+            self._pump()
+        # Keep the socket open to finish; the close follows the last answer.
+        return self._answering
+
+    @property
+    def _answering(self) -> bool:
+        """A response is being made or written."""
+        return self._task is not None or self._waiting_to_write
 
     def pause_writing(self) -> None:
         self._writable.clear()
+        # The peer must read what is buffered within write_timeout.
+        self._deadline.arm(_WRITE, self._config.write_timeout)
 
     def resume_writing(self) -> None:
         self._writable.set()
+        if self._deadline.kind == _WRITE:
+            self._deadline.disarm()
+        if self._waiting_to_write:
+            self._waiting_to_write = False
+            self._pump()
+            self._apply_backpressure()
 
     # --- request dispatch --------------------------------------------------------------
 
@@ -147,31 +252,25 @@ class HTTP11Protocol(asyncio.Protocol):
             self._pump_events()
         finally:
             self._pumping = False
-        if self._task is None and not self._closed:
-            self._arm_idle_deadline()
-
-    def _arm_idle_deadline(self) -> None:
-        """No request in progress: wait for the rest of a head, or idle until keep-alive ends."""
-        if self._conn.mid_request_head:
-            self._arm(_HEADER_DEADLINE, self._config.header_timeout)
+        if self._task is not None or self._closed or self._waiting_to_write:
+            return
+        if self._eof:
+            self._close()  # every answer the peer can still get is sent
+        elif self._conn.mid_request_head:
+            self._deadline.arm(_HEADER, self._config.header_timeout)
         elif not self._pending:
-            self._arm(_KEEP_ALIVE_DEADLINE, self._config.keep_alive_timeout)
+            self._deadline.arm(_KEEP_ALIVE, self._config.keep_alive_timeout)
 
     def _pump_events(self) -> None:
         pending = self._pending
-        while pending:
+        while pending and not self._closed:
             event = pending[0]
             kind = type(event)
             if kind is RequestReceived:
-                if self._task is not None:
+                if self._task is not None or self._waiting_to_write:
                     return  # answered after the current response: order is preserved
                 pending.popleft()
-                # A request whose end is already here with no data (most GETs) needs no
-                # body channel at all.
-                bodiless = bool(pending) and type(pending[0]) is RequestEnded
-                if bodiless:
-                    pending.popleft()
-                self._start(event, bodiless=bodiless)  # type: ignore[arg-type]
+                self._begin(event)  # type: ignore[arg-type]
             elif kind is RequestData:
                 pending.popleft()
                 if self._body is not None:
@@ -190,15 +289,30 @@ class HTTP11Protocol(asyncio.Protocol):
                     self._body.fail(event.status, event.reason)
                     self._body = None
                     self._conn.close_after_response()
+                    self._input_unread = True
                     continue
-                if self._task is not None:
+                if self._task is not None or self._waiting_to_write:
                     return  # belongs after the current response
-                pending.clear()
                 self._send_error(event.status, event.reason)
                 return
 
+    def _begin(self, head: RequestReceived) -> None:
+        """The next request's turn: refuse it over the cap, upgrade it, or start it."""
+        if self._over_capacity:
+            self._send_error(503, "the server is at its connection limit")
+            return
+        pending = self._pending
+        # A request whose end is already here with no data (most GETs) needs no body
+        # channel at all.
+        bodiless = bool(pending) and type(pending[0]) is RequestEnded
+        if bodiless:
+            pending.popleft()
+            if head.upgrade == b"h2c" and self._config.http2 and self._upgrade_to_h2c(head):
+                return
+        self._start(head, bodiless=bodiless)
+
     def _start(self, head: RequestReceived, *, bodiless: bool) -> None:
-        self._deadline_kind = _NO_DEADLINE
+        self._deadline.disarm()
         body = None
         if not bodiless:
             body = BodyChannel(
@@ -206,129 +320,131 @@ class HTTP11Protocol(asyncio.Protocol):
                 on_first_read=self._send_continue if head.expect_continue else None,
                 on_drained=self._on_body_drained,
             )
+            if self._eof:
+                body.disconnect()  # its end can never come
         self._body = body
-        request = Request(
-            head.method,
-            head.target,
-            head.headers,
-            http_version=head.http_version,
+        self._stream = stream = Stream(
+            head,
+            self,
             scheme=self._scheme,
             client=self._client,
             server=self._server,
             body=body,
+            timed=self._config.access_log,
         )
-        coroutine = self._respond(request)
+        coroutine = self._app.serve_stream(stream)
         if sys.version_info >= (3, 12):
             # Eager: a handler that never waits finishes right here, without a trip through
             # the loop, yet still inside a real Task (asyncio.timeout, TaskGroup work).
             task = asyncio.Task(coroutine, loop=self._loop, eager_start=True)
             if task.done():
-                self._on_task_done(task)
+                self._finish(task)
                 return
         else:
             task = self._loop.create_task(coroutine)
         self._task = task
-        task.add_done_callback(self._on_task_done)
+        task.add_done_callback(self._finish)
 
-    def _on_task_done(self, task: asyncio.Task[None]) -> None:
-        if not task.cancelled() and task.exception() is not None:
+    def _finish(self, task: asyncio.Task[None]) -> None:
+        """The app is done with the current stream: log it, then next request or close."""
+        self._task = None
+        stream = self._stream
+        assert stream is not None  # noqa: S101
+        self._stream = None
+        failed = task.cancelled() or task.exception() is not None
+        if failed and not task.cancelled():
             error_log.error("response failed", exc_info=task.exception())
-            self._abort()
-
-    async def _respond(self, request: Request) -> None:
-        started = time.perf_counter() if self._config.access_log else 0.0
-        try:
-            response = await self._app.handle(request)
-            if self._closed:
-                return
-            try:
-                sent = await self._write_response(response)
-            except Exception:  # noqa: BLE001 - logged; the client gets a 500, not a hang
-                # A response the protocol refuses (bad header, body longer than its length).
-                error_log.exception(
-                    "could not send the response to %s %s", request.method, request.path
-                )
+        elif failed:
+            error_log.error(
+                "the handler of %s %s was cancelled", stream.head.method, stream.head.target
+            )
+        if stream.progress is not ResponseProgress.ENDED:
+            if not failed and not self._closed:
+                error_log.error("the app returned without finishing its response")
+            if stream.progress is ResponseProgress.NOT_STARTED:
                 self._send_error(500, "Internal Server Error")
-                return
-        finally:
-            request.close()  # uploaded files spooled to disk go now, not at GC
+            else:
+                self._abort()  # half a response: the peer must not take it as whole
+            return
         if self._config.access_log:
-            self._log_access(request, response.status_code, sent, started)
+            stream.log_access()
         self._after_response()
 
-    async def _write_response(self, response: Response) -> int:
-        conn = self._conn
-        transport = self._transport
-        assert transport is not None  # noqa: S101
-        if self._state.shutting_down:
-            conn.close_after_response()
-        headers = response.headers.raw
-        if not response.streaming:
-            body = response.body
-            transport.write(conn.send_response(response.status_code, headers, body, checked=True))
-            return len(body)
-        transport.write(conn.send(ResponseHead(response.status_code, headers)))
-        if request_method_is_head(conn):
-            transport.write(conn.send(ResponseBody(b"", end=True)))
-            return 0
-        sent = 0
-        chunks = response.stream_body()  # type: ignore[attr-defined]
-        try:
-            async for chunk in chunks:
-                if self._closed:
-                    break
-                if chunk:
-                    transport.write(conn.send(ResponseBody(chunk, end=False)))
-                    sent += len(chunk)
-                if not self._writable.is_set():
-                    await self._writable.wait()
-        finally:
-            await chunks.aclose()
-        if not self._closed:
-            transport.write(conn.send(ResponseBody(b"", end=True)))
-        return sent
-
     def _after_response(self) -> None:
-        self._task = None
-        if self._body is not None and not self._body.complete:
+        body = self._body
+        if body is not None and not body.complete:
             # The handler left body bytes unread; the protocol already decided to close.
             self._body = None
-        if self._conn.should_close or self._state.shutting_down or self._eof:
+            self._input_unread = True
+        if self._conn.should_close or self._state.shutting_down:
             self._close()
+            return
+        if not self._writable.is_set():
+            # Non-streamed responses respect backpressure too: the next request waits until
+            # the peer reads this one (or write_timeout drops the connection).
+            self._waiting_to_write = True
+            self._apply_backpressure()
             return
         # Next pipelined request, or the idle deadline (done by the running pump, if any).
         self._pump()
         self._apply_backpressure()
 
+    # --- Sender: how the current stream's response reaches the wire -------------------
+
+    def send_response(
+        self, status: int, headers: Headers, body: bytes, *, checked: bool = False
+    ) -> None:
+        if self._closed:
+            return
+        if self._state.shutting_down:
+            self._conn.close_after_response()
+        data = self._conn.send_response(status, headers, body, checked=checked)
+        self._transport.write(data)  # type: ignore[union-attr]
+
+    def start_response(self, status: int, headers: Headers) -> None:
+        if self._closed:
+            return
+        if self._state.shutting_down:
+            self._conn.close_after_response()
+        self._transport.write(self._conn.send(ResponseHead(status, headers)))  # type: ignore[union-attr]
+
+    async def send_data(self, data: bytes) -> None:
+        if self._closed:
+            return
+        self._transport.write(self._conn.send(ResponseBody(data, end=False)))  # type: ignore[union-attr]
+        if not self._writable.is_set():
+            await self._writable.wait()
+
+    def end_response(self, trailers: Headers | None = None) -> None:  # noqa: ARG002 - HTTP/1.1 sends none
+        if not self._closed:
+            self._transport.write(self._conn.send(_END))  # type: ignore[union-attr]
+
+    def reset(self) -> None:
+        self._abort()
+
+    def push(self, path: bytes, headers: Headers) -> bool:  # noqa: ARG002 - HTTP/2 only
+        return False
+
+    @property
+    def disconnected(self) -> bool:
+        return self._closed
+
+    # --- helpers ---------------------------------------------------------------------------
+
     def _send_error(self, status: int, reason: str) -> None:
         if self._transport is None or self._closed:
             return
         self._transport.write(self._conn.send_error(status, reason))
+        # The peer may still be sending what we refused.
+        self._input_unread = True
         self._close()
 
     def _send_continue(self) -> None:
         if self._transport is not None and not self._closed:
             self._transport.write(self._conn.send(_CONTINUE))
 
-    def _log_access(self, request: Request, status: int, sent: int, started: float) -> None:
-        client = f"{self._client[0]}:{self._client[1]}" if self._client else "-"
-        target = request.raw_path.decode("latin-1")
-        if request.query_string:
-            target += "?" + request.query_string.decode("latin-1")
-        access_log.info(
-            '%s - "%s %s HTTP/%s" %d %d %.2fms',
-            client,
-            request.method,
-            target,
-            request.http_version,
-            status,
-            sent,
-            (time.perf_counter() - started) * 1000,
-        )
-
     def _body_limit_for(self, head: RequestReceived) -> int:
-        path = Request(head.method, head.target, head.headers).path
-        return self._app.body_limit_for(head.method, path, self._default_body_limit)
+        return self._app.body_limit_for_request(head, self._default_body_limit)
 
     # --- flow control, deadlines, shutdown ---------------------------------------------
 
@@ -338,7 +454,8 @@ class HTTP11Protocol(asyncio.Protocol):
             return
         buffered = self._body.buffered if self._body is not None else 0
         too_much = (
-            len(self._pending) > self._config.max_pipelined_requests * 3
+            self._waiting_to_write
+            or len(self._pending) > self._config.max_pipelined_requests * 3
             or buffered > self._config.read_buffer_high_water
         )
         if too_much and not self._reading_paused:
@@ -352,38 +469,18 @@ class HTTP11Protocol(asyncio.Protocol):
         if self._reading_paused:
             self._apply_backpressure()
 
-    def _arm(self, kind: int, delay: float) -> None:
-        if delay <= 0:
-            self._deadline_kind = _NO_DEADLINE
-            return
-        self._deadline_kind = kind
-        self._deadline = deadline = self._loop.time() + delay
-        if self._timer is None or self._timer_when > deadline:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer_when = deadline
-            self._timer = self._loop.call_at(deadline, self._on_deadline)
-
-    def _cancel_timer(self) -> None:
-        self._deadline_kind = _NO_DEADLINE
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def _on_deadline(self) -> None:
-        self._timer = None
-        kind = self._deadline_kind
-        if kind == _NO_DEADLINE or self._closed:
-            return
-        if self._loop.time() < self._deadline:
-            self._timer_when = self._deadline
-            self._timer = self._loop.call_at(self._deadline, self._on_deadline)
-            return
-        self._deadline_kind = _NO_DEADLINE
-        if kind == _KEEP_ALIVE_DEADLINE:
-            self._close()
-        else:
+    def _on_deadline(self, kind: int) -> None:
+        if kind == _HEADER:
             self._on_header_timeout()
+        elif kind == _WRITE:
+            error_log.info("peer %s stopped reading: connection dropped", self._client)
+            self._abort()
+        elif kind == _LINGER:
+            self._lingering = False
+            if self._transport is not None:
+                self._transport.close()
+        else:  # keep-alive
+            self._close()
 
     def _on_header_timeout(self) -> None:
         if self._task is not None or self._closed:
@@ -395,32 +492,39 @@ class HTTP11Protocol(asyncio.Protocol):
 
     def shutdown(self) -> None:
         """Graceful shutdown: idle connections close now, busy ones after their response."""
-        if self._task is None and not self._pending:
+        if self._task is None and not self._pending and not self._waiting_to_write:
             self._close()
         else:
             self._conn.close_after_response()
 
     def _close(self) -> None:
-        self._cancel_timer()
-        if self._transport is not None and not self._closed:
-            self._closed = True
-            self._transport.close()
+        transport = self._transport
+        if transport is None or self._closed:
+            return
+        self._closed = True
+        if self._pending:
+            self._pending.clear()
+            self._input_unread = True
+        if self._input_unread and not self._eof and self._config.linger_timeout > 0:
+            # Shut our side (the peer sees the answer, then EOF) and drain theirs for a while.
+            self._lingering = True
+            if self._reading_paused:
+                self._reading_paused = False
+                transport.resume_reading()
+            if transport.can_write_eof():
+                transport.write_eof()
+            self._deadline.arm(_LINGER, self._config.linger_timeout)
+            return
+        self._deadline.cancel()
+        transport.close()
 
     def force_close(self) -> None:
         """End of the shutdown grace period: drop the connection, response or not."""
         self._abort()
 
     def _abort(self) -> None:
-        self._cancel_timer()
+        self._deadline.cancel()
+        self._lingering = False
         if self._transport is not None:
             self._closed = True
             self._transport.abort()
-
-    @property
-    def busy(self) -> bool:
-        return self._task is not None
-
-
-def request_method_is_head(conn: HTTP11Connection) -> bool:
-    request = conn.current_request
-    return request is not None and request.method == "HEAD"

@@ -9,63 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import os
 import signal
 import socket
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from httpy.config import Config
 from httpy.server.http11 import HTTP11Protocol
+from httpy.server.state import ServerState, default_connection_limit
 from httpy.server.tls import server_ssl_context
 
 if TYPE_CHECKING:
-    from httpy.application import App
+    from httpy.server.stream import StreamApp
 
-__all__ = ["Server", "ServerState", "load_app", "run"]
+__all__ = ["Server", "run"]
 
 error_log = logging.getLogger("httpy.error")
-
-
-@dataclass(slots=True)
-class ServerState:
-    """What every connection of one server shares."""
-
-    connections: set[HTTP11Protocol] = field(default_factory=set)
-    shutting_down: bool = False
-    #: Set when the last connection closes during shutdown.
-    drained: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def forget(self, connection: HTTP11Protocol) -> None:
-        self.connections.discard(connection)
-        if self.shutting_down and not self.connections:
-            self.drained.set()
-
-
-def load_app(target: str) -> App:
-    """Import ``"package.module:attribute"`` and return the App it names."""
-    from httpy.application import App  # noqa: PLC0415 - avoids an import cycle at load
-
-    module_name, _, attribute = target.partition(":")
-    if not module_name or not attribute:
-        raise ValueError(f"expected MODULE:APP (like 'httpy.httpbin:app'), got {target!r}")
-    cwd = str(Path.cwd())
-    if cwd not in sys.path:
-        sys.path.insert(0, cwd)  # like `python -m`: modules next to the caller are found
-    module = importlib.import_module(module_name)
-    try:
-        app = getattr(module, attribute)
-    except AttributeError:
-        raise ValueError(f"module {module_name!r} has no attribute {attribute!r}") from None
-    if not isinstance(app, App):
-        raise TypeError(f"{target} is a {type(app).__name__}, not an httpy.App")
-    return app
 
 
 def bind_socket(config: Config) -> socket.socket:
@@ -81,10 +43,11 @@ def bind_socket(config: Config) -> socket.socket:
 class Server:
     """One event loop's server. ``await start()``, then ``await serve_until_stopped()``."""
 
-    def __init__(self, app: App, config: Config | None = None) -> None:
+    def __init__(self, app: StreamApp, config: Config | None = None) -> None:
         self.app = app
         self.config = config or Config()
-        self.state = ServerState()
+        limit = self.config.limit_connections
+        self.state = ServerState(limit if limit is not None else default_connection_limit())
         self._server: asyncio.Server | None = None
         self._stop = asyncio.Event()
         self._force = asyncio.Event()
@@ -107,6 +70,8 @@ class Server:
             lambda: HTTP11Protocol(self.app, self.config, self.state),
             sock=listening,
             ssl=ssl_context,
+            # A peer that stalls inside the handshake holds a socket: bound it (asyncio: 60 s).
+            ssl_handshake_timeout=self.config.tls_handshake_timeout if ssl_context else None,
             backlog=self.config.backlog,
         )
 
@@ -147,7 +112,7 @@ class Server:
         await self.app.shutdown()
 
 
-async def serve(app: App, config: Config, sock: socket.socket | None = None) -> None:
+async def serve(app: StreamApp, config: Config, sock: socket.socket | None = None) -> None:
     server = Server(app, config)
     await server.start(sock)
     server.install_signal_handlers()
@@ -168,23 +133,22 @@ def _event_loop_factory(config: Config) -> object | None:
     return uvloop.new_event_loop
 
 
-def _run_loop(app: App, config: Config, sock: socket.socket | None) -> None:
+def _run_loop(app: StreamApp, config: Config, sock: socket.socket | None) -> None:
     factory = _event_loop_factory(config)
     with asyncio.Runner(loop_factory=factory) as runner:  # type: ignore[arg-type]
         runner.run(serve(app, config, sock))
 
 
-def run(app: App | str, config: Config | None = None) -> None:
+def run(app: StreamApp, config: Config | None = None) -> None:
     """Serve until SIGTERM/SIGINT: in this process, or in ``config.workers`` forked workers."""
     config = config or Config()
-    application = load_app(app) if isinstance(app, str) else app
     if config.workers == 1:
-        _run_loop(application, config, None)
+        _run_loop(app, config, None)
         return
-    _supervise(application, config)
+    _supervise(app, config)
 
 
-def _supervise(app: App, config: Config) -> None:
+def _supervise(app: StreamApp, config: Config) -> None:
     """Fork workers that share one listening socket; restart any that die unexpectedly."""
     if not hasattr(os, "fork"):
         raise RuntimeError("--workers needs fork(); run one process per port on this platform")

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from httpy.config import Config
 
-__all__ = ["ALPN_PROTOCOLS", "server_ssl_context"]
+__all__ = ["alpn_protocols", "server_ssl_context"]
 
-# HTTP/2 joins this list when its protocol module lands.
-ALPN_PROTOCOLS = ["http/1.1"]
+
+def alpn_protocols(config: Config) -> list[str]:
+    """What TLS offers, best first: h2 (unless HTTP/2 is off), then HTTP/1.1."""
+    return ["h2", "http/1.1"] if config.http2 else ["http/1.1"]
 
 
 def server_ssl_context(config: Config) -> ssl.SSLContext:
@@ -22,7 +24,7 @@ def server_ssl_context(config: Config) -> ssl.SSLContext:
     context.load_cert_chain(
         str(config.certfile), str(config.keyfile), password=config.keyfile_password
     )
-    context.set_alpn_protocols(ALPN_PROTOCOLS)
+    context.set_alpn_protocols(alpn_protocols(config))
     # No compression (CRIME), server's cipher order; the defaults already drop weak ciphers.
     context.options |= ssl.OP_NO_COMPRESSION | ssl.OP_CIPHER_SERVER_PREFERENCE
     return context

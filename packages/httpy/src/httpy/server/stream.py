@@ -1,0 +1,182 @@
+"""One request and its response, on any wire protocol: what the app side reads and writes.
+
+Each connection module (HTTP/1.1 now; HTTP/2, HTTP/3 and WebSocket later) makes a
+:class:`Stream` per request and gives it a :class:`Sender`, its own way of putting a response
+on the wire. The app side (httpy's App, or an adapter for another kind of app) reads the
+request's head and body from the stream and answers through it; it never sees the wire, and
+the connection never sees the app beyond :class:`StreamApp`.
+
+The stream records how far the response got (for the connection's decision once the app
+returns: nothing sent means an error answer is still possible, half sent means only a reset
+is) and what was sent (for the access log).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from enum import IntEnum
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from httpy.body import BodyChannel
+    from httpy.protocol.events import Headers, RequestReceived
+
+__all__ = ["ResponseProgress", "Sender", "Stream", "StreamApp"]
+
+access_log = logging.getLogger("httpy.access")
+
+
+class Sender(Protocol):
+    """How one connection writes one stream's response. Calls come in a legal order:
+    ``send_response`` alone, or ``start_response``, ``send_data``..., ``end_response``;
+    ``reset`` at any time. Header names are lower-case ``bytes``."""
+
+    def send_response(
+        self, status: int, headers: Headers, body: bytes, *, checked: bool = False
+    ) -> None:
+        """A whole response at once (the common case). `checked`: the headers were already
+        validated by the caller (httpy's MutableHeaders does it as they are set)."""
+
+    def start_response(self, status: int, headers: Headers) -> None:
+        """The head of a response whose body follows in pieces."""
+
+    async def send_data(self, data: bytes) -> None:
+        """One piece of the body; returns once more may be sent (flow control, backpressure)."""
+
+    def end_response(self, trailers: Headers | None = None) -> None:
+        """The body is complete; trailers where the protocol carries them."""
+
+    def reset(self) -> None:
+        """Abandon the response: the peer must not take what was sent as complete."""
+
+    def push(self, path: bytes, headers: Headers) -> bool:
+        """Promise a ``GET path`` response (HTTP/2 push), run like any request; False when
+        the protocol or the peer does not take pushes."""
+
+    @property
+    def disconnected(self) -> bool:
+        """The peer is gone; anything sent now is thrown away."""
+
+
+class StreamApp(Protocol):
+    """What the server runs: httpy's :class:`~httpy.App` (or an adapter for another kind)."""
+
+    #: The app's default request body limit; None leaves it to the server's Config.
+    max_body_size: int | None
+
+    @property
+    def has_custom_body_limits(self) -> bool:
+        """Whether `body_limit_for_request` must be asked per request."""
+
+    def body_limit_for_request(self, head: RequestReceived, default: int) -> int:
+        """The body limit of what will answer `head`, checked before the body is read."""
+
+    async def startup(self) -> None: ...
+
+    async def shutdown(self) -> None: ...
+
+    async def serve_stream(self, stream: Stream) -> None:
+        """Read the request from `stream` and answer it through `stream`."""
+
+
+class ResponseProgress(IntEnum):
+    NOT_STARTED = 0
+    STARTED = 1
+    ENDED = 2
+    RESET = 3
+
+
+class Stream:
+    """One request/response exchange. The connection makes it; the app reads and answers."""
+
+    __slots__ = (
+        "body",
+        "client",
+        "head",
+        "progress",
+        "scheme",
+        "sender",
+        "sent",
+        "server",
+        "started_at",
+        "status",
+    )
+
+    def __init__(  # noqa: PLR0913 - all keyword-only after the head
+        self,
+        head: RequestReceived,
+        sender: Sender,
+        *,
+        scheme: str,
+        client: tuple[str, int] | None,
+        server: tuple[str, int] | None,
+        body: BodyChannel | None,
+        timed: bool = False,
+    ) -> None:
+        self.head = head
+        self.sender = sender
+        self.scheme = scheme
+        self.client = client
+        self.server = server
+        #: None when the request has no body (most GETs): nothing to read.
+        self.body = body
+        self.progress = ResponseProgress.NOT_STARTED
+        self.status = 0
+        self.sent = 0
+        self.started_at = time.perf_counter() if timed else 0.0
+
+    # --- the app side answers through these ---------------------------------------------
+
+    def send_response(
+        self, status: int, headers: Headers, body: bytes, *, checked: bool = False
+    ) -> None:
+        self.sender.send_response(status, headers, body, checked=checked)
+        # Only once the sender took it: a refused response leaves room for an error answer.
+        self.status = status
+        self.sent = len(body)
+        self.progress = ResponseProgress.ENDED
+
+    def start_response(self, status: int, headers: Headers) -> None:
+        self.sender.start_response(status, headers)
+        self.status = status
+        self.progress = ResponseProgress.STARTED
+
+    async def send_data(self, data: bytes) -> None:
+        self.sent += len(data)
+        await self.sender.send_data(data)
+
+    def end_response(self, trailers: Headers | None = None) -> None:
+        self.sender.end_response(trailers)
+        self.progress = ResponseProgress.ENDED
+
+    def reset(self) -> None:
+        self.progress = ResponseProgress.RESET
+        self.sender.reset()
+
+    def push(self, path: bytes, headers: Headers) -> bool:
+        """Push ``GET path`` before the response starts; False when it cannot be pushed."""
+        if self.progress is not ResponseProgress.NOT_STARTED:
+            return False
+        return self.sender.push(path, headers)
+
+    @property
+    def disconnected(self) -> bool:
+        return self.sender.disconnected
+
+    # --- the connection's side ------------------------------------------------------------
+
+    def log_access(self) -> None:
+        """One `httpy.access` line for the finished exchange."""
+        head = self.head
+        client = f"{self.client[0]}:{self.client[1]}" if self.client else "-"
+        access_log.info(
+            '%s - "%s %s HTTP/%s" %d %d %.2fms',
+            client,
+            head.method,
+            head.target.decode("latin-1"),
+            head.http_version,
+            self.status,
+            self.sent,
+            (time.perf_counter() - self.started_at) * 1000,
+        )
