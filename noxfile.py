@@ -98,6 +98,7 @@ def lint(session: nox.Session) -> None:
     session.install("--group=lint", f"--python={_venv_python(session)}")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("python", "tools/unasync.py", "--check")  # aresilient's sync modules are current
     with session.chdir(RUST):
         session.run("cargo", "fmt", "--all", "--check", external=True)
         session.run(
