@@ -11,7 +11,8 @@ permessage-deflate: compression stays off), the round trips with hand-built fram
 (`_ws_frames.py`): a library's per-message work would cap the load below what the servers
 serve. Errors are counted by kind, never hidden: sockets that failed to open, echoes that did
 not match, frames that broke the protocol, sockets the server closed or reset during the run,
-and echoes still missing well after the window (stalled).
+and echoes still missing well after the window (stalled). Each process also reports its CPU
+time over the window, so a saturated load generator shows.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from _ws_frames import (
     encode_frame,
 )
 from websockets.client import ClientProtocol
+from websockets.exceptions import WebSocketException
 from websockets.http11 import Response
 from websockets.protocol import State
 from websockets.uri import parse_uri
@@ -71,6 +73,9 @@ class LoadResult:
     protocol_errors: int = 0  # frames a server may not send (the socket is dropped)
     closed: int = 0  # sockets the server closed or reset during the run
     stalled: int = 0  # echoes missing _SETTLE_TIMEOUT seconds after the window
+    # The processes' CPU time over their window, in cores: near 1.0 with every process on one
+    # core, the load generator was saturated and the rate is its limit, not the server's.
+    cpu_busy: float = 0.0
 
     # The Measurement protocol of _bench_rounds (a round trip is its "request").
     @property
@@ -283,8 +288,8 @@ async def _open(url: str, index: int, run: _Run) -> EchoSocket | None:
             _OPEN_TIMEOUT,
         )
         await asyncio.wait_for(cast("EchoSocket", echo).opened, _OPEN_TIMEOUT)
-    except (OSError, TimeoutError, FrameError, ValueError, ConnectionError) as error:
-        print(f"socket {index} did not open: {error!r}", file=sys.stderr)
+    except (OSError, TimeoutError, FrameError, WebSocketException) as error:
+        print(f"socket {index} did not open: {type(error).__name__}: {error}", file=sys.stderr)
         run.result.failed += 1
         if echo is not None:
             echo.abort()
@@ -300,19 +305,21 @@ async def _process(url: str, first_index: int, sockets: int, duration: float) ->
     print("ready", flush=True)
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, sys.stdin.readline)  # "go": every process is ready
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     run.running = True
     for echo in live:
         echo.send_next()
     await asyncio.sleep(duration)
     run.running = False
     window = time.perf_counter() - started
-    settled = await asyncio.wait([echo.settled for echo in live], timeout=_SETTLE_TIMEOUT)
-    run.result.stalled += len(settled[1]) if live else 0
-    run.stopping = True
-    for echo in live:
-        echo.start_close()
+    run.result.cpu_busy = (time.process_time() - cpu_started) / window
     if live:
+        # The last echoes in flight must still come back: a socket lost now counts as closed.
+        _, stalled = await asyncio.wait([e.settled for e in live], timeout=_SETTLE_TIMEOUT)
+        run.result.stalled += len(stalled)
+        run.stopping = True
+        for echo in live:
+            echo.start_close()
         _, unfinished = await asyncio.wait([e.finished for e in live], timeout=_CLOSE_TIMEOUT)
         for echo in live:
             if not echo.finished.done():

@@ -20,13 +20,24 @@ import re
 import sys
 from typing import cast
 
-from _ws_frames import BINARY, CLOSE, PING, PONG, TEXT, FrameError, FrameReader, encode_frame
+from _ws_frames import (
+    BINARY,
+    CLOSE,
+    PING,
+    PONG,
+    TEXT,
+    FrameError,
+    FrameReader,
+    apply_mask,
+    encode_frame,
+)
 
 __all__ = ["RawEcho", "main"]
 
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _KEY = re.compile(rb"^sec-websocket-key:[ \t]*(\S+)", re.IGNORECASE | re.MULTILINE)
 _MAX_HEAD = 16384
+_FINAL_DATA = (0x80 | TEXT, 0x80 | BINARY)
 
 
 class RawEcho(asyncio.Protocol):
@@ -43,6 +54,11 @@ class RawEcho(asyncio.Protocol):
         if self._head is not None:
             self._upgrade(self._head, data)
             return
+        if not self._reader.buffered and len(data) > 6 and data[0] in _FINAL_DATA:
+            size = data[1] ^ 0x80  # masked, so a 7-bit length only if below 126
+            if size < 126 and len(data) == 6 + size:  # the common case: one whole frame
+                self._transport.write(bytes((data[0], size)) + apply_mask(data[6:], data[2:6]))
+                return
         try:
             frames = self._reader.feed(data)
         except FrameError:

@@ -4,7 +4,8 @@
 
 16 clients each do request/response round trips of 64-byte text messages over one socket for
 a fixed time: send, wait for the echo, check it, send the next. httpy serves an httpy.App echo
-route; uvicorn (httptools, uvloop, `--ws websockets`: what people run) and hypercorn (uvloop
+route; uvicorn (httptools, uvloop, `--ws websockets`), uvicorn-sansio (the same with
+`--ws websockets-sansio`: what uvicorn's default `--ws auto` picks today) and hypercorn (uvloop
 worker) serve the same raw ASGI echo app. Each server is one process pinned to CPU 0; the
 load generator (`_ws_load.py`: 2 processes x 8 sockets, hand-built frames after a `websockets`
 handshake, no compression offered) runs on CPU 1. A trivial raw-socket echo (`_ws_raw_echo.py`)
@@ -12,9 +13,9 @@ is measured alongside as the load generator's ceiling.
 
 Rounds are interleaved in a shuffled order per round; the table gives each server's median
 messages/s (round trips) with min-max, median mean round-trip time, errors summed over all
-rounds and its ratio to uvicorn and to the ceiling. Every echo is checked byte for byte; what
-went wrong is shown by kind after the table. Before the rounds each server echoes one message
-to the `websockets` library's own client, or the run stops.
+rounds and its ratio to both uvicorns and to the ceiling. Every echo is checked byte for byte;
+what went wrong is shown by kind after the table. Before the rounds each server echoes one
+message to the `websockets` library's own client, or the run stops.
 """
 
 from __future__ import annotations
@@ -35,13 +36,19 @@ from websockets.sync.client import connect
 
 __all__ = ["main"]
 
-SERVERS = ("httpy", "uvicorn", "hypercorn")
+SERVERS = ("httpy", "uvicorn", "uvicorn-sansio", "hypercorn")
 BASELINE = "uvicorn"
+# uvicorn's implementation on the sans-IO core of websockets: what its default `--ws auto`
+# picks in the locked uvicorn (0.54), and what `--ws websockets`, deprecated there with a
+# warning at start-up, will mean in a later release. Measured by default beside it.
+SANSIO = "uvicorn-sansio"
 CEILING = "raw-echo"
 HOST = "127.0.0.1"
 PATH = "/echo"
-# Above this share of the ceiling's rate a server may be measuring the load generator.
+# Above this share of the ceiling's rate, or of its core, the load generator may be what a
+# server's figure measures.
 _CEILING_WARNING = 0.8
+_SATURATED = 0.9
 
 # uvicorn and hypercorn run this; it echoes text as text and bytes as bytes, as httpy's does.
 ASGI_ECHO = """
@@ -91,9 +98,10 @@ def server_command(name: str, python: str, port: int) -> list[str]:
     if name == "httpy":
         return [python, "-m", "httpy", "run", "ws_httpy_app:app", "--host", HOST,
                 "--port", str(port), "--log-level", "warning"]  # fmt: skip
-    if name == "uvicorn":
+    if name in (BASELINE, SANSIO):
+        ws = "websockets" if name == "uvicorn" else "websockets-sansio"
         return [python, "-m", "uvicorn", "ws_asgi_app:app", "--host", HOST, "--port", str(port),
-                "--http", "httptools", "--loop", "uvloop", "--ws", "websockets",
+                "--http", "httptools", "--loop", "uvloop", "--ws", ws,
                 "--no-access-log", "--log-level", "warning"]  # fmt: skip
     if name == "hypercorn":
         return [python, "-m", "hypercorn", "ws_asgi_app:app", "--bind", f"{HOST}:{port}",
@@ -134,8 +142,16 @@ def print_errors(breakdown: dict[str, Counter[str]]) -> None:
         print(f"  {name}: {kinds}")
 
 
-def print_headroom(samples: dict[str, Samples]) -> None:
-    """How near the fastest server came to the load generator's ceiling."""
+def print_headroom(samples: dict[str, Samples], load_cpu: dict[str, list[float]]) -> None:
+    """Whether the load generator held any figure back: its CPU, and the raw echo's rate."""
+    busy = {name: statistics.median(shares) for name, shares in load_cpu.items() if shares}
+    print(
+        "\nload generator CPU over each window, median of rounds (1.00: its core fully busy):\n  "
+        + ", ".join(f"{name} {share:.2f}" for name, share in busy.items())
+    )
+    saturated = [name for name, share in busy.items() if share >= _SATURATED and name != CEILING]
+    if saturated:
+        print(f"  warning: saturated for {', '.join(saturated)}: a lower bound, not the server's")
     medians = {name: statistics.median(sample.rps) for name, sample in samples.items()}
     ceiling = medians.pop(CEILING, None)
     if not ceiling or not medians:
@@ -143,7 +159,7 @@ def print_headroom(samples: dict[str, Samples]) -> None:
     fastest = max(medians, key=medians.__getitem__)
     share = medians[fastest] / ceiling
     print(
-        f"\nload generator ceiling (raw echo): {ceiling:.0f} msg/s; the fastest server"
+        f"load generator ceiling (raw echo): {ceiling:.0f} msg/s; the fastest server"
         f" ({fastest}) reached {share:.0%} of it"
     )
     if share > _CEILING_WARNING:
@@ -186,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--duration must be positive")
     names = [*arguments.servers, *([CEILING] if arguments.ceiling else [])]
     breakdown: dict[str, Counter[str]] = {name: Counter() for name in names}
+    load_cpu: dict[str, list[float]] = {name: [] for name in names}
+    calls = Counter[str]()
     with tempfile.TemporaryDirectory() as workdir:
         with start(names, Path(workdir)) as servers:
             urls = {name: server.url + PATH for name, server in servers.items()}
@@ -200,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
                     duration=seconds,
                 )
                 breakdown[name].update(result.error_counts())
+                calls[name] += 1
+                if calls[name] > 1:  # the first is interleaved_rounds' warm-up
+                    load_cpu[name].append(result.cpu_busy)
                 return result
 
             samples = interleaved_rounds(
@@ -215,9 +236,9 @@ def main(argv: list[str] | None = None) -> int:
         f"WebSocket echo: {arguments.clients} sockets x {MESSAGE_SIZE}-byte text round trips,"
         f" {arguments.processes} load processes"
     )
-    print_table(samples, title, [BASELINE, CEILING], unit="msg/s", latency="rtt ms")
+    print_table(samples, title, [BASELINE, SANSIO, CEILING], unit="msg/s", latency="rtt ms")
     print_errors(breakdown)
-    print_headroom(samples)
+    print_headroom(samples, load_cpu)
     if logs:
         print("\nserver output (not counted as errors; the servers' own logs):")
         print("\n".join(f"  {line}" for line in logs))
