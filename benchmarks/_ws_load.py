@@ -12,7 +12,8 @@ permessage-deflate: compression stays off), the round trips with hand-built fram
 serve. Errors are counted by kind, never hidden: sockets that failed to open, echoes that did
 not match, frames that broke the protocol, sockets the server closed or reset during the run,
 and echoes still missing well after the window (stalled). Each process also reports its CPU
-time over the window, so a saturated load generator shows.
+time over the window and how long it waited for a CPU, and the server's are read the same
+way, so a saturated load generator, or a machine too busy to measure on, shows.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, cast
 
+import psutil
 from _bench_servers import CLIENT_CPU, pinned
 from _ws_frames import (
     BINARY,
@@ -49,7 +51,7 @@ from websockets.http11 import Response
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
-__all__ = ["MESSAGE_SIZE", "LoadResult", "run_load"]
+__all__ = ["MESSAGE_SIZE", "LoadResult", "run_load", "schedstat", "tree_schedstat"]
 
 MESSAGE_SIZE = 64
 # The echo of a 64-byte text message: a final text frame, unmasked, 7-bit length 64.
@@ -76,6 +78,12 @@ class LoadResult:
     # The processes' CPU time over their window, in cores: near 1.0 with every process on one
     # core, the load generator was saturated and the rate is its limit, not the server's.
     cpu_busy: float = 0.0
+    # Time they were ready to run but waited for a CPU (Linux's schedstat), in cores: other
+    # processes on the machine held it, and the rate says more about them than the server.
+    cpu_wait: float = 0.0
+    # The same two for the server process, over the window and the close (when watched).
+    server_busy: float = 0.0
+    server_wait: float = 0.0
 
     # The Measurement protocol of _bench_rounds (a round trip is its "request").
     @property
@@ -305,7 +313,7 @@ async def _process(url: str, first_index: int, sockets: int, duration: float) ->
     print("ready", flush=True)
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, sys.stdin.readline)  # "go": every process is ready
-    started, cpu_started = time.perf_counter(), time.process_time()
+    started, cpu_started, sched_started = time.perf_counter(), time.process_time(), schedstat()
     run.running = True
     for echo in live:
         echo.send_next()
@@ -313,6 +321,9 @@ async def _process(url: str, first_index: int, sockets: int, duration: float) ->
     run.running = False
     window = time.perf_counter() - started
     run.result.cpu_busy = (time.process_time() - cpu_started) / window
+    sched_ended = schedstat()
+    if sched_started is not None and sched_ended is not None:
+        run.result.cpu_wait = (sched_ended[1] - sched_started[1]) / window
     if live:
         # The last echoes in flight must still come back: a socket lost now counts as closed.
         _, stalled = await asyncio.wait([e.settled for e in live], timeout=_SETTLE_TIMEOUT)
@@ -330,8 +341,41 @@ async def _process(url: str, first_index: int, sockets: int, duration: float) ->
     return run.result
 
 
-def run_load(url: str, *, clients: int, processes: int, duration: float) -> LoadResult:
-    """`clients` sockets spread over `processes` processes on CLIENT_CPU, against `url`."""
+def schedstat(pid: int | None = None) -> tuple[float, float] | None:
+    """Seconds a process (all its threads) ran and waited for a CPU; None off Linux."""
+    tasks = Path("/proc") / ("self" if pid is None else str(pid)) / "task"
+    ran = waited = 0
+    try:
+        for task in tasks.iterdir():
+            fields = (task / "schedstat").read_text(encoding="ascii").split()
+            ran, waited = ran + int(fields[0]), waited + int(fields[1])
+    except (OSError, IndexError, ValueError):
+        return None  # no procfs, or a thread that ended while read: no figure, not a wrong one
+    return ran / 1e9, waited / 1e9
+
+
+def tree_schedstat(pid: int) -> tuple[float, float] | None:
+    """`schedstat` summed over a process and its descendants (hypercorn serves from a child)."""
+    try:
+        pids = [pid, *(child.pid for child in psutil.Process(pid).children(recursive=True))]
+    except psutil.Error:
+        return None
+    total = (0.0, 0.0)
+    for each in pids:
+        figures = schedstat(each)
+        if figures is None:
+            return None
+        total = (total[0] + figures[0], total[1] + figures[1])
+    return total
+
+
+def run_load(
+    url: str, *, clients: int, processes: int, duration: float, server_pid: int | None = None
+) -> LoadResult:
+    """`clients` sockets spread over `processes` processes on CLIENT_CPU, against `url`.
+
+    With `server_pid`, the server's CPU and wait shares are measured from "go" to the end.
+    """
     processes = max(1, min(processes, clients))
     shares = [clients // processes + (n < clients % processes) for n in range(processes)]
     children: list[subprocess.Popen[str]] = []
@@ -353,6 +397,8 @@ def run_load(url: str, *, clients: int, processes: int, duration: float) -> Load
         deadline = time.monotonic() + _OPEN_TIMEOUT + 30
         for child in children:
             _expect_ready(child, deadline)
+        server_started = None if server_pid is None else tree_schedstat(server_pid)
+        go = time.perf_counter()
         for child in children:
             if child.stdin is None:
                 raise RuntimeError("a load process has no stdin pipe")
@@ -364,6 +410,11 @@ def run_load(url: str, *, clients: int, processes: int, duration: float) -> Load
             if child.returncode != 0:
                 raise RuntimeError(f"a load process exited with {child.returncode}")
             total.add(LoadResult(**json.loads(output.strip().splitlines()[-1])))
+        server_ended = None if server_pid is None else tree_schedstat(server_pid)
+        if server_started is not None and server_ended is not None:
+            elapsed = time.perf_counter() - go
+            total.server_busy = (server_ended[0] - server_started[0]) / elapsed
+            total.server_wait = (server_ended[1] - server_started[1]) / elapsed
         return total
     finally:
         for child in children:

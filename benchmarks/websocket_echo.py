@@ -29,8 +29,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from _bench_cli import add_round_options, check_positive, comma_names
 from _bench_rounds import Samples, interleaved_rounds, print_table
-from _bench_servers import Running, ServerSpec, free_port_block, log_summary, run_servers
+from _bench_servers import (
+    ASGI_LIFESPAN,
+    Running,
+    ServerSpec,
+    free_port_block,
+    log_summary,
+    run_servers,
+)
 from _ws_load import MESSAGE_SIZE, LoadResult, run_load
 from websockets.sync.client import connect
 
@@ -49,18 +57,16 @@ PATH = "/echo"
 # server's figure measures.
 _CEILING_WARNING = 0.8
 _SATURATED = 0.9
+# A process that waited this share of the window for a CPU was crowded by others.
+_CROWDED = 0.1
 
 # uvicorn and hypercorn run this; it echoes text as text and bytes as bytes, as httpy's does.
-ASGI_ECHO = """
+ASGI_ECHO = (
+    ASGI_LIFESPAN
+    + """
 async def app(scope, receive, send):
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        return await lifespan(receive, send)
     if scope["type"] != "websocket":
         await send({"type": "http.response.start", "status": 404, "headers": []})
         await send({"type": "http.response.body", "body": b""})
@@ -76,6 +82,7 @@ async def app(scope, receive, send):
         else:
             await send({"type": "websocket.send", "bytes": message["bytes"]})
 """
+)
 
 HTTPY_ECHO = f"""
 import httpy
@@ -142,16 +149,40 @@ def print_errors(breakdown: dict[str, Counter[str]]) -> None:
         print(f"  {name}: {kinds}")
 
 
-def print_headroom(samples: dict[str, Samples], load_cpu: dict[str, list[float]]) -> None:
-    """Whether the load generator held any figure back: its CPU, and the raw echo's rate."""
-    busy = {name: statistics.median(shares) for name, shares in load_cpu.items() if shares}
+_CPU_FIELDS = ("server_busy", "server_wait", "cpu_busy", "cpu_wait")
+
+
+def print_cpu(cpu: dict[str, list[LoadResult]]) -> None:
+    """Who was busy in each window, and who waited for a CPU that others held."""
     print(
-        "\nload generator CPU over each window, median of rounds (1.00: its core fully busy):\n  "
-        + ", ".join(f"{name} {share:.2f}" for name, share in busy.items())
+        "\nCPU over each window in cores, median of rounds (busy / waiting for a CPU others held):"
     )
-    saturated = [name for name, share in busy.items() if share >= _SATURATED and name != CEILING]
+    saturated, crowded = [], []
+    for name, results in cpu.items():
+        if not results:
+            continue
+        server_busy, server_wait, load_busy, load_wait = (
+            statistics.median(getattr(result, field) for result in results) for field in _CPU_FIELDS
+        )
+        print(
+            f"  {name}: server {server_busy:.2f} / {server_wait:.2f},"
+            f" load generator {load_busy:.2f} / {load_wait:.2f}"
+        )
+        if load_busy >= _SATURATED and name != CEILING:
+            saturated.append(name)
+        if max(server_wait, load_wait) >= _CROWDED:
+            crowded.append(name)
     if saturated:
-        print(f"  warning: saturated for {', '.join(saturated)}: a lower bound, not the server's")
+        print(f"  warning: load generator saturated for {', '.join(saturated)}: a lower bound")
+    if crowded:
+        print(
+            f"  warning: other processes held the CPUs during {', '.join(crowded)}:"
+            " the figures measure the machine's load as much as the servers"
+        )
+
+
+def print_ceiling(samples: dict[str, Samples]) -> None:
+    """How near the fastest server came to the raw echo, the load generator's ceiling."""
     medians = {name: statistics.median(sample.rps) for name, sample in samples.items()}
     ceiling = medians.pop(CEILING, None)
     if not ceiling or not medians:
@@ -166,25 +197,14 @@ def print_headroom(samples: dict[str, Samples], load_cpu: dict[str, list[float]]
         print("  warning: that close to the ceiling the load generator may be the bottleneck")
 
 
-def _names(value: str) -> list[str]:
-    names = [name.strip() for name in value.split(",") if name.strip()]
-    unknown = [name for name in names if name not in SERVERS]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(
-            f"{', '.join(unknown) or 'no name'} given; choose from {', '.join(SERVERS)}"
-        )
-    return list(dict.fromkeys(names))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per measurement")
+    add_round_options(parser, "seconds per measurement")
     parser.add_argument("--clients", type=int, default=16, help="sockets, one round trip each")
     parser.add_argument("--processes", type=int, default=2, help="load generator processes")
     parser.add_argument(
         "--servers",
-        type=_names,
+        type=comma_names(SERVERS),
         default=list(SERVERS),
         help=f"comma-separated, of {','.join(SERVERS)} (default: all)",
     )
@@ -194,15 +214,11 @@ def main(argv: list[str] | None = None) -> int:
         default=True,
         help="also measure the raw echo, the load generator's ceiling (default: on)",
     )
-    parser.add_argument("--seed", type=int, default=2024)
     arguments = parser.parse_args(argv)
-    if min(arguments.rounds, arguments.clients, arguments.processes) < 1:
-        parser.error("--rounds, --clients and --processes must be at least 1")
-    if arguments.duration <= 0:
-        parser.error("--duration must be positive")
+    check_positive(parser, arguments, "rounds", "clients", "processes")
     names = [*arguments.servers, *([CEILING] if arguments.ceiling else [])]
     breakdown: dict[str, Counter[str]] = {name: Counter() for name in names}
-    load_cpu: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[LoadResult]] = {name: [] for name in names}
     calls = Counter[str]()
     with tempfile.TemporaryDirectory() as workdir:
         with start(names, Path(workdir)) as servers:
@@ -216,11 +232,12 @@ def main(argv: list[str] | None = None) -> int:
                     clients=arguments.clients,
                     processes=arguments.processes,
                     duration=seconds,
+                    server_pid=servers[name].process.pid,
                 )
                 breakdown[name].update(result.error_counts())
                 calls[name] += 1
                 if calls[name] > 1:  # the first is interleaved_rounds' warm-up
-                    load_cpu[name].append(result.cpu_busy)
+                    cpu[name].append(result)
                 return result
 
             samples = interleaved_rounds(
@@ -238,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print_table(samples, title, [BASELINE, SANSIO, CEILING], unit="msg/s", latency="rtt ms")
     print_errors(breakdown)
-    print_headroom(samples, load_cpu)
+    print_cpu(cpu)
+    print_ceiling(samples)
     if logs:
         print("\nserver output (not counted as errors; the servers' own logs):")
         print("\n".join(f"  {line}" for line in logs))
