@@ -7,9 +7,11 @@ a fixed time: send, wait for the echo, check it, send the next. httpy serves an 
 route; uvicorn (httptools, uvloop, `--ws websockets`), uvicorn-sansio (the same with
 `--ws websockets-sansio`: what uvicorn's default `--ws auto` picks today) and hypercorn (uvloop
 worker) serve the same raw ASGI echo app. Each server is one process pinned to CPU 0; the
-load generator (`_ws_load.py`: 2 processes x 8 sockets, hand-built frames after a `websockets`
-handshake, no compression offered) runs on CPU 1. A trivial raw-socket echo (`_ws_raw_echo.py`)
-is measured alongside as the load generator's ceiling.
+load generator (`_ws_load.py` starting `_ws_client.py`: 2 processes x 8 sockets, hand-built
+frames after a `websockets` handshake, no compression offered) runs on CPU 1. A trivial
+raw-socket echo (`_ws_raw_echo.py`) is measured alongside as the load generator's ceiling, and
+each window's CPU time (busy, and waiting for a CPU other processes held) is shown for the
+load generator and the server.
 
 Rounds are interleaved in a shuffled order per round; the table gives each server's median
 messages/s (round trips) with min-max, median mean round-trip time, errors summed over all
@@ -39,7 +41,8 @@ from _bench_servers import (
     log_summary,
     run_servers,
 )
-from _ws_load import MESSAGE_SIZE, LoadResult, run_load
+from _ws_client import MESSAGE_SIZE, LoadResult
+from _ws_load import run_load
 from websockets.sync.client import connect
 
 __all__ = ["main"]
