@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import trustme
+from _bench_cli import add_round_options, check_positive, comma_names
 from _bench_rounds import Samples, interleaved_rounds, print_table
 from _bench_servers import (
     CLIENT_CPU,
@@ -203,40 +204,25 @@ def print_summary(samples: dict[str, Samples], protocol: str) -> None:
         print(f"httpy over {protocol}: {', '.join(ratios)}")
 
 
-def _names(value: str, known: tuple[str, ...]) -> list[str]:
-    names = [name.strip() for name in value.split(",") if name.strip()]
-    unknown = [name for name in names if name not in known]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(
-            f"{', '.join(unknown) or 'no name'} given; choose from {', '.join(known)}"
-        )
-    return list(dict.fromkeys(names))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per h2load run")
+    add_round_options(parser, "seconds per h2load run")
     parser.add_argument("--connections", type=int, default=16, help="h2load -c")
     parser.add_argument("--streams", type=int, default=10, help="h2load -m: streams per connection")
     parser.add_argument(
         "--servers",
-        type=lambda value: _names(value, SERVERS),
+        type=comma_names(SERVERS),
         default=list(SERVERS),
         help=f"comma-separated, of {','.join(SERVERS)} (default: all)",
     )
     parser.add_argument(
         "--protocols",
-        type=lambda value: _names(value, PROTOCOLS),
+        type=comma_names(PROTOCOLS),
         default=list(PROTOCOLS),
         help="h2c (prior knowledge, cleartext), h2 (TLS, ALPN) or both (default)",
     )
-    parser.add_argument("--seed", type=int, default=2024)
     arguments = parser.parse_args(argv)
-    if min(arguments.rounds, arguments.connections, arguments.streams) < 1:
-        parser.error("--rounds, --connections and --streams must be at least 1")
-    if arguments.duration <= 0:
-        parser.error("--duration must be positive")
+    check_positive(parser, arguments, "rounds", "connections", "streams")
     if shutil.which("h2load") is None:
         print("h2load is not installed (Debian: apt-get install nghttp2-client)", file=sys.stderr)
         return 2
