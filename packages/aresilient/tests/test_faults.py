@@ -9,11 +9,12 @@ httpx's return.
 from __future__ import annotations
 
 import asyncio
+from contextlib import closing
 from typing import Any
 
 import httpx
 import pytest
-from aresilient_harness import Harness
+from aresilient_harness import Harness, StallServer
 
 import aresilient
 from aresilient.testing import no_wait
@@ -86,6 +87,16 @@ def test_a_trickling_stream_cannot_overrun_max_total_time(
         harness.stream_status(
             f"{httpbin.url}/drip?duration=10&numbytes=20", client={"max_total_time": 2.0}
         )
+
+
+def test_a_body_that_stalls_cannot_outlast_max_total_time(harness: Harness) -> None:
+    # Two body bytes, then silence for 30 s, under a 30 s read timeout: only the read timeout
+    # shortened to the time max_total_time leaves ends the call before the server finishes.
+    with closing(StallServer(["partial"], hold=30.0)) as server:
+        with pytest.raises(httpx.ReadTimeout):
+            harness.request("GET", server.url, client={"timeout": 30.0, "max_total_time": 1.0})
+        assert server.wait_for_outcomes(1) == ["client closed"]
+    assert harness.sleeps == []
 
 
 def test_a_body_within_max_total_time_is_read_whole(
