@@ -3,9 +3,12 @@
 httpx's timeouts are per operation: a server that sends one byte every 0.3 s never trips a
 5 s read timeout, and the body of a response could take any time. `DeadlineStream` wraps a
 response's stream and checks the clock after every chunk (and before the first), raising
-`httpx.ReadTimeout` once the deadline has passed. A server that stalls completely is stopped by
-the read timeout, which the engine has already shortened to the time left when the attempt
-began; so a call ends at most one such read timeout after its deadline, never later.
+`httpx.ReadTimeout` once the deadline has passed.
+
+A server that stalls between chunks: an async read waits under a cancel scope that ends at the
+deadline, so the call ends there. A sync read cannot be interrupted from outside; it is stopped
+by the read timeout, which the engine has already shortened to the time left when the attempt
+began, so a sync call ends at most one such read timeout after its deadline, never later.
 
 One class serves sync and async responses, as httpx's own wrapped streams do.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 
+import anyio
 import httpx
 
 __all__ = ["DeadlineStream"]
@@ -36,10 +40,13 @@ class DeadlineStream(httpx.SyncByteStream, httpx.AsyncByteStream):
 
     def _check(self) -> None:
         if self._clock() >= self._deadline:
-            raise httpx.ReadTimeout(
-                "max_total_time ran out while the response body was being read",
-                request=self._request,
-            )
+            raise self._timeout()
+
+    def _timeout(self) -> httpx.ReadTimeout:
+        return httpx.ReadTimeout(
+            "max_total_time ran out while the response body was being read",
+            request=self._request,
+        )
 
     def __iter__(self) -> Iterator[bytes]:
         if not isinstance(self._stream, httpx.SyncByteStream):
@@ -53,7 +60,17 @@ class DeadlineStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         if not isinstance(self._stream, httpx.AsyncByteStream):
             raise TypeError("attempted to read an async body from a sync response")
         self._check()
-        async for chunk in self._stream:
+        chunks = self._stream.__aiter__()
+        while True:
+            # The scope only spans the read, never the yield: the caller's own awaits between
+            # chunks run outside it (a scope must not cross a generator's suspension).
+            with anyio.move_on_after(self._deadline - self._clock()) as scope:
+                try:
+                    chunk = await chunks.__anext__()
+                except StopAsyncIteration:
+                    return
+            if scope.cancelled_caught:
+                raise self._timeout()
             self._check()
             yield chunk
 
