@@ -83,6 +83,19 @@ class Harness:
         return asyncio.run(main())
 
 
+def _read_request_head(connection: socket.socket) -> bool:
+    """Reads up to the end of a request's head (GETs only: no body); False if the client
+    closed first."""
+    connection.settimeout(5)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(65536)
+        if not chunk:
+            return False
+        data += chunk
+    return True
+
+
 class ResetServer:
     """Reads each request, then resets the connection (RST) for the first `resets`
     connections; later ones get `200 ok`. Counts the requests it read."""
@@ -108,13 +121,7 @@ class ResetServer:
             except TimeoutError:
                 continue
             with connection:
-                connection.settimeout(5)
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    chunk = connection.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
+                _read_request_head(connection)
                 self.requests += 1
                 if self.requests <= self.resets:
                     # Linger 0: close() sends RST instead of FIN, an abrupt reset.
@@ -180,13 +187,8 @@ class StallServer:
 
     def _serve(self, connection: socket.socket, action: str) -> None:
         with connection:
-            connection.settimeout(5)
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = connection.recv(65536)
-                if not chunk:
-                    return
-                data += chunk
+            if not _read_request_head(connection):
+                return
             if action == "ok":
                 connection.sendall(
                     b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
