@@ -12,6 +12,7 @@ import asyncio
 import socket
 import struct
 import threading
+import time
 from typing import Any
 
 import httpx
@@ -143,7 +144,9 @@ class StallServer:
     """A raw HTTP/1.1 server that stalls on purpose, each connection in a thread of its own.
 
     The n-th accepted connection follows `script[n]` (later ones get `200 ok` at once):
-    "stall" sends nothing after the request, "partial" sends the head and 2 of 10 body bytes.
+    "stall" sends nothing after the request, "partial" sends the head and 2 of 10 body bytes,
+    "trickle-head" sends its head a byte every 0.1 s (about 6 s in all, every read quick), then
+    its body; it ends "answered", or "client closed" if the client hung up first.
     A stalled connection then waits until the client closes it ("client closed") or `hold`
     seconds pass, when it sends the rest of a 10-byte `200` response ("answered"). What each
     stalled connection saw is in `outcomes`, in the order they ended.
@@ -195,6 +198,9 @@ class StallServer:
                 )
                 return
             head = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\n"
+            if action == "trickle-head":
+                self._trickle(connection, head + b"late!!!!!!")
+                return
             if action == "partial":
                 connection.sendall(head + b"la")
             outcome = "answered"
@@ -211,6 +217,18 @@ class StallServer:
             with self._ended:
                 self.outcomes.append(outcome)
                 self._ended.notify_all()
+
+    def _trickle(self, connection: socket.socket, data: bytes) -> None:
+        outcome = "answered"
+        try:
+            for byte in data:
+                connection.sendall(bytes([byte]))
+                time.sleep(0.1)
+        except OSError:  # reset or broken pipe: the client closed its end
+            outcome = "client closed"
+        with self._ended:
+            self.outcomes.append(outcome)
+            self._ended.notify_all()
 
     def close(self) -> None:
         self._stop.set()

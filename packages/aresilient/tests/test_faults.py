@@ -104,6 +104,24 @@ def test_a_body_that_stalls_cannot_outlast_max_total_time(harness: Harness) -> N
         assert "max_total_time" in str(caught.value)
 
 
+@pytest.mark.parametrize("layer", ["client", "transport"])
+def test_an_async_head_that_trickles_ends_at_max_total_time(layer: str) -> None:
+    # Every read of the head returns a byte within 0.1 s, so no read timeout ever fires; the
+    # head takes about 6 s. Only the deadline itself, over the wait for the head, ends it.
+    async def main(url: str) -> httpx.Response:
+        if layer == "client":
+            async with aresilient.AsyncClient(timeout=30.0, max_total_time=1.0) as client:
+                return await client.get(url)
+        transport = aresilient.AsyncRetryTransport(max_total_time=1.0)
+        async with httpx.AsyncClient(transport=transport, timeout=30.0) as client:
+            return await client.get(url)
+
+    with closing(StallServer(["trickle-head"])) as server:
+        with pytest.raises(httpx.ReadTimeout, match="max_total_time ran out before the response"):
+            asyncio.run(main(server.url))
+        assert server.wait_for_outcomes(1) == ["client closed"]
+
+
 def test_a_body_within_max_total_time_is_read_whole(
     harness: Harness, httpbin: RunningServer
 ) -> None:

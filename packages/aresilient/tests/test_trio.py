@@ -100,3 +100,14 @@ def test_a_stalled_body_ends_at_max_total_time() -> None:
         with pytest.raises(httpx.ReadTimeout, match="max_total_time"):
             trio.run(main, server.url)
         assert server.wait_for_outcomes(1) == ["client closed"]
+
+
+def test_a_trickling_head_ends_at_max_total_time() -> None:
+    async def main(url: str) -> httpx.Response:
+        async with aresilient.AsyncClient(timeout=30.0, max_total_time=1.0) as client:
+            return await client.get(url)
+
+    with closing(StallServer(["trickle-head"])) as server:
+        with pytest.raises(httpx.ReadTimeout, match="max_total_time ran out before the response"):
+            trio.run(main, server.url)
+        assert server.wait_for_outcomes(1) == ["client closed"]
