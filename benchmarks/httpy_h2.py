@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import trustme
-from _bench_cli import add_round_options, check_positive, comma_names
+from _bench_cli import add_round_options, add_servers_option, check_positive, comma_names
 from _bench_rounds import Samples, interleaved_rounds, print_table
 from _bench_servers import (
     CLIENT_CPU,
@@ -209,12 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     add_round_options(parser, "seconds per h2load run")
     parser.add_argument("--connections", type=int, default=16, help="h2load -c")
     parser.add_argument("--streams", type=int, default=10, help="h2load -m: streams per connection")
-    parser.add_argument(
-        "--servers",
-        type=comma_names(SERVERS),
-        default=list(SERVERS),
-        help=f"comma-separated, of {','.join(SERVERS)} (default: all)",
-    )
+    add_servers_option(parser, SERVERS)
     parser.add_argument(
         "--protocols",
         type=comma_names(PROTOCOLS),
