@@ -6,6 +6,7 @@ app signals with `threading.Event`s since the server runs in another thread.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from dataclasses import dataclass, field
@@ -83,12 +84,17 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:  # noqa: PLR0
     if scope["type"] == "lifespan":
         await lifespan(scope, receive, send)
         return
-    path = scope["path"]
+    # Routing on the path below the mount point, as frameworks do.
+    path = scope["path"].removeprefix(scope["root_path"])
     if path.endswith("/scope"):
         shown = {key: value for key, value in scope.items() if key not in {"state", "extensions"}}
         shown["state"] = dict(scope["state"])
         shown["extensions"] = sorted(scope["extensions"])
         await _json(send, _jsonable(shown))
+    elif path == "/state":
+        seen = dict(scope["state"])
+        scope["state"]["touched"] = True  # this request's copy only
+        await _json(send, seen)
     elif path == "/echo":
         body, messages = await _read_all(receive)
         flags = [message.get("more_body", False) for message in messages]
@@ -118,7 +124,13 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:  # noqa: PLR0
         await _read_all(receive)
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"waiting\n", "more_body": True})
-        message = await receive()
+        try:
+            message = await receive()
+        except asyncio.CancelledError as cancelled:
+            # HTTP/2: a reset stream cancels its handler (the server's rule for every app).
+            RECORDER.errors.append(cancelled)
+            RECORDER.done.set()
+            raise
         RECORDER.messages.append(message)
         try:
             await send({"type": "http.response.body", "body": b"too late"})
@@ -234,3 +246,19 @@ async def failing_shutdown(scope: Scope, receive: Receive, send: Send) -> None:
         return
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": b""})
+
+
+async def strict_lifespan(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answers startup with a shutdown message first (refused), then correctly."""
+    if scope["type"] == "lifespan":
+        await receive()
+        try:
+            await send({"type": "lifespan.shutdown.complete"})
+        except RuntimeError as error:
+            RECORDER.errors.append(error)
+        await send({"type": "lifespan.startup.complete"})
+        await receive()
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"strict"})

@@ -13,11 +13,15 @@ Invariants:
 
 from __future__ import annotations
 
+import re
+
 from httpy.addresses import TrustedPeers
 
 __all__ = ["ProxyHeaders"]
 
 _SCHEMES = frozenset({"http", "https", "ws", "wss"})
+# An IPv4/IPv6 address or an obfuscated identifier ("_hidden", "unknown").
+_NODE = re.compile(r"[A-Za-z0-9._:-]+")
 
 
 class ProxyHeaders:
@@ -109,10 +113,11 @@ def _parse_forwarded(value: str) -> tuple[list[str], str] | None:
 
 
 def _node_host(node: str) -> str | None:
-    """The address of a ``for=`` node: ``[v6]:port`` and ``v4:port`` lose the port."""
+    """The address of a ``for=`` node: ``[v6]:port`` and ``v4:port`` lose the port; None
+    for anything else than an address or an obfuscated name (RFC 7239 §6)."""
     if node.startswith("["):
         inside, closed, _ = node[1:].partition("]")
-        return inside if closed and inside else None
-    if node.count(":") == 1:
+        node = inside if closed else ""
+    elif node.count(":") == 1:
         node = node.split(":", 1)[0]
-    return node or None
+    return node if _NODE.fullmatch(node) else None
