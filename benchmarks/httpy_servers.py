@@ -2,7 +2,9 @@
 
     nox -s bench_httpy                     # or: python benchmarks/httpy_servers.py --help
 
-Each server runs as one process on a loopback port serving the same minimal JSON route.
+Each server runs as one process on a loopback port serving the same minimal JSON route:
+httpy's own App ("httpy"), and the same raw ASGI app on httpy ("httpy-asgi", through its ASGI
+adapter), uvicorn and hypercorn.
 Rounds are interleaved in a shuffled order per round, so drift on a noisy machine hits every
 server alike; the table gives each server's median requests/s with min-max and its ratio to
 uvicorn. A stress run (`wrk -c256`) then reports httpy's errors and peak RSS.
@@ -104,13 +106,19 @@ def server_specs(python: str, port: int, baseline: str | None) -> dict[str, Serv
             [python, "-m", "hypercorn", "asgi_app:app", "--bind", f"{host}:{port + 2}",
              "--worker-class", "uvloop", "--log-level", "warning"],
         ),
+        # The very app uvicorn and hypercorn serve, on httpy's ASGI adapter.
+        "httpy-asgi": ServerSpec(
+            "httpy-asgi",
+            [python, "-m", "httpy", "run", "asgi_app:app", "--interface", "asgi",
+             "--host", host, "--port", str(port + 3), "--log-level", "warning"],
+        ),
     }  # fmt: skip
     if baseline is not None:
         name = f"httpy@{baseline}"
         specs[name] = ServerSpec(
             name,
             [python, "-m", "httpy", "run", "httpy_app:app", "--host", host,
-             "--port", str(port + 3), "--log-level", "warning"],
+             "--port", str(port + 4), "--log-level", "warning"],
         )  # fmt: skip
     return specs
 
@@ -188,7 +196,7 @@ def run_servers(
 ) -> Iterator[dict[str, Running]]:
     (workdir / "asgi_app.py").write_text(ASGI_APP, encoding="utf-8")
     (workdir / "httpy_app.py").write_text(HTTPY_APP, encoding="utf-8")
-    port = free_port_block(4)
+    port = free_port_block(5)
     specs = server_specs(sys.executable, port, baseline)
     environments: dict[str, dict[str, str]] = {}
     if baseline is not None:
@@ -273,8 +281,8 @@ def interleaved_rounds(
             samples[name].latency_ms.append(result.latency_ms)
             samples[name].errors += result.errors
             print(
-                f"  round {round_number}/{rounds} {name:9} {result.requests_per_second:10.0f} req/s"
-                f"  errors {result.errors}",
+                f"  round {round_number}/{rounds} {name:10}"
+                f" {result.requests_per_second:10.0f} req/s  errors {result.errors}",
                 flush=True,
             )
     return samples
@@ -331,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--servers", default="httpy,uvicorn,hypercorn")
+    parser.add_argument("--servers", default="httpy,httpy-asgi,uvicorn,hypercorn")
     parser.add_argument("--stress-connections", type=int, default=256)
     parser.add_argument(
         "--stress-duration", type=float, default=30.0, help="0 skips the stress run"
