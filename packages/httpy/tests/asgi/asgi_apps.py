@@ -205,8 +205,13 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:  # noqa: PLR0
             RECORDER.errors.append(error)
             RECORDER.done.set()
             raise
+    elif path == "/inject":
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"x", b"a\r\nb: c")]}
+        )
+        await send({"type": "http.response.body", "body": b"never"})
     elif path == "/headers":
-        # Mixed-case names from the app reach the wire lower-cased (HTTP/2 requires it).
+        # Pairs as lists, a mixed-case name, a bytearray body: all valid ASGI.
         await send(
             {
                 "type": "http.response.start",

@@ -141,10 +141,26 @@ def test_whole_response_gets_a_content_length(client: httpx.Client) -> None:
     assert int(answer.headers["content-length"]) == len(answer.content)
 
 
-def test_header_names_are_lower_cased_and_bytearray_bodies_taken(client: httpx.Client) -> None:
+def test_list_pairs_mixed_case_names_and_bytearray_bodies_are_taken(client: httpx.Client) -> None:
     answer = client.get("/headers")
     assert (answer.status_code, answer.text) == (201, "made")
     assert answer.headers["x-custom"] == "v"
+
+
+def test_header_injection_is_refused_with_500(client: httpx.Client) -> None:
+    answer = client.get("/inject")
+    assert answer.status_code == 500
+    assert "b" not in answer.headers
+
+
+def test_expect_100_continue_is_sent_when_the_app_reads(server: RunningServer) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(
+            b"POST /echo HTTP/1.1\r\nhost: t\r\ncontent-length: 5\r\nexpect: 100-continue\r\n\r\n"
+        )
+        assert _read_until(sock, b"\r\n\r\n").startswith(b"HTTP/1.1 100 Continue\r\n")
+        sock.sendall(b"hello")
+        assert b'"body": "hello"' in _read_until(sock, b"}")
 
 
 def test_head_sends_no_body(client: httpx.Client) -> None:

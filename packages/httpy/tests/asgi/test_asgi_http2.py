@@ -89,6 +89,17 @@ def test_trailers_reach_an_h2_client(server: RunningServer) -> None:
     assert trailers[0].stream_ended is not None
 
 
+def test_mixed_case_header_names_are_lower_cased_for_http2(server: RunningServer) -> None:
+    with RawH2Client(server.port) as client:
+        stream_id = client.headers(b"/headers")
+        client.flush()
+        events = exchange(client, stream_id)
+    heads = [e for e in events if isinstance(e, h2.events.ResponseReceived)]
+    assert len(heads) == 1
+    assert (b":status", b"201") in (heads[0].headers or [])
+    assert (b"x-custom", b"v") in (heads[0].headers or [])
+
+
 def test_push_promise_then_the_pushed_response(server: RunningServer) -> None:
     with RawH2Client(server.port) as client:
         stream_id = client.headers(b"/push")

@@ -241,7 +241,8 @@ def _status(message: Message) -> int:
 
 
 def _headers(headers: Any) -> Headers:
-    """ASGI headers (an iterable of byte pairs) as the stream's lower-case list."""
+    """ASGI headers (an iterable of byte pairs) as the stream's list of tuples. The wire
+    protocols check every field and lower-case names where the protocol needs it."""
     out: Headers = []
     for pair in headers:
         name, value = pair
@@ -249,7 +250,7 @@ def _headers(headers: Any) -> Headers:
             if not isinstance(name, bytes | bytearray) or not isinstance(value, bytes | bytearray):
                 raise TypeError(f"ASGI header names and values must be bytes, got {pair!r}")
             name, value = bytes(name), bytes(value)
-        out.append((name.lower(), value))
+        out.append((name, value))
     return out
 
 
