@@ -161,6 +161,20 @@ def test_streamed_response_with_curl(server: RunningServer) -> None:
     assert result.stdout == "part 0\npart 1\npart 2\n2"
 
 
+def test_body_over_the_limit_is_413_over_http2() -> None:
+    config = Config(port=0, shutdown_timeout=5)
+    with (
+        serve_in_thread(ASGIApp(app, max_body_size=10), config) as running,
+        httpx.Client(http1=False, http2=True, timeout=10) as client,
+    ):
+        declared = client.post(running.url + "/echo", content=b"x" * 11)
+        streamed = client.post(running.url + "/echo", content=iter([b"x" * 6, b"y" * 6]))
+        fits = client.post(running.url + "/echo", content=b"x" * 10)
+    assert (declared.http_version, declared.status_code) == ("HTTP/2", 413)
+    assert streamed.status_code == 413
+    assert fits.json()["length"] == 10
+
+
 def test_httpx_http2_over_tls(ca_file: tuple[Path, Path, Path]) -> None:
     certfile, keyfile, ca_path = ca_file
     config = Config(port=0, certfile=certfile, keyfile=keyfile, shutdown_timeout=5)

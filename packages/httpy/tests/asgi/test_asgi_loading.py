@@ -129,6 +129,14 @@ def test_cli_serves_an_asgi_app_with_its_flags(
     assert state == {"greeting": "hello from startup"}
 
 
+def test_cli_workers_each_run_the_lifespan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(HERE))
+    with running_cli(tmp_path, "asgi_apps:app", "--workers", "2") as server:
+        states = [curl_json(server.url + "/state") for _ in range(4)]
+        assert server.stop() == 0
+    assert states == [{"greeting": "hello from startup"}] * 4
+
+
 def test_cli_interface_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
