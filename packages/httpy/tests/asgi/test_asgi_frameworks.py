@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-import trustme
 from framework_apps import fastapi_app, starlette_app
+from tls_material import TLSFiles, issue
 
 from httpy import Config
 from httpy.asgi import ASGIApp
@@ -22,16 +22,14 @@ from httpy.testing import serve_in_thread
 
 
 @pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, ssl.SSLContext]:
-    folder = tmp_path_factory.mktemp("framework-tls")
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    certfile, keyfile = folder / "cert.pem", folder / "key.pem"
-    cert.private_key_and_cert_chain_pem.write_to_path(str(certfile))
-    cert.private_key_pem.write_to_path(str(keyfile))
-    context = ssl.create_default_context()
-    ca.configure_trust(context)
-    return certfile, keyfile, context
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TLSFiles:
+    return issue(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="module")
+def tls(tls_files: TLSFiles) -> tuple[Path, Path, ssl.SSLContext]:
+    certfile, keyfile, ca_path = tls_files
+    return certfile, keyfile, ssl.create_default_context(cafile=ca_path)
 
 
 @pytest.fixture(scope="module", params=["http1", "http2-tls"])

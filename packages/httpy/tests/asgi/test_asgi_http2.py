@@ -9,15 +9,14 @@ import ssl
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import h2.events
 import h2.settings
 import httpx
 import pytest
-import trustme
 from asgi_apps import RECORDER, app
 from h2_client import RawH2Client
+from tls_material import TLSFiles, issue
 
 from httpy import Config
 from httpy.asgi import ASGIApp
@@ -37,15 +36,8 @@ def server() -> Iterator[RunningServer]:
 
 
 @pytest.fixture(scope="module")
-def ca_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    folder = tmp_path_factory.mktemp("asgi-tls")
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    certfile, keyfile, ca_path = folder / "cert.pem", folder / "key.pem", folder / "ca.pem"
-    cert.private_key_and_cert_chain_pem.write_to_path(str(certfile))
-    cert.private_key_pem.write_to_path(str(keyfile))
-    ca.cert_pem.write_to_path(str(ca_path))
-    return certfile, keyfile, ca_path
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TLSFiles:
+    return issue(tmp_path_factory.mktemp("tls"))
 
 
 def exchange(client: RawH2Client, stream_id: int) -> list[h2.events.Event]:
@@ -62,6 +54,14 @@ def exchange(client: RawH2Client, stream_id: int) -> list[h2.events.Event]:
     return events
 
 
+def get(port: int, path: bytes, settings: dict[int, int] | None = None) -> list[h2.events.Event]:
+    """One GET on a fresh connection: its events until the stream ends."""
+    with RawH2Client(port, settings=settings) as client:
+        stream_id = client.headers(path)
+        client.flush()
+        return exchange(client, stream_id)
+
+
 def test_scope_over_http2_offers_push(server: RunningServer) -> None:
     result = subprocess.run(
         ["curl", "-sS", "--max-time", "10", "--http2-prior-knowledge", f"{server.url}/scope"],
@@ -75,10 +75,7 @@ def test_scope_over_http2_offers_push(server: RunningServer) -> None:
 
 
 def test_trailers_reach_an_h2_client(server: RunningServer) -> None:
-    with RawH2Client(server.port) as client:
-        stream_id = client.headers(b"/trailers")
-        client.flush()
-        events = exchange(client, stream_id)
+    events = get(server.port, b"/trailers")
     data = b"".join(e.data for e in events if isinstance(e, h2.events.DataReceived))
     trailers = [e for e in events if isinstance(e, h2.events.TrailersReceived)]
     assert data == b"abcdef"
@@ -90,11 +87,7 @@ def test_trailers_reach_an_h2_client(server: RunningServer) -> None:
 
 
 def test_mixed_case_header_names_are_lower_cased_for_http2(server: RunningServer) -> None:
-    with RawH2Client(server.port) as client:
-        stream_id = client.headers(b"/headers")
-        client.flush()
-        events = exchange(client, stream_id)
-    heads = [e for e in events if isinstance(e, h2.events.ResponseReceived)]
+    heads = [e for e in get(server.port, b"/headers") if isinstance(e, h2.events.ResponseReceived)]
     assert len(heads) == 1
     assert (b":status", b"201") in (heads[0].headers or [])
     assert (b"x-custom", b"v") in (heads[0].headers or [])
@@ -122,11 +115,7 @@ def test_push_promise_then_the_pushed_response(server: RunningServer) -> None:
 
 
 def test_push_refused_by_the_client_is_skipped(server: RunningServer) -> None:
-    settings = {int(h2.settings.SettingCodes.ENABLE_PUSH): 0}
-    with RawH2Client(server.port, settings=settings) as client:
-        stream_id = client.headers(b"/push")
-        client.flush()
-        events = exchange(client, stream_id)
+    events = get(server.port, b"/push", {int(h2.settings.SettingCodes.ENABLE_PUSH): 0})
     assert not any(isinstance(e, h2.events.PushedStreamReceived) for e in events)
     data = b"".join(e.data for e in events if isinstance(e, h2.events.DataReceived))
     assert data == b"page"
@@ -175,8 +164,8 @@ def test_body_over_the_limit_is_413_over_http2() -> None:
     assert fits.json()["length"] == 10
 
 
-def test_httpx_http2_over_tls(ca_file: tuple[Path, Path, Path]) -> None:
-    certfile, keyfile, ca_path = ca_file
+def test_httpx_http2_over_tls(tls_files: TLSFiles) -> None:
+    certfile, keyfile, ca_path = tls_files
     config = Config(port=0, certfile=certfile, keyfile=keyfile, shutdown_timeout=5)
     with (
         serve_in_thread(ASGIApp(app), config) as running,
