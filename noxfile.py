@@ -295,6 +295,16 @@ def bench_httpy(session: nox.Session) -> None:
     session.run("python", "benchmarks/httpy_servers.py", *session.posargs)
 
 
+@nox.session(name="bench_httpy_h2", python=PYTHON)
+def bench_httpy_h2(session: nox.Session) -> None:
+    """httpy vs hypercorn and granian under h2load, h2c and TLS: `-- --rounds 5 --protocols h2c`."""
+    if shutil.which("h2load") is None:
+        session.error("h2load is not installed (Debian/Ubuntu: apt-get install nghttp2-client)")
+    # Every extra (uvloop for httpy), as a production install would have it.
+    _sync(session, "bench-httpy", all_extras=True)
+    session.run("python", "benchmarks/httpy_h2.py", *session.posargs)
+
+
 @nox.session(python=PYTHON)
 def images(session: nox.Session) -> None:
     """The httpy image and docker-compose's http-benchmark image, built offline or reused."""

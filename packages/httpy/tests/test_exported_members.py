@@ -24,6 +24,9 @@ EXPECTED_EXPORTS = {
     "StreamingResponse",
     "TextResponse",
     "UploadFile",
+    "WebSocket",
+    "WebSocketDisconnect",
+    "WebSocketEndpoint",
     "__version__",
     "run",
 }

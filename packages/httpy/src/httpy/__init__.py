@@ -30,6 +30,7 @@ from httpy.responses import (
     TextResponse,
 )
 from httpy.server import Server
+from httpy.websocket import WebSocket, WebSocketDisconnect, WebSocketEndpoint
 
 # Read from the installed distribution so the version is written only in pyproject.toml.
 __version__ = _distribution_version("httpy")
@@ -54,6 +55,9 @@ __all__ = [
     "StreamingResponse",
     "TextResponse",
     "UploadFile",
+    "WebSocket",
+    "WebSocketDisconnect",
+    "WebSocketEndpoint",
     "__version__",
     "run",
 ]

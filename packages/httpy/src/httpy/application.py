@@ -19,10 +19,12 @@ from httpy.forms import FormLimits
 from httpy.requests import Request
 from httpy.responses import JSONResponse, Response, TextResponse
 from httpy.routing import Route, Router
+from httpy.websocket import WebSocket, WebSocketEndpoint
 
 if TYPE_CHECKING:
     from httpy.protocol.events import RequestReceived
     from httpy.server.stream import Stream
+    from httpy.server.websocket import WebSocketSession
 
 __all__ = ["App"]
 
@@ -59,6 +61,8 @@ class App:
         form_limits: FormLimits | None = None,
     ) -> None:
         self.router = Router()
+        #: WebSocket routes, matched apart from HTTP ones (the same path may serve both).
+        self.websocket_router = Router()
         #: Default body limit for this app's routes; None defers to the server's Config.
         self.max_body_size = max_body_size
         self.form_limits = form_limits or FormLimits()
@@ -112,6 +116,17 @@ class App:
 
     def delete(self, path: str, **options: Any) -> Callable[[H], H]:
         return self.route(path, ("DELETE",), **options)
+
+    def websocket(self, path: str, *, name: str | None = None) -> Callable[[H], H]:
+        """A WebSocket route: ``async def handler(ws: WebSocket, **path_params)``, or a
+        :class:`~httpy.WebSocketEndpoint` subclass (its ``on_*`` methods per event)."""
+
+        def register(endpoint: H) -> H:
+            default_name = getattr(endpoint, "__name__", type(endpoint).__name__)
+            self.websocket_router.add(Route(path, _WEBSOCKET, endpoint, name or default_name))
+            return endpoint
+
+        return register
 
     def before_request(self, hook: BeforeHook) -> BeforeHook:
         """Runs before routing's handler; returning a response answers without the handler."""
@@ -200,6 +215,23 @@ class App:
         finally:
             request.close()  # uploaded files spooled to disk go now, not at GC
 
+    async def serve_websocket(self, session: WebSocketSession) -> None:
+        """The server's entry point for a WebSocket request: route it, run its handler."""
+        websocket = WebSocket(session, {})
+        match = self.websocket_router.match("WEBSOCKET", websocket.path)
+        route = match.route
+        if route is None:
+            session.deny(
+                404, [(b"content-type", b"text/plain; charset=utf-8")], b"no WebSocket here\n"
+            )
+            return
+        websocket.path_params = match.params
+        endpoint: Any = route.endpoint
+        if isinstance(endpoint, type) and issubclass(endpoint, WebSocketEndpoint):
+            await endpoint().run(websocket)
+        else:
+            await endpoint(websocket, **match.params)
+
     async def handle(self, request: Request) -> Response:
         request.form_limits = self.form_limits
         try:
@@ -261,6 +293,9 @@ class App:
             "unhandled error in %s %s", request.method, request.path, exc_info=error
         )
         return _internal_error()
+
+
+_WEBSOCKET = frozenset({"WEBSOCKET"})
 
 
 async def _stream_response(response: Response, stream: Stream) -> None:

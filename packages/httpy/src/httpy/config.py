@@ -67,6 +67,26 @@ class Config:
     #: SETTINGS/PING/PRIORITY/WINDOW_UPDATE floods: control frames per 10 s allowed.
     http2_max_control_frames: int = 500
 
+    # --- WebSocket ---------------------------------------------------------------------
+    #: A message's size once reassembled and inflated; beyond it the socket closes (1009).
+    ws_max_message_size: int = 1 * MIB
+    #: One frame's payload, checked on its header before it is read (1009 beyond).
+    ws_max_frame_size: int = 1 * MIB
+    #: Messages received and not yet read by the handler before reading pauses.
+    ws_max_queue: int = 32
+    #: Bytes waiting to be written to a socket before `send_*` waits (a slow reader).
+    ws_write_buffer: int = 64 * KIB
+    #: Seconds between the server's pings (0: none), and the wait for each pong.
+    ws_ping_interval: float = 20.0
+    ws_ping_timeout: float = 20.0
+    #: How long a close waits for the client's own Close frame.
+    ws_close_timeout: float = 5.0
+    #: Negotiate permessage-deflate (RFC 7692) when the client offers it.
+    ws_per_message_deflate: bool = True
+    #: Browsers may open sockets only from these origins (``https://app.example``); None:
+    #: any. Clients that send no Origin (not browsers) are not affected.
+    ws_allowed_origins: tuple[str, ...] | None = None
+
     # --- deadlines, in seconds ---------------------------------------------------------
     #: From a request's first byte to the end of its header section (slowloris guard).
     header_timeout: float = 10.0
@@ -122,6 +142,10 @@ class Config:
             "http2_connection_window_size": self.http2_connection_window_size,
             "http2_max_resets": self.http2_max_resets,
             "http2_max_control_frames": self.http2_max_control_frames,
+            "ws_max_message_size": self.ws_max_message_size,
+            "ws_max_frame_size": self.ws_max_frame_size,
+            "ws_max_queue": self.ws_max_queue,
+            "ws_write_buffer": self.ws_write_buffer,
         }
         for name, value in positive.items():
             if value < 1:
@@ -135,6 +159,9 @@ class Config:
             "body_timeout": self.body_timeout,
             "shutdown_timeout": self.shutdown_timeout,
             "linger_timeout": self.linger_timeout,
+            "ws_ping_interval": self.ws_ping_interval,
+            "ws_ping_timeout": self.ws_ping_timeout,
+            "ws_close_timeout": self.ws_close_timeout,
         }
         for name, number in non_negative.items():
             if number < 0:
@@ -146,6 +173,8 @@ class Config:
         for name, seconds in positive_seconds.items():
             if seconds <= 0:
                 raise ValueError(f"Config.{name} must be positive, got {seconds}")
+        if self.ws_max_frame_size < 125:
+            raise ValueError("Config.ws_max_frame_size must be at least 125 (a control frame)")
         if self.port > 65535:
             raise ValueError(f"Config.port must be at most 65535, got {self.port}")
         if self.root_path and (not self.root_path.startswith("/") or self.root_path.endswith("/")):

@@ -23,11 +23,24 @@ class RawH2Client:
             self.conn.update_settings(settings)
         self.flush()
 
-    def headers(self, path: bytes, method: bytes = b"GET", *, end: bool = True) -> int:
+    def headers(
+        self,
+        path: bytes,
+        method: bytes = b"GET",
+        *,
+        end: bool = True,
+        extra: list[tuple[bytes, bytes]] | None = None,
+    ) -> int:
         stream_id = self.conn.get_next_available_stream_id()
         self.conn.send_headers(
             stream_id,
-            [(b":method", method), (b":scheme", b"http"), (b":authority", b"t"), (b":path", path)],
+            [
+                (b":method", method),
+                (b":scheme", b"http"),
+                (b":authority", b"t"),
+                (b":path", path),
+                *(extra or []),
+            ],
             end_stream=end,
         )
         return stream_id

@@ -326,3 +326,38 @@ def test_no_push_to_a_client_that_disabled_it(server: RunningServer) -> None:
     assert not [e for e in events if isinstance(e, h2.events.PushedStreamReceived)]
     page = b"".join(e.data for e in events if isinstance(e, h2.events.DataReceived))
     assert page.startswith(b"<link")
+
+
+def test_waiting_data_goes_to_the_most_urgent_stream_first(server: RunningServer) -> None:
+    with RawH2Client(server.port) as client:
+        # Exhaust the connection window (65,535 bytes, never acknowledged here).
+        filler = client.headers(b"/big/65535")
+        client.flush()
+        received = 0
+        deadline = time.monotonic() + 10
+        while received < 65535 and time.monotonic() < deadline:
+            for event in client.events():
+                if isinstance(event, h2.events.DataReceived) and event.stream_id == filler:
+                    received += len(event.data)
+        assert received == 65535
+        # Two responses now wait for the connection window: the background one asked first.
+        background = client.headers(b"/big/20000", extra=[(b"priority", b"u=7")])
+        urgent = client.headers(b"/big/20000", extra=[(b"priority", b"u=0")])
+        client.flush()
+        heads: set[int] = set()
+        while len(heads) < 2 and time.monotonic() < deadline:
+            for event in client.events():
+                if isinstance(event, h2.events.ResponseReceived):
+                    assert event.stream_id is not None
+                    heads.add(event.stream_id)
+        assert heads == {background, urgent}
+        # One frame of window: it goes to the urgent stream.
+        client.conn.increment_flow_control_window(16384)
+        client.flush()
+        first = None
+        while first is None and time.monotonic() < deadline:
+            first = next(
+                (e for e in client.events() if isinstance(e, h2.events.DataReceived)), None
+            )
+        assert first is not None
+        assert first.stream_id == urgent

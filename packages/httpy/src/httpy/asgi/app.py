@@ -22,10 +22,13 @@ if TYPE_CHECKING:
     from httpy.config import Config
     from httpy.protocol.events import RequestReceived
     from httpy.server.stream import Stream
+    from httpy.server.websocket import WebSocketSession
 
 __all__ = ["ASGIApp", "is_asgi3_app"]
 
 error_log = logging.getLogger("httpy.error")
+
+_NOT_YET = b"WebSocket for ASGI apps is not served yet (httpy's ASGI websocket scope)\n"
 
 
 def is_asgi3_app(candidate: object) -> bool:
@@ -123,3 +126,8 @@ class ASGIApp:
             )
         finally:
             cycle.end()
+
+    async def serve_websocket(self, session: WebSocketSession) -> None:
+        """Until the ``websocket`` scope lands, a WebSocket request is refused with 501 (its
+        scope's common keys already come from ``ScopeBuilder.connection``)."""
+        session.deny(501, [(b"content-type", b"text/plain; charset=utf-8")], _NOT_YET)

@@ -13,19 +13,34 @@ Invariants:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote
 
 if TYPE_CHECKING:
     from httpy.asgi.proxy import ProxyHeaders
     from httpy.asgi.types import Scope
+    from httpy.protocol.events import RequestReceived
     from httpy.server.stream import Stream
 
-__all__ = ["ASGI_VERSION", "SPEC_VERSION", "ScopeBuilder"]
+__all__ = ["ASGI_VERSION", "SPEC_VERSION", "Connection", "ScopeBuilder"]
 
 ASGI_VERSION = "3.0"
 #: 2.4: `send` raises an OSError once the client is gone (frameworks rely on it to stop).
 SPEC_VERSION = "2.4"
+
+
+class Connection(Protocol):
+    """What a scope is built from: an HTTP :class:`~httpy.server.stream.Stream`, or a
+    :class:`~httpy.server.websocket.WebSocketSession` (both carry these)."""
+
+    @property
+    def head(self) -> RequestReceived: ...
+
+    @property
+    def client(self) -> tuple[str, int] | None: ...
+
+    @property
+    def server(self) -> tuple[str, int] | None: ...
 
 
 class ScopeBuilder:
@@ -40,9 +55,10 @@ class ScopeBuilder:
         #: Filled by the app during lifespan startup; copied into every connection scope.
         self.state: dict[str, Any] = {}
 
-    def connection(self, stream: Stream, scope_type: str, scheme: str) -> Scope:
-        """The keys every connection scope has (not ``method`` or ``extensions``)."""
-        head = stream.head
+    def connection(self, connection: Connection, scope_type: str, scheme: str) -> Scope:
+        """The keys every connection scope has (not ``method`` or ``extensions``); the
+        ``websocket`` scope adds ``subprotocols`` to these, with ``ws``/``wss`` as `scheme`."""
+        head = connection.head
         target = head.target
         raw_path, _, query_string = target.partition(b"?")
         if raw_path[:1] != b"/":
@@ -50,7 +66,7 @@ class ScopeBuilder:
         path = raw_path.decode("latin-1")
         if b"%" in raw_path:
             path = unquote(path, encoding="utf-8", errors="surrogateescape")
-        client = stream.client
+        client = connection.client
         if self._proxy is not None:
             client, scheme = self._proxy.resolve(head.headers, client, scheme)
         root_path = self._root_path
@@ -68,7 +84,7 @@ class ScopeBuilder:
             "root_path": root_path,
             "headers": head.headers,
             "client": client,
-            "server": stream.server,
+            "server": connection.server,
             "state": self.state.copy(),
         }
 

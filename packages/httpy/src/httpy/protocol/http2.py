@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import sys
 import time
 from collections.abc import Callable
 from enum import Enum, auto
@@ -66,6 +67,7 @@ from httpy.protocol.http2_fields import (
     UPGRADE_ONLY,
     InvalidUpgradeError,
     decode_http2_settings,
+    malformed_fields,
     outgoing_fields,
     request_fault,
     split_request_fields,
@@ -101,12 +103,25 @@ class HTTP2Connection:
         server_header: bytes | None = b"httpy",
         body_limit_for: Callable[[RequestReceived], int] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        extended_connect: bool = False,
     ) -> None:
         self._limits = limits = limits or HTTP2Limits()
         self._server_header = server_header
         self._body_limit_for = body_limit_for
+        # RFC 8441: WebSocket over HTTP/2 with extended CONNECT, when the server serves it.
+        self._extended_connect = extended_connect
         self._guard = FrameGuard(limits, clock)
-        self._h2 = h2 = H2Connection(H2Configuration(client_side=False, header_encoding=None))
+        # Outbound fields are lower-cased and checked by `outgoing_fields` already: h2 doing it
+        # again costs a fifth of a small response's time.
+        config = H2Configuration(
+            client_side=False,
+            header_encoding=None,
+            validate_outbound_headers=False,
+            normalize_outbound_headers=False,
+            # Checked by `malformed_fields`, the same rules in one pass (see http2_fields).
+            validate_inbound_headers=False,
+        )
+        self._h2 = h2 = H2Connection(config)
         # h2 enforces its local settings itself, as connection errors. We advertise ours (see
         # _settings_frame) and give h2 looser ones, so that an excess stream or a header list
         # over the limit costs one stream (refused, or answered 431), not the connection. One
@@ -121,7 +136,7 @@ class HTTP2Connection:
                 SettingCodes.MAX_HEADER_LIST_SIZE: hard_header_cap,
                 SettingCodes.INITIAL_WINDOW_SIZE: limits.initial_window_size,
                 SettingCodes.MAX_FRAME_SIZE: limits.max_frame_size,
-                SettingCodes.ENABLE_CONNECT_PROTOCOL: 0,
+                SettingCodes.ENABLE_CONNECT_PROTOCOL: int(extended_connect),
             },
         )
         h2.max_inbound_frame_size = limits.max_frame_size
@@ -183,8 +198,8 @@ class HTTP2Connection:
             SettingsFrame.INITIAL_WINDOW_SIZE: limits.initial_window_size,
             SettingsFrame.MAX_FRAME_SIZE: limits.max_frame_size,
             SettingsFrame.MAX_HEADER_LIST_SIZE: limits.max_header_list_size,
-            # Extended CONNECT (RFC 8441, WebSocket over HTTP/2) is not served yet.
-            SettingsFrame.ENABLE_CONNECT_PROTOCOL: 0,
+            # Extended CONNECT (RFC 8441, WebSocket over HTTP/2), when the server serves it.
+            SettingsFrame.ENABLE_CONNECT_PROTOCOL: int(self._extended_connect),
         }
         return bytes(frame.serialize())
 
@@ -301,6 +316,11 @@ class HTTP2Connection:
 
     def _request(self, event: h2e.RequestReceived, events: list[Event]) -> None:
         stream_id = event.stream_id
+        malformed = malformed_fields(event.headers)
+        if malformed is not None:
+            # RFC 9113 §5.4.1 lets a malformed request end the connection, as h2 did.
+            self._fail(Violation(int(ErrorCodes.PROTOCOL_ERROR), malformed), events)
+            return
         if self._state is _State.DRAINING and stream_id > self._last_stream_id:
             # Opened after our GOAWAY: the peer will retry it elsewhere (RFC 9113 §6.8).
             self._h2.reset_stream(stream_id, ErrorCodes.REFUSED_STREAM)
@@ -319,7 +339,7 @@ class HTTP2Connection:
         self._add(stream_id, stream)
         method = pseudo.get(b":method", b"")
         target = pseudo.get(b":path", b"")
-        fault = request_fault(method, target, authority, headers)
+        upgrade, fault = self._target_fault(pseudo, authority, headers)
         if len(event.headers) > self._limits.max_header_count:
             fault = (431, f"more than {self._limits.max_header_count} header fields")
         elif size > self._limits.max_header_list_size:
@@ -340,13 +360,32 @@ class HTTP2Connection:
             expect_continue=expect,
             content_length=length,
             stream_id=stream_id,
+            upgrade=upgrade,
         )
         hook = self._body_limit_for
-        stream.body_limit = hook(request) if hook else self._limits.max_body_size
+        if upgrade:
+            # A WebSocket's frames are not a body: flow control alone bounds them.
+            stream.body_limit = sys.maxsize
+        else:
+            stream.body_limit = hook(request) if hook else self._limits.max_body_size
         if length is not None and length > stream.body_limit:
             self._reject(stream_id, stream, 413, f"body over {stream.body_limit} bytes", events)
             return
         events.append(request)
+
+    def _target_fault(
+        self, pseudo: dict[bytes, bytes], authority: bytes, headers: Headers
+    ) -> tuple[bytes, tuple[int, str] | None]:
+        """(the protocol an extended CONNECT asks for, or b""; what refuses the request)."""
+        method = pseudo.get(b":method", b"")
+        target = pseudo.get(b":path", b"")
+        if method == b"CONNECT" and b":protocol" in pseudo and self._extended_connect:
+            # RFC 8441: the stream becomes a WebSocket; :path is its target.
+            upgrade = pseudo[b":protocol"].lower()
+            if upgrade != b"websocket":
+                return upgrade, (501, f"CONNECT for {upgrade!r} is not served")
+            return upgrade, request_fault(b"GET", target, authority, headers)
+        return b"", request_fault(method, target, authority, headers)
 
     def _data(self, event: h2e.DataReceived, events: list[Event]) -> None:
         stream_id, data = event.stream_id, event.data
@@ -366,6 +405,10 @@ class HTTP2Connection:
             events.append(RequestData(data, stream_id))
 
     def _trailers(self, event: h2e.TrailersReceived, events: list[Event]) -> None:
+        malformed = malformed_fields(event.headers, trailers=True)
+        if malformed is not None:
+            self._fail(Violation(int(ErrorCodes.PROTOCOL_ERROR), malformed), events)
+            return
         stream = self._streams.get(event.stream_id)
         if stream is None or stream.rejected:
             return

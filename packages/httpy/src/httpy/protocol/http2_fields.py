@@ -19,6 +19,7 @@ __all__ = [
     "UPGRADE_ONLY",
     "InvalidUpgradeError",
     "decode_http2_settings",
+    "malformed_fields",
     "outgoing_fields",
     "request_fault",
     "split_request_fields",
@@ -32,6 +33,74 @@ UPGRADE_ONLY: Final = CONNECTION_SPECIFIC | {b"http2-settings", b"te"}
 BAD_TARGET_BYTE: Final = re.compile(rb"[\x00-\x20\x7f]")
 _SETTINGS_LENGTH: Final = 6  # one SETTINGS entry: 16-bit id, 32-bit value
 _FIELD_OVERHEAD: Final = 32  # RFC 9113 §6.5.2: each field counts 32 bytes beyond its octets
+
+
+# RFC 9113 §8.2.1: a name has no bytes 0x00-0x20, A-Z, 0x7f-0xff, and no ':' but a leading one.
+_FIELD_NAME: Final = re.compile(rb"[\x21-\x39\x3b-\x40\x5b-\x7e]+\Z")
+# ... and a value no NUL, CR or LF, nor leading or trailing space or tab.
+_BAD_FIELD_VALUE: Final = re.compile(rb"[\x00\r\n]|\A[ \t]|[ \t]\Z")
+_REQUEST_PSEUDO: Final = frozenset({b":method", b":scheme", b":authority", b":path", b":protocol"})
+
+
+def malformed_fields(  # noqa: PLR0911, PLR0912 - one pass, one reason per rule
+    fields: Iterable[tuple[bytes, bytes]], *, trailers: bool = False
+) -> str | None:
+    """Why a request's (or its trailers') field block is malformed (RFC 9113 §8.2, §8.3),
+    or None. In one pass with two regexes: h2's own check is a chain of seven generators
+    per field, a fifth of a small request's time; h2 is told not to repeat it."""
+    pseudo: set[bytes] = set()
+    regular = False
+    method = authority = host = path = None
+    for name, value in fields:
+        if name[:1] == b":":
+            if trailers:
+                return f"pseudo-header {name!r} in trailers"
+            if regular:
+                return f"pseudo-header {name!r} after a regular field"
+            if name not in _REQUEST_PSEUDO:
+                return f"unknown pseudo-header {name!r}"
+            if name in pseudo:
+                return f"duplicate pseudo-header {name!r}"
+            pseudo.add(name)
+            if name == b":method":
+                method = value
+            elif name == b":authority":
+                authority = value
+            elif name == b":path":
+                path = value
+            bare = name[1:]
+        else:
+            regular = True
+            bare = name
+            if name in CONNECTION_SPECIFIC:
+                return f"connection-specific field {name!r}"
+            if name == b"te" and value.lower() != b"trailers":
+                return "TE other than trailers"
+            if name == b"host":
+                if host is not None:
+                    return "more than one host field"
+                host = value
+        if not _FIELD_NAME.match(bare):
+            return f"invalid field name {name!r}"
+        if value and _BAD_FIELD_VALUE.search(value):
+            return f"invalid value of {name!r}"
+    if trailers:
+        return None
+    if method is None:
+        return "no :method"
+    if method == b"CONNECT" and b":protocol" not in pseudo:
+        if b":scheme" in pseudo or path is not None:
+            return "CONNECT with :scheme or :path"
+    else:
+        if b":scheme" not in pseudo or not path:
+            return "no :scheme or no :path"
+        if b":protocol" in pseudo and method != b"CONNECT":
+            return ":protocol outside CONNECT"
+    if authority is None and host is None:
+        return "no :authority and no host"
+    if authority is not None and host is not None and authority != host:
+        return ":authority and host differ"
+    return None
 
 
 class InvalidUpgradeError(ValueError):

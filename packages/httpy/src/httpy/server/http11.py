@@ -43,6 +43,8 @@ from httpy.protocol.http11 import HTTP11Connection, Limits
 from httpy.server.deadline import Deadline
 from httpy.server.http2 import HTTP2Protocol, hand_over
 from httpy.server.stream import ResponseProgress, Stream
+from httpy.server.websocket import WebSocketSession, serve_session, websocket_settings
+from httpy.server.websocket_http11 import WebSocketOverHTTP11
 
 if TYPE_CHECKING:
     from httpy.config import Config
@@ -307,9 +309,31 @@ class HTTP11Protocol(asyncio.Protocol):
         bodiless = bool(pending) and type(pending[0]) is RequestEnded
         if bodiless:
             pending.popleft()
+            if head.upgrade == b"websocket" and head.method == "GET":
+                self._start_websocket(head)
+                return
             if head.upgrade == b"h2c" and self._config.http2 and self._upgrade_to_h2c(head):
                 return
         self._start(head, bodiless=bodiless)
+
+    def _start_websocket(self, head: RequestReceived) -> None:
+        """The socket becomes the WebSocket's carrier; the app accepts or refuses it."""
+        transport = self._transport
+        assert transport is not None  # noqa: S101
+        self._leave()
+        config = self._config
+        carrier = WebSocketOverHTTP11(self._conn, transport, self._state, config.ws_write_buffer)
+        transport.set_protocol(carrier)
+        self._state.admit(carrier)
+        carrier.session = session = WebSocketSession(
+            head,
+            carrier,
+            websocket_settings(config),
+            scheme="wss" if self._scheme == "https" else "ws",
+            client=self._client,
+            server=self._server,
+        )
+        carrier.task = self._loop.create_task(serve_session(self._app, session))
 
     def _start(self, head: RequestReceived, *, bodiless: bool) -> None:
         self._deadline.disarm()

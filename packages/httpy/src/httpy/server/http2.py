@@ -27,6 +27,7 @@ import sys
 from typing import TYPE_CHECKING, cast
 
 from httpy.body import BodyChannel
+from httpy.exceptions import ClientDisconnectedError, HTTPException
 from httpy.protocol.events import (
     ConnectionTerminated,
     PriorityUpdated,
@@ -42,6 +43,7 @@ from httpy.protocol.http2_limits import HTTP2Limits
 from httpy.protocol.rules import reason_phrase
 from httpy.server.deadline import Deadline
 from httpy.server.stream import ResponseProgress, Stream
+from httpy.server.websocket import WebSocketSession, serve_session, websocket_settings
 
 if TYPE_CHECKING:
     from httpy.config import Config
@@ -133,7 +135,7 @@ class _StreamIO:
         connection.h2.send_head(self.stream_id, status, headers, end_stream=not body)
         if body:
             self._queue(body, end=True)
-        connection.flush()
+        connection.flush_soon()
 
     def start_response(self, status: int, headers: Headers) -> None:
         if self.closed:
@@ -141,7 +143,7 @@ class _StreamIO:
         if status in _NO_BODY_STATUSES:
             self.head_only = True
         self._connection.h2.send_head(self.stream_id, status, headers, end_stream=False)
-        self._connection.flush()
+        self._connection.flush_soon()
 
     async def send_data(self, data: bytes) -> None:
         if self.closed or self.head_only or not data:
@@ -157,7 +159,7 @@ class _StreamIO:
             return
         self.trailers = trailers or None
         self._queue(b"", end=True)
-        self._connection.flush()
+        self._connection.flush_soon()
 
     def reset(self) -> None:
         if not self.closed:
@@ -220,6 +222,61 @@ class _StreamIO:
             drained.set_result(None)
 
 
+class _WebSocketStream:
+    """A Carrier over one HTTP/2 stream: the WebSocket's frames are the stream's DATA."""
+
+    __slots__ = ("_io", "_resumed")
+
+    def __init__(self, io: _StreamIO) -> None:
+        self._io = io
+        self._resumed: asyncio.Event | None = None  # set while reading may go on
+
+    async def run(self, app: StreamApp, session: WebSocketSession) -> None:
+        """Feed the session what the stream brings (acknowledged as read), run the app."""
+        reader = asyncio.get_running_loop().create_task(self._read(session))
+        try:
+            await serve_session(app, session)
+        finally:
+            reader.cancel()
+
+    async def _read(self, session: WebSocketSession) -> None:
+        body = self._io.body
+        assert body is not None  # noqa: S101
+        try:
+            while True:
+                if self._resumed is not None:
+                    await self._resumed.wait()
+                chunk = await body.receive()
+                if chunk is None:
+                    break
+                session.feed(chunk)
+        except (ClientDisconnectedError, HTTPException):
+            pass  # the stream was reset or ended badly: the socket ends below
+        session.feed_eof()
+
+    def send_handshake(self, headers: Headers) -> None:
+        self._io.start_response(200, headers)
+
+    def send_denial(self, status: int, headers: Headers, body: bytes) -> None:
+        self._io.send_response(status, headers, body)
+
+    async def write(self, data: bytes) -> None:
+        await self._io.send_data(data)
+
+    def pause_reading(self) -> None:
+        if self._resumed is None:
+            self._resumed = asyncio.Event()
+
+    def resume_reading(self) -> None:
+        resumed, self._resumed = self._resumed, None
+        if resumed is not None:
+            resumed.set()
+
+    def close(self) -> None:
+        if not self._io.closed and self._io.stream is None:
+            self._io.end_response()
+
+
 class HTTP2Protocol(asyncio.Protocol):
     def __init__(self, app: StreamApp, config: Config, state: ServerState) -> None:
         self._app = app
@@ -232,6 +289,7 @@ class HTTP2Protocol(asyncio.Protocol):
             http2_limits(config, max_body),
             server_header=config.server_header.encode("latin-1") if config.server_header else None,
             body_limit_for=self._body_limit_for if app.has_custom_body_limits else None,
+            extended_connect=True,  # WebSocket over HTTP/2 (RFC 8441)
         )
         self._transport: asyncio.Transport | None = None
         self._client: tuple[str, int] | None = None
@@ -243,6 +301,7 @@ class HTTP2Protocol(asyncio.Protocol):
         self._closed = False
         self._deadline = Deadline(self.loop, self._on_deadline)
         self._upgrade_events: list[Event] | None = None
+        self._flush_scheduled = False
 
     # --- taking over a transport ---------------------------------------------------------
 
@@ -345,6 +404,9 @@ class HTTP2Protocol(asyncio.Protocol):
 
     def _start(self, head: RequestReceived, *, bodiless: bool) -> None:
         stream_id = head.stream_id
+        if head.upgrade == b"websocket":
+            self._start_websocket(head)
+            return
         io = _StreamIO(self, stream_id, head_only=head.method == "HEAD")
         if not bodiless:
             io.body = BodyChannel(
@@ -373,6 +435,32 @@ class HTTP2Protocol(asyncio.Protocol):
             return
         io.task = task
         task.add_done_callback(lambda done: self._finish(io, done))
+
+    def _start_websocket(self, head: RequestReceived) -> None:
+        """An extended CONNECT (RFC 8441): this stream carries one WebSocket."""
+        stream_id = head.stream_id
+        io = _StreamIO(self, stream_id, head_only=False)
+        # No body deadline: a socket may stay quiet for long; pings keep it honest.
+        io.body = BodyChannel(on_read=lambda size: self._acknowledge(stream_id, size))
+        self._streams[stream_id] = io
+        self._deadline.disarm()
+        carrier = _WebSocketStream(io)
+        session = WebSocketSession(
+            head,
+            carrier,
+            websocket_settings(self._config),
+            scheme="wss" if self._scheme == "https" else "ws",
+            client=self._client,
+            server=self._server,
+        )
+        io.task = task = self.loop.create_task(carrier.run(self._app, session))
+        task.add_done_callback(lambda _: self._websocket_done(io))
+
+    def _websocket_done(self, io: _StreamIO) -> None:
+        io.task = None
+        if not io.waiting:
+            self._streams.pop(io.stream_id, None)
+        self._after_stream()
 
     def _finish(self, io: _StreamIO, task: asyncio.Task[None]) -> None:
         io.task = None
@@ -422,9 +510,17 @@ class HTTP2Protocol(asyncio.Protocol):
             io.blocked_since = self.loop.time()
             self._waiting[io.stream_id] = io
 
+    def flush_soon(self) -> None:
+        """Flush once this turn of the loop is over: the responses of every stream that
+        finishes in the same turn leave in one write, not one write (and syscall) each."""
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.loop.call_soon(self.flush)
+
     def flush(self) -> None:
         """Write waiting response data in priority order, then everything queued."""
-        if self._closed or self._transport is None:
+        self._flush_scheduled = False
+        if self._closed or self._transport is None or self._transport.is_closing():
             return
         h2 = self.h2
         if self._waiting and self._writable:
@@ -471,7 +567,7 @@ class HTTP2Protocol(asyncio.Protocol):
 
     def _acknowledge(self, stream_id: int, size: int) -> None:
         self.h2.acknowledge_received(stream_id, size)
-        self.flush()
+        self.flush_soon()
 
     def reset_stream(self, io: _StreamIO, error_code: int) -> None:
         self.h2.reset_stream(io.stream_id, error_code)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from httpy.body import BodyChannel
     from httpy.protocol.events import Headers, RequestReceived
+    from httpy.server.websocket import WebSocketSession
 
 __all__ = ["ResponseProgress", "Sender", "Stream", "StreamApp"]
 
@@ -78,6 +79,9 @@ class StreamApp(Protocol):
 
     async def serve_stream(self, stream: Stream) -> None:
         """Read the request from `stream` and answer it through `stream`."""
+
+    async def serve_websocket(self, session: WebSocketSession) -> None:
+        """Accept (or refuse) the WebSocket and run it; the server closes what is left."""
 
 
 class ResponseProgress(IntEnum):

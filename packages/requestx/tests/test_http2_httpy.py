@@ -1,0 +1,59 @@
+"""requestx against httpy's own HTTP/2 server (h2 by ALPN over TLS), sync and async: the
+toolkit's client and server speak HTTP/2 to each other."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+import httpy
+import requestx
+from httpy.testing import RunningServer, serve_in_thread
+
+if TYPE_CHECKING:
+    from conftest import ServerTlsFiles
+
+app = httpy.App()
+
+
+@app.get("/version")
+async def version(request: httpy.Request) -> dict[str, str]:
+    return {"http_version": request.http_version}
+
+
+@app.post("/echo")
+async def echo(request: httpy.Request) -> httpy.Response:
+    return httpy.Response(await request.body(), media_type="application/octet-stream")
+
+
+@pytest.fixture(scope="module")
+def httpy_h2(server_tls_files: ServerTlsFiles) -> Iterator[tuple[RunningServer, str]]:
+    config = httpy.Config(port=0, certfile=server_tls_files.cert, keyfile=server_tls_files.key)
+    with serve_in_thread(app, config) as running:
+        yield running, str(server_tls_files.ca)
+
+
+def test_sync_requestx_gets_http2_from_httpy(httpy_h2: tuple[RunningServer, str]) -> None:
+    server, ca_file = httpy_h2
+    upload = bytes(range(256)) * 1024  # 256 KiB: a full stream window
+    with requestx.Session() as session:
+        got = session.get(f"{server.url}/version", verify=ca_file)
+        echoed = session.post(f"{server.url}/echo", data=upload, verify=ca_file)
+    assert (got.raw.version, got.json()) == (20, {"http_version": "2"})
+    assert (echoed.raw.version, echoed.content) == (20, upload)
+
+
+def test_async_requestx_multiplexes_on_httpy(httpy_h2: tuple[RunningServer, str]) -> None:
+    server, ca_file = httpy_h2
+
+    async def main() -> list[Any]:
+        async with requestx.Session() as session:
+            responses = await asyncio.gather(
+                *(session.get(f"{server.url}/version", verify=ca_file) for _ in range(16))
+            )
+        return [(r.raw.version, r.json()["http_version"]) for r in responses]
+
+    assert asyncio.run(main()) == [(20, "2")] * 16
