@@ -88,6 +88,18 @@ def test_chunked_body_arrives_in_pieces_with_more_body(client: httpx.Client) -> 
     assert all(answer["more_body"][:-1])
 
 
+def test_body_already_here_is_one_message(server: RunningServer) -> None:
+    # Three chunks and the end in one write: queued before the app's first receive completes.
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(
+            b"POST /echo HTTP/1.1\r\nhost: t\r\ntransfer-encoding: chunked\r\n"
+            b"connection: close\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n3\r\nghi\r\n0\r\n\r\n"
+        )
+        answer = _read_all(sock)
+    assert b'"body": "abcdefghi"' in answer
+    assert b'"more_body": [false]' in answer
+
+
 def test_large_body_streams_through(client: httpx.Client) -> None:
     payload = bytes(range(256)) * 4096  # 1 MiB: more than one read
     answer = client.post("/sink", content=payload).json()

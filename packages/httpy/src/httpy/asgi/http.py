@@ -87,15 +87,23 @@ class HTTPCycle:
         if body is not None:
             try:
                 chunk = await body.receive()
-                # The last chunk says more_body False, when the end is already known.
-                while chunk is not None and body.complete and body.buffered == 0:
-                    tail = await body.receive()  # returns at once: the end, or the failure
-                    if tail is None:
-                        break
-                    chunk += tail
-                else:
-                    if chunk is not None:
-                        return {"type": "http.request", "body": chunk, "more_body": True}
+                if chunk is not None:
+                    pieces = None
+                    # What is already here goes in one message (as uvicorn does), and the
+                    # last one says more_body False when the end is already known.
+                    while body.buffered or body.complete:
+                        more = await body.receive()  # at once: data, the end, or the failure
+                        if more is None:
+                            break
+                        pieces = pieces or [chunk]
+                        pieces.append(more)
+                    else:
+                        return {
+                            "type": "http.request",
+                            "body": _join(chunk, pieces),
+                            "more_body": True,
+                        }
+                    chunk = _join(chunk, pieces)
             except ClientDisconnectedError:
                 self.request_complete = self.closed = True
                 return _DISCONNECT
@@ -231,6 +239,10 @@ class HTTPCycle:
             _TRAILERS: "'http.response.trailers'",
         }[self.response]
         raise RuntimeError(f"Expected ASGI message {expected}, but got {kind!r}.")
+
+
+def _join(first: bytes, pieces: list[bytes] | None) -> bytes:
+    return first if pieces is None else b"".join(pieces)
 
 
 def _status(message: Message) -> int:
