@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -54,6 +56,22 @@ async def numbers(request: Request) -> StreamingResponse:
     return StreamingResponse(lines(), media_type="text/plain")
 
 
+#: Set once the endless stream below stopped (its generator closed): the client left.
+FOREVER_STOPPED = threading.Event()
+
+
+async def forever(request: Request) -> StreamingResponse:
+    async def ticks() -> AsyncIterator[bytes]:
+        try:
+            while True:
+                yield b"tick\n"
+                await asyncio.sleep(0.01)
+        finally:
+            FOREVER_STOPPED.set()
+
+    return StreamingResponse(ticks(), media_type="text/plain")
+
+
 async def where(request: Request) -> JSONResponse:
     return JSONResponse(
         {
@@ -72,6 +90,7 @@ starlette_app = Starlette(
         Route("/upload", upload, methods=["POST"]),
         Route("/form", form, methods=["POST"]),
         Route("/numbers", numbers),
+        Route("/forever", forever),
         Route("/where", where),
         Mount("/nested", routes=[Route("/", home)]),
     ],

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import ssl
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from framework_apps import fastapi_app, starlette_app
+from framework_apps import FOREVER_STOPPED, fastapi_app, starlette_app
 from tls_material import TLSFiles, issue
 
 from httpy import Config
@@ -48,7 +48,7 @@ def fastapi_client(
 
 def _client(
     app: ASGIApplication, mode: str, tls: tuple[Path, Path, ssl.SSLContext]
-) -> Iterator[httpx.Client]:
+) -> Generator[httpx.Client]:
     certfile, keyfile, context = tls
     if mode == "http1":
         config = Config(port=0, shutdown_timeout=5)
@@ -94,6 +94,24 @@ def test_starlette_streaming_response(starlette_client: httpx.Client) -> None:
     with starlette_client.stream("GET", "/numbers?count=500") as answer:
         lines = [line for line in answer.iter_lines() if line]
     assert lines == [str(number) for number in range(500)]
+
+
+@pytest.mark.parametrize("mode", ["http1", "http2-tls"])
+def test_starlette_stream_stops_when_the_client_leaves(
+    mode: str, tls: tuple[Path, Path, ssl.SSLContext]
+) -> None:
+    FOREVER_STOPPED.clear()
+    session = _client(starlette_app, mode, tls)
+    client = next(session)
+    try:
+        with client.stream("GET", "/forever") as answer:
+            assert next(answer.iter_lines()) == "tick"
+        client.close()  # the connection goes (HTTP/2: with every stream on it)
+        # HTTP/1.1: send raises OSError once the client is gone (spec 2.4) and Starlette
+        # stops streaming; HTTP/2: the server cancels the streams of a lost connection.
+        assert FOREVER_STOPPED.wait(10)
+    finally:
+        session.close()
 
 
 def test_starlette_url_for_behind_a_root_path() -> None:
