@@ -65,7 +65,9 @@ class ScopeBuilder:
             raw_path = _origin_form(raw_path)
         path = raw_path.decode("latin-1")
         if b"%" in raw_path:
-            path = unquote(path, encoding="utf-8", errors="surrogateescape")
+            # As uvicorn: bytes that are not UTF-8 become U+FFFD (raw_path keeps them); a
+            # lone surrogate would fail later in whatever encodes the path again.
+            path = unquote(path, encoding="utf-8", errors="replace")
         client = connection.client
         if self._proxy is not None:
             client, scheme = self._proxy.resolve(head.headers, client, scheme)
@@ -95,6 +97,14 @@ class ScopeBuilder:
         if stream.head.http_version == "2":
             extensions["http.response.push"] = {}
         scope["extensions"] = extensions
+        return scope
+
+    def websocket(self, connection: Connection, scheme: str, subprotocols: list[str]) -> Scope:
+        """The ``websocket`` scope (spec 2.4), for the adapter's WebSocket side to come:
+        `scheme` is ``ws``/``wss``, `subprotocols` what the client offered."""
+        scope = self.connection(connection, "websocket", scheme)
+        scope["subprotocols"] = subprotocols
+        scope["extensions"] = {"websocket.http.response": {}}
         return scope
 
 
