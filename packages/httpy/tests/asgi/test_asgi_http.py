@@ -4,6 +4,7 @@ and raw sockets. HTTP/2 has its own file."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import struct
 import subprocess
@@ -71,6 +72,20 @@ def test_method_and_http10(server: RunningServer) -> None:
     assert answer.startswith(b"HTTP/1.1 200 ")
     assert b'"http_version": "1.0"' in answer
     assert b'"method": "DELETE"' in answer
+
+
+def test_access_log_counts_asgi_responses(caplog: pytest.LogCaptureFixture) -> None:
+    config = Config(port=0, access_log=True)
+    with (
+        caplog.at_level(logging.INFO, "httpy.access"),
+        serve_in_thread(ASGIApp(app), config) as logged,
+        httpx.Client(base_url=logged.url) as http,
+    ):
+        http.get("/stream")
+        http.get("/nowhere")
+    lines = [record.getMessage() for record in caplog.records if record.name == "httpy.access"]
+    assert any('"GET /stream HTTP/1.1" 200 21 ' in line for line in lines)
+    assert any('"GET /nowhere HTTP/1.1" 404 ' in line for line in lines)
 
 
 # --- the request body -----------------------------------------------------------------------

@@ -44,7 +44,7 @@ def is_asgi3_app(candidate: object) -> bool:
 
 
 class ASGIApp:
-    """Serve an ASGI 3 app (Starlette, FastAPI, Django's ASGI handler, ...) with httpy::
+    """Serve an ASGI 3 app (Starlette, FastAPI, any ``async def app(scope, receive, send)``)::
 
         httpy.Server(ASGIApp(starlette_app, root_path="/api"), config)
 
