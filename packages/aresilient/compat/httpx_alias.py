@@ -3,7 +3,8 @@
 Loaded with `-p httpx_alias` by `nox -s compat_aresilient`, before any test module imports
 httpx, so `httpx.Client(...)` in every test builds an `aresilient.Client` with the default
 resilience settings (3 retries on 429/500/502/503/504 and on transport errors). httpx's
-module functions (`httpx.get`...) keep their own client: they are not what is tested here.
+module functions (`httpx.get`, ... `httpx.request`) become aresilient's too, so httpx's
+tests/test_api.py checks them (`httpx.stream` stays httpx's: aresilient re-exports it as is).
 
 It also refuses any connection that would leave loopback: the suite must stay on 127.0.0.1.
 """
@@ -18,10 +19,14 @@ import httpx
 
 import aresilient
 
+FUNCTIONS = ("request", "get", "options", "head", "post", "put", "patch", "delete")
+
 
 def alias_clients() -> None:
     httpx.Client = aresilient.Client  # type: ignore[misc]
     httpx.AsyncClient = aresilient.AsyncClient  # type: ignore[misc]
+    for name in FUNCTIONS:
+        setattr(httpx, name, getattr(aresilient, name))
 
 
 class NonLoopbackConnectionError(OSError):

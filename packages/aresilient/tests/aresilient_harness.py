@@ -31,7 +31,9 @@ class Harness:
 
     def client_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         sleep = self.record_sleep if self.flavour == "sync" else self.record_sleep_async
-        return {"sleep": sleep, **kwargs}
+        # Exact waits to assert on: the default backoff is jittered (test_defaults.py checks
+        # that default on its own).
+        return {"sleep": sleep, "backoff_strategy": aresilient.ExponentialBackoff(), **kwargs}
 
     def request(
         self,

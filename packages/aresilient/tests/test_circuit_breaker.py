@@ -312,11 +312,16 @@ def test_client_counts_failures_and_fails_fast_when_open(
 ) -> None:
     breaker = CircuitBreaker(failure_threshold=3, recovery_timeout=60)
     url = f"{httpbin.url}/flaky/{key}?fail=100"
-    client = {"circuit_breaker": breaker, "max_retries": 5}
+    client = {"circuit_breaker": breaker, "max_retries": 1}
+    for counted in (1, 2):
+        assert harness.request("GET", url, client=client).status_code == 503
+        # One logical request counts once, however many attempts it made.
+        assert breaker.failure_count == counted
+    assert harness.request("GET", url, client=client).status_code == 503  # the third opens it
     with pytest.raises(CircuitBreakerError) as caught:
         harness.request("GET", url, client=client)
-    # Three 503s opened it; the fourth attempt was refused without reaching the server.
-    assert httpx.get(f"{httpbin.url}/flaky/{key}/reset").json()["calls"] == 3
+    # The fourth request was refused without reaching the server.
+    assert httpx.get(f"{httpbin.url}/flaky/{key}/reset").json()["calls"] == 6
     assert caught.value.request.url == url
     assert state_of(breaker) is CircuitState.OPEN
     with pytest.raises(CircuitBreakerError):
@@ -339,3 +344,130 @@ def test_client_success_keeps_it_closed(harness: Harness, httpbin: RunningServer
     fail(breaker)
     harness.request("GET", f"{httpbin.url}/status/404", client={"circuit_breaker": breaker})
     assert breaker.failure_count == 0  # a 404 is an answer, not a failure of the service
+
+
+# -- the failure-ratio window ------------------------------------------------------------------
+
+
+def succeed(breaker: CircuitBreaker, times: int = 1) -> None:
+    for _ in range(times):
+        breaker.record_success(breaker.acquire())
+
+
+def ratio_breaker(clock: FakeClock, **overrides: object) -> CircuitBreaker:
+    settings: dict[str, object] = {
+        "failure_threshold": None,
+        "failure_ratio": 0.5,
+        "sampling_duration": 10.0,
+        "minimum_throughput": 10,
+        "recovery_timeout": 5.0,
+        "clock": clock,
+    }
+    settings.update(overrides)
+    return CircuitBreaker(**settings)  # type: ignore[arg-type]
+
+
+def test_a_failure_ratio_opens_it_though_successes_interleave() -> None:
+    breaker = ratio_breaker(FakeClock())
+    for _ in range(4):
+        succeed(breaker)
+        fail(breaker)
+    succeed(breaker)
+    assert breaker.window_counts == (5, 4)
+    assert state_of(breaker) is CircuitState.CLOSED
+    fail(breaker)  # 5 of 10: the ratio, at the minimum throughput
+    assert state_of(breaker) is CircuitState.OPEN
+    assert breaker.window_counts == (0, 0)  # a transition starts a new window
+
+
+def test_below_the_minimum_throughput_nothing_opens_it() -> None:
+    breaker = ratio_breaker(FakeClock())
+    fail(breaker, 9)
+    assert state_of(breaker) is CircuitState.CLOSED
+
+
+def test_old_calls_leave_the_window() -> None:
+    clock = FakeClock()
+    breaker = ratio_breaker(clock)
+    fail(breaker, 4)
+    clock.now += 10.0  # the whole window later: those failures aged out
+    succeed(breaker, 5)
+    fail(breaker)
+    assert breaker.window_counts == (5, 1)
+    assert state_of(breaker) is CircuitState.CLOSED
+
+
+def test_the_threshold_and_the_ratio_both_apply() -> None:
+    breaker = ratio_breaker(FakeClock(), failure_threshold=3)
+    fail(breaker, 3)
+    assert state_of(breaker) is CircuitState.OPEN
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"failure_ratio": 0.0},
+        {"failure_ratio": 1.5},
+        {"failure_ratio": None},  # and no threshold: nothing would open it
+        {"minimum_throughput": 0},
+        {"sampling_duration": 0.0},
+    ],
+)
+def test_window_arguments_are_validated(overrides: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match=r"failure_ratio|minimum_throughput|sampling_duration"):
+        ratio_breaker(FakeClock(), **overrides)
+
+
+def test_64_threads_open_it_by_ratio_exactly_once() -> None:
+    changes: list[tuple[CircuitState, CircuitState]] = []
+    breaker = ratio_breaker(
+        FakeClock(),
+        minimum_throughput=32,
+        sampling_duration=60.0,
+        on_state_change=lambda old, new: changes.append((old, new)),
+    )
+    all_admitted = threading.Barrier(WORKERS)
+
+    def worker(index: int) -> None:
+        token = breaker.acquire()
+        all_admitted.wait(timeout=30)
+        if index % 4 == 0:
+            breaker.record_success(token)
+        else:
+            breaker.record_failure(token)
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        list(pool.map(worker, range(WORKERS)))
+    # 48 failures of 64, in whatever order the threads ran: the ratio holds by the last one.
+    assert state_of(breaker) is CircuitState.OPEN
+    assert changes == [(CircuitState.CLOSED, CircuitState.OPEN)]
+
+
+def test_client_a_failed_probe_is_not_retried_past_the_breaker(
+    harness: Harness, httpbin: RunningServer, key: str
+) -> None:
+    clock = FakeClock()
+    breaker = CircuitBreaker(failure_threshold=1, recovery_timeout=1, clock=clock)
+    fail(breaker)
+    clock.now += 1
+    with pytest.raises(CircuitBreakerError):
+        harness.request(
+            "GET", f"{httpbin.url}/flaky/{key}?fail=10", client={"circuit_breaker": breaker}
+        )
+    # The probe failed and reopened it; the retry was refused, so one request reached it.
+    assert httpx.get(f"{httpbin.url}/flaky/{key}/reset").json()["calls"] == 1
+    assert state_of(breaker) is CircuitState.OPEN
+
+
+def test_client_shares_a_ratio_breaker_between_clients(
+    harness: Harness, httpbin: RunningServer, key: str
+) -> None:
+    breaker = CircuitBreaker(
+        failure_threshold=None, failure_ratio=0.5, minimum_throughput=4, recovery_timeout=60
+    )
+    client = {"circuit_breaker": breaker, "max_retries": 0}
+    for _ in range(2):  # each request on a client of its own
+        assert harness.request("GET", f"{httpbin.url}/get", client=client).status_code == 200
+        url = f"{httpbin.url}/flaky/{key}?fail=10"
+        assert harness.request("GET", url, client=client).status_code == 503
+    assert state_of(breaker) is CircuitState.OPEN

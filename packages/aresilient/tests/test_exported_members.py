@@ -10,27 +10,38 @@ OWN_EXPORTS = {
     "__version__",
     "AsyncClient",
     "AsyncResilientClient",
+    "AsyncRetryTransport",
     "BackoffStrategy",
+    "Bulkhead",
+    "BulkheadFullError",
     "CircuitBreaker",
     "CircuitBreakerError",
     "CircuitState",
     "Client",
     "ConstantBackoff",
     "DEFAULT_MAX_RETRIES",
+    "DEFAULT_MAX_RETRY_AFTER",
+    "DEFAULT_MAX_RETRY_TIME",
     "DEFAULT_RETRY_METHODS",
     "DEFAULT_STATUS_FORCELIST",
     "DecorrelatedJitterBackoff",
     "ExponentialBackoff",
     "FailureInfo",
     "FibonacciBackoff",
+    "Hedging",
+    "FullJitterBackoff",
     "HttpRequestError",
     "LinearBackoff",
+    "RateLimitExceeded",
+    "RateLimiter",
     "RequestInfo",
     "ResilientClient",
     "ResponseInfo",
     "RetryInfo",
+    "RetryBudget",
     "RetryOptions",
     "RetryPolicy",
+    "RetryTransport",
     "parse_retry_after",
     "testing",
 }
@@ -62,5 +73,10 @@ def test_no_public_attribute_is_left_out_of_all() -> None:
 def test_submodules_list_their_names() -> None:
     from aresilient import exceptions, testing  # noqa: PLC0415
 
-    assert set(exceptions.__all__) == {"CircuitBreakerError", "HttpRequestError"}
+    assert set(exceptions.__all__) == {
+        "BulkheadFullError",
+        "CircuitBreakerError",
+        "HttpRequestError",
+        "RateLimitExceeded",
+    }
     assert set(testing.__all__) == {"NO_WAIT_ENV", "no_wait"}

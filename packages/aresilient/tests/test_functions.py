@@ -36,33 +36,40 @@ def test_every_verb_sends_its_method(verb: str, httpbin: RunningServer) -> None:
 
 
 @pytest.mark.parametrize("flavour", ["sync", "async"])
-def test_functions_retry_then_raise_or_return_the_last_response(
+def test_functions_retry_then_return_or_raise_when_asked(
     flavour: str, httpbin: RunningServer, key: str
 ) -> None:
     url = f"{httpbin.url}/flaky/{key}?fail=1"
     if flavour == "sync":
         assert aresilient.get(url).status_code == 200
-        last = aresilient.request("GET", url + "0", raise_on_failure=False)  # fail=10
+        last = aresilient.request("GET", url + "0")  # fail=10
     else:
         assert asyncio.run(aresilient.get_async(url)).status_code == 200
-        last = asyncio.run(aresilient.request_async("GET", url + "0", raise_on_failure=False))
-    assert last.status_code == 503
+        last = asyncio.run(aresilient.request_async("GET", url + "0"))
+    assert last.status_code == 503  # as httpx.request would return it
 
     def exhausted() -> object:
         if flavour == "sync":
-            return aresilient.put(url + "00")
-        return asyncio.run(aresilient.put_async(url + "00"))
+            return aresilient.put(url + "00", raise_on_failure=True)
+        return asyncio.run(aresilient.put_async(url + "00", raise_on_failure=True))
 
     with pytest.raises(aresilient.HttpRequestError) as caught:
         exhausted()
     assert (caught.value.method, caught.value.status_code) == ("PUT", 503)
 
 
-def test_functions_raise_even_with_a_returning_client(httpbin: RunningServer, key: str) -> None:
-    with aresilient.Client(base_url=httpbin.url) as client:
+def test_the_function_not_the_client_decides_whether_to_raise(
+    httpbin: RunningServer, key: str
+) -> None:
+    with aresilient.ResilientClient(base_url=httpbin.url) as client:
+        assert aresilient.get(f"/flaky/{key}?fail=10", client=client).status_code == 503
         with pytest.raises(aresilient.HttpRequestError):
-            aresilient.get(f"/flaky/{key}?fail=10", client=client)
-        assert client.get(f"/flaky/{key}x?fail=10").status_code == 503  # the client returns
+            client.get(f"/flaky/{key}x?fail=10")  # the client alone raises
+    with (
+        aresilient.Client(base_url=httpbin.url) as client,
+        pytest.raises(aresilient.HttpRequestError),
+    ):
+        aresilient.get_with_automatic_retry(f"/flaky/{key}y?fail=10", client=client)
 
 
 @pytest.mark.parametrize("flavour", ["sync", "async"])

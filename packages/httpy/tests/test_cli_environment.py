@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from httpy.cli import build_parser
+from httpy.cli import _origins, build_parser
 
 
 def parse(environ: dict[str, str], *argv: str) -> argparse.Namespace:
@@ -127,3 +127,16 @@ def test_http2_is_on_by_default_and_has_a_switch_and_limits() -> None:
         {"HTTPY_HTTP2_MAX_RESETS": "50"}, "a:b", "--http2-max-concurrent-streams", "8"
     )
     assert (arguments.http2_max_concurrent_streams, arguments.http2_max_resets) == (8, 50)
+
+
+def test_websocket_knobs_have_flags_and_variables() -> None:
+    arguments = parse(
+        {"HTTPY_WS_PING_INTERVAL": "5", "HTTPY_WS_ALLOWED_ORIGINS": "https://a.test,https://b.test"},
+        "a:b", "--ws-max-message-size", "4096", "--no-ws-per-message-deflate",
+    )  # fmt: skip
+    assert (arguments.ws_ping_interval, arguments.ws_max_message_size) == (5.0, 4096)
+    assert arguments.ws_per_message_deflate is False
+    assert _origins(arguments.ws_allowed_origins) == ("https://a.test", "https://b.test")
+    flagged = parse({}, "a:b", "--ws-allowed-origin", "https://c.test")
+    assert _origins(flagged.ws_allowed_origins) == ("https://c.test",)
+    assert _origins(parse({}, "a:b").ws_allowed_origins) is None

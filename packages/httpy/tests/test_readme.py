@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
 import httpy
 from httpy.testing import serve_in_thread
@@ -31,7 +32,7 @@ def test_example_runs(index: int) -> None:
     namespace = run_example(index)
     app = namespace.get("app")
     if isinstance(app, httpy.App):
-        assert app.router.routes, "an example app without routes"
+        assert app.router.routes or app.websocket_router.routes, "an example app without routes"
 
 
 def test_hello_world_answers() -> None:
@@ -59,3 +60,17 @@ def test_middleware_example_answers() -> None:
         assert countdown.headers["x-served-by"] == "httpy"
         assert client.get("/admin/x").status_code == 403
         assert client.get("/admin/x", headers={"x-token": "secret"}).status_code == 404
+
+
+def test_websocket_example_answers() -> None:
+    (index,) = [i for i, example in enumerate(EXAMPLES) if "@app.websocket" in example]
+    app = run_example(index)["app"]
+    with serve_in_thread(app) as server:
+        url = f"ws://127.0.0.1:{server.port}"
+        with connect(url + "/chat/lobby") as first, connect(url + "/chat/lobby") as second:
+            first.send("hello")
+            assert first.recv(timeout=5) == "lobby: hello"
+            assert second.recv(timeout=5) == "lobby: hello"
+        with connect(url + "/echo") as echo:
+            echo.send('{"n": 1}')
+            assert echo.recv(timeout=5) == '{"echo":{"n":1}}'

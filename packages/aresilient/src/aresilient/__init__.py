@@ -91,14 +91,17 @@ from aresilient._async_functions import (
     request_async,
     request_with_automatic_retry_async,
 )
+from aresilient._async_transport import AsyncRetryTransport
 from aresilient._backoff import (
     BackoffStrategy,
     ConstantBackoff,
     DecorrelatedJitterBackoff,
     ExponentialBackoff,
     FibonacciBackoff,
+    FullJitterBackoff,
     LinearBackoff,
 )
+from aresilient._bulkhead import Bulkhead
 from aresilient._callbacks import FailureInfo, RequestInfo, ResponseInfo, RetryInfo
 from aresilient._circuit_breaker import CircuitBreaker, CircuitState
 from aresilient._client import Client, ResilientClient
@@ -120,15 +123,26 @@ from aresilient._functions import (
     request,
     request_with_automatic_retry,
 )
+from aresilient._hedging import Hedging
 from aresilient._policy import (
     DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_AFTER,
+    DEFAULT_MAX_RETRY_TIME,
     DEFAULT_RETRY_METHODS,
     DEFAULT_STATUS_FORCELIST,
     RetryOptions,
     RetryPolicy,
 )
+from aresilient._rate_limiter import RateLimiter
 from aresilient._retry_after import parse_retry_after
-from aresilient.exceptions import CircuitBreakerError, HttpRequestError
+from aresilient._retry_budget import RetryBudget
+from aresilient._transport import RetryTransport
+from aresilient.exceptions import (
+    BulkheadFullError,
+    CircuitBreakerError,
+    HttpRequestError,
+    RateLimitExceeded,
+)
 
 # Read from the installed distribution so the version is written only in pyproject.toml.
 __version__ = _distribution_version("aresilient")
@@ -136,6 +150,8 @@ __version__ = _distribution_version("aresilient")
 # aresilient's own names and httpx's re-exported ones, in one sorted list.
 __all__ = [
     "DEFAULT_MAX_RETRIES",
+    "DEFAULT_MAX_RETRY_AFTER",
+    "DEFAULT_MAX_RETRY_TIME",
     "DEFAULT_RETRY_METHODS",
     "DEFAULT_STATUS_FORCELIST",
     "URL",
@@ -146,10 +162,13 @@ __all__ = [
     "AsyncClient",
     "AsyncHTTPTransport",
     "AsyncResilientClient",
+    "AsyncRetryTransport",
     "Auth",
     "BackoffStrategy",
     "BaseTransport",
     "BasicAuth",
+    "Bulkhead",
+    "BulkheadFullError",
     "ByteStream",
     "CircuitBreaker",
     "CircuitBreakerError",
@@ -167,10 +186,12 @@ __all__ = [
     "ExponentialBackoff",
     "FailureInfo",
     "FibonacciBackoff",
+    "FullJitterBackoff",
     "HTTPError",
     "HTTPStatusError",
     "HTTPTransport",
     "Headers",
+    "Hedging",
     "HttpRequestError",
     "InvalidURL",
     "Limits",
@@ -184,6 +205,8 @@ __all__ = [
     "Proxy",
     "ProxyError",
     "QueryParams",
+    "RateLimitExceeded",
+    "RateLimiter",
     "ReadError",
     "ReadTimeout",
     "RemoteProtocolError",
@@ -195,9 +218,11 @@ __all__ = [
     "Response",
     "ResponseInfo",
     "ResponseNotRead",
+    "RetryBudget",
     "RetryInfo",
     "RetryOptions",
     "RetryPolicy",
+    "RetryTransport",
     "StreamClosed",
     "StreamConsumed",
     "StreamError",

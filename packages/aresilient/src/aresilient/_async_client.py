@@ -4,8 +4,11 @@ Every httpx constructor argument is accepted with httpx's default; the resilienc
 come on top, and any request may override them (`await client.get(url, max_retries=5)`).
 
 The success path is httpx's own plus: one dict test for per-request overrides, one frame,
-one set lookup of the status code. Everything else (the `Run` bookkeeping, callbacks, the
-breaker) is entered only when a policy needs it or an attempt failed.
+one clock read (for `max_retry_time`), one set lookup of the status code. Everything else
+(the `Run` bookkeeping, callbacks, the breaker, budget, limiter, bulkhead, hedging) is entered
+only when a policy needs it or an attempt failed.
+
+One source for sync and async: tools/unasync.py generates the sync module from the async one.
 """
 
 from __future__ import annotations
@@ -13,25 +16,33 @@ from __future__ import annotations
 import ssl
 import time
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Unpack
 
 import httpx
 
 from aresilient import _waiting
+from aresilient._async_loop import run_attempts
 from aresilient._backoff import BackoffStrategy
+from aresilient._bulkhead import Bulkhead
 from aresilient._callbacks import OnFailure, OnRequest, OnRetry, OnSuccess
 from aresilient._circuit_breaker import CircuitBreaker
+from aresilient._deadline import DeadlineStream
 from aresilient._engine import Run
+from aresilient._hedging import Hedging, hedge_async
 from aresilient._policy import (
     DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_AFTER,
+    DEFAULT_MAX_RETRY_TIME,
     DEFAULT_RETRY_METHODS,
     DEFAULT_STATUS_FORCELIST,
     RetryOptions,
     RetryPolicy,
     RetryPredicate,
 )
+from aresilient._rate_limiter import RateLimiter
+from aresilient._retry_budget import RetryBudget
 from aresilient._types import (
     DEFAULT_LIMITS,
     DEFAULT_MAX_REDIRECTS,
@@ -50,6 +61,7 @@ from aresilient._types import (
     TimeoutTypes,
     UseClientDefault,
 )
+from aresilient._waiting import AsyncSleep
 
 __all__ = ["AsyncClient", "AsyncResilientClient"]
 
@@ -99,15 +111,21 @@ class AsyncClient(httpx.AsyncClient):
         status_forcelist: Iterable[int] = DEFAULT_STATUS_FORCELIST,
         retry_if: RetryPredicate | None = None,
         max_total_time: float | None = None,
+        max_retry_time: float | None = DEFAULT_MAX_RETRY_TIME,
         max_wait_time: float | None = None,
+        max_retry_after: float | None = DEFAULT_MAX_RETRY_AFTER,
         retry_methods: Iterable[str] = DEFAULT_RETRY_METHODS,
         circuit_breaker: CircuitBreaker | None = None,
+        retry_budget: RetryBudget | None = None,
+        rate_limiter: RateLimiter | None = None,
+        bulkhead: Bulkhead | None = None,
+        hedging: Hedging | None = None,
         on_request: OnRequest | None = None,
         on_retry: OnRetry | None = None,
         on_success: OnSuccess | None = None,
         on_failure: OnFailure | None = None,
         raise_on_failure: bool | None = None,
-        sleep: Callable[[float], Awaitable[object]] | None = None,
+        sleep: AsyncSleep | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         # Validated before httpx opens anything, so a bad argument leaks no transport.
@@ -118,9 +136,15 @@ class AsyncClient(httpx.AsyncClient):
             status_forcelist=status_forcelist,
             retry_if=retry_if,
             max_total_time=max_total_time,
+            max_retry_time=max_retry_time,
             max_wait_time=max_wait_time,
+            max_retry_after=max_retry_after,
             retry_methods=retry_methods,
             circuit_breaker=circuit_breaker,
+            retry_budget=retry_budget,
+            rate_limiter=rate_limiter,
+            bulkhead=bulkhead,
+            hedging=hedging,
             on_request=on_request,
             on_retry=on_retry,
             on_success=on_success,
@@ -131,7 +155,7 @@ class AsyncClient(httpx.AsyncClient):
         )
         # Streams are not retried unless a request asks: their body is read after we return.
         self._stream_policy = self._policy.replace({"max_retries": 0})
-        self._sleep: Callable[[float], Awaitable[object]] = sleep or _waiting.async_sleep
+        self._sleep: AsyncSleep = sleep or _waiting.async_sleep
         self._clock = clock
         super().__init__(
             auth=auth,
@@ -184,18 +208,24 @@ class AsyncClient(httpx.AsyncClient):
         follow_redirects: bool | UseClientDefault,
     ) -> httpx.Response:
         if not policy.plain:
-            return await self._retrying(policy, request, stream, auth, follow_redirects, None, None)
+            return await self._retrying(
+                policy, request, stream, auth, follow_redirects, None, None, None
+            )
+        # `max_retry_time` counts from the start of the first attempt.
+        started = self._clock()
         try:
             response = await _httpx_send(
                 self, request, stream=stream, auth=auth, follow_redirects=follow_redirects
             )
         except Exception as error:  # noqa: BLE001 - the policy decides which ones to retry
             return await self._retrying(
-                policy, request, stream, auth, follow_redirects, error, None
+                policy, request, stream, auth, follow_redirects, error, None, started
             )
         if policy.retry_if is None and response.status_code not in policy.status_forcelist:
             return response
-        return await self._retrying(policy, request, stream, auth, follow_redirects, None, response)
+        return await self._retrying(
+            policy, request, stream, auth, follow_redirects, None, response, started
+        )
 
     async def _retrying(
         self,
@@ -206,41 +236,61 @@ class AsyncClient(httpx.AsyncClient):
         follow_redirects: bool | UseClientDefault,
         error: Exception | None,
         response: httpx.Response | None,
+        started: float | None,
     ) -> httpx.Response:
         """The attempt loop; `error` or `response` is the outcome of a first attempt already
-        made by the fast path (both None: no attempt made yet)."""
+        made by the fast path at `started` (both None: no attempt made yet)."""
         made = 0 if error is None and response is None else 1
-        run = Run(policy, request, self._clock, self.timeout, attempts_made=made)
-        while True:
-            if error is None and response is None:
-                run.before_attempt()
-                try:
-                    response = await _httpx_send(
-                        self, request, stream=stream, auth=auth, follow_redirects=follow_redirects
-                    )
-                except Exception as caught:  # noqa: BLE001 - decided by the policy below
-                    error = caught
-                except BaseException:
-                    # Ctrl-C and cancellation are never retried, and count as no failure.
-                    run.abandon()
-                    raise
-            if error is not None:
-                wait = run.after_error(error)
-                if wait is None:
-                    raise error
-            else:
-                assert response is not None  # noqa: S101 - one of the two is always set
-                wait = run.after_response(response)
-                if wait is None:
-                    failure = run.give_up_error(response) if run.gave_up else None
-                    if failure is not None:
-                        await response.aclose()
-                        raise failure
-                    return response
-                # A discarded response must give its connection back before we sleep.
+        run = Run(policy, request, self._clock, self.timeout, attempts_made=made, started=started)
+
+        async def attempt() -> httpx.Response:
+            return await self._attempt(run, stream, auth, follow_redirects)
+
+        return await run_attempts(run, attempt, self._sleep, error, response)
+
+    async def _attempt(
+        self,
+        run: Run,
+        stream: bool,
+        auth: AuthTypes | UseClientDefault | None,
+        follow_redirects: bool | UseClientDefault,
+    ) -> httpx.Response:
+        """One attempt: in copies if the policy hedges this request, else one send."""
+        policy = run.policy
+        if policy.may_hedge(run.request, stream):
+            assert policy.hedging is not None  # noqa: S101 - may_hedge checked it
+            return await hedge_async(
+                policy.hedging,
+                lambda: self._send_once(run, stream, auth, follow_redirects),
+                policy.is_acceptable,
+            )
+        return await self._send_once(run, stream, auth, follow_redirects)
+
+    async def _send_once(
+        self,
+        run: Run,
+        stream: bool,
+        auth: AuthTypes | UseClientDefault | None,
+        follow_redirects: bool | UseClientDefault,
+    ) -> httpx.Response:
+        """One send. With `max_total_time`, the body is read here, under the deadline:
+        httpx's per-read timeouts alone let a trickling body run past it."""
+        request = run.request
+        if run.deadline is None:
+            return await _httpx_send(
+                self, request, stream=stream, auth=auth, follow_redirects=follow_redirects
+            )
+        response = await _httpx_send(
+            self, request, stream=True, auth=auth, follow_redirects=follow_redirects
+        )
+        response.stream = DeadlineStream(response.stream, run.deadline, run.clock, request)
+        if not stream:
+            try:
+                await response.aread()
+            except BaseException:
                 await response.aclose()
-            await self._sleep(wait)
-            error = response = None
+                raise
+        return response
 
     async def request(
         self,

@@ -1,20 +1,23 @@
-"""Module-level async functions: `aresilient.get_async(url)` as `httpx.get(url)`, with retries.
+"""Module-level functions: `aresilient.get_async(url)` as `httpx.get(url)`, with retries.
 
 Each call opens a client of its own and closes it before returning, as httpx's functions do,
 unless `client=` is given: then that client sends (with its settings, pool and cookies) and
-stays open. When retries run out on a retryable status they raise `HttpRequestError` (as
-upstream aresilient's functions do, and unlike `Client`, which returns the last response as
-httpx would); `raise_on_failure=False` returns that response instead. The
-`*_with_automatic_retry_async` names are upstream aresilient's, kept for its users: they
-behave exactly like the httpx names.
+stays open. httpx's names behave as httpx's functions do (`import aresilient as httpx`):
+when retries run out on a retryable status they return that last response, and when they
+run out on an exception they raise httpx's exception. The `*_with_automatic_retry_async` names
+are upstream aresilient's, kept for its users: the same functions, except that they raise
+`HttpRequestError` when retries run out on a status. Either default yields to an explicit
+`raise_on_failure=`, and applies with `client=` too (the function decides, not the client).
 
-Generated from one template so the 16 functions cannot drift; edit them together.
+One source for sync and async: tools/unasync.py generates the sync module from the async one.
 """
 
 from __future__ import annotations
 
+import functools
 import ssl
-from typing import Any, Unpack
+from collections.abc import Callable
+from typing import Any, TypeVar, Unpack, cast
 
 import httpx
 
@@ -55,6 +58,7 @@ __all__ = [
 ]
 
 USE_CLIENT_DEFAULT = httpx.USE_CLIENT_DEFAULT
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 async def _send_async(
@@ -78,10 +82,10 @@ async def _send_async(
     overrides: RetryOptions,
     extensions: RequestExtensions | None = None,
 ) -> httpx.Response:
-    # The functions raise by default (upstream aresilient's contract); a client's own default
-    # does not apply to them, so a given client behaves the same way here.
+    # httpx's contract (return the response) unless asked: a client's own default does not
+    # apply, so a given client behaves the same way here.
     if "raise_on_failure" not in overrides:
-        overrides = {**overrides, "raise_on_failure": True}
+        overrides = {**overrides, "raise_on_failure": False}
     if client is not None:
         if proxy is not None or verify is not True or trust_env is not True:
             raise ValueError("with client=, set proxy, verify and trust_env on that client")
@@ -146,8 +150,8 @@ async def request_async(
     client: AsyncClient | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.request` with retries; raises HttpRequestError if they run out on a retryable
-    status (`raise_on_failure=False`: returns that last response)."""
+    """`httpx.request` with retries; when they run out on a retryable
+    status, returns that last response as httpx would (`raise_on_failure=True` raises)."""
     return await _send_async(
         method,
         url,
@@ -184,8 +188,8 @@ async def get_async(
     client: AsyncClient | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.get` with retries; raises HttpRequestError if they run out on a retryable
-    status (`raise_on_failure=False`: returns that last response)."""
+    """`httpx.get` with retries; when they run out on a retryable
+    status, returns that last response as httpx would (`raise_on_failure=True` raises)."""
     return await _send_async(
         "GET",
         url,
@@ -222,8 +226,8 @@ async def options_async(
     client: AsyncClient | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.options` with retries; raises HttpRequestError if they run out on a retryable
-    status (`raise_on_failure=False`: returns that last response)."""
+    """`httpx.options` with retries; when they run out on a retryable
+    status, returns that last response as httpx would (`raise_on_failure=True` raises)."""
     return await _send_async(
         "OPTIONS",
         url,
@@ -260,8 +264,8 @@ async def head_async(
     client: AsyncClient | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.head` with retries; raises HttpRequestError if they run out on a retryable
-    status (`raise_on_failure=False`: returns that last response)."""
+    """`httpx.head` with retries; when they run out on a retryable
+    status, returns that last response as httpx would (`raise_on_failure=True` raises)."""
     return await _send_async(
         "HEAD",
         url,
@@ -302,8 +306,8 @@ async def post_async(
     client: AsyncClient | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.post` with retries; raises HttpRequestError if they run out on a retryable
-    status (`raise_on_failure=False`: returns that last response)."""
+    """`httpx.post` with retries; when they run out on a retryable
+    status, returns that last response as httpx would (`raise_on_failure=True` raises)."""
     return await _send_async(
         "POST",
         url,
@@ -344,8 +348,8 @@ async def put_async(
     client: AsyncClient | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.put` with retries; raises HttpRequestError if they run out on a retryable
-    status (`raise_on_failure=False`: returns that last response)."""
+    """`httpx.put` with retries; when they run out on a retryable
+    status, returns that last response as httpx would (`raise_on_failure=True` raises)."""
     return await _send_async(
         "PUT",
         url,
@@ -386,8 +390,8 @@ async def patch_async(
     client: AsyncClient | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.patch` with retries; raises HttpRequestError if they run out on a retryable
-    status (`raise_on_failure=False`: returns that last response)."""
+    """`httpx.patch` with retries; when they run out on a retryable
+    status, returns that last response as httpx would (`raise_on_failure=True` raises)."""
     return await _send_async(
         "PATCH",
         url,
@@ -424,8 +428,8 @@ async def delete_async(
     client: AsyncClient | None = None,
     **overrides: Unpack[RetryOptions],
 ) -> httpx.Response:
-    """`httpx.delete` with retries; raises HttpRequestError if they run out on a retryable
-    status (`raise_on_failure=False`: returns that last response)."""
+    """`httpx.delete` with retries; when they run out on a retryable
+    status, returns that last response as httpx would (`raise_on_failure=True` raises)."""
     return await _send_async(
         "DELETE",
         url,
@@ -447,12 +451,28 @@ async def delete_async(
     )
 
 
-# upstream aresilient's names: the same functions (they raise HttpRequestError too).
-request_with_automatic_retry_async = request_async
-get_with_automatic_retry_async = get_async
-options_with_automatic_retry_async = options_async
-head_with_automatic_retry_async = head_async
-post_with_automatic_retry_async = post_async
-put_with_automatic_retry_async = put_async
-patch_with_automatic_retry_async = patch_async
-delete_with_automatic_retry_async = delete_async
+def _raising(function: _F, name: str) -> _F:
+    """Upstream aresilient's contract: the same function, raising HttpRequestError by default
+    when retries run out on a retryable status."""
+
+    @functools.wraps(function)
+    async def raising(*args: Any, **kwargs: Any) -> httpx.Response:
+        kwargs.setdefault("raise_on_failure", True)
+        return await function(*args, **kwargs)  # type: ignore[no-any-return]
+
+    raising.__name__ = raising.__qualname__ = name
+    raising.__doc__ = (
+        f"`{function.__name__}` raising HttpRequestError when retries run out on a retryable "
+        "status (`raise_on_failure=False` returns that last response)."
+    )
+    return cast("_F", raising)
+
+
+request_with_automatic_retry_async = _raising(request_async, "request_with_automatic_retry_async")
+get_with_automatic_retry_async = _raising(get_async, "get_with_automatic_retry_async")
+options_with_automatic_retry_async = _raising(options_async, "options_with_automatic_retry_async")
+head_with_automatic_retry_async = _raising(head_async, "head_with_automatic_retry_async")
+post_with_automatic_retry_async = _raising(post_async, "post_with_automatic_retry_async")
+put_with_automatic_retry_async = _raising(put_async, "put_with_automatic_retry_async")
+patch_with_automatic_retry_async = _raising(patch_async, "patch_with_automatic_retry_async")
+delete_with_automatic_retry_async = _raising(delete_async, "delete_with_automatic_retry_async")

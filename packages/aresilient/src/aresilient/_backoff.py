@@ -16,6 +16,7 @@ __all__ = [
     "DecorrelatedJitterBackoff",
     "ExponentialBackoff",
     "FibonacciBackoff",
+    "FullJitterBackoff",
     "LinearBackoff",
 ]
 
@@ -122,6 +123,46 @@ class ConstantBackoff:
 
     def __repr__(self) -> str:
         return f"ConstantBackoff(delay={self.constant!r})"
+
+
+class FullJitterBackoff:
+    """AWS's "full jitter", the default: a random wait in [0, min(max_delay, exponential)].
+
+    The exponential is `base_delay * multiplier ** (attempt - 1)` (0.3, 0.6, 1.2 s...). Clients
+    that failed together (a server restart, a 503 burst) would otherwise come back together,
+    in lockstep, and fail together again; drawing each wait from the whole range spreads them
+    out most, for the least total work (Marc Brooker, "Exponential Backoff And Jitter", AWS
+    Architecture Blog, 2015). The waits are no longer reproducible: tests that need exact waits
+    pass `ExponentialBackoff()`, or inject `random`.
+    """
+
+    __slots__ = ("_random", "base_delay", "max_delay", "multiplier")
+
+    def __init__(
+        self,
+        base_delay: float = 0.3,
+        multiplier: float = 2.0,
+        max_delay: float = 20.0,
+        random: Callable[[], float] | None = None,
+    ) -> None:
+        _check_non_negative("base_delay", base_delay)
+        _check_non_negative("max_delay", max_delay)
+        if multiplier < 1:
+            raise ValueError(f"multiplier must be >= 1, got {multiplier!r}")
+        self.base_delay = base_delay
+        self.multiplier = multiplier
+        self.max_delay = max_delay
+        self._random = random or _random_unit
+
+    def delay(self, attempt: int, previous_delay: float) -> float:  # noqa: ARG002 - stateless
+        ceiling = min(self.base_delay * self.multiplier ** min(attempt - 1, 64), self.max_delay)
+        return ceiling * self._random()
+
+    def __repr__(self) -> str:
+        return (
+            f"FullJitterBackoff(base_delay={self.base_delay!r}, "
+            f"multiplier={self.multiplier!r}, max_delay={self.max_delay!r})"
+        )
 
 
 class DecorrelatedJitterBackoff:

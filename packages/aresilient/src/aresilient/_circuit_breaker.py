@@ -1,9 +1,13 @@
 """A circuit breaker shared by any number of threads and asyncio tasks.
 
-CLOSED lets every call through and counts consecutive failures; at `failure_threshold` it
-turns OPEN and refuses calls (CircuitBreakerError) for `recovery_timeout` seconds; then it is
-HALF_OPEN: `half_open_max_calls` probe calls go through, the first probe to succeed closes
-it, a probe that fails opens it again.
+CLOSED lets every call through and watches two things: consecutive failures (at
+`failure_threshold` it opens) and, when `failure_ratio` is set, the share of failures among
+the calls of the last `sampling_duration` seconds (with at least `minimum_throughput` calls
+in that window it opens at that ratio, as Polly's breaker does: a busy service failing one
+call in two trips it even if successes interleave). OPEN refuses calls (CircuitBreakerError)
+for `recovery_timeout` seconds; then it is HALF_OPEN: `half_open_max_calls` probe calls go
+through, the first probe to succeed closes it, a probe that fails opens it again. Every
+transition starts a new window.
 
 One `threading.Lock` guards the counters. It is held only for a few assignments and never
 across I/O or an `await`, so asyncio tasks on one loop and threads alike can share a breaker.
@@ -21,6 +25,8 @@ from typing import ParamSpec, TypeVar
 
 import httpx
 
+from aresilient import _telemetry
+from aresilient._window import SlidingWindow
 from aresilient.exceptions import CircuitBreakerError
 
 __all__ = ["CircuitBreaker", "CircuitState", "StateChangeCallback"]
@@ -44,21 +50,34 @@ class CircuitBreaker:
 
     `expected_exception`: the exception types that count as failures (default: any
     `Exception`); others pass through without changing the count. `on_state_change(old, new)`
-    is called after each transition, outside the lock. `clock` is injectable.
+    is called after each transition, outside the lock, and each transition is logged to the
+    `aresilient` logger under `name`. `clock` is injectable.
     """
 
     def __init__(
         self,
-        failure_threshold: int = 5,
+        failure_threshold: int | None = 5,
         recovery_timeout: float = 60.0,
         expected_exception: type[BaseException] | tuple[type[BaseException], ...] | None = None,
         on_state_change: StateChangeCallback | None = None,
         half_open_max_calls: int = 1,
         *,
+        failure_ratio: float | None = None,
+        sampling_duration: float = 30.0,
+        minimum_throughput: int = 100,
+        name: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if failure_threshold < 1:
+        if failure_threshold is not None and failure_threshold < 1:
             raise ValueError("failure_threshold must be at least 1")
+        if failure_ratio is not None and not 0 < failure_ratio <= 1:
+            raise ValueError(f"failure_ratio must be in (0, 1], got {failure_ratio!r}")
+        if failure_threshold is None and failure_ratio is None:
+            raise ValueError("give failure_threshold or failure_ratio: nothing would open it")
+        if not 0 < sampling_duration <= 86400:
+            raise ValueError(f"sampling_duration must be in (0, 86400], got {sampling_duration!r}")
+        if minimum_throughput < 1:
+            raise ValueError("minimum_throughput must be at least 1")
         if recovery_timeout < 0:
             raise ValueError("recovery_timeout must be >= 0")
         if half_open_max_calls < 1:
@@ -74,6 +93,14 @@ class CircuitBreaker:
         )
         self.on_state_change = on_state_change
         self.half_open_max_calls = half_open_max_calls
+        self.failure_ratio = failure_ratio
+        self.sampling_duration = sampling_duration
+        self.minimum_throughput = minimum_throughput
+        # Ten buckets, as Polly's: the window slides in tenths of its duration. The first
+        # count is successes, the second failures.
+        self._window = SlidingWindow(sampling_duration, 10, clock)
+        # Names the breaker in log records (one per dependency, typically).
+        self.name = name if name is not None else f"0x{id(self):x}"
         self._clock = clock
         self._lock = threading.Lock()
         self._state = CircuitState.CLOSED
@@ -98,6 +125,12 @@ class CircuitBreaker:
     @property
     def failure_count(self) -> int:
         return self._failure_count
+
+    @property
+    def window_counts(self) -> tuple[int, int]:
+        """(successes, failures) counted in the current sampling window."""
+        with self._lock:
+            return self._window.totals()
 
     @property
     def last_failure_time(self) -> float | None:
@@ -145,6 +178,8 @@ class CircuitBreaker:
                 transitions.append(self._move(CircuitState.CLOSED))
             elif self._state is CircuitState.CLOSED and not token & 1:
                 self._failure_count = 0
+                if self.failure_ratio is not None:
+                    self._window.add(first=1)
         self._notify(transitions)
 
     def record_failure(self, token: int) -> None:
@@ -158,7 +193,7 @@ class CircuitBreaker:
             elif self._state is CircuitState.CLOSED and not token & 1:
                 self._failure_count += 1
                 self._last_failure_time = now
-                if self._failure_count >= self.failure_threshold:
+                if self._should_open():
                     transitions.append(self._move(CircuitState.OPEN))
         self._notify(transitions)
 
@@ -215,6 +250,17 @@ class CircuitBreaker:
         else:
             self.release(token)
 
+    def _should_open(self) -> bool:  # lock held, a failure just counted
+        threshold = self.failure_threshold
+        if threshold is not None and self._failure_count >= threshold:
+            return True
+        if self.failure_ratio is None:
+            return False
+        self._window.add(second=1)
+        successes, failures = self._window.totals()
+        total = successes + failures
+        return total >= self.minimum_throughput and failures >= self.failure_ratio * total
+
     def _is_live_probe(self, token: int) -> bool:  # lock held
         return (
             token & 1 == 1
@@ -241,13 +287,14 @@ class CircuitBreaker:
         self._state = new
         self._generation += 1
         self._probes_in_flight = 0
+        self._window.clear()
         if new is CircuitState.CLOSED:
             self._failure_count = 0
         return (old, new)
 
     def _notify(self, transitions: list[_Transition]) -> None:
         callback = self.on_state_change
-        if callback is None:
-            return
         for old, new in transitions:
-            callback(old, new)
+            _telemetry.breaker_moved(self, old, new)
+            if callback is not None:
+                callback(old, new)

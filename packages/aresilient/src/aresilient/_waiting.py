@@ -8,11 +8,24 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Awaitable, Callable
 
 import anyio
 import anyio.lowlevel
 
-__all__ = ["NO_WAIT_ENV", "async_sleep", "disable_waiting", "enable_waiting", "sleep"]
+__all__ = [
+    "NO_WAIT_ENV",
+    "AsyncSleep",
+    "Sleep",
+    "async_sleep",
+    "disable_waiting",
+    "enable_waiting",
+    "sleep",
+]
+
+# What the clients' injectable `sleep=` must be (named so the sync client is generated).
+Sleep = Callable[[float], object]
+AsyncSleep = Callable[[float], Awaitable[object]]
 
 NO_WAIT_ENV = "ARESILIENT_NO_WAIT"
 

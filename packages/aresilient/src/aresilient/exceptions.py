@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-__all__ = ["CircuitBreakerError", "HttpRequestError"]
+__all__ = ["BulkheadFullError", "CircuitBreakerError", "HttpRequestError", "RateLimitExceeded"]
 
 
 class HttpRequestError(httpx.HTTPStatusError):
@@ -27,4 +27,19 @@ class CircuitBreakerError(httpx.TransportError):
 
     A transport error because, as with a refused connection, nothing reached the server;
     code that handles `httpx.TransportError` or `httpx.HTTPError` keeps working.
+    """
+
+
+class RateLimitExceeded(httpx.TransportError):
+    """The rate limiter's next token is further away than its `max_wait`: not sent.
+
+    A transport error for the same reason as `CircuitBreakerError`: nothing reached the server.
+    It is never retried (waiting for the limiter is the limiter's own job).
+    """
+
+
+class BulkheadFullError(httpx.TransportError):
+    """Every bulkhead slot is taken and its queue is full (or the queue wait ran out): not sent.
+
+    A transport error for the same reason as `CircuitBreakerError`; never retried.
     """

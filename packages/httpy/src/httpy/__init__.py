@@ -1,4 +1,4 @@
-"""httpy: a fast, strict asyncio HTTP/1.1 and HTTP/2 server with decorator routing.
+"""httpy: a fast, strict asyncio HTTP/1.1, HTTP/2 and WebSocket server with decorator routing.
 
 import httpy
 

@@ -156,6 +156,35 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
             default=getattr(_DEFAULTS, name),
             help=help_text,
         )
+    websocket = serve.add_argument_group("WebSocket")
+    for name, kind, help_text in (
+        ("ws_max_message_size", int, "message size once reassembled and inflated (1009 beyond)"),
+        ("ws_max_frame_size", int, "one frame's payload, checked before it is read (1009)"),
+        ("ws_max_queue", int, "messages waiting for the handler before reading pauses"),
+        ("ws_write_buffer", int, "bytes waiting to be written before send_* waits"),
+        ("ws_ping_interval", float, "seconds between the server's pings (0: none)"),
+        ("ws_ping_timeout", float, "seconds to wait for each pong"),
+        ("ws_close_timeout", float, "seconds a close waits for the client's Close"),
+    ):
+        websocket.add_argument(
+            "--" + name.replace("_", "-"),
+            type=kind,
+            default=getattr(_DEFAULTS, name),
+            help=help_text,
+        )
+    websocket.add_argument(
+        "--ws-per-message-deflate",
+        action=argparse.BooleanOptionalAction,
+        default=_DEFAULTS.ws_per_message_deflate,
+        help="negotiate permessage-deflate when the client offers it",
+    )
+    websocket.add_argument(
+        "--ws-allowed-origin",
+        dest="ws_allowed_origins",
+        action="append",
+        metavar="ORIGIN",
+        help="browsers may open sockets only from this origin (repeat for more; default: any)",
+    )
     deadlines = serve.add_argument_group("deadlines (seconds)")
     for name, help_text in (
         ("header_timeout", "to receive a request's header section (slowloris guard)"),
@@ -184,6 +213,15 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
     return parser
 
 
+def _origins(values: list[str] | str | None) -> tuple[str, ...] | None:
+    """--ws-allowed-origin flags, or HTTPY_WS_ALLOWED_ORIGINS as a comma-separated list."""
+    if not values:
+        return None
+    if isinstance(values, str):
+        values = [values]
+    return tuple(item.strip() for value in values for item in value.split(",") if item.strip())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     arguments = parser.parse_args(argv)
@@ -206,6 +244,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             http2_connection_window_size=arguments.http2_connection_window_size,
             http2_max_resets=arguments.http2_max_resets,
             http2_max_control_frames=arguments.http2_max_control_frames,
+            ws_max_message_size=arguments.ws_max_message_size,
+            ws_max_frame_size=arguments.ws_max_frame_size,
+            ws_max_queue=arguments.ws_max_queue,
+            ws_write_buffer=arguments.ws_write_buffer,
+            ws_ping_interval=arguments.ws_ping_interval,
+            ws_ping_timeout=arguments.ws_ping_timeout,
+            ws_close_timeout=arguments.ws_close_timeout,
+            ws_per_message_deflate=arguments.ws_per_message_deflate,
+            ws_allowed_origins=_origins(arguments.ws_allowed_origins),
             max_header_bytes=arguments.max_header_bytes,
             max_header_count=arguments.max_header_count,
             max_target_length=arguments.max_target_length,

@@ -1,0 +1,113 @@
+"""Hedging: a slow idempotent request is sent again; the first good answer wins."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from aresilient_harness import Harness
+
+import aresilient
+from aresilient import Hedging
+from httpy.testing import RunningServer
+
+
+@pytest.fixture(params=["sync", "async"])
+def harness(request: pytest.FixtureRequest) -> Harness:
+    return Harness(request.param)
+
+
+def calls(httpbin: RunningServer, key: str) -> int:
+    return int(httpx.get(f"{httpbin.url}/flaky/{key}/reset").json()["calls"])
+
+
+def test_a_slow_first_answer_is_overtaken_by_the_hedge(
+    harness: Harness, failing_server: RunningServer, key: str
+) -> None:
+    # The first call for the key takes 2 s; the copy sent 0.05 s later answers at once.
+    response = harness.request(
+        "GET",
+        f"{failing_server.url}/slow-first/{key}?delay=2",
+        client={"hedging": Hedging(0.05)},
+    )
+    assert response.json() == {"calls": 2}
+    assert harness.sleeps == []  # a hedge is not a retry: no backoff
+
+
+def test_a_quick_answer_sends_no_copy(harness: Harness, httpbin: RunningServer, key: str) -> None:
+    response = harness.request(
+        "GET", f"{httpbin.url}/flaky/{key}?fail=0", client={"hedging": Hedging(30.0)}
+    )
+    assert response.status_code == 200
+    assert calls(httpbin, key) == 1
+
+
+def test_a_quick_bad_answer_goes_back_to_the_retry_loop(
+    harness: Harness, httpbin: RunningServer, key: str
+) -> None:
+    response = harness.request(
+        "GET",
+        f"{httpbin.url}/flaky/{key}?fail=1",
+        client={"hedging": Hedging(30.0)},
+    )
+    assert response.status_code == 200  # the 503 came back before any copy; retried once
+    assert calls(httpbin, key) == 2
+    assert harness.sleeps == [0.3]
+
+
+def test_only_idempotent_replayable_requests_are_hedged() -> None:
+    policy = aresilient.RetryPolicy(hedging=Hedging(0.1))
+    assert policy.may_hedge(httpx.Request("GET", "http://127.0.0.1/"), stream=False)
+    assert not policy.may_hedge(httpx.Request("GET", "http://127.0.0.1/"), stream=True)
+    assert not policy.may_hedge(httpx.Request("POST", "http://127.0.0.1/"), stream=False)
+    streamed = httpx.Request("PUT", "http://127.0.0.1/", content=iter([b"once"]))
+    assert not policy.may_hedge(streamed, stream=False)
+    assert not aresilient.RetryPolicy().may_hedge(
+        httpx.Request("GET", "http://127.0.0.1/"), stream=False
+    )
+
+
+def test_the_delay_can_follow_a_latency_percentile() -> None:
+    hedging = Hedging(10.0, percentile=0.5, samples=4, min_samples=3)
+    hedging.record_latency(0.3)
+    hedging.record_latency(0.1)
+    assert hedging.current_delay() == 10.0  # too few samples yet
+    hedging.record_latency(0.2)
+    assert hedging.current_delay() == 0.2
+    for latency in (0.5, 0.6, 0.7):  # the oldest samples leave the window
+        hedging.record_latency(latency)
+    assert hedging.current_delay() == 0.5
+
+
+@pytest.mark.parametrize(
+    ("arguments", "name"),
+    [
+        ({"delay": -1.0}, "delay"),
+        ({"max_hedges": 0}, "max_hedges"),
+        ({"max_hedges": 11}, "max_hedges"),
+        ({"percentile": 1.0}, "percentile"),
+        ({"min_samples": 0}, "min_samples"),
+    ],
+)
+def test_bad_arguments_are_refused(arguments: dict[str, float], name: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        Hedging(**arguments)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_the_transport_hedges_too(flavour: str, failing_server: RunningServer, key: str) -> None:
+    url = f"{failing_server.url}/slow-first/{key}?delay=2"
+    if flavour == "sync":
+        transport = aresilient.RetryTransport(hedging=Hedging(0.05))
+        with httpx.Client(transport=transport) as client:
+            response = client.get(url)
+    else:
+
+        async def main() -> httpx.Response:
+            async_transport = aresilient.AsyncRetryTransport(hedging=Hedging(0.05))
+            async with httpx.AsyncClient(transport=async_transport) as client:
+                return await client.get(url)
+
+        response = asyncio.run(main())
+    assert response.json() == {"calls": 2}
