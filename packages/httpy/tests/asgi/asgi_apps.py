@@ -11,6 +11,7 @@ import json
 import sys
 import threading
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 import pytest
@@ -209,12 +210,17 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:  # noqa: PLR0
                 await send({"type": "http.response.nonsense"})
             elif case == "bad-status":
                 await send({"type": "http.response.start", "status": "200"})
+            elif case == "bool-status":
+                await send({"type": "http.response.start", "status": True})
             elif case == "str-headers":
                 await send({"type": "http.response.start", "status": 200, "headers": [("a", "b")]})
         except (RuntimeError, TypeError) as error:
             RECORDER.errors.append(error)
             RECORDER.done.set()
             raise
+    elif path == "/enum-status":
+        await send({"type": "http.response.start", "status": HTTPStatus.ACCEPTED})
+        await send({"type": "http.response.body", "body": b"accepted"})
     elif path == "/inject":
         await send(
             {"type": "http.response.start", "status": 200, "headers": [(b"x", b"a\r\nb: c")]}

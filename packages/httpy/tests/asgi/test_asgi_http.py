@@ -174,6 +174,11 @@ def test_list_pairs_mixed_case_names_and_bytearray_bodies_are_taken(client: http
     assert answer.headers["x-custom"] == "v"
 
 
+def test_an_int_enum_status_is_taken(client: httpx.Client) -> None:
+    answer = client.get("/enum-status")
+    assert (answer.status_code, answer.text) == (202, "accepted")
+
+
 def test_header_injection_is_refused_with_500(client: httpx.Client) -> None:
     answer = client.get("/inject")
     assert answer.status_code == 500
@@ -246,6 +251,7 @@ def test_failure_mid_response_resets_the_connection(client: httpx.Client) -> Non
         ("trailers-unannounced", RuntimeError, "Expected ASGI message 'http.response.body'"),
         ("unknown", RuntimeError, "'http.response.nonsense'"),
         ("bad-status", TypeError, "int 'status'"),
+        ("bool-status", TypeError, "int 'status'"),
         ("str-headers", TypeError, "must be bytes"),
     ],
 )

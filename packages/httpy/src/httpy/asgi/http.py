@@ -247,9 +247,12 @@ def _join(first: bytes, pieces: list[bytes] | None) -> bytes:
 
 def _status(message: Message) -> int:
     status = message.get("status")
-    if type(status) is not int:
-        raise TypeError(f"http.response.start needs an int 'status', got {status!r}")
-    return status
+    if type(status) is int:
+        return status
+    # An IntEnum such as HTTPStatus.OK is an int too; True is not a status.
+    if isinstance(status, int) and not isinstance(status, bool):
+        return int(status)
+    raise TypeError(f"http.response.start needs an int 'status', got {status!r}")
 
 
 def _headers(headers: Any) -> Headers:
