@@ -8,22 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-import pytest
-
 from httpy.asgi.types import Message, Receive, Scope, Send
-
-#: server/http2.py on Python 3.12+ (eager tasks) forgets a stream whose handler wrote body data
-#: in its first step, so a reset or a lost connection no longer cancels that handler.
-HTTP2_EAGER_STREAM_BUG = pytest.mark.xfail(
-    sys.version_info >= (3, 12),
-    reason="server/http2.py forgets streams written during an eager first step (3.12+)",
-)
 
 
 @dataclass

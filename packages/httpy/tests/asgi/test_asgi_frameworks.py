@@ -12,7 +12,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from asgi_apps import HTTP2_EAGER_STREAM_BUG
 from framework_apps import FOREVER_STOPPED, fastapi_app, starlette_app
 from tls_material import TLSFiles, issue
 
@@ -97,7 +96,7 @@ def test_starlette_streaming_response(starlette_client: httpx.Client) -> None:
     assert lines == [str(number) for number in range(500)]
 
 
-@pytest.mark.parametrize("mode", ["http1", pytest.param("http2-tls", marks=HTTP2_EAGER_STREAM_BUG)])
+@pytest.mark.parametrize("mode", ["http1", "http2-tls"])
 def test_starlette_stream_stops_when_the_client_leaves(
     mode: str, tls: tuple[Path, Path, ssl.SSLContext]
 ) -> None:

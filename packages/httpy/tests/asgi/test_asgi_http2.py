@@ -14,7 +14,7 @@ import h2.events
 import h2.settings
 import httpx
 import pytest
-from asgi_apps import HTTP2_EAGER_STREAM_BUG, RECORDER, app
+from asgi_apps import RECORDER, app
 from h2_client import RawH2Client
 from tls_material import TLSFiles, issue
 
@@ -121,7 +121,6 @@ def test_push_refused_by_the_client_is_skipped(server: RunningServer) -> None:
     assert data == b"page"
 
 
-@HTTP2_EAGER_STREAM_BUG
 def test_reset_stream_stops_the_app(server: RunningServer) -> None:
     with RawH2Client(server.port) as client:
         stream_id = client.headers(b"/wait-disconnect")

@@ -76,3 +76,22 @@ async def page(request: httpy.Request) -> httpy.Response:
     response = httpy.HTMLResponse("<link rel=stylesheet href=/version>")
     response.push("/version", {"accept": "application/json"})
     return response
+
+
+#: Set when /ticks' body generator is closed (its stream was reset).
+ticks_stopped = threading.Event()
+
+
+@app.get("/ticks")
+async def ticks(request: httpy.Request) -> httpy.StreamingResponse:
+    ticks_stopped.clear()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        try:
+            while True:
+                yield b"tick\n"  # the first one is written in the handler's first step
+                await asyncio.sleep(0.01)
+        finally:
+            ticks_stopped.set()
+
+    return httpy.StreamingResponse(chunks(), media_type="text/plain")

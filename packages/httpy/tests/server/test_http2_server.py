@@ -361,3 +361,20 @@ def test_waiting_data_goes_to_the_most_urgent_stream_first(server: RunningServer
             )
         assert first is not None
         assert first.stream_id == urgent
+
+
+def test_a_reset_stops_a_stream_that_wrote_in_its_first_step(server: RunningServer) -> None:
+    # With eager tasks (3.12+) the handler writes before its task object exists; the stream
+    # must still be known, so the reset cancels it.
+    with RawH2Client(server.port) as client:
+        stream_id = client.headers(b"/ticks")
+        client.flush()
+        got = b""
+        deadline = time.monotonic() + 10
+        while b"tick" not in got and time.monotonic() < deadline:
+            for event in client.events():
+                if isinstance(event, h2.events.DataReceived):
+                    got += event.data
+        client.conn.reset_stream(stream_id)
+        client.flush()
+        assert h2_apps.ticks_stopped.wait(5)

@@ -93,6 +93,7 @@ class _StreamIO:
         "head_only",
         "offset",
         "pending",
+        "running",
         "stream",
         "stream_id",
         "task",
@@ -105,6 +106,9 @@ class _StreamIO:
         self.head_only = head_only  # HEAD: a head, never a body
         self.stream: Stream | None = None
         self.task: asyncio.Task[None] | None = None
+        # The handler has not returned. Set before its task starts, as an eager task (3.12+)
+        # may write (and be flushed) before the task object exists.
+        self.running = False
         self.body: BodyChannel | None = None
         # Response data not yet taken by the windows, from `offset` on.
         self.pending = b""
@@ -426,6 +430,7 @@ class HTTP2Protocol(asyncio.Protocol):
             timed=self._config.access_log,
         )
         coroutine = self._app.serve_stream(stream)
+        io.running = True
         if sys.version_info >= (3, 12):
             task = asyncio.Task(coroutine, loop=self.loop, eager_start=True)
         else:
@@ -453,17 +458,20 @@ class HTTP2Protocol(asyncio.Protocol):
             client=self._client,
             server=self._server,
         )
+        io.running = True
         io.task = task = self.loop.create_task(carrier.run(self._app, session))
         task.add_done_callback(lambda _: self._websocket_done(io))
 
     def _websocket_done(self, io: _StreamIO) -> None:
         io.task = None
+        io.running = False
         if not io.waiting:
             self._streams.pop(io.stream_id, None)
         self._after_stream()
 
     def _finish(self, io: _StreamIO, task: asyncio.Task[None]) -> None:
         io.task = None
+        io.running = False
         stream = io.stream
         assert stream is not None  # noqa: S101
         failed = task.cancelled() or task.exception() is not None
@@ -488,7 +496,7 @@ class HTTP2Protocol(asyncio.Protocol):
             self._close()
             return
         io = self._streams.get(error.stream_id)
-        if io is not None and io.body is not None and io.task is not None:
+        if io is not None and io.body is not None and io.running:
             # The body broke a limit mid-way: the handler sees it when it reads.
             io.body.fail(error.status, error.reason)
             return
@@ -533,7 +541,7 @@ class HTTP2Protocol(asyncio.Protocol):
                 before = io.offset
                 if io.write_some(h2):
                     del waiting[io.stream_id]
-                    if io.task is None:
+                    if not io.running:
                         self._streams.pop(io.stream_id, None)
                 elif io.offset != before:
                     io.blocked_since = now
@@ -582,9 +590,9 @@ class HTTP2Protocol(asyncio.Protocol):
         if io.body is not None:
             io.body.disconnect()
         io.wake()
-        if io.task is None:
+        if not io.running:
             self._streams.pop(io.stream_id, None)
-        elif cancel:
+        elif cancel and io.task is not None:
             io.task.cancel()  # the peer cancelled the request: its handler stops too
 
     # --- deadlines, shutdown ------------------------------------------------------------------
