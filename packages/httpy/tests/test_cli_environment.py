@@ -145,11 +145,12 @@ def test_websocket_knobs_have_flags_and_variables() -> None:
 
 def test_main_hands_every_flag_to_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
     served: list[object] = []
-    monkeypatch.setattr(cli, "run", lambda _app, config: served.append(config))
+    monkeypatch.setattr(cli, "serve_app", lambda _app, config: served.append(config))
     argv = [
         "run", "httpy.httpbin:app", "--max-body-size", "77", "--http2-max-resets", "9",
         "--ws-ping-interval", "1.5", "--linger-timeout", "0", "--limit-connections", "3",
         "--no-http2", "--no-ws-per-message-deflate", "--ws-allowed-origin", "https://a.test",
+        "--proxy-headers", "--root-path", "/api",
     ]  # fmt: skip
     assert cli.main(argv) == 0
     (config,) = served
@@ -158,3 +159,4 @@ def test_main_hands_every_flag_to_the_config(monkeypatch: pytest.MonkeyPatch) ->
     assert (config.linger_timeout, config.limit_connections, config.http2) == (0.0, 3, False)
     assert config.ws_per_message_deflate is False
     assert config.ws_allowed_origins == ("https://a.test",)
+    assert (config.proxy_headers, config.root_path) == (True, "/api")

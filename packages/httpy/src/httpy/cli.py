@@ -16,8 +16,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from httpy import __version__
+from httpy.asgi import LifespanError
 from httpy.config import Config
-from httpy.loading import load_app, run
+from httpy.loading import INTERFACES, load_app
+from httpy.server.serve import run as serve_app
 
 __all__ = ["ENV_PREFIX", "build_parser", "main"]
 
@@ -109,7 +111,14 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
         "app",
         metavar="MODULE:APP",
         nargs="?",
-        help="the App to serve, e.g. httpy.httpbin:app (or set HTTPY_APP)",
+        help="the app to serve: an httpy.App or an ASGI 3 app, e.g. httpy.httpbin:app "
+        "(or set HTTPY_APP)",
+    )
+    serve.add_argument(
+        "--interface",
+        default="auto",
+        choices=INTERFACES,
+        help="what MODULE:APP is: auto detects an httpy.App or an ASGI 3 callable",
     )
     serve.add_argument("--host", default=_DEFAULTS.host, help="address to bind")
     serve.add_argument("--port", type=int, default=_DEFAULTS.port, help="port to bind (0: any)")
@@ -144,6 +153,25 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
         default=None,
         help="open connections per worker; over it, requests get 503 "
         "(default: 90%% of the file-descriptor limit)",
+    )
+    asgi = serve.add_argument_group("ASGI apps")
+    asgi.add_argument(
+        "--proxy-headers",
+        action=argparse.BooleanOptionalAction,
+        default=_DEFAULTS.proxy_headers,
+        help="take the client's address and scheme from X-Forwarded-For/-Proto (or Forwarded) "
+        "sent by a trusted peer",
+    )
+    asgi.add_argument(
+        "--forwarded-allow-ips",
+        default=_DEFAULTS.forwarded_allow_ips,
+        help="peers trusted with those headers: comma-separated addresses or networks, "
+        "or '*' for every peer",
+    )
+    asgi.add_argument(
+        "--root-path",
+        default=_DEFAULTS.root_path,
+        help="the path prefix the app is mounted at behind a proxy (ASGI root_path)",
     )
     groups["WebSocket"].add_argument(
         "--ws-per-message-deflate",
@@ -205,13 +233,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             ws_per_message_deflate=arguments.ws_per_message_deflate,
             ws_allowed_origins=_origins(arguments.ws_allowed_origins),
             use_uvloop=not arguments.no_uvloop,
+            proxy_headers=arguments.proxy_headers,
+            forwarded_allow_ips=arguments.forwarded_allow_ips,
+            root_path=arguments.root_path,
             **numeric,
         )
-        app = load_app(arguments.app)
+        app = load_app(arguments.app, arguments.interface, config)
     except (ValueError, TypeError, ImportError) as error:
         print(f"httpy: error: {error}", file=sys.stderr)  # noqa: T201 - CLI output
         return 2
-    run(app, config)
+    try:
+        serve_app(app, config)
+    except LifespanError as error:
+        # uvicorn's status for an app that refused to start: supervisors tell it from a crash.
+        print(f"httpy: error: {error}", file=sys.stderr)  # noqa: T201 - CLI output
+        return 3
     return 0
 
 
