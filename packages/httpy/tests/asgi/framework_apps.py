@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException
+from fastapi import Depends, FastAPI, Header, HTTPException, WebSocket
 from pydantic import BaseModel, Field
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, StreamingResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.websockets import WebSocket as StarletteWebSocket
+from starlette.websockets import WebSocketDisconnect
 
 # --- Starlette --------------------------------------------------------------------------------
 
@@ -83,6 +85,21 @@ async def where(request: Request) -> JSONResponse:
     )
 
 
+#: The close code the Starlette socket below saw (set when the client leaves).
+CHAT_CLOSED: dict[str, int] = {}
+
+
+async def chat(websocket: StarletteWebSocket) -> None:
+    await websocket.accept(subprotocol="chat")
+    name = websocket.path_params["name"]
+    try:
+        while True:
+            text = await websocket.receive_text()
+            await websocket.send_json({"from": name, "text": text, "state": websocket.state.name})
+    except WebSocketDisconnect as closed:
+        CHAT_CLOSED["code"] = closed.code
+
+
 starlette_app = Starlette(
     routes=[
         Route("/", home),
@@ -93,6 +110,7 @@ starlette_app = Starlette(
         Route("/forever", forever),
         Route("/where", where),
         Mount("/nested", routes=[Route("/", home)]),
+        WebSocketRoute("/chat/{name}", chat),
     ],
     lifespan=starlette_lifespan,
 )
@@ -129,3 +147,13 @@ async def read_item(item_id: int, q: str | None = None) -> dict[str, Any]:
 @fastapi_app.get("/sync")
 def sync_route() -> dict[str, str]:
     return {"ran": "in a thread"}
+
+
+@fastapi_app.websocket("/echo")
+async def echo(websocket: WebSocket, token: str | None = None) -> None:
+    if token != "ok":  # noqa: S105 - a test value, not a secret
+        await websocket.close(code=1008)  # before accepting: refused (HTTP 403)
+        return
+    await websocket.accept()
+    async for data in websocket.iter_bytes():
+        await websocket.send_bytes(data[::-1])

@@ -216,19 +216,6 @@ def test_keep_alive_serves_many_requests_on_one_connection(server: RunningServer
     assert [line for line in result.stdout.splitlines() if line.isdigit()] == ["1", "0", "0"]
 
 
-def test_websocket_request_is_refused_until_the_websocket_scope_lands(
-    server: RunningServer,
-) -> None:
-    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
-        sock.sendall(
-            b"GET /ws HTTP/1.1\r\nhost: t\r\nupgrade: websocket\r\nconnection: Upgrade\r\n"
-            b"sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n"
-        )
-        answer = _read_until(sock, b"\n\n")
-    assert answer.startswith(b"HTTP/1.1 501 ")
-    assert b"not served yet" in answer
-
-
 # --- failures -------------------------------------------------------------------------------
 
 

@@ -1,8 +1,9 @@
-"""ASGI 3 applications on httpy's server: the ``http`` and ``lifespan`` scopes.
+"""ASGI 3 applications on httpy's server: the ``http``, ``websocket`` and ``lifespan`` scopes.
 
 :class:`ASGIApp` wraps an ASGI callable into what the server runs (a StreamApp), over
 HTTP/1.1 and HTTP/2 alike. Modules: ``scope`` builds connection scopes (shared with the
-``websocket`` scope to come), ``http`` maps one exchange's messages onto a stream,
+``websocket`` scope), ``http`` maps one exchange's messages onto a stream, ``websocket``
+one socket's onto a WebSocketSession, ``fields`` reads response messages for both,
 ``lifespan`` drives startup and shutdown, ``proxy`` reads trusted forwarding headers.
 """
 

@@ -16,6 +16,7 @@ from httpy.asgi.http import HTTPCycle
 from httpy.asgi.lifespan import Lifespan
 from httpy.asgi.proxy import ProxyHeaders
 from httpy.asgi.scope import ScopeBuilder
+from httpy.asgi.websocket import WebSocketCycle
 
 if TYPE_CHECKING:
     from httpy.asgi.types import ASGIApplication
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
 __all__ = ["ASGIApp", "is_asgi3_app"]
 
 error_log = logging.getLogger("httpy.error")
-
-_NOT_YET = b"WebSocket for ASGI apps is not served yet (httpy's ASGI websocket scope)\n"
 
 
 def is_asgi3_app(candidate: object) -> bool:
@@ -128,6 +127,8 @@ class ASGIApp:
             cycle.end()
 
     async def serve_websocket(self, session: WebSocketSession) -> None:
-        """Until the ``websocket`` scope lands, a WebSocket request is refused with 501 (its
-        scope's common keys already come from ``ScopeBuilder.connection``)."""
-        session.deny(501, [(b"content-type", b"text/plain; charset=utf-8")], _NOT_YET)
+        """One ``websocket`` scope; the server closes (1000, or 1011 if the app raised) or
+        refuses (403, or 500) whatever the app leaves open."""
+        scope = self._scopes.websocket(session, session.scheme, session.offered_subprotocols)
+        cycle = WebSocketCycle(session)
+        await self.app(scope, cycle.receive, cycle.send)

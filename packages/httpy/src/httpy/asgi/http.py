@@ -22,6 +22,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote
 
+from httpy.asgi.fields import response_body, response_headers, response_status
 from httpy.exceptions import ClientDisconnectedError, HTTPException
 from httpy.protocol.rules import reason_phrase
 
@@ -173,8 +174,8 @@ class HTTPCycle:
         elif kind == "http.response.start":
             if response != _IDLE:
                 self._unexpected(kind)
-            self.status = _status(message)
-            self.headers = _headers(message.get("headers", ()))
+            self.status = response_status(message)
+            self.headers = response_headers(message.get("headers", ()))
             self.with_trailers = bool(message.get("trailers", False))
             self.response = _STARTED
         elif kind == "http.response.trailers":
@@ -187,13 +188,13 @@ class HTTPCycle:
     def _add_trailers(self, message: Message) -> None:
         if self.response != _TRAILERS:
             self._unexpected(message["type"])
-        self.trailers += _headers(message.get("headers", ()))
+        self.trailers += response_headers(message.get("headers", ()))
         if not message.get("more_trailers", False):
             self.stream.end_response(self.trailers or None)
             self._finish()
 
     async def _first_body(self, message: Message) -> None:
-        body = _body(message)
+        body = response_body(message)
         more = message.get("more_body", False)
         stream = self.stream
         if not more and not self.with_trailers:
@@ -208,7 +209,7 @@ class HTTPCycle:
             self.response = _TRAILERS
 
     async def _more_body(self, message: Message) -> None:
-        body = _body(message)
+        body = response_body(message)
         if body:
             await self.stream.send_data(body)
         if not message.get("more_body", False):
@@ -225,7 +226,7 @@ class HTTPCycle:
         if not isinstance(path, str) or not path.startswith("/"):
             raise TypeError(f"http.response.push needs a 'path' str starting with '/': {path!r}")
         target = quote(path, safe=_PUSH_SAFE).encode("ascii")
-        self.stream.push(target, _headers(message.get("headers", ())))
+        self.stream.push(target, response_headers(message.get("headers", ())))
 
     def _unexpected(self, kind: object) -> NoReturn:
         if self.response == _DONE:
@@ -243,36 +244,3 @@ class HTTPCycle:
 
 def _join(first: bytes, pieces: list[bytes] | None) -> bytes:
     return first if pieces is None else b"".join(pieces)
-
-
-def _status(message: Message) -> int:
-    status = message.get("status")
-    if type(status) is int:
-        return status
-    # An IntEnum such as HTTPStatus.OK is an int too; True is not a status.
-    if isinstance(status, int) and not isinstance(status, bool):
-        return int(status)
-    raise TypeError(f"http.response.start needs an int 'status', got {status!r}")
-
-
-def _headers(headers: Any) -> Headers:
-    """ASGI headers (an iterable of byte pairs) as the stream's list of tuples. The wire
-    protocols check every field and lower-case names where the protocol needs it."""
-    out: Headers = []
-    for pair in headers:
-        name, value = pair
-        if type(name) is not bytes or type(value) is not bytes:
-            if not isinstance(name, bytes | bytearray) or not isinstance(value, bytes | bytearray):
-                raise TypeError(f"ASGI header names and values must be bytes, got {pair!r}")
-            name, value = bytes(name), bytes(value)
-        out.append((name, value))
-    return out
-
-
-def _body(message: Message) -> bytes:
-    body = message.get("body", b"")
-    if type(body) is bytes:
-        return body
-    if isinstance(body, bytearray | memoryview):
-        return bytes(body)
-    raise TypeError(f"http.response.body needs a bytes 'body', got {type(body).__name__}")
