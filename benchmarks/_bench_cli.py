@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 
-__all__ = ["add_round_options", "check_positive", "comma_names"]
+__all__ = ["add_round_options", "add_servers_option", "check_positive", "comma_names"]
 
 
 def comma_names(known: Sequence[str]) -> Callable[[str], list[str]]:
@@ -31,6 +31,16 @@ def add_round_options(parser: argparse.ArgumentParser, duration_help: str) -> No
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--duration", type=float, default=5.0, help=duration_help)
     parser.add_argument("--seed", type=int, default=2024, help="of the per-round shuffles")
+
+
+def add_servers_option(parser: argparse.ArgumentParser, servers: Sequence[str]) -> None:
+    """`--servers a,b`: some of `servers`, all by default."""
+    parser.add_argument(
+        "--servers",
+        type=comma_names(servers),
+        default=list(servers),
+        help=f"comma-separated, of {','.join(servers)} (default: all)",
+    )
 
 
 def check_positive(

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from _bench_cli import add_round_options, check_positive, comma_names
+from _bench_cli import add_round_options, add_servers_option, check_positive
 from _bench_rounds import Samples, interleaved_rounds, print_table
 from _bench_servers import (
     ASGI_LIFESPAN,
@@ -205,12 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     add_round_options(parser, "seconds per measurement")
     parser.add_argument("--clients", type=int, default=16, help="sockets, one round trip each")
     parser.add_argument("--processes", type=int, default=2, help="load generator processes")
-    parser.add_argument(
-        "--servers",
-        type=comma_names(SERVERS),
-        default=list(SERVERS),
-        help=f"comma-separated, of {','.join(SERVERS)} (default: all)",
-    )
+    add_servers_option(parser, SERVERS)
     parser.add_argument(
         "--ceiling",
         action=argparse.BooleanOptionalAction,
