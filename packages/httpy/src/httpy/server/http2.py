@@ -42,7 +42,7 @@ from httpy.protocol.http2 import HTTP2Connection
 from httpy.protocol.http2_limits import HTTP2Limits
 from httpy.protocol.rules import reason_phrase
 from httpy.server.deadline import Deadline
-from httpy.server.stream import ResponseProgress, Stream
+from httpy.server.stream import ENDED, NOT_STARTED, Stream
 from httpy.server.websocket import WebSocketSession, serve_session, websocket_settings
 
 if TYPE_CHECKING:
@@ -126,8 +126,7 @@ class _StreamIO:
         status: int,
         headers: Headers,
         body: bytes,
-        *,
-        checked: bool = False,  # noqa: ARG002 - HTTP/2 checks every field it sends
+        checked: bool = False,  # noqa: ARG002, FBT001, FBT002 - HTTP/2 checks every field it sends
     ) -> None:
         if self.closed:
             return
@@ -423,11 +422,11 @@ class HTTP2Protocol(asyncio.Protocol):
         io.stream = stream = Stream(
             head,
             io,
-            scheme=self._scheme,
-            client=self._client,
-            server=self._server,
-            body=io.body,
-            timed=self._config.access_log,
+            self._scheme,
+            self._client,
+            self._server,
+            io.body,
+            self._config.access_log,
         )
         coroutine = self._app.serve_stream(stream)
         io.running = True
@@ -477,12 +476,12 @@ class HTTP2Protocol(asyncio.Protocol):
         failed = task.cancelled() or task.exception() is not None
         if not task.cancelled() and failed:
             error_log.error("response failed", exc_info=task.exception())
-        if stream.progress is not ResponseProgress.ENDED and not io.closed:
-            if stream.progress is ResponseProgress.NOT_STARTED:
+        if stream.progress is not ENDED and not io.closed:
+            if stream.progress is NOT_STARTED:
                 self._send_error(io, 500, "Internal Server Error")
             else:
                 self.reset_stream(io, _INTERNAL_ERROR)  # half a response: not to be taken whole
-        elif self._config.access_log and stream.progress is ResponseProgress.ENDED:
+        elif self._config.access_log and stream.progress is ENDED:
             stream.log_access()
         if not io.waiting:
             self._streams.pop(io.stream_id, None)
