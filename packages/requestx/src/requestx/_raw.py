@@ -102,8 +102,6 @@ class RawBody:
     """The body of one response: streamed from the engine, or already whole."""
 
     def __init__(self, engine_response: RawResponse, content: bytes | None = None) -> None:
-        # The engine's ResponseKit (assemble.rs) sets these same attributes for a body read
-        # whole: the two lists change together.
         self._engine = engine_response
         self._pending = bytearray()
         # A whole body (stream=False) is kept here until read, like urllib3's preload.

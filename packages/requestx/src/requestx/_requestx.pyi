@@ -103,13 +103,13 @@ class HeaderLines:
 
 @final
 class ResponseKit:
-    """Builds the `Response` of a body read whole (the class stays Python's)."""
+    """The parts of a body-read-whole `Response` the engine works out, handed to the
+    Python constructor (`Response._from_engine`) that makes it."""
 
     def __new__(
         cls,
-        response_type: type,
+        construct: Callable[..., Any],
         encoding_of: Callable[[str], str | None],
-        extract_cookies: Callable[..., None],
     ) -> ResponseKit: ...
     def build(
         self, raw: RawResponse, request: Any, adapter: Any, url: str, elapsed: float

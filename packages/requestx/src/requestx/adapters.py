@@ -599,16 +599,16 @@ def _response_kit() -> _requestx.ResponseKit:
     if _KIT is None:
         from requestx.models import Response  # noqa: PLC0415
 
-        _KIT = _requestx.ResponseKit(Response, encoding_of_content_type, extract_cookies_to_jar)
+        _KIT = _requestx.ResponseKit(Response._from_engine, encoding_of_content_type)
     return _KIT
 
 
 def _whole_response(
     request: PreparedRequest, raw: _requestx.RawResponse, adapter: HTTPAdapter
 ) -> Response:
-    """`build_response(request, raw, stream=False)`, built by the engine (see its
-    assemble.rs): the same attributes, without `Response.__init__`'s defaults that are
-    overwritten at once.
+    """`build_response(request, raw, stream=False)`, made by `Response._from_engine` with
+    the content and encoding the engine worked out (see its assemble.rs): the same
+    attributes, without `Response.__init__`'s defaults that are overwritten at once.
 
     Only for `HTTPAdapter` itself (a subclass may override `build_response`).
     """
