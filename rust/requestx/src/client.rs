@@ -78,14 +78,19 @@ pub struct Client {
     built: Mutex<Option<(u32, reqwest::Client)>>,
     /// Names this Client's pools on the threads that sent with it (see `local.rs`).
     key: ClientKey,
-    /// Parsed URLs by their text: a client sends to few URLs, and parsing (IDNA included)
-    /// is a visible part of a small request's cost.
-    parsed_urls: Mutex<HashMap<String, reqwest::Url>>,
-    /// Each URL's plain target (`direct.rs`), or None when it needs reqwest.
-    plain_targets: Mutex<HashMap<String, Option<Arc<Target>>>>,
+    /// Each URL parsed once, by its text: a client sends to few URLs, and parsing (IDNA
+    /// included) is a visible part of a small request's cost.
+    urls: Mutex<HashMap<String, Arc<ParsedUrl>>>,
 }
 
-/// Bound on `parsed_urls`; emptied when full (cheap, and enough for the common case).
+/// A URL as the engine sends to it: parsed, and its plain target (`direct.rs`) worked out.
+struct ParsedUrl {
+    url: reqwest::Url,
+    /// None when the URL needs reqwest (not `http://`, or credentials in it).
+    plain: Option<Arc<Target>>,
+}
+
+/// Bound on `urls`; emptied when full (cheap, and enough for the common case).
 const PARSED_URLS_MAX: usize = 256;
 
 impl Drop for Client {
@@ -193,8 +198,7 @@ impl Client {
             settings,
             built: Mutex::new(None),
             key: ClientKey::default(),
-            parsed_urls: Mutex::new(HashMap::new()),
-            plain_targets: Mutex::new(HashMap::new()),
+            urls: Mutex::new(HashMap::new()),
         })
     }
 
@@ -238,7 +242,7 @@ impl Client {
                     let outgoing = self.outgoing_with(
                         client,
                         method,
-                        url,
+                        &url,
                         &headers,
                         body,
                         read_timeout,
@@ -251,9 +255,9 @@ impl Client {
                 return result;
             }
             let (method, url, headers, body) = parts.take().expect("not used");
-            return self.send_shared(py, method, url, &headers, body, read_timeout, false);
+            return self.send_shared(py, method, &url, &headers, body, read_timeout, false);
         }
-        self.send_shared(py, method, url, &headers, body, read_timeout, stream)
+        self.send_shared(py, method, &url, &headers, body, read_timeout, stream)
     }
 
     /// `send` with the body read whole, and the `Response` that answers `request` built
@@ -318,7 +322,7 @@ impl Client {
         read_timeout: Option<f64>,
         stream: bool,
     ) -> PyResult<Submitted> {
-        let outgoing = self.outgoing(method, url, &headers, body, read_timeout, stream)?;
+        let outgoing = self.outgoing(method, &url, &headers, body, read_timeout, stream)?;
         let shared = completions.shared();
         let task = crate::runtime::runtime().spawn(async move {
             let result = perform(outgoing).await;
@@ -340,7 +344,7 @@ impl Client {
         read_timeout: Option<f64>,
         stream: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let outgoing = self.outgoing(method, url, &headers, body, read_timeout, stream)?;
+        let outgoing = self.outgoing(method, &url, &headers, body, read_timeout, stream)?;
         into_awaitable(
             py,
             async move { perform(outgoing).await.map_err(PyErr::from) },
@@ -363,7 +367,10 @@ impl Client {
         if self.settings.proxy.is_some() {
             return None;
         }
-        let target = self.plain_target(url)?;
+        if !url.starts_with("http://") {
+            return None; // the common https:// case needs no lookup to know it
+        }
+        let target = self.parsed(url).ok()?.plain.clone()?;
         let body = match body {
             None => Bytes::new(),
             Some(body) => match Upload::whole(body) {
@@ -403,28 +410,25 @@ impl Client {
         )
     }
 
-    /// The plain target of `url`, cached (None: not a plain `http://` URL); shared, so a
-    /// request takes it without copying its strings.
-    fn plain_target(&self, url: &str) -> Option<Arc<Target>> {
-        if !url.starts_with("http://") {
-            return None;
-        }
+    /// `url` parsed, from the cache when it was sent to before; shared, so a request takes
+    /// it without copying its strings.
+    fn parsed(&self, url: &str) -> Result<Arc<ParsedUrl>, EngineError> {
         let mut cache = self
-            .plain_targets
+            .urls
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(known) = cache.get(url) {
-            return known.clone();
+            return Ok(Arc::clone(known));
         }
-        let target = reqwest::Url::parse(url)
-            .ok()
-            .and_then(|parsed| Target::for_url(&parsed))
-            .map(Arc::new);
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|error| EngineError::InvalidUrl(format!("invalid URL {url:?}: {error}")))?;
+        let plain = Target::for_url(&parsed).map(Arc::new);
+        let known = Arc::new(ParsedUrl { url: parsed, plain });
         if cache.len() >= PARSED_URLS_MAX {
             cache.clear();
         }
-        cache.insert(url.to_owned(), target.clone());
-        target
+        cache.insert(url.to_owned(), Arc::clone(&known));
+        Ok(known)
     }
 
     fn client(&self) -> Result<reqwest::Client, EngineError> {
@@ -453,7 +457,7 @@ impl Client {
         &self,
         py: Python<'_>,
         method: &str,
-        url: String,
+        url: &str,
         headers: &[(Vec<u8>, Vec<u8>)],
         body: Option<Bound<'_, PyAny>>,
         read_timeout: Option<f64>,
@@ -474,27 +478,10 @@ impl Client {
         })
     }
 
-    fn parse_url(&self, url: String) -> Result<reqwest::Url, EngineError> {
-        let mut cache = self
-            .parsed_urls
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(parsed) = cache.get(&url) {
-            return Ok(parsed.clone());
-        }
-        let parsed = reqwest::Url::parse(&url)
-            .map_err(|error| EngineError::InvalidUrl(format!("invalid URL {url:?}: {error}")))?;
-        if cache.len() >= PARSED_URLS_MAX {
-            cache.clear();
-        }
-        cache.insert(url, parsed.clone());
-        Ok(parsed)
-    }
-
     fn outgoing(
         &self,
         method: &str,
-        url: String,
+        url: &str,
         headers: &[(Vec<u8>, Vec<u8>)],
         body: Option<Bound<'_, PyAny>>,
         read_timeout: Option<f64>,
@@ -509,7 +496,7 @@ impl Client {
         &self,
         client: reqwest::Client,
         method: &str,
-        url: String,
+        url: &str,
         headers: &[(Vec<u8>, Vec<u8>)],
         body: Option<Bound<'_, PyAny>>,
         read_timeout: Option<f64>,
@@ -520,7 +507,7 @@ impl Client {
         Ok(Outgoing {
             client,
             method,
-            url: self.parse_url(url)?,
+            url: self.parsed(url)?.url.clone(),
             headers: map,
             body: body.map(|body| Upload::from_python(&body)).transpose()?,
             read_timeout: seconds(read_timeout)?,
