@@ -1,0 +1,129 @@
+"""Faults found in the engine (issue #16), each pinned by a test against a loopback server.
+
+The server is the standard library's `http.server` (an independent implementation),
+answering with exactly the framing each fault needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
+
+import pytest
+
+import requestx
+
+# How long the streaming server waits for the client to acknowledge an event before it
+# gives up and sends the rest: only a bound on a failing run, never a measured time.
+ACK_PATIENCE = 10.0
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Answers by path; counts the connections it serves (keep-alive: HTTP/1.1)."""
+
+    protocol_version = "HTTP/1.1"
+    connections: ClassVar[int] = 0
+    connections_lock: ClassVar[threading.Lock] = threading.Lock()
+    # Set by the client after it has seen event `i` of /events; each one is used once.
+    acks: ClassVar[list[threading.Event]] = []
+    # Whether the client acknowledged each event before the server gave up waiting.
+    acknowledged: ClassVar[list[bool]] = []
+
+    def setup(self) -> None:
+        super().setup()
+        with self.connections_lock:
+            type(self).connections += 1
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the test output is pytest's."""
+
+    def do_HEAD(self) -> None:
+        self._gzip_head(200, length=1234)
+
+    def do_GET(self) -> None:
+        if self.path == "/gzip-empty":
+            self._gzip_head(200, length=0)
+        elif self.path == "/not-modified":
+            self._gzip_head(304, length=None)
+        elif self.path == "/events":
+            self._events()
+        else:
+            body = gzip.compress(b"ok") if self.path == "/gzip" else b"ok"
+            self.send_response(200)
+            if self.path == "/gzip":
+                self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    def _gzip_head(self, status: int, *, length: int | None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Encoding", "gzip")
+        if length is not None:
+            self.send_header("Content-Length", str(length))
+        self.end_headers()
+
+    def _events(self) -> None:
+        """Server-sent events, one chunk each, the next only once the client saw this one."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for index, ack in enumerate(self.acks):
+            event = f"data: {index}\n\n".encode()
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+            self.wfile.flush()
+            self.acknowledged.append(ack.wait(ACK_PATIENCE))
+        self.wfile.write(b"0\r\n\r\n")
+        self.close_connection = True
+
+
+@pytest.fixture
+def url() -> Iterator[str]:
+    Handler.connections = 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+# --- gzip named, no body: nothing to decode ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("HEAD", "/", 200), ("GET", "/gzip-empty", 200), ("GET", "/not-modified", 304)],
+)
+@pytest.mark.parametrize("stream", [False, True])
+def test_gzip_without_a_body_is_an_empty_body(
+    url: str, method: str, path: str, status: int, stream: bool
+) -> None:
+    with requestx.Session(mode="sync") as session:
+        response = session.request(method, url + path, stream=stream)
+        assert response.status_code == status
+        assert response.content == b""
+        # The connection stays usable, and a real gzip body still decodes.
+        assert session.get(f"{url}/gzip").content == b"ok"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_gzip_without_a_body_is_an_empty_body_when_awaited(url: str, stream: bool) -> None:
+    async def main() -> list[bytes]:
+        async with requestx.Session(mode="async") as session:
+            bodies = []
+            for method, path in [("HEAD", "/"), ("GET", "/gzip-empty"), ("GET", "/not-modified")]:
+                response = await session.request(method, url + path, stream=stream)
+                bodies.append(await response.aread())
+            return bodies
+
+    assert asyncio.run(main()) == [b"", b"", b""]
