@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
@@ -19,7 +20,7 @@ import requestx
 
 # How long the streaming server waits for the client to acknowledge an event before it
 # gives up and sends the rest: only a bound on a failing run, never a measured time.
-ACK_PATIENCE = 10.0
+ACK_PATIENCE = 5.0
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -127,3 +128,73 @@ def test_gzip_without_a_body_is_an_empty_body_when_awaited(url: str, stream: boo
             return bodies
 
     assert asyncio.run(main()) == [b"", b"", b""]
+
+
+# --- streamed reads hand over each piece as it arrives ------------------------------------
+
+EVENTS = 3
+EVENT_NUMBER = re.compile(rb"data: (\d+)")
+
+
+def acknowledge(piece: str | bytes) -> None:
+    """Tell the server the client has seen the events in `piece`."""
+    data = piece.encode() if isinstance(piece, str) else piece
+    for number in EVENT_NUMBER.findall(data):
+        Handler.acks[int(number)].set()
+
+
+def expect_events() -> None:
+    Handler.acks = [threading.Event() for _ in range(EVENTS)]
+    Handler.acknowledged = []
+
+
+READERS: dict[str, Callable[[requestx.Response], Iterator[Any]]] = {
+    "iter_content(None)": lambda response: response.iter_content(chunk_size=None),
+    "iter_lines()": lambda response: response.iter_lines(),
+    "iter_content(512)": lambda response: response.iter_content(chunk_size=512),
+    "iter_lines(decode_unicode)": lambda response: response.iter_lines(decode_unicode=True),
+}
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_streamed_reads_yield_each_event_as_it_arrives(url: str, reader: str) -> None:
+    """An event stream must not wait for a full buffer: the server sends the next event
+    only after the client has seen this one."""
+    expect_events()
+    with requestx.Session(mode="sync") as session:
+        response = session.get(f"{url}/events", stream=True)
+        with response:
+            pieces = list(map_acknowledged(READERS[reader](response)))
+    assert Handler.acknowledged == [True] * EVENTS
+    joined = b"".join(p.encode() if isinstance(p, str) else p for p in pieces)
+    assert EVENT_NUMBER.findall(joined) == [str(i).encode() for i in range(EVENTS)]
+
+
+def map_acknowledged(pieces: Iterator[Any]) -> Iterator[Any]:
+    for piece in pieces:
+        acknowledge(piece)
+        yield piece
+
+
+ASYNC_READERS: dict[str, Callable[[requestx.Response], AsyncIterator[Any]]] = {
+    "aiter_content(None)": lambda response: response.aiter_content(chunk_size=None),
+    "aiter_lines()": lambda response: response.aiter_lines(),
+}
+
+
+@pytest.mark.parametrize("reader", ASYNC_READERS)
+def test_awaited_streamed_reads_yield_each_event_as_it_arrives(url: str, reader: str) -> None:
+    expect_events()
+
+    async def main() -> list[Any]:
+        async with requestx.Session(mode="async") as session:
+            response = await session.get(f"{url}/events", stream=True)
+            pieces = []
+            async for piece in ASYNC_READERS[reader](response):
+                acknowledge(piece)
+                pieces.append(piece)
+            await response.aclose()
+            return pieces
+
+    asyncio.run(main())
+    assert Handler.acknowledged == [True] * EVENTS
