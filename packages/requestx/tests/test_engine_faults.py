@@ -7,16 +7,23 @@ answering with exactly the framing each fault needs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import re
+import socket
+import ssl
+import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 
 import requestx
+
+if TYPE_CHECKING:
+    from conftest import ServerTlsFiles
 
 # How long the streaming server waits for the client to acknowledge an event before it
 # gives up and sends the rest: only a bound on a failing run, never a measured time.
@@ -83,19 +90,27 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-@pytest.fixture
-def url() -> Iterator[str]:
+def serve(tls: ServerTlsFiles | None = None) -> Iterator[str]:
     Handler.connections = 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if tls is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(tls.cert, tls.key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@pytest.fixture
+def url() -> Iterator[str]:
+    yield from serve()
 
 
 # --- gzip named, no body: nothing to decode ----------------------------------------------
@@ -198,3 +213,92 @@ def test_awaited_streamed_reads_yield_each_event_as_it_arrives(url: str, reader:
 
     asyncio.run(main())
     assert Handler.acknowledged == [True] * EVENTS
+
+
+# --- the connect timeout is a property of a call, not of a pool ----------------------------
+
+
+@pytest.fixture(params=["http", "https"])
+def any_url(request: pytest.FixtureRequest, server_tls_files: ServerTlsFiles) -> Iterator[str]:
+    """The server over plain HTTP (the engine's own connections) and over TLS (reqwest's)."""
+    yield from serve(server_tls_files if request.param == "https" else None)
+
+
+def test_calls_with_different_timeouts_share_one_connection(
+    any_url: str, server_tls_files: ServerTlsFiles
+) -> None:
+    """Each distinct timeout used to get its own pool, never evicted: a loop with a new
+    timeout per call opened a connection (a file descriptor) per call."""
+    verify = str(server_tls_files.ca)
+    with requestx.Session(mode="sync") as session:
+        for step in range(30):
+            response = session.get(f"{any_url}/", timeout=5 + step * 1e-6, verify=verify)
+            assert response.content == b"ok"
+        for timeout in [5, (5, 5), (5, None), None]:
+            assert session.get(f"{any_url}/", timeout=timeout, verify=verify).content == b"ok"
+    assert Handler.connections == 1
+
+
+def test_module_level_calls_with_different_timeouts_share_one_connection(
+    any_url: str, server_tls_files: ServerTlsFiles
+) -> None:
+    verify = str(server_tls_files.ca)
+    for step in range(30):
+        response = requestx.get(f"{any_url}/", timeout=(5 + step * 1e-6, 5), verify=verify)
+        assert response.content == b"ok"
+    assert Handler.connections == 1
+
+
+def test_awaited_calls_with_different_timeouts_share_one_connection(
+    any_url: str, server_tls_files: ServerTlsFiles
+) -> None:
+    verify = str(server_tls_files.ca)
+
+    async def main() -> None:
+        async with requestx.Session(mode="async") as session:
+            for step in range(30):
+                response = await session.get(f"{any_url}/", timeout=5 + step * 1e-6, verify=verify)
+                assert response.content == b"ok"
+
+    asyncio.run(main())
+    assert Handler.connections == 1
+
+
+@pytest.fixture
+def unanswered_port() -> Iterator[int]:
+    """A loopback port whose accept queue is full: Linux drops further SYNs, so a connect
+    to it waits until the client gives up."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(4):
+        filler = socket.socket()
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(("127.0.0.1", port))
+        fillers.append(filler)
+    try:
+        yield port
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="relies on Linux dropping SYNs")
+@pytest.mark.parametrize("scheme", ["http", "https"])
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_calls_connect_timeout_still_applies(
+    unanswered_port: int, scheme: str, stream: bool
+) -> None:
+    url = f"{scheme}://127.0.0.1:{unanswered_port}/"
+    with pytest.raises(requestx.ConnectTimeout):
+        requestx.get(url, timeout=(0.2, 30), stream=stream)
+
+    async def main() -> None:
+        await requestx.aio.get(url, timeout=(0.2, 30), stream=stream)
+
+    with pytest.raises(requestx.ConnectTimeout):
+        asyncio.run(main())

@@ -1,4 +1,4 @@
-//! `Client`: one configured connection pool (TLS, proxy, connect timeout) and its sends.
+//! `Client`: one configured connection pool (TLS, proxy) and its sends; timeouts are per call.
 //!
 //! Python keeps one Client per distinct configuration (requests lets `verify`, `cert` and
 //! `proxies` change per call) and picks the one a request needs. A Client is rebuilt
@@ -17,6 +17,7 @@ use rustls::pki_types::pem::PemObject;
 
 use crate::assemble::ResponseKit;
 use crate::bridge::{Completions, Submitted};
+use crate::connect_timeout::{self, CallConnectTimeout};
 use crate::direct::{self, PlainRequest, Target};
 use crate::errors::EngineError;
 use crate::local::{self, ClientKey, PoolHandle, Pools};
@@ -32,7 +33,6 @@ struct Settings {
     /// Built once (see tls.rs); every pool gets a copy.
     tls: rustls::ClientConfig,
     proxy: Option<reqwest::Proxy>,
-    connect_timeout: Option<Duration>,
     pool_maxsize: usize,
     http2: bool,
 }
@@ -50,12 +50,12 @@ impl Settings {
             // requests writes header names as given (mostly Title-Case); some servers and
             // proxies still care, so send them Title-Case rather than hyper's lower case.
             .http1_title_case_headers()
-            .tcp_nodelay(true);
+            .tcp_nodelay(true)
+            // Each call's own connect timeout (see connect_timeout.rs), so one pool serves
+            // calls with any timeout.
+            .connector_layer(CallConnectTimeout);
         if let Some(proxy) = &self.proxy {
             builder = builder.proxy(proxy.clone());
-        }
-        if let Some(timeout) = self.connect_timeout {
-            builder = builder.connect_timeout(timeout);
         }
         if !self.http2 {
             builder = builder.http1_only();
@@ -135,7 +135,7 @@ impl Client {
     #[new]
     #[pyo3(signature = (
         *, verify = true, ca_bundle = None, cert = None, key = None, proxy = None,
-        proxy_auth = None, connect_timeout = None, pool_maxsize = 10, http2 = true,
+        proxy_auth = None, pool_maxsize = 10, http2 = true,
     ))]
     #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
     fn new(
@@ -145,7 +145,6 @@ impl Client {
         key: Option<String>,
         proxy: Option<String>,
         proxy_auth: Option<(String, String)>,
-        connect_timeout: Option<f64>,
         pool_maxsize: usize,
         http2: bool,
     ) -> PyResult<Self> {
@@ -189,7 +188,6 @@ impl Client {
         let settings = Settings {
             tls,
             proxy,
-            connect_timeout: seconds(connect_timeout)?,
             pool_maxsize,
             http2,
         };
@@ -203,8 +201,11 @@ impl Client {
     }
 
     /// Send a request and wait for the response (the GIL is released while waiting).
-    #[pyo3(signature = (method, url, headers, body = None, read_timeout = None, stream = false))]
-    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
+    #[pyo3(signature = (
+        method, url, headers, body = None, read_timeout = None, connect_timeout = None,
+        stream = false,
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn send(
         &self,
         py: Python<'_>,
@@ -213,6 +214,130 @@ impl Client {
         headers: Vec<(Vec<u8>, Vec<u8>)>,
         body: Option<Bound<'_, PyAny>>,
         read_timeout: Option<f64>,
+        connect_timeout: Option<f64>,
+        stream: bool,
+    ) -> PyResult<RawResponse> {
+        let timeouts = Timeouts::from_seconds(read_timeout, connect_timeout)?;
+        self.send_with(py, method, url, headers, body, timeouts, stream)
+    }
+
+    /// `send` with the body read whole, and the `Response` that answers `request` built
+    /// at once by `kit` (see assemble.rs): the whole of `HTTPAdapter.send` for a plain call.
+    #[pyo3(signature = (
+        kit, request, adapter, method, url, headers, read_timeout = None, connect_timeout = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn fetch_whole<'py>(
+        &self,
+        py: Python<'py>,
+        kit: &ResponseKit,
+        request: &Bound<'py, PyAny>,
+        adapter: &Bound<'py, PyAny>,
+        method: &str,
+        url: &Bound<'py, PyString>,
+        headers: &HeaderLines,
+        read_timeout: Option<f64>,
+        connect_timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let started = Instant::now();
+        let timeouts = Timeouts::from_seconds(read_timeout, connect_timeout)?;
+        let target = url.to_str()?;
+        let plain = self.send_plain(
+            py,
+            method,
+            target,
+            || Ok(headers.map.clone()),
+            None,
+            timeouts,
+        );
+        let raw = match plain {
+            Some(result) => result?,
+            None => self.send_with(
+                py,
+                method,
+                target.to_owned(),
+                headers.lines.clone(),
+                None,
+                timeouts,
+                false,
+            )?,
+        };
+        let elapsed = started.elapsed().as_secs_f64();
+        kit.build(
+            &Bound::new(py, raw)?,
+            request,
+            adapter,
+            url.as_any(),
+            elapsed,
+        )
+    }
+
+    /// Start the request on the shared runtime; its result resolves `future` through
+    /// `completions` (see bridge.rs). The returned handle cancels it.
+    #[pyo3(signature = (
+        completions, future, method, url, headers, body = None, read_timeout = None,
+        connect_timeout = None, stream = false,
+    ))]
+    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
+    fn submit(
+        &self,
+        completions: &Completions,
+        future: Py<PyAny>,
+        method: &str,
+        url: String,
+        headers: Vec<(Vec<u8>, Vec<u8>)>,
+        body: Option<Bound<'_, PyAny>>,
+        read_timeout: Option<f64>,
+        connect_timeout: Option<f64>,
+        stream: bool,
+    ) -> PyResult<Submitted> {
+        let timeouts = Timeouts::from_seconds(read_timeout, connect_timeout)?;
+        let outgoing = self.outgoing(method, &url, &headers, body, timeouts, stream)?;
+        let shared = completions.shared();
+        let task = crate::runtime::runtime().spawn(async move {
+            let result = perform(outgoing).await;
+            shared.finish(future, result);
+        });
+        Ok(Submitted::new(task.abort_handle()))
+    }
+
+    /// The same as `send`, as an awaitable for a running asyncio loop.
+    #[pyo3(signature = (
+        method, url, headers, body = None, read_timeout = None, connect_timeout = None,
+        stream = false,
+    ))]
+    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
+    fn send_async<'py>(
+        &self,
+        py: Python<'py>,
+        method: &str,
+        url: String,
+        headers: Vec<(Vec<u8>, Vec<u8>)>,
+        body: Option<Bound<'py, PyAny>>,
+        read_timeout: Option<f64>,
+        connect_timeout: Option<f64>,
+        stream: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let timeouts = Timeouts::from_seconds(read_timeout, connect_timeout)?;
+        let outgoing = self.outgoing(method, &url, &headers, body, timeouts, stream)?;
+        into_awaitable(
+            py,
+            async move { perform(outgoing).await.map_err(PyErr::from) },
+        )
+    }
+}
+
+impl Client {
+    /// `send` once its timeouts are checked.
+    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
+    fn send_with(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        url: String,
+        headers: Vec<(Vec<u8>, Vec<u8>)>,
+        body: Option<Bound<'_, PyAny>>,
+        timeouts: Timeouts,
         stream: bool,
     ) -> PyResult<RawResponse> {
         if !stream {
@@ -222,7 +347,7 @@ impl Client {
                 &url,
                 || header_map(&headers),
                 body.as_ref(),
-                read_timeout,
+                timeouts,
             ) {
                 return result;
             }
@@ -239,15 +364,8 @@ impl Client {
                         unreachable!("reqwest's pool was asked for")
                     };
                     let (method, url, headers, body) = parts.take().expect("used once");
-                    let outgoing = self.outgoing_with(
-                        client,
-                        method,
-                        &url,
-                        &headers,
-                        body,
-                        read_timeout,
-                        false,
-                    );
+                    let outgoing =
+                        self.outgoing_with(client, method, &url, &headers, body, timeouts, false);
                     async move { perform(outgoing?).await.map_err(PyErr::from) }
                 },
             );
@@ -255,104 +373,11 @@ impl Client {
                 return result;
             }
             let (method, url, headers, body) = parts.take().expect("not used");
-            return self.send_shared(py, method, &url, &headers, body, read_timeout, false);
+            return self.send_shared(py, method, &url, &headers, body, timeouts, false);
         }
-        self.send_shared(py, method, &url, &headers, body, read_timeout, stream)
+        self.send_shared(py, method, &url, &headers, body, timeouts, stream)
     }
 
-    /// `send` with the body read whole, and the `Response` that answers `request` built
-    /// at once by `kit` (see assemble.rs): the whole of `HTTPAdapter.send` for a plain call.
-    #[pyo3(signature = (kit, request, adapter, method, url, headers, read_timeout = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn fetch_whole<'py>(
-        &self,
-        py: Python<'py>,
-        kit: &ResponseKit,
-        request: &Bound<'py, PyAny>,
-        adapter: &Bound<'py, PyAny>,
-        method: &str,
-        url: &Bound<'py, PyString>,
-        headers: &HeaderLines,
-        read_timeout: Option<f64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let started = Instant::now();
-        let target = url.to_str()?;
-        let plain = self.send_plain(
-            py,
-            method,
-            target,
-            || Ok(headers.map.clone()),
-            None,
-            read_timeout,
-        );
-        let raw = match plain {
-            Some(result) => result?,
-            None => self.send(
-                py,
-                method,
-                target.to_owned(),
-                headers.lines.clone(),
-                None,
-                read_timeout,
-                false,
-            )?,
-        };
-        let elapsed = started.elapsed().as_secs_f64();
-        kit.build(
-            &Bound::new(py, raw)?,
-            request,
-            adapter,
-            url.as_any(),
-            elapsed,
-        )
-    }
-
-    /// Start the request on the shared runtime; its result resolves `future` through
-    /// `completions` (see bridge.rs). The returned handle cancels it.
-    #[pyo3(signature = (completions, future, method, url, headers, body = None, read_timeout = None, stream = false))]
-    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
-    fn submit(
-        &self,
-        completions: &Completions,
-        future: Py<PyAny>,
-        method: &str,
-        url: String,
-        headers: Vec<(Vec<u8>, Vec<u8>)>,
-        body: Option<Bound<'_, PyAny>>,
-        read_timeout: Option<f64>,
-        stream: bool,
-    ) -> PyResult<Submitted> {
-        let outgoing = self.outgoing(method, &url, &headers, body, read_timeout, stream)?;
-        let shared = completions.shared();
-        let task = crate::runtime::runtime().spawn(async move {
-            let result = perform(outgoing).await;
-            shared.finish(future, result);
-        });
-        Ok(Submitted::new(task.abort_handle()))
-    }
-
-    /// The same as `send`, as an awaitable for a running asyncio loop.
-    #[pyo3(signature = (method, url, headers, body = None, read_timeout = None, stream = false))]
-    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
-    fn send_async<'py>(
-        &self,
-        py: Python<'py>,
-        method: &str,
-        url: String,
-        headers: Vec<(Vec<u8>, Vec<u8>)>,
-        body: Option<Bound<'py, PyAny>>,
-        read_timeout: Option<f64>,
-        stream: bool,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let outgoing = self.outgoing(method, &url, &headers, body, read_timeout, stream)?;
-        into_awaitable(
-            py,
-            async move { perform(outgoing).await.map_err(PyErr::from) },
-        )
-    }
-}
-
-impl Client {
     /// A request `direct.rs` can carry, sent on this thread's plain pool; None when the
     /// request needs reqwest (TLS, a proxy, a streamed upload) or this thread is busy.
     fn send_plain(
@@ -362,7 +387,7 @@ impl Client {
         url: &str,
         headers: impl FnOnce() -> Result<HeaderMap, EngineError>,
         body: Option<&Bound<'_, PyAny>>,
-        read_timeout: Option<f64>,
+        timeouts: Timeouts,
     ) -> Option<PyResult<RawResponse>> {
         if self.settings.proxy.is_some() {
             return None;
@@ -385,8 +410,8 @@ impl Client {
                 method: parse_method(method)?,
                 headers: headers()?,
                 body,
-                read_timeout: seconds(read_timeout)?,
-                connect_timeout: self.settings.connect_timeout,
+                read_timeout: timeouts.read,
+                connect_timeout: timeouts.connect,
             })
         })();
         let request = match request {
@@ -460,10 +485,10 @@ impl Client {
         url: &str,
         headers: &[(Vec<u8>, Vec<u8>)],
         body: Option<Bound<'_, PyAny>>,
-        read_timeout: Option<f64>,
+        timeouts: Timeouts,
         stream: bool,
     ) -> PyResult<RawResponse> {
-        let outgoing = self.outgoing(method, url, headers, body, read_timeout, stream)?;
+        let outgoing = self.outgoing(method, url, headers, body, timeouts, stream)?;
         // On a runtime worker, not the calling thread: when the body ends, the connection's
         // own tasks (which hand it back to the pool) run on that worker right away, so the
         // caller's next request finds the connection idle instead of opening another.
@@ -484,11 +509,11 @@ impl Client {
         url: &str,
         headers: &[(Vec<u8>, Vec<u8>)],
         body: Option<Bound<'_, PyAny>>,
-        read_timeout: Option<f64>,
+        timeouts: Timeouts,
         stream: bool,
     ) -> PyResult<Outgoing> {
         let client = self.client()?;
-        self.outgoing_with(client, method, url, headers, body, read_timeout, stream)
+        self.outgoing_with(client, method, url, headers, body, timeouts, stream)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -499,7 +524,7 @@ impl Client {
         url: &str,
         headers: &[(Vec<u8>, Vec<u8>)],
         body: Option<Bound<'_, PyAny>>,
-        read_timeout: Option<f64>,
+        timeouts: Timeouts,
         stream: bool,
     ) -> PyResult<Outgoing> {
         let method = parse_method(method)?;
@@ -510,8 +535,8 @@ impl Client {
             url: self.parsed(url)?.url.clone(),
             headers: map,
             body: body.map(|body| Upload::from_python(&body)).transpose()?,
-            read_timeout: seconds(read_timeout)?,
-            connect_timeout: self.settings.connect_timeout,
+            read_timeout: timeouts.read,
+            connect_timeout: timeouts.connect,
             stream,
             via_proxy: self.settings.proxy.is_some(),
         })
@@ -535,7 +560,7 @@ async fn perform(outgoing: Outgoing) -> Result<RawResponse, EngineError> {
     if let Some(body) = body {
         request = request.body(body.into_body(&upload_failure));
     }
-    let sending = request.send();
+    let sending = connect_timeout::scoped(connect_timeout, request.send());
     let response = match read_timeout {
         // Waiting for the head covers the connect too: give it the connect budget as well.
         Some(read) => {
@@ -601,6 +626,22 @@ fn header_map(headers: &[(Vec<u8>, Vec<u8>)]) -> Result<HeaderMap, EngineError> 
         map.append(header_name, header_value);
     }
     Ok(map)
+}
+
+/// A call's timeouts: for connecting, and for each wait on the server once connected.
+#[derive(Clone, Copy)]
+struct Timeouts {
+    read: Option<Duration>,
+    connect: Option<Duration>,
+}
+
+impl Timeouts {
+    fn from_seconds(read: Option<f64>, connect: Option<f64>) -> PyResult<Self> {
+        Ok(Self {
+            read: seconds(read)?,
+            connect: seconds(connect)?,
+        })
+    }
 }
 
 fn seconds(value: Option<f64>) -> PyResult<Option<Duration>> {

@@ -5,6 +5,7 @@
 mod assemble;
 mod bridge;
 mod client;
+mod connect_timeout;
 mod decode;
 mod direct;
 mod errors;

@@ -36,7 +36,7 @@ def _completions_for(loop: asyncio.AbstractEventLoop) -> _requestx.Completions |
 
 async def send_awaitable(
     client: _requestx.Client,
-    call: tuple[str, str, list[tuple[bytes, bytes]], Any, float | None],
+    call: tuple[str, str, list[tuple[bytes, bytes]], Any, float | None, float | None],
     stream: bool,
 ) -> _requestx.RawResponse:
     """The engine's response to `call`; cancelling the awaiting task cancels the request."""

@@ -26,7 +26,7 @@ def forked() -> None:
 
 @final
 class Client:
-    """One configured connection pool (TLS, proxy, connect timeout) of the engine."""
+    """One configured connection pool (TLS, proxy) of the engine; timeouts are per call."""
 
     def __new__(
         cls,
@@ -37,7 +37,6 @@ class Client:
         key: str | None = None,
         proxy: str | None = None,
         proxy_auth: tuple[str, str] | None = None,
-        connect_timeout: float | None = None,
         pool_maxsize: int = 10,
         http2: bool = True,
     ) -> Client: ...
@@ -48,6 +47,7 @@ class Client:
         headers: list[tuple[bytes, bytes]],
         body: bytes | str | bytearray | Iterator[bytes | str] | None = None,
         read_timeout: float | None = None,
+        connect_timeout: float | None = None,
         stream: bool = False,
     ) -> RawResponse: ...
     def fetch_whole(
@@ -59,6 +59,7 @@ class Client:
         url: str,
         headers: HeaderLines,
         read_timeout: float | None = None,
+        connect_timeout: float | None = None,
     ) -> Any: ...
     def send_async(
         self,
@@ -67,6 +68,7 @@ class Client:
         headers: list[tuple[bytes, bytes]],
         body: bytes | str | bytearray | Iterator[bytes | str] | None = None,
         read_timeout: float | None = None,
+        connect_timeout: float | None = None,
         stream: bool = False,
     ) -> Awaitable[RawResponse]: ...
     def submit(
@@ -78,6 +80,7 @@ class Client:
         headers: list[tuple[bytes, bytes]],
         body: bytes | str | bytearray | Iterator[bytes | str] | None = None,
         read_timeout: float | None = None,
+        connect_timeout: float | None = None,
         stream: bool = False,
     ) -> Submitted: ...
 

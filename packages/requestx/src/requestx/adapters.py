@@ -53,8 +53,14 @@ DEFAULT_POOLSIZE = 10
 DEFAULT_RETRIES = 0
 
 TimeoutArg = float | int | tuple[float | int | None, float | int | None] | None
-# What the engine's send takes, but `stream`: method, URL, header bytes, body, read timeout.
-_Call = tuple[str, str, list[tuple[bytes, bytes]], Any, float | None]
+# What the engine's send takes, but `stream`: method, URL, header bytes, body, read timeout,
+# connect timeout.
+_Call = tuple[str, str, list[tuple[bytes, bytes]], Any, float | None, float | None]
+# The engine Client for a plain call, and its read and connect timeouts.
+_PlainPool = tuple[_requestx.Client, float | None, float | None]
+# Bound on the plain calls' pool look-ups kept (by scheme, timeout and verify); emptied
+# when full: a program with a new timeout per call must not grow it forever.
+_PLAIN_POOLS_MAX = 64
 
 
 class BaseAdapter:
@@ -99,9 +105,10 @@ class HTTPAdapter(BaseAdapter):
         self._pool_connections = pool_connections
         self._pool_maxsize = pool_maxsize
         self._pool_block = pool_block
+        # One Client per TLS and proxy setting; timeouts are per call, not per pool.
         self._clients: dict[tuple[Any, ...], _requestx.Client] = {}
-        # (https?, timeout, verify) -> (pool, read timeout), for `_send_plain`.
-        self._plain_pools: dict[tuple[Any, ...], tuple[_requestx.Client, float | None]] = {}
+        # (https?, timeout, verify) -> (pool, read, connect timeout), for `_send_plain`.
+        self._plain_pools: dict[tuple[Any, ...], _PlainPool] = {}
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -180,14 +187,15 @@ class HTTPAdapter(BaseAdapter):
         timeout: TimeoutArg,
         verify: bool | str,
     ) -> tuple[_requestx.Client, _Call]:
-        client, read_timeout = self._plain_pool(request, timeout, verify)
-        return client, (request.method or "GET", request.url or "", headers, None, read_timeout)
+        client, read_timeout, connect_timeout = self._plain_pool(request, timeout, verify)
+        method, url = request.method or "GET", request.url or ""
+        return client, (method, url, headers, None, read_timeout, connect_timeout)
 
     def _plain_pool(
         self, request: PreparedRequest, timeout: TimeoutArg, verify: bool | str
-    ) -> tuple[_requestx.Client, float | None]:
-        """The Client and read timeout for a plain call, looked up once per (scheme,
-        timeout, verify) rather than worked out per call."""
+    ) -> _PlainPool:
+        """The Client and timeouts for a plain call, looked up once per (scheme, timeout,
+        verify) rather than worked out per call."""
         # A prepared URL's scheme is in lower case already.
         key: tuple[Any, ...] | None = ((request.url or "").startswith("https:"), timeout, verify)
         try:
@@ -196,9 +204,13 @@ class HTTPAdapter(BaseAdapter):
             pool = None
             key = None
         if pool is None:
-            client, _, read_timeout = self._client_for(request, timeout, verify, None, None)
-            pool = (client, read_timeout)
+            client, connect_timeout, read_timeout = self._client_for(
+                request, timeout, verify, None, None
+            )
+            pool = (client, read_timeout, connect_timeout)
             if key is not None:
+                if len(self._plain_pools) >= _PLAIN_POOLS_MAX:
+                    self._plain_pools.clear()
                 self._plain_pools[key] = pool
         return pool
 
@@ -314,9 +326,11 @@ class HTTPAdapter(BaseAdapter):
         proxies: Mapping[str, str] | None,
     ) -> tuple[_requestx.Client, _Call]:
         """The pool to use and the arguments of the engine's send, but for `stream`."""
-        client, _, read_timeout = self._client_for(request, timeout, verify, cert, proxies)
+        client, connect_timeout, read_timeout = self._client_for(
+            request, timeout, verify, cert, proxies
+        )
         method, url, headers, body = _wire_request(request)
-        return client, (method, url, headers, body, read_timeout)
+        return client, (method, url, headers, body, read_timeout, connect_timeout)
 
     def _retry_after_error(
         self, error: Exception, state: RetryState, request: PreparedRequest, call: _Call
@@ -451,7 +465,7 @@ class HTTPAdapter(BaseAdapter):
             raise OSError(f"Could not find the TLS certificate file, invalid path: {cert_file}")
         if key_file and not os.path.exists(key_file):  # noqa: PTH110
             raise OSError(f"Could not find the TLS key file, invalid path: {key_file}")
-        key = (bool(verify), ca_bundle, cert_file, key_file, proxy, proxy_auth, connect_timeout)
+        key = (bool(verify), ca_bundle, cert_file, key_file, proxy, proxy_auth)
         client = self._clients.get(key)
         if client is None:
             with self._lock:
@@ -465,7 +479,6 @@ class HTTPAdapter(BaseAdapter):
                             key=key_file,
                             proxy=proxy,
                             proxy_auth=proxy_auth,
-                            connect_timeout=connect_timeout,
                             pool_maxsize=self._pool_maxsize,
                         )
                     except ValueError as error:

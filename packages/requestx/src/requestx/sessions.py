@@ -572,10 +572,10 @@ class Session(SessionRedirectMixin):
         if not stream and adapter._no_retries():
             # The commonest call: one send, the body read whole, the Response built by the
             # engine (HTTPAdapter.send's whole work, and `elapsed` measured there).
-            client, read_timeout = adapter._plain_pool(prep, timeout, verify)
+            client, read_timeout, connect_timeout = adapter._plain_pool(prep, timeout, verify)
             try:
                 response = client.fetch_whole(
-                    _KIT, prep, adapter, method, target, header_block, read_timeout
+                    _KIT, prep, adapter, method, target, header_block, read_timeout, connect_timeout
                 )
             except (ConnectionError, ReadTimeout) as error:
                 raise _with_request(error, prep) from None
