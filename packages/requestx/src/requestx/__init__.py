@@ -33,8 +33,9 @@ from requestx.status_codes import codes
 # Stop the engine's threads before the interpreter finalizes (see runtime.rs).
 _atexit.register(_requestx.shutdown)
 # The engine keeps the process id rather than asking on every request; a forked child
-# refreshes it before it can make one (see process.rs).
-_os.register_at_fork(after_in_child=_requestx.forked)
+# refreshes it before it can make one (see process.rs). Windows has no fork.
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_requestx.forked)
 
 __all__ = [
     "ConnectTimeout",
