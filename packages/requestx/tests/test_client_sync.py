@@ -251,8 +251,7 @@ def test_credentials_in_the_url_are_used(httpbin: RunningServer) -> None:
 def test_failed_connects_are_retried_for_any_method() -> None:
     adapter = requestx.adapters.HTTPAdapter(max_retries=2)
     request = requestx.Request("POST", "http://127.0.0.1:9/").prepare()
-    call: tuple[str, str, list[tuple[bytes, bytes]], bytes, None, None]
-    call = ("POST", "http://127.0.0.1:9/", [], b"body", None, None)
+    call = requestx._requestx.Call("POST", "http://127.0.0.1:9/", [], b"body")
     refused = exceptions.ConnectionError("refused")
     refused.connect_failed = True  # type: ignore[attr-defined]
     state = adapter.max_retries.new_state()

@@ -11,12 +11,13 @@ use std::time::{Duration, Instant};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::HeaderMap;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
 use crate::assemble::ResponseKit;
 use crate::bridge::{Completions, Submitted};
+use crate::call::Call;
 use crate::connect_timeout::{self, CallConnectTimeout};
 use crate::direct::{self, PlainRequest, Target};
 use crate::errors::EngineError;
@@ -97,23 +98,6 @@ impl Drop for Client {
     fn drop(&mut self) {
         // Most Clients die on the thread that used them: close that thread's pool now.
         local::forget(&self.key);
-    }
-}
-
-/// A session's header lines, checked and made into a `HeaderMap` once: a session sends
-/// the same ones with every request.
-#[pyclass(module = "requestx._requestx", frozen)]
-pub struct HeaderLines {
-    lines: Vec<(Vec<u8>, Vec<u8>)>,
-    map: HeaderMap,
-}
-
-#[pymethods]
-impl HeaderLines {
-    #[new]
-    fn new(lines: Vec<(Vec<u8>, Vec<u8>)>) -> PyResult<Self> {
-        let map = header_map(&lines)?;
-        Ok(Self { lines, map })
     }
 }
 
@@ -200,68 +184,51 @@ impl Client {
         })
     }
 
-    /// Send a request and wait for the response (the GIL is released while waiting).
-    #[pyo3(signature = (
-        method, url, headers, body = None, read_timeout = None, connect_timeout = None,
-        stream = false,
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    fn send(
-        &self,
-        py: Python<'_>,
-        method: &str,
-        url: String,
-        headers: Vec<(Vec<u8>, Vec<u8>)>,
-        body: Option<Bound<'_, PyAny>>,
-        read_timeout: Option<f64>,
-        connect_timeout: Option<f64>,
-        stream: bool,
-    ) -> PyResult<RawResponse> {
-        let timeouts = Timeouts::from_seconds(read_timeout, connect_timeout)?;
-        self.send_with(py, method, url, headers, body, timeouts, stream)
+    /// Send `call` and wait for the response (the GIL is released while waiting): the sync
+    /// entry, whole or streamed.
+    #[pyo3(signature = (call, stream = false))]
+    fn send(&self, py: Python<'_>, call: &Call, stream: bool) -> PyResult<RawResponse> {
+        if !stream {
+            if let Some(result) = self.send_plain(py, call) {
+                return result;
+            }
+            // The whole exchange on this thread (see local.rs), unless this thread is
+            // already inside one.
+            let ran = local::run(
+                py,
+                &self.key,
+                self.settings.pool_maxsize,
+                Pools::Reqwest(|| self.settings.build()),
+                |handle| {
+                    let PoolHandle::Reqwest(client) = handle else {
+                        unreachable!("reqwest's pool was asked for")
+                    };
+                    let outgoing = self.outgoing_with(py, client, call, false);
+                    async move { perform(outgoing?).await.map_err(PyErr::from) }
+                },
+            );
+            if let Some(result) = ran {
+                return result;
+            }
+        }
+        self.send_shared(py, call, stream)
     }
 
-    /// `send` with the body read whole, and the `Response` that answers `request` built
-    /// at once by `kit` (see assemble.rs): the whole of `HTTPAdapter.send` for a plain call.
-    #[pyo3(signature = (
-        kit, request, adapter, method, url, headers, read_timeout = None, connect_timeout = None,
-    ))]
-    #[allow(clippy::too_many_arguments)]
+    /// `send` with the body read whole, and the `Response` that answers `request` made in
+    /// the same call by `kit` (see assemble.rs): the whole of `HTTPAdapter.send` for a
+    /// plain call. `url` is the call's URL as the Response shows it (the same text).
+    #[pyo3(signature = (kit, request, adapter, url, call))]
     fn fetch_whole<'py>(
         &self,
         py: Python<'py>,
         kit: &ResponseKit,
         request: &Bound<'py, PyAny>,
         adapter: &Bound<'py, PyAny>,
-        method: &str,
         url: &Bound<'py, PyString>,
-        headers: &HeaderLines,
-        read_timeout: Option<f64>,
-        connect_timeout: Option<f64>,
+        call: &Call,
     ) -> PyResult<Bound<'py, PyAny>> {
         let started = Instant::now();
-        let timeouts = Timeouts::from_seconds(read_timeout, connect_timeout)?;
-        let target = url.to_str()?;
-        let plain = self.send_plain(
-            py,
-            method,
-            target,
-            || Ok(headers.map.clone()),
-            None,
-            timeouts,
-        );
-        let raw = match plain {
-            Some(result) => result?,
-            None => self.send_with(
-                py,
-                method,
-                target.to_owned(),
-                headers.lines.clone(),
-                None,
-                timeouts,
-                false,
-            )?,
-        };
+        let raw = self.send(py, call, false)?;
         let elapsed = started.elapsed().as_secs_f64();
         kit.build(
             &Bound::new(py, raw)?,
@@ -272,27 +239,18 @@ impl Client {
         )
     }
 
-    /// Start the request on the shared runtime; its result resolves `future` through
-    /// `completions` (see bridge.rs). The returned handle cancels it.
-    #[pyo3(signature = (
-        completions, future, method, url, headers, body = None, read_timeout = None,
-        connect_timeout = None, stream = false,
-    ))]
-    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
+    /// Start `call` on the shared runtime; its result resolves `future` through
+    /// `completions` (see bridge.rs): the async entry. The returned handle cancels it.
+    #[pyo3(signature = (completions, future, call, stream = false))]
     fn submit(
         &self,
+        py: Python<'_>,
         completions: &Completions,
         future: Py<PyAny>,
-        method: &str,
-        url: String,
-        headers: Vec<(Vec<u8>, Vec<u8>)>,
-        body: Option<Bound<'_, PyAny>>,
-        read_timeout: Option<f64>,
-        connect_timeout: Option<f64>,
+        call: &Call,
         stream: bool,
     ) -> PyResult<Submitted> {
-        let timeouts = Timeouts::from_seconds(read_timeout, connect_timeout)?;
-        let outgoing = self.outgoing(method, &url, &headers, body, timeouts, stream)?;
+        let outgoing = self.outgoing(py, call, stream)?;
         let shared = completions.shared();
         let task = crate::runtime::runtime().spawn(async move {
             let result = perform(outgoing).await;
@@ -301,25 +259,16 @@ impl Client {
         Ok(Submitted::new(task.abort_handle()))
     }
 
-    /// The same as `send`, as an awaitable for a running asyncio loop.
-    #[pyo3(signature = (
-        method, url, headers, body = None, read_timeout = None, connect_timeout = None,
-        stream = false,
-    ))]
-    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
+    /// `submit` as a generic awaitable, for a loop that cannot watch a socket (Windows'
+    /// proactor loop).
+    #[pyo3(signature = (call, stream = false))]
     fn send_async<'py>(
         &self,
         py: Python<'py>,
-        method: &str,
-        url: String,
-        headers: Vec<(Vec<u8>, Vec<u8>)>,
-        body: Option<Bound<'py, PyAny>>,
-        read_timeout: Option<f64>,
-        connect_timeout: Option<f64>,
+        call: &Call,
         stream: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let timeouts = Timeouts::from_seconds(read_timeout, connect_timeout)?;
-        let outgoing = self.outgoing(method, &url, &headers, body, timeouts, stream)?;
+        let outgoing = self.outgoing(py, call, stream)?;
         into_awaitable(
             py,
             async move { perform(outgoing).await.map_err(PyErr::from) },
@@ -328,95 +277,31 @@ impl Client {
 }
 
 impl Client {
-    /// `send` once its timeouts are checked.
-    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
-    fn send_with(
-        &self,
-        py: Python<'_>,
-        method: &str,
-        url: String,
-        headers: Vec<(Vec<u8>, Vec<u8>)>,
-        body: Option<Bound<'_, PyAny>>,
-        timeouts: Timeouts,
-        stream: bool,
-    ) -> PyResult<RawResponse> {
-        if !stream {
-            if let Some(result) = self.send_plain(
-                py,
-                method,
-                &url,
-                || header_map(&headers),
-                body.as_ref(),
-                timeouts,
-            ) {
-                return result;
-            }
-            // The whole exchange on this thread (see local.rs), unless this thread is
-            // already inside one.
-            let mut parts = Some((method, url, headers, body));
-            let ran = local::run(
-                py,
-                &self.key,
-                self.settings.pool_maxsize,
-                Pools::Reqwest(|| self.settings.build()),
-                |handle| {
-                    let PoolHandle::Reqwest(client) = handle else {
-                        unreachable!("reqwest's pool was asked for")
-                    };
-                    let (method, url, headers, body) = parts.take().expect("used once");
-                    let outgoing =
-                        self.outgoing_with(client, method, &url, &headers, body, timeouts, false);
-                    async move { perform(outgoing?).await.map_err(PyErr::from) }
-                },
-            );
-            if let Some(result) = ran {
-                return result;
-            }
-            let (method, url, headers, body) = parts.take().expect("not used");
-            return self.send_shared(py, method, &url, &headers, body, timeouts, false);
-        }
-        self.send_shared(py, method, &url, &headers, body, timeouts, stream)
-    }
-
-    /// A request `direct.rs` can carry, sent on this thread's plain pool; None when the
-    /// request needs reqwest (TLS, a proxy, a streamed upload) or this thread is busy.
-    fn send_plain(
-        &self,
-        py: Python<'_>,
-        method: &str,
-        url: &str,
-        headers: impl FnOnce() -> Result<HeaderMap, EngineError>,
-        body: Option<&Bound<'_, PyAny>>,
-        timeouts: Timeouts,
-    ) -> Option<PyResult<RawResponse>> {
+    /// A call `direct.rs` can carry, sent on this thread's plain pool; None when the
+    /// call needs reqwest (TLS, a proxy, a streamed upload) or this thread is busy.
+    fn send_plain(&self, py: Python<'_>, call: &Call) -> Option<PyResult<RawResponse>> {
         if self.settings.proxy.is_some() {
             return None;
         }
-        if !url.starts_with("http://") {
+        if !call.url.starts_with("http://") {
             return None; // the common https:// case needs no lookup to know it
         }
-        let target = self.parsed(url).ok()?.plain.clone()?;
-        let body = match body {
+        let target = self.parsed(&call.url).ok()?.plain.clone()?;
+        let body = match &call.body {
             None => Bytes::new(),
-            Some(body) => match Upload::whole(body) {
+            Some(body) => match Upload::whole(body.bind(py)) {
                 Ok(Some(whole)) => whole,
                 Ok(None) => return None,
                 Err(error) => return Some(Err(error)),
             },
         };
-        let request = (|| -> PyResult<PlainRequest> {
-            Ok(PlainRequest {
-                target,
-                method: parse_method(method)?,
-                headers: headers()?,
-                body,
-                read_timeout: timeouts.read,
-                connect_timeout: timeouts.connect,
-            })
-        })();
-        let request = match request {
-            Ok(request) => request,
-            Err(error) => return Some(Err(error)),
+        let request = PlainRequest {
+            target,
+            method: call.method.clone(),
+            headers: call.headers.clone(),
+            body,
+            read_timeout: call.timeouts.read,
+            connect_timeout: call.timeouts.connect,
         };
         local::run(
             py,
@@ -477,18 +362,8 @@ impl Client {
     }
 
     /// Send on the shared runtime: the response's body can then be read from any thread.
-    #[allow(clippy::too_many_arguments)]
-    fn send_shared(
-        &self,
-        py: Python<'_>,
-        method: &str,
-        url: &str,
-        headers: &[(Vec<u8>, Vec<u8>)],
-        body: Option<Bound<'_, PyAny>>,
-        timeouts: Timeouts,
-        stream: bool,
-    ) -> PyResult<RawResponse> {
-        let outgoing = self.outgoing(method, url, headers, body, timeouts, stream)?;
+    fn send_shared(&self, py: Python<'_>, call: &Call, stream: bool) -> PyResult<RawResponse> {
+        let outgoing = self.outgoing(py, call, stream)?;
         // On a runtime worker, not the calling thread: when the body ends, the connection's
         // own tasks (which hand it back to the pool) run on that worker right away, so the
         // caller's next request finds the connection idle instead of opening another.
@@ -503,40 +378,30 @@ impl Client {
         })
     }
 
-    fn outgoing(
-        &self,
-        method: &str,
-        url: &str,
-        headers: &[(Vec<u8>, Vec<u8>)],
-        body: Option<Bound<'_, PyAny>>,
-        timeouts: Timeouts,
-        stream: bool,
-    ) -> PyResult<Outgoing> {
+    fn outgoing(&self, py: Python<'_>, call: &Call, stream: bool) -> PyResult<Outgoing> {
         let client = self.client()?;
-        self.outgoing_with(client, method, url, headers, body, timeouts, stream)
+        self.outgoing_with(py, client, call, stream)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn outgoing_with(
         &self,
+        py: Python<'_>,
         client: reqwest::Client,
-        method: &str,
-        url: &str,
-        headers: &[(Vec<u8>, Vec<u8>)],
-        body: Option<Bound<'_, PyAny>>,
-        timeouts: Timeouts,
+        call: &Call,
         stream: bool,
     ) -> PyResult<Outgoing> {
-        let method = parse_method(method)?;
-        let map = header_map(headers)?;
         Ok(Outgoing {
             client,
-            method,
-            url: self.parsed(url)?.url.clone(),
-            headers: map,
-            body: body.map(|body| Upload::from_python(&body)).transpose()?,
-            read_timeout: timeouts.read,
-            connect_timeout: timeouts.connect,
+            method: call.method.clone(),
+            url: self.parsed(&call.url)?.url.clone(),
+            headers: call.headers.clone(),
+            body: call
+                .body
+                .as_ref()
+                .map(|body| Upload::from_python(body.bind(py)))
+                .transpose()?,
+            read_timeout: call.timeouts.read,
+            connect_timeout: call.timeouts.connect,
             stream,
             via_proxy: self.settings.proxy.is_some(),
         })
@@ -599,58 +464,6 @@ async fn perform(outgoing: Outgoing) -> Result<RawResponse, EngineError> {
         // that task its turn now, or the caller's next request may open a second connection.
         tokio::task::yield_now().await;
         Ok(RawResponse::complete(head, whole))
-    }
-}
-
-fn parse_method(method: &str) -> Result<reqwest::Method, EngineError> {
-    reqwest::Method::from_bytes(method.as_bytes())
-        .map_err(|_| EngineError::InvalidUrl(format!("invalid HTTP method {method:?}")))
-}
-
-/// The request's header lines as a `HeaderMap`, checked as hyper needs them.
-fn header_map(headers: &[(Vec<u8>, Vec<u8>)]) -> Result<HeaderMap, EngineError> {
-    let mut map = HeaderMap::with_capacity(headers.len());
-    for (name, value) in headers {
-        let header_name = HeaderName::from_bytes(name).map_err(|_| {
-            EngineError::InvalidHeader(format!(
-                "invalid header name {:?}",
-                String::from_utf8_lossy(name)
-            ))
-        })?;
-        let header_value = HeaderValue::from_bytes(value).map_err(|_| {
-            EngineError::InvalidHeader(format!(
-                "invalid value for header {:?}: control characters are not allowed",
-                String::from_utf8_lossy(name)
-            ))
-        })?;
-        map.append(header_name, header_value);
-    }
-    Ok(map)
-}
-
-/// A call's timeouts: for connecting, and for each wait on the server once connected.
-#[derive(Clone, Copy)]
-struct Timeouts {
-    read: Option<Duration>,
-    connect: Option<Duration>,
-}
-
-impl Timeouts {
-    fn from_seconds(read: Option<f64>, connect: Option<f64>) -> PyResult<Self> {
-        Ok(Self {
-            read: seconds(read)?,
-            connect: seconds(connect)?,
-        })
-    }
-}
-
-fn seconds(value: Option<f64>) -> PyResult<Option<Duration>> {
-    match value {
-        None => Ok(None),
-        Some(secs) if secs.is_finite() && secs >= 0.0 => Ok(Some(Duration::from_secs_f64(secs))),
-        Some(secs) => Err(PyValueError::new_err(format!(
-            "timeouts are non-negative numbers of seconds, got {secs}"
-        ))),
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod assemble;
 mod bridge;
+mod call;
 mod client;
 mod connect_timeout;
 mod decode;
@@ -34,7 +35,8 @@ fn shutdown(py: Python<'_>) {
 fn requestx_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", VERSION)?;
     module.add_class::<client::Client>()?;
-    module.add_class::<client::HeaderLines>()?;
+    module.add_class::<call::Call>()?;
+    module.add_class::<call::HeaderLines>()?;
     module.add_class::<response::RawResponse>()?;
     module.add_class::<assemble::ResponseKit>()?;
     module.add_class::<bridge::Completions>()?;

@@ -5,6 +5,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, final
 
 __all__ = [
+    "Call",
     "Client",
     "Completions",
     "HeaderLines",
@@ -40,49 +41,42 @@ class Client:
         pool_maxsize: int = 10,
         http2: bool = True,
     ) -> Client: ...
-    def send(
-        self,
-        method: str,
-        url: str,
-        headers: list[tuple[bytes, bytes]],
-        body: bytes | str | bytearray | Iterator[bytes | str] | None = None,
-        read_timeout: float | None = None,
-        connect_timeout: float | None = None,
-        stream: bool = False,
-    ) -> RawResponse: ...
+    def send(self, call: Call, stream: bool = False) -> RawResponse:
+        """Send `call` and wait (GIL released): the sync entry, whole or streamed."""
     def fetch_whole(
-        self,
-        kit: ResponseKit,
-        request: Any,
-        adapter: Any,
-        method: str,
-        url: str,
-        headers: HeaderLines,
-        read_timeout: float | None = None,
-        connect_timeout: float | None = None,
-    ) -> Any: ...
-    def send_async(
-        self,
-        method: str,
-        url: str,
-        headers: list[tuple[bytes, bytes]],
-        body: bytes | str | bytearray | Iterator[bytes | str] | None = None,
-        read_timeout: float | None = None,
-        connect_timeout: float | None = None,
-        stream: bool = False,
-    ) -> Awaitable[RawResponse]: ...
+        self, kit: ResponseKit, request: Any, adapter: Any, url: str, call: Call
+    ) -> Any:
+        """`send`, the body read whole, and the Response made by `kit` in the same call."""
+    def send_async(self, call: Call, stream: bool = False) -> Awaitable[RawResponse]:
+        """`submit` as a generic awaitable, for loops that cannot watch a socket."""
     def submit(
         self,
         completions: Completions,
         future: Future[RawResponse],
+        call: Call,
+        stream: bool = False,
+    ) -> Submitted:
+        """Start `call` on the shared runtime: the async entry; it resolves `future`."""
+
+@final
+class Call:
+    """One prepared request as the engine takes it, checked once when made."""
+
+    def __new__(
+        cls,
         method: str,
         url: str,
-        headers: list[tuple[bytes, bytes]],
-        body: bytes | str | bytearray | Iterator[bytes | str] | None = None,
+        headers: list[tuple[bytes, bytes]] | HeaderLines,
+        body: bytes | str | bytearray | Iterator[bytes | str] | Any | None = None,
         read_timeout: float | None = None,
         connect_timeout: float | None = None,
-        stream: bool = False,
-    ) -> Submitted: ...
+    ) -> Call: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def body(self) -> Any: ...
 
 @final
 class Completions:

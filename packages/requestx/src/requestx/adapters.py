@@ -53,9 +53,9 @@ DEFAULT_POOLSIZE = 10
 DEFAULT_RETRIES = 0
 
 TimeoutArg = float | int | tuple[float | int | None, float | int | None] | None
-# What the engine's send takes, but `stream`: method, URL, header bytes, body, read timeout,
-# connect timeout.
-_Call = tuple[str, str, list[tuple[bytes, bytes]], Any, float | None, float | None]
+# One prepared request as the engine takes it (method, URL, header bytes, body, read and
+# connect timeouts), checked once when made; a retry sends it again.
+_Call = _requestx.Call
 # The engine Client for a plain call, and its read and connect timeouts.
 _PlainPool = tuple[_requestx.Client, float | None, float | None]
 # Bound on the plain calls' pool look-ups kept (by scheme, timeout and verify); emptied
@@ -189,7 +189,7 @@ class HTTPAdapter(BaseAdapter):
     ) -> tuple[_requestx.Client, _Call]:
         client, read_timeout, connect_timeout = self._plain_pool(request, timeout, verify)
         method, url = request.method or "GET", request.url or ""
-        return client, (method, url, headers, None, read_timeout, connect_timeout)
+        return client, _requestx.Call(method, url, headers, None, read_timeout, connect_timeout)
 
     def _plain_pool(
         self, request: PreparedRequest, timeout: TimeoutArg, verify: bool | str
@@ -232,7 +232,7 @@ class HTTPAdapter(BaseAdapter):
             time.sleep(wait)
             outcome: _requestx.RawResponse | Exception
             try:
-                outcome = client.send(*call, stream)
+                outcome = client.send(call, stream)
             except (ConnectionError, ReadTimeout) as error:
                 outcome = error
             try:
@@ -249,7 +249,7 @@ class HTTPAdapter(BaseAdapter):
         client: _requestx.Client, call: _Call, request: PreparedRequest, stream: bool
     ) -> _requestx.RawResponse:
         try:
-            return client.send(*call, stream)
+            return client.send(call, stream)
         except (ConnectionError, ReadTimeout) as error:
             raise _with_request(error, request) from None
 
@@ -330,7 +330,7 @@ class HTTPAdapter(BaseAdapter):
             request, timeout, verify, cert, proxies
         )
         method, url, headers, body = _wire_request(request)
-        return client, (method, url, headers, body, read_timeout, connect_timeout)
+        return client, _requestx.Call(method, url, headers, body, read_timeout, connect_timeout)
 
     def _retry_after_error(
         self, error: Exception, state: RetryState, request: PreparedRequest, call: _Call
@@ -343,7 +343,7 @@ class HTTPAdapter(BaseAdapter):
         if _connect_failed(error):
             retry = state.after_connect_error()
         elif _replayable(call):
-            retry = state.after_read_error(call[0])
+            retry = state.after_read_error(call.method)
         else:
             retry = None
         if retry is None:
@@ -358,7 +358,7 @@ class HTTPAdapter(BaseAdapter):
         When the status asks for a retry but none is left: `RetryError`, or the response
         itself with `raise_on_status=False`, as urllib3 does.
         """
-        method = call[0]
+        method = call.method
         has_retry_after = "retry-after" in response.headers
         if not state.wants_status_retry(method, response.status_code, has_retry_after):
             return None
@@ -572,7 +572,7 @@ def _reads_bytes(file: object) -> bool:
 
 def _replayable(call: _Call) -> bool:
     """Whether the request's body can be sent again (an iterator was consumed by the try)."""
-    body = call[3]
+    body = call.body
     return body is None or isinstance(body, bytes | str | bytearray)
 
 

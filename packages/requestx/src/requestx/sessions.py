@@ -574,9 +574,10 @@ class Session(SessionRedirectMixin):
             # engine (HTTPAdapter.send's whole work, and `elapsed` measured there).
             client, read_timeout, connect_timeout = adapter._plain_pool(prep, timeout, verify)
             try:
-                response = client.fetch_whole(
-                    _KIT, prep, adapter, method, target, header_block, read_timeout, connect_timeout
+                call = _requestx.Call(
+                    method, target, header_block, None, read_timeout, connect_timeout
                 )
+                response = client.fetch_whole(_KIT, prep, adapter, target, call)
             except (ConnectionError, ReadTimeout) as error:
                 raise _with_request(error, prep) from None
         else:
