@@ -5,13 +5,15 @@
     >>> r.status_code, r.headers["content-type"]           # doctest: +SKIP
 
 Inside a running asyncio loop the same calls return awaitables; `requestx.sync` and
-`requestx.aio` force one mode.
+`requestx.aio` force one mode, `requestx.set_default_mode` (or `REQUESTX_MODE`) sets it for
+the whole process.
 """
 
 import atexit as _atexit
 import os as _os
 
 from requestx import _requestx, aio, sync, utils
+from requestx._mode import get_default_mode, set_default_mode
 from requestx._requestx import __version__
 from requestx.api import delete, get, head, options, patch, post, put, request
 from requestx.exceptions import (
@@ -57,6 +59,7 @@ __all__ = [
     "codes",
     "delete",
     "get",
+    "get_default_mode",
     "head",
     "options",
     "patch",
@@ -64,6 +67,7 @@ __all__ = [
     "put",
     "request",
     "session",
+    "set_default_mode",
     "sync",
     "utils",
 ]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, cast
 from urllib.parse import urljoin, urlparse
 
 from requestx import _requestx
-from requestx._mode import Mode, check_mode, wants_async
+from requestx._mode import Mode, check_mode, track_auto, wants_async
 from requestx._proxy_utils import environment_ca_bundle, no_proxy_variables
 from requestx.adapters import (
     BaseAdapter,
@@ -568,7 +568,10 @@ class Session(SessionRedirectMixin):
         verify = self.verify if verify is None else verify
         if wants_async(self.mode):
             settings = _plain_settings(stream, timeout, verify)
-            return self._finish_plain_async(adapter, prep, header_lines, settings, allow_redirects)
+            return track_auto(
+                self.mode,
+                self._finish_plain_async(adapter, prep, header_lines, settings, allow_redirects),
+            )
         if not stream and adapter._no_retries():
             # The commonest call: one send, the body read whole, the Response built by the
             # engine (HTTPAdapter.send's whole work, and `elapsed` measured there).
@@ -732,7 +735,7 @@ class Session(SessionRedirectMixin):
         if "proxies" not in kwargs:
             kwargs["proxies"] = resolve_proxies(request, self.proxies, self.trust_env)
         if wants_async(self.mode):
-            return self._send_async(request, kwargs)
+            return track_auto(self.mode, self._send_async(request, kwargs))
         return self._send_sync(request, kwargs)
 
     def _send_sync(self, request: PreparedRequest, kwargs: dict[str, Any]) -> Response:
