@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import sys
+import warnings
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from urllib3.exceptions import InsecureRequestWarning
 
 import requestx
 from httpy import Config
 from httpy.httpbin import app
 from httpy.testing import serve_in_thread
+from requestx import _insecure
 
 if TYPE_CHECKING:
     from conftest import ServerTlsFiles
@@ -75,7 +79,49 @@ def test_tls_with_an_unknown_ca_is_an_ssl_error(tls: tuple[str, Path]) -> None:
 
 def test_tls_verification_can_be_turned_off(tls: tuple[str, Path]) -> None:
     url, _ = tls
-    assert requestx.get(f"{url}/get", verify=False).status_code == 200
+    with pytest.warns(InsecureRequestWarning, match="Unverified HTTPS request .* '127.0.0.1'"):
+        assert requestx.get(f"{url}/get", verify=False).status_code == 200
+
+
+@pytest.mark.parametrize("how", ["plain", "general", "streamed", "awaited"])
+def test_each_unverified_https_call_warns_as_requests_does(tls: tuple[str, Path], how: str) -> None:
+    """requests (through urllib3) warns on every HTTPS request made with verify=False; code
+    written for it silences the warning through urllib3's class, which is the one used."""
+    url, _ = tls
+
+    def call(session: requestx.Session) -> int:
+        if how == "plain":
+            return int(session.get(f"{url}/get", verify=False).status_code)
+        if how == "general":
+            response = session.post(f"{url}/post", data=b"x", verify=False)
+            return int(response.status_code)
+        if how == "streamed":
+            with session.get(f"{url}/get", verify=False, stream=True) as response:
+                return int(response.status_code)
+
+        async def awaited() -> int:
+            async with requestx.Session(mode="async") as inner:
+                response: requestx.Response = await inner.get(f"{url}/get", verify=False)
+                return response.status_code
+
+        return asyncio.run(awaited())
+
+    with requestx.Session(mode="sync") as session:
+        for _ in range(2):
+            with pytest.warns(InsecureRequestWarning):
+                assert call(session) == 200
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            warnings.simplefilter("ignore", InsecureRequestWarning)  # urllib3.disable_warnings
+            assert call(session) == 200
+
+
+def test_plain_http_and_verified_https_do_not_warn(tls: tuple[str, Path], url: str) -> None:
+    tls_url, ca_file = tls
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert requestx.get(f"{url}/get", verify=False).status_code == 200
+        assert requestx.get(f"{tls_url}/get", verify=str(ca_file)).status_code == 200
 
 
 def test_a_missing_ca_bundle_is_an_os_error(tls: tuple[str, Path], tmp_path: Path) -> None:
@@ -124,3 +170,13 @@ def test_an_async_body_needs_an_awaited_request(url: str) -> None:
     with pytest.raises(TypeError, match="awaited request"):
         requestx.post(f"{url}/post", data=chunks)
     asyncio.run(chunks.aclose())
+
+
+def test_without_urllib3_requestx_warns_with_its_own_class(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert _insecure.insecure_request_warning() is InsecureRequestWarning
+    monkeypatch.setitem(sys.modules, "urllib3.exceptions", None)  # import now fails
+    assert _insecure.insecure_request_warning() is _insecure.InsecureRequestWarning
+    with pytest.warns(_insecure.InsecureRequestWarning, match="'example.test'"):
+        _insecure.warn_unverified("https://example.test/path")

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 from requestx import _requestx
 from requestx._async_body import AsyncBodyFeed, is_async_body
 from requestx._awaiting import send_awaitable
+from requestx._insecure import warn_unverified
 from requestx._raw import RawBody, ResponseHeaders
 from requestx._retry import Retry, RetryState
 from requestx._text_utils import encoding_of_content_type
@@ -197,7 +198,10 @@ class HTTPAdapter(BaseAdapter):
         """The Client and timeouts for a plain call, looked up once per (scheme, timeout,
         verify) rather than worked out per call."""
         # A prepared URL's scheme is in lower case already.
-        key: tuple[Any, ...] | None = ((request.url or "").startswith("https:"), timeout, verify)
+        https = (request.url or "").startswith("https:")
+        if https and not verify:
+            warn_unverified(request.url or "")
+        key: tuple[Any, ...] | None = (https, timeout, verify)
         try:
             pool = self._plain_pools.get(key)  # type: ignore[arg-type]
         except TypeError:  # an unhashable timeout object: the general way
@@ -326,6 +330,8 @@ class HTTPAdapter(BaseAdapter):
         proxies: Mapping[str, str] | None,
     ) -> tuple[_requestx.Client, _Call]:
         """The pool to use and the arguments of the engine's send, but for `stream`."""
+        if not verify and (request.url or "").lower().startswith("https:"):
+            warn_unverified(request.url or "")
         client, connect_timeout, read_timeout = self._client_for(
             request, timeout, verify, cert, proxies
         )
