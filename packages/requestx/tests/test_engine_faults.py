@@ -302,3 +302,17 @@ def test_a_calls_connect_timeout_still_applies(
 
     with pytest.raises(requestx.ConnectTimeout):
         asyncio.run(main())
+
+
+# --- which protocol answered ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_an_http1_answer_says_so(url: str, stream: bool) -> None:
+    """`Response.http_version` (HTTP/2 is checked in test_http2.py); http.server speaks
+    HTTP/1.1."""
+    with requestx.Session(mode="sync") as session:
+        response = session.get(f"{url}/", stream=stream)
+        assert response.http_version == response.raw.version == 11
+        response.close()
+    assert requestx.models.Response().http_version is None

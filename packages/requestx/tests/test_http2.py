@@ -86,7 +86,7 @@ def test_sync_requests_speak_http2_when_offered(h2_server: tuple[str, Path]) -> 
             response = session.get(f"{url}/where", verify=str(ca_file))
             assert response.status_code == 200
             assert response.json() == {"http_version": "2", "path": "/where"}
-            assert response.raw.version == 20
+            assert response.raw.version == response.http_version == 20
 
 
 def test_async_requests_speak_http2_when_offered(h2_server: tuple[str, Path]) -> None:
@@ -97,6 +97,6 @@ def test_async_requests_speak_http2_when_offered(h2_server: tuple[str, Path]) ->
             responses = await asyncio.gather(
                 *(session.get(f"{url}/n{i}", verify=str(ca_file)) for i in range(8))
             )
-        return [(r.raw.version, r.json()["http_version"]) for r in responses]
+        return [(r.http_version, r.json()["http_version"]) for r in responses]
 
     assert asyncio.run(main()) == [(20, "2")] * 8

@@ -739,6 +739,15 @@ class Response:
         return self._next
 
     @property
+    def http_version(self) -> int | None:
+        """Which protocol answered: 10, 11, 20 (HTTP/2) or 30, as ``raw.version`` gives it;
+        None when the raw response does not say (requestx addition, as in niquests)."""
+        engine = self.__dict__.get("_engine")  # without making `raw` (see __getattr__)
+        source = engine if engine is not None else self.raw
+        version = getattr(source, "version", None)
+        return version if isinstance(version, int) else None
+
+    @property
     def apparent_encoding(self) -> str | None:
         """The encoding charset_normalizer (or chardet) detects in the body; else "utf-8"."""
         detector = _response_body.charset_detector()
