@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 import sys
 import warnings
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
@@ -180,3 +182,47 @@ def test_without_urllib3_requestx_warns_with_its_own_class(
     assert _insecure.insecure_request_warning() is _insecure.InsecureRequestWarning
     with pytest.warns(_insecure.InsecureRequestWarning, match="'example.test'"):
         _insecure.warn_unverified("https://example.test/path")
+
+
+FALLBACK_SCRIPT = """
+import sys
+import requestx
+from requestx import _requestx
+try:
+    status = requestx.get(sys.argv[1]).status_code
+except requestx.exceptions.SSLError:
+    status = "SSLError"
+print(_requestx.platform_roots_available(), status)
+"""
+
+
+@pytest.mark.parametrize("system_store", ["empty", "the machine's"])
+def test_certifi_is_the_fallback_when_the_system_has_no_roots(
+    tls: tuple[str, Path], tmp_path: Path, system_store: str
+) -> None:
+    """A minimal container has no CA certificates: verify=True then uses certifi's bundle.
+    Here a stand-in certifi hands out the test CA, so only that fallback can verify."""
+    url, ca_file = tls
+    stand_in = tmp_path / "stand_in" / "certifi"
+    stand_in.mkdir(parents=True)
+    (stand_in / "__init__.py").write_text(f"def where():\n    return {str(ca_file)!r}\n")
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR"}
+    }
+    environment["PYTHONPATH"] = str(stand_in.parent)
+    if system_store == "empty":
+        (tmp_path / "no-certs.pem").write_text("")
+        (tmp_path / "no-certs").mkdir()
+        environment["SSL_CERT_FILE"] = str(tmp_path / "no-certs.pem")
+        environment["SSL_CERT_DIR"] = str(tmp_path / "no-certs")
+    result = subprocess.run(
+        [sys.executable, "-c", FALLBACK_SCRIPT, f"{url}/get"],
+        capture_output=True, text=True, timeout=60, check=False, env=environment,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    if system_store == "empty":
+        assert result.stdout.split() == ["False", "200"]
+    else:  # the machine's roots are used, and they do not know the test CA
+        assert result.stdout.split() == ["True", "SSLError"]

@@ -29,6 +29,12 @@ fn shutdown(py: Python<'_>) {
     runtime::shutdown(py);
 }
 
+/// Whether the operating system's trust store holds any CA certificate (checked once).
+#[pyfunction]
+fn platform_roots_available(py: Python<'_>) -> bool {
+    py.detach(tls::platform_has_roots)
+}
+
 /// Python module `requestx._requestx`.
 #[pymodule]
 #[pyo3(name = "_requestx")]
@@ -43,6 +49,7 @@ fn requestx_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<bridge::Submitted>()?;
     module.add_function(wrap_pyfunction!(shutdown, module)?)?;
     module.add_function(wrap_pyfunction!(process::forked, module)?)?;
+    module.add_function(wrap_pyfunction!(platform_roots_available, module)?)?;
     Ok(())
 }
 

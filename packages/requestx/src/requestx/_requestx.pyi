@@ -14,6 +14,7 @@ __all__ = [
     "Submitted",
     "__version__",
     "forked",
+    "platform_roots_available",
     "shutdown",
 ]
 
@@ -21,6 +22,9 @@ __version__: str
 
 def shutdown() -> None:
     """Stop the engine's runtime (registered with atexit by requestx)."""
+
+def platform_roots_available() -> bool:
+    """Whether the operating system's trust store holds any CA certificate (checked once)."""
 
 def forked() -> None:
     """Refresh the engine's kept process id (registered to run after os.fork in the child)."""

@@ -8,6 +8,7 @@ change per call, so the adapter keeps one Client per distinct combination.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import threading
 import time
@@ -466,6 +467,8 @@ class HTTPAdapter(BaseAdapter):
                 )
             ca_bundle = verify
             verify = True
+        elif verify and url.lower().startswith("https:"):
+            ca_bundle = _fallback_ca_bundle()
         cert_file, key_file = (cert, None) if isinstance(cert, str) else (cert or (None, None))
         if cert_file and not os.path.exists(cert_file):  # noqa: PTH110
             raise OSError(f"Could not find the TLS certificate file, invalid path: {cert_file}")
@@ -494,6 +497,20 @@ class HTTPAdapter(BaseAdapter):
 
 
 _MISSING = object()
+
+
+@functools.cache
+def _fallback_ca_bundle() -> str | None:
+    """certifi's bundle when the operating system's trust store is empty (a minimal
+    container), so that verify=True can still verify; None (the platform's roots) else."""
+    if _requestx.platform_roots_available():
+        return None
+    try:
+        import certifi  # noqa: PLC0415 - only where the system has no roots
+    except ImportError:  # pragma: no cover - certifi is a dependency
+        return None
+    where: str = certifi.where()
+    return where
 
 
 def _split_timeout(timeout: TimeoutArg) -> tuple[float | None, float | None]:
