@@ -92,6 +92,7 @@ class HTTPAdapter(BaseAdapter):
         "_pool_connections",
         "_pool_maxsize",
         "_pool_block",
+        "http2",
     ]
 
     def __init__(
@@ -100,8 +101,12 @@ class HTTPAdapter(BaseAdapter):
         pool_maxsize: int = DEFAULT_POOLSIZE,
         max_retries: Retry | int | None = DEFAULT_RETRIES,
         pool_block: bool = DEFAULT_POOLBLOCK,
+        *,
+        http2: bool = True,
     ) -> None:
         self.max_retries = Retry.from_int(max_retries)
+        # Offer h2 by ALPN on HTTPS (the server picks); False keeps to HTTP/1.1.
+        self.http2 = http2
         self.config: dict[str, Any] = {}
         self.proxy_manager: dict[str, Any] = {}
         self._pool_connections = pool_connections
@@ -121,6 +126,8 @@ class HTTPAdapter(BaseAdapter):
         self.config = {}
         for attr, value in state.items():
             setattr(self, attr, value)
+        if not isinstance(getattr(self, "http2", None), bool):
+            self.http2 = True  # pickled before the knob existed, or by requests' adapter
         self._clients = {}
         self._plain_pools = {}
         self._lock = threading.Lock()
@@ -489,6 +496,7 @@ class HTTPAdapter(BaseAdapter):
                             proxy=proxy,
                             proxy_auth=proxy_auth,
                             pool_maxsize=self._pool_maxsize,
+                            http2=self.http2,
                         )
                     except ValueError as error:
                         raise InvalidURL(str(error), request=request) from None

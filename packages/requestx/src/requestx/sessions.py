@@ -361,7 +361,8 @@ class SessionRedirectMixin:
 
 
 class Session(SessionRedirectMixin):
-    """A requests-compatible Session; `mode` forces sync or async ("auto" by default)."""
+    """A requests-compatible Session; `mode` forces sync or async ("auto" by default);
+    `http2=False` keeps its HTTPS connections on HTTP/1.1 (h2 is offered by ALPN else)."""
 
     __attrs__: ClassVar[list[str]] = [
         "headers",
@@ -379,7 +380,7 @@ class Session(SessionRedirectMixin):
         "mode",
     ]
 
-    def __init__(self, *, mode: Mode = "auto") -> None:
+    def __init__(self, *, mode: Mode = "auto", http2: bool = True) -> None:
         self.mode: Mode = check_mode(mode)
         self.headers: CaseInsensitiveDict[Any] = default_headers()
         self.auth: Any = None
@@ -393,8 +394,8 @@ class Session(SessionRedirectMixin):
         self.trust_env = True
         self.cookies: RequestsCookieJar = cookiejar_from_dict({})
         self.adapters: OrderedDict[str, BaseAdapter] = OrderedDict()
-        self.mount("https://", HTTPAdapter())
-        self.mount("http://", HTTPAdapter())
+        self.mount("https://", HTTPAdapter(http2=http2))
+        self.mount("http://", HTTPAdapter(http2=http2))
 
     def __enter__(self) -> Session:
         return self
