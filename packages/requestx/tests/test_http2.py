@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import pickle
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,16 +19,14 @@ import pytest
 import httpy
 import requestx
 from httpy.asgi import ASGIApp
+from httpy.asgi.types import Receive, Scope, Send
 from httpy.testing import serve_in_thread
 
 if TYPE_CHECKING:
     from conftest import ServerTlsFiles
 
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
 
-
-async def version_app(scope: dict[str, Any], receive: Receive, send: Send) -> None:
+async def version_app(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["type"] != "http":
         return
     body = json.dumps({"http_version": scope["http_version"], "path": scope["path"]}).encode()
