@@ -51,6 +51,12 @@ def _venv_python(session: nox.Session) -> str:
     return str(Path(location) / "bin" / "python")
 
 
+# uv caches a workspace member's built wheel by its pyproject.toml's mtime alone, so a change to
+# its sources would be tested as the old wheel: every session rebuilds the members it installs
+# (cargo's incremental build keeps requestx's rebuild short when nothing changed).
+REBUILD_MEMBERS = [f"--reinstall-package={dist}" for dist in PACKAGES]
+
+
 def _sync(
     session: nox.Session,
     *groups: str,
@@ -68,6 +74,7 @@ def _sync(
         "--all-packages",
         "--no-editable",
         "--no-default-groups",
+        *REBUILD_MEMBERS,
         *group_args,
         f"--python={_venv_python(session)}",
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location, **(env or {})},
@@ -430,7 +437,7 @@ def bench_aresilient(session: nox.Session) -> None:
     # retry layers it is measured against.
     session.run_install(
         "uv", "sync", "--locked", "--package=aresilient", "--no-editable", "--no-default-groups",
-        "--group=bench-aresilient", f"--python={_venv_python(session)}",
+        "--group=bench-aresilient", *REBUILD_MEMBERS, f"--python={_venv_python(session)}",
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
         external=True,
     )  # fmt: skip
@@ -524,7 +531,7 @@ def compat_aresilient(session: nox.Session) -> None:
     # aresilient alone from the lock (no other member: requestx would need a Rust build).
     session.run_install(
         "uv", "sync", "--locked", "--package=aresilient", "--no-editable", "--no-default-groups",
-        f"--python={_venv_python(session)}",
+        *REBUILD_MEMBERS, f"--python={_venv_python(session)}",
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
         external=True,
     )  # fmt: skip
