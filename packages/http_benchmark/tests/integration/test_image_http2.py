@@ -26,8 +26,8 @@ def curl_version(*args: str) -> tuple[str, str]:
 
 
 def test_the_image_serves_h2c(container: DockerHttpyServer) -> None:
-    assert curl_version("--http2-prior-knowledge", f"{container.url}/get") == ("200", "2")
-    assert curl_version("--http1.1", f"{container.url}/get") == ("200", "1.1")
+    assert curl_version("--http2-prior-knowledge", f"{container.base_url}/get") == ("200", "2")
+    assert curl_version("--http1.1", f"{container.base_url}/get") == ("200", "1.1")
 
 
 def test_the_image_serves_h2_over_tls_with_a_mounted_certificate(
