@@ -18,6 +18,7 @@ from pathlib import Path
 from httpy import __version__
 from httpy.config import Config
 from httpy.loading import load_app, run
+from httpy.server.serve import require_http3
 
 __all__ = ["ENV_PREFIX", "build_parser", "main"]
 
@@ -128,6 +129,39 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
             default=getattr(_DEFAULTS, name),
             help=help_text,
         )
+    http3 = serve.add_argument_group("HTTP/3 (needs TLS and httpy[http3])")
+    http3.add_argument(
+        "--http3",
+        action=argparse.BooleanOptionalAction,
+        default=_DEFAULTS.http3,
+        help="serve HTTP/3 over QUIC on UDP and advertise it with alt-svc",
+    )
+    http3.add_argument(
+        "--quic-port", type=int, default=None, help="UDP port for QUIC (default: the TCP port)"
+    )
+    for name, kind, help_text in (
+        ("http3_idle_timeout", float, "seconds without traffic before a QUIC connection closes"),
+        ("http3_max_streams", int, "request streams a client may have open at once"),
+        ("http3_stream_window", int, "per-stream body bytes buffered ahead of the handler"),
+    ):
+        http3.add_argument(
+            "--" + name.replace("_", "-"),
+            type=kind,
+            default=getattr(_DEFAULTS, name),
+            help=help_text,
+        )
+    http3.add_argument(
+        "--http3-0rtt",
+        action=argparse.BooleanOptionalAction,
+        default=_DEFAULTS.http3_0rtt,
+        help="accept 0-RTT early data (replayable: off by default)",
+    )
+    http3.add_argument(
+        "--http3-retry",
+        action=argparse.BooleanOptionalAction,
+        default=_DEFAULTS.http3_retry,
+        help="validate new clients' addresses with a Retry round trip",
+    )
     websocket = serve.add_argument_group("WebSocket")
     for name, kind, help_text in (
         ("ws_max_message_size", int, "message size once reassembled and inflated (1009 beyond)"),
@@ -211,6 +245,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             keyfile=arguments.keyfile,
             access_log=arguments.access_log,
             http2=arguments.http2,
+            http3=arguments.http3,
+            quic_port=arguments.quic_port,
+            http3_idle_timeout=arguments.http3_idle_timeout,
+            http3_max_streams=arguments.http3_max_streams,
+            http3_stream_window=arguments.http3_stream_window,
+            http3_0rtt=arguments.http3_0rtt,
+            http3_retry=arguments.http3_retry,
             http2_max_concurrent_streams=arguments.http2_max_concurrent_streams,
             http2_initial_window_size=arguments.http2_initial_window_size,
             http2_connection_window_size=arguments.http2_connection_window_size,
@@ -242,6 +283,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             limit_connections=arguments.limit_connections,
             use_uvloop=not arguments.no_uvloop,
         )
+        if config.http3:
+            require_http3()
         app = load_app(arguments.app)
     except (ValueError, TypeError, ImportError) as error:
         print(f"httpy: error: {error}", file=sys.stderr)  # noqa: T201 - CLI output

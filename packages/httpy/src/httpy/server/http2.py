@@ -136,6 +136,8 @@ class _StreamIO:
         elif not any(name == b"content-length" for name, _ in headers):
             headers = [*headers, (b"content-length", b"%d" % len(body))]
         connection = self._connection
+        if connection.alt_svc is not None:  # HTTP/3 is served: say where
+            headers = [*headers, connection.alt_svc]
         connection.h2.send_head(self.stream_id, status, headers, end_stream=not body)
         if body:
             self._queue(body, end=True)
@@ -146,6 +148,8 @@ class _StreamIO:
             return
         if status in _NO_BODY_STATUSES:
             self.head_only = True
+        if self._connection.alt_svc is not None:
+            headers = [*headers, self._connection.alt_svc]
         self._connection.h2.send_head(self.stream_id, status, headers, end_stream=False)
         self._connection.flush_soon()
 
@@ -286,6 +290,8 @@ class HTTP2Protocol(asyncio.Protocol):
         self._app = app
         self._config = config
         self._state = state
+        #: ``alt-svc`` advertising HTTP/3, or None (ServerState.alt_svc).
+        self.alt_svc = state.alt_svc
         self.loop = asyncio.get_running_loop()
         max_body = config.max_body_size if app.max_body_size is None else app.max_body_size
         self._default_body_limit = max_body
