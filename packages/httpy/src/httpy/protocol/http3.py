@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from aioquic import tls
 from aioquic.buffer import encode_uint_var
 from aioquic.h3 import events as h3e
 from aioquic.h3.connection import FrameType, H3Connection, encode_frame
@@ -183,6 +184,12 @@ class HTTP3Connection:
     @property
     def host_cid(self) -> bytes:
         return self.quic.host_cid
+
+    @property
+    def handshake_started(self) -> bool:
+        """A packet from the peer decrypted: not a forged or garbage Initial."""
+        initial = self.quic._spaces.get(tls.Epoch.INITIAL)
+        return initial is not None and len(initial.ack_queue) > 0
 
     @property
     def draining(self) -> bool:

@@ -125,6 +125,8 @@ class _StreamIO:
         if self.closed:
             return
         if self.head_only or status in _NO_BODY_STATUSES:
+            # No content-length either: aioquic's client (and others) check it against the
+            # body they receive, HEAD or not.
             body = b""
         elif not any(name == b"content-length" for name, _ in headers):
             headers = [*headers, (b"content-length", b"%d" % len(body))]
@@ -394,6 +396,10 @@ class HTTP3Link:
         self.transmit()
         self._terminated()
 
+    def discard(self) -> None:
+        """Forget a connection that never started: nothing is sent, nothing is kept."""
+        self._terminated()
+
     def _terminated(self) -> None:
         if self.closed:
             return
@@ -457,7 +463,7 @@ class HTTP3Endpoint(asyncio.DatagramProtocol):
             return
         link = self._links.get(header.destination_cid)
         if link is not None:
-            link.datagram_received(data, addr)
+            self._deliver(link, data, addr)
             return
         versions = self._quic_config.supported_versions
         if header.packet_type is QuicPacketType.VERSION_NEGOTIATION:
@@ -518,7 +524,19 @@ class HTTP3Endpoint(asyncio.DatagramProtocol):
         self.route(header.destination_cid, link)
         self.route(h3.host_cid, link)
         link.cids.update({header.destination_cid, h3.host_cid})
-        link.datagram_received(data, addr)
+        self._deliver(link, data, addr)
+        if not h3.handshake_started:
+            # Garbage dressed as an Initial: keep no state for it (a flood would pile up).
+            self.dropped += 1
+            link.discard()
+
+    def _deliver(self, link: HTTP3Link, data: bytes, addr: Any) -> None:
+        try:
+            link.datagram_received(data, addr)
+        except Exception:  # noqa: BLE001 - logged; only this connection pays
+            # A fault of this server with one connection must not take the endpoint down.
+            error_log.exception("HTTP/3 connection from %s failed", addr)
+            link.force_close()
 
     def _send_retry(self, addr: Any, header: Any) -> None:
         assert self._retry is not None  # noqa: S101
