@@ -164,12 +164,20 @@ def client_configuration(ca_file: Path, **options: Any) -> QuicConfiguration:
 
 @asynccontextmanager
 async def h3_client(
-    port: int, ca_file: Path, *, configuration: QuicConfiguration | None = None
+    port: int,
+    ca_file: Path,
+    *,
+    configuration: QuicConfiguration | None = None,
+    session_ticket_handler: Any = None,
 ) -> AsyncIterator[H3Client]:
     """An HTTP/3 connection to 127.0.0.1:`port`, verified against `ca_file`."""
     configuration = configuration or client_configuration(ca_file)
     async with connect(
-        "127.0.0.1", port, configuration=configuration, create_protocol=H3Client
+        "127.0.0.1",
+        port,
+        configuration=configuration,
+        create_protocol=H3Client,
+        session_ticket_handler=session_ticket_handler,
     ) as client:
         assert isinstance(client, H3Client)
         yield client

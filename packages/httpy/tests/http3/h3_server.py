@@ -46,7 +46,8 @@ class ThreadedServer:
         return asyncio.run_coroutine_threadsafe(run(), self.loop).result(10)
 
     def begin_shutdown(self) -> None:
-        self.loop.call_soon_threadsafe(self.server.request_shutdown)
+        if self.thread.is_alive() and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self.server.request_shutdown)
 
 
 @contextmanager

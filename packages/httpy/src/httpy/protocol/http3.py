@@ -169,8 +169,10 @@ class HTTP3Connection:
         )
         quic.credit = {}
         # Sent in the transport parameters at the handshake; aioquic raises it by one as each
-        # stream finishes, so it bounds the streams open at once.
-        quic._local_max_streams_bidi.value = limits.max_streams
+        # stream finishes, so it bounds the streams open at once. `sent` too: aioquic sends
+        # MAX_STREAMS only once `value` passes what it believes it sent.
+        streams = quic._local_max_streams_bidi
+        streams.value = streams.sent = limits.max_streams
         self.quic = quic
         self._h3: H3Connection | None = None
         self._limits = limits
