@@ -216,3 +216,21 @@ def test_client_reset_cancels_the_handler(h3_server: ThreadedServer, ca_file: Pa
             assert await loop.run_in_executor(None, h3_apps.hang_cancelled.wait, 10)
 
     run(main())
+
+
+def test_expect_100_continue(h3_server: ThreadedServer, ca_file: Path) -> None:
+    """The 100 comes once the handler reads; then the body is sent and echoed."""
+
+    async def main() -> None:
+        async with h3_client(h3_server.quic_port, ca_file) as client:
+            response = client.start(
+                "POST", "/echo", headers=[(b"expect", b"100-continue")], end=False
+            )
+            while not response.informational:  # noqa: ASYNC110 - no event for a 1xx
+                await asyncio.sleep(0.01)
+            client.send_body(response, b"after the 100", end=True)
+            await response.done.wait()
+        assert response.informational == [100]
+        assert (response.status, bytes(response.body)) == (200, b"after the 100")
+
+    run(main())
