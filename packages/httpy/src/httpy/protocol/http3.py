@@ -43,6 +43,7 @@ from httpy.protocol.events import (
     ConnectionTerminated,
     Event,
     Headers,
+    ProtocolError,
     RequestData,
     RequestEnded,
     RequestReceived,
@@ -108,7 +109,7 @@ class HTTP3Limits:
 
 
 class _Stream:
-    __slots__ = ("body_limit", "head_sent", "received", "remote_ended", "unacked")
+    __slots__ = ("body_limit", "head_sent", "received", "rejected", "remote_ended", "unacked")
 
     def __init__(self, body_limit: int) -> None:
         self.body_limit = body_limit
@@ -116,6 +117,7 @@ class _Stream:
         self.unacked = 0  # handed to the handler and not yet acknowledged
         self.head_sent = False
         self.remote_ended = False
+        self.rejected = False  # the body broke its limit: the rest is not read
 
 
 class _CreditedQuic(QuicConnection):
@@ -245,14 +247,19 @@ class HTTP3Connection:
                 self._request(event, events)
         elif isinstance(event, h3e.DataReceived):
             stream = self._streams.get(event.stream_id)
-            if stream is None:
+            if stream is None or stream.rejected:
                 return
             data = event.data
             if data:
                 stream.received += len(data)
                 if stream.received > stream.body_limit:
-                    self._reject(event.stream_id, 413, f"body over {stream.body_limit} bytes")
-                    events.append(StreamReset(event.stream_id, H3_REQUEST_REJECTED))
+                    # The handler learns it when it reads (and may answer 413); the client
+                    # is told to stop sending.
+                    stream.rejected = True
+                    self.quic.credit.pop(event.stream_id, None)
+                    self._abort(event.stream_id, H3_REQUEST_REJECTED, send=False)
+                    reason = f"body over {stream.body_limit} bytes"
+                    events.append(ProtocolError(413, reason, event.stream_id))
                     return
                 stream.unacked += len(data)
                 events.append(RequestData(data, event.stream_id))
@@ -319,9 +326,11 @@ class HTTP3Connection:
     def _trailers(self, event: h3e.HeadersReceived, events: list[Event | Any]) -> None:
         stream_id = event.stream_id
         stream = self._streams[stream_id]
+        if stream.rejected:
+            return
         if malformed_fields(event.headers, trailers=True) is not None:
-            self._reject(stream_id, 400, "malformed trailers")
-            events.append(StreamReset(stream_id, H3_REQUEST_REJECTED))
+            stream.rejected = True
+            events.append(ProtocolError(400, "malformed trailers", stream_id))
             return
         _, headers, _size = split_request_fields(event.headers)
         events.append(RequestTrailers(headers, stream_id))
@@ -339,11 +348,6 @@ class HTTP3Connection:
         self.send_data(stream_id, body, end_stream=True)
         self._forget(stream_id)
         self._abort(stream_id, H3_NO_ERROR, send=False)
-
-    def _reject(self, stream_id: int, status: int, reason: str) -> None:
-        """A body broke a limit mid-way: the stream is reset both ways."""
-        del status, reason  # a half-started exchange can only be reset
-        self.reset_stream(stream_id, H3_REQUEST_REJECTED)
 
     # --- sending ---------------------------------------------------------------------------
 

@@ -40,6 +40,7 @@ from aioquic.quic.retry import QuicRetryTokenHandler
 from httpy.body import BodyChannel
 from httpy.protocol.events import (
     ConnectionTerminated,
+    ProtocolError,
     RequestData,
     RequestEnded,
     RequestReceived,
@@ -240,18 +241,6 @@ class HTTP3Link:
                     type(following) is RequestEnded and following.stream_id == event.stream_id
                 )
                 self._start(cast("RequestReceived", event), bodiless=bodiless)
-            elif kind is RequestData:
-                io = self._streams.get(event.stream_id)
-                if io is not None and io.body is not None:
-                    io.body.feed(event.data)
-            elif kind is RequestEnded:
-                io = self._streams.get(event.stream_id)
-                if io is not None and io.body is not None:
-                    io.body.end()
-            elif kind is StreamReset:
-                io = self._streams.get(event.stream_id)
-                if io is not None:
-                    self._drop(io, cancel=True)
             elif kind is ConnectionIdIssued:
                 self.cids.add(event.connection_id)
                 self._endpoint.route(event.connection_id, self)
@@ -261,9 +250,28 @@ class HTTP3Link:
             elif kind is ConnectionTerminated:
                 self._terminated()
                 return
-            # RequestTrailers: the Request API carries no request trailers; they are dropped.
+            else:
+                self._stream_event(event)
         if self.blocked:
             self._wake_writers()
+
+    def _stream_event(self, event: Any) -> None:
+        io = self._streams.get(event.stream_id)
+        if io is None:
+            return
+        kind = type(event)
+        if kind is StreamReset:
+            self._drop(io, cancel=True)
+        elif io.body is None:
+            return
+        elif kind is RequestData:
+            io.body.feed(event.data)
+        elif kind is RequestEnded:
+            io.body.end()
+        elif kind is ProtocolError:
+            # A body over its limit, or malformed trailers: the handler sees it as it reads.
+            io.body.fail(event.status, event.reason)
+        # RequestTrailers: the Request API carries no request trailers; they are dropped.
 
     def _wake_writers(self) -> None:
         h3, high_water = self.h3, self.high_water
