@@ -323,6 +323,14 @@ def bench_httpy_h2(session: nox.Session) -> None:
     session.run("python", "benchmarks/httpy_h2.py", *session.posargs)
 
 
+@nox.session(name="bench_websocket", python=PYTHON)
+def bench_websocket(session: nox.Session) -> None:
+    """httpy vs uvicorn (websockets) and hypercorn, WebSocket echo: `-- --rounds 5 --duration 5`."""
+    # Every extra (uvloop for httpy), as a production install would have it.
+    _sync(session, "bench-httpy", all_extras=True)
+    session.run("python", "benchmarks/websocket_echo.py", *session.posargs)
+
+
 @nox.session(python=PYTHON)
 def images(session: nox.Session) -> None:
     """The httpy image and docker-compose's http-benchmark image, built offline or reused."""

@@ -2,8 +2,9 @@
 
 Every round measures every server once, in an order shuffled per round (seeded, so a run can
 be repeated): drift on a noisy machine then hits every server alike. The table gives each
-server's median requests/s with min-max, median latency, the errors summed over all rounds
-(a server cannot look faster by failing) and its ratio to each baseline's median.
+server's median requests/s (or messages/s) with min-max, median latency, the errors summed
+over all rounds (a server cannot look faster by failing) and its ratio to each baseline's
+median.
 """
 
 from __future__ import annotations
@@ -45,8 +46,12 @@ def interleaved_rounds(  # noqa: PLR0913 - each is one independent knob of the r
     duration: float,
     seed: int,
     warmup: float = 1.0,
+    unit: str = "req/s",
 ) -> dict[str, Samples]:
-    """`measure(name, seconds)` for every name, `rounds` times, after one warm-up run each."""
+    """`measure(name, seconds)` for every name, `rounds` times, after one warm-up run each.
+
+    `unit` names what `requests_per_second` counts in the progress lines (`msg/s`...).
+    """
     order = list(names)
     shuffler = random.Random(seed)
     samples = {name: Samples() for name in order}
@@ -62,20 +67,30 @@ def interleaved_rounds(  # noqa: PLR0913 - each is one independent knob of the r
             samples[name].errors += result.errors
             print(
                 f"  round {round_number}/{rounds} {name:{width}}"
-                f" {result.requests_per_second:10.0f} req/s  errors {result.errors}",
+                f" {result.requests_per_second:10.0f} {unit}  errors {result.errors}",
                 flush=True,
             )
     return samples
 
 
-def print_table(samples: dict[str, Samples], title: str, baselines: list[str]) -> None:
-    """Servers by median requests/s, with a `vs NAME` ratio column per baseline measured."""
+def print_table(
+    samples: dict[str, Samples],
+    title: str,
+    baselines: list[str],
+    *,
+    unit: str = "req/s",
+    latency: str = "latency ms",
+) -> None:
+    """Servers by median rate, with a `vs NAME` ratio column per baseline measured.
+
+    `unit` and `latency` head the rate and latency columns (`msg/s`, `rtt ms`...).
+    """
     medians = {name: statistics.median(sample.rps) for name, sample in samples.items()}
     ratios = [name for name in baselines if medians.get(name)]
     print(f"\n{title}, medians of interleaved rounds")
     width = max(10, *(len(name) for name in samples))
-    header = f"{'server':{width}} {'req/s median':>13} {'min-max':>17}"
-    header += f" {'latency ms':>11} {'errors':>7}"
+    header = f"{'server':{width}} {unit + ' median':>13} {'min-max':>17}"
+    header += f" {latency:>11} {'errors':>7}"
     columns = {name: max(11, len(name) + 3) for name in ratios}  # "vs NAME", right-aligned
     header += "".join(f" {'vs ' + name:>{columns[name]}}" for name in ratios)
     print(header)

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 __all__ = [
     "ASGI_APP",
+    "ASGI_LIFESPAN",
     "CLIENT_CPU",
     "HTTPY_APP",
     "JSON_BODY",
@@ -39,9 +40,23 @@ __all__ = [
 # What every server answers on `/`: checked byte for byte where a client can see it.
 JSON_BODY = b'{"hello":"world"}'
 
+# The lifespan half of every raw ASGI app the benchmarks serve: it starts and stops, nothing else.
+ASGI_LIFESPAN = """
+async def lifespan(receive, send):
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+"""
+
 # The same work per request as httpy's handler below: serialize the dict with a reused
 # encoder (as httpy's JSONResponse does), build the headers.
-ASGI_APP = """
+ASGI_APP = (
+    ASGI_LIFESPAN
+    + """
 import json
 
 ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
@@ -49,18 +64,13 @@ ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",",
 
 async def app(scope, receive, send):
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        return await lifespan(receive, send)
     body = ENCODER.encode({"hello": "world"}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 """
+)
 
 HTTPY_APP = """
 import httpy

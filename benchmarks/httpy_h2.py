@@ -2,13 +2,13 @@
 
     nox -s bench_httpy_h2                  # or: python benchmarks/httpy_h2.py --help
 
-Each server serves the same minimal JSON route (httpy its own App, hypercorn and granian an
-equivalent raw ASGI app) twice: over h2c by prior knowledge and over TLS with ALPN h2 (a
-certificate from a throwaway trustme CA; h2load does not verify it), one process per server and
-protocol, pinned to CPU 0 while h2load runs on CPU 1. Rounds are interleaved in a shuffled order
-per round across every server and protocol; per protocol the table gives each server's median
-requests/s with min-max, its ratio to hypercorn (the Python HTTP/2 server people use) and to
-granian (a Rust core: the ceiling).
+Each server serves the same minimal JSON route (httpy its own App; hypercorn, granian and httpy's
+ASGI adapter, "httpy-asgi", an equivalent raw ASGI app) twice: over h2c by prior knowledge and
+over TLS with ALPN h2 (a certificate from a throwaway trustme CA; h2load does not verify it), one
+process per server and protocol, pinned to CPU 0 while h2load runs on CPU 1. Rounds are
+interleaved in a shuffled order per round across every server and protocol; per protocol the
+table gives each server's median requests/s with min-max, its ratio to hypercorn (the Python
+HTTP/2 server people use) and to granian (a Rust core: the ceiling).
 
 Only 2xx answers count as served: requests/s is h2load's 2xx count over its measured duration,
 and failed or errored requests, timeouts and non-2xx answers are errors, shown in the table.
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import trustme
+from _bench_cli import add_round_options, add_servers_option, check_positive, comma_names
 from _bench_rounds import Samples, interleaved_rounds, print_table
 from _bench_servers import (
     CLIENT_CPU,
@@ -52,7 +53,7 @@ from cryptography.hazmat.primitives.serialization import (
 
 __all__ = ["H2loadResult", "main", "parse_h2load", "run_h2load"]
 
-SERVERS = ("httpy", "hypercorn", "granian")
+SERVERS = ("httpy", "httpy-asgi", "hypercorn", "granian")
 PROTOCOLS = ("h2c", "h2")
 BASELINE = "hypercorn"
 CEILING = "granian"
@@ -81,6 +82,11 @@ def server_command(server: str, python: str, port: int, tls: Tls | None) -> list
     if server == "httpy":
         command = [python, "-m", "httpy", "run", "httpy_app:app", "--host", HOST,
                    "--port", str(port), "--log-level", "warning"]  # fmt: skip
+        tls_flags = ["--certfile", "--keyfile"]
+    elif server == "httpy-asgi":
+        # The raw ASGI app hypercorn and granian serve, on httpy's ASGI adapter.
+        command = [python, "-m", "httpy", "run", "asgi_app:app", "--interface", "asgi",
+                   "--host", HOST, "--port", str(port), "--log-level", "warning"]  # fmt: skip
         tls_flags = ["--certfile", "--keyfile"]
     elif server == "hypercorn":
         # hypercorn answers the HTTP/2 preface on a cleartext port and offers h2 by ALPN.
@@ -203,40 +209,20 @@ def print_summary(samples: dict[str, Samples], protocol: str) -> None:
         print(f"httpy over {protocol}: {', '.join(ratios)}")
 
 
-def _names(value: str, known: tuple[str, ...]) -> list[str]:
-    names = [name.strip() for name in value.split(",") if name.strip()]
-    unknown = [name for name in names if name not in known]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(
-            f"{', '.join(unknown) or 'no name'} given; choose from {', '.join(known)}"
-        )
-    return list(dict.fromkeys(names))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per h2load run")
+    add_round_options(parser, "seconds per h2load run")
     parser.add_argument("--connections", type=int, default=16, help="h2load -c")
     parser.add_argument("--streams", type=int, default=10, help="h2load -m: streams per connection")
-    parser.add_argument(
-        "--servers",
-        type=lambda value: _names(value, SERVERS),
-        default=list(SERVERS),
-        help=f"comma-separated, of {','.join(SERVERS)} (default: all)",
-    )
+    add_servers_option(parser, SERVERS)
     parser.add_argument(
         "--protocols",
-        type=lambda value: _names(value, PROTOCOLS),
+        type=comma_names(PROTOCOLS),
         default=list(PROTOCOLS),
         help="h2c (prior knowledge, cleartext), h2 (TLS, ALPN) or both (default)",
     )
-    parser.add_argument("--seed", type=int, default=2024)
     arguments = parser.parse_args(argv)
-    if min(arguments.rounds, arguments.connections, arguments.streams) < 1:
-        parser.error("--rounds, --connections and --streams must be at least 1")
-    if arguments.duration <= 0:
-        parser.error("--duration must be positive")
+    check_positive(parser, arguments, "rounds", "connections", "streams")
     if shutil.which("h2load") is None:
         print("h2load is not installed (Debian: apt-get install nghttp2-client)", file=sys.stderr)
         return 2

@@ -2,7 +2,9 @@
 
     nox -s bench_httpy                     # or: python benchmarks/httpy_servers.py --help
 
-Each server runs as one process on a loopback port serving the same minimal JSON route.
+Each server runs as one process on a loopback port serving the same minimal JSON route:
+httpy's own App ("httpy"), and the same raw ASGI app on httpy ("httpy-asgi", through its ASGI
+adapter), uvicorn and hypercorn.
 Rounds are interleaved in a shuffled order per round, so drift on a noisy machine hits every
 server alike; the table gives each server's median requests/s with min-max and its ratio to
 uvicorn. A stress run (`wrk -c256`) then reports httpy's errors and peak RSS.
@@ -62,14 +64,21 @@ def server_specs(python: str, port: int, baseline: str | None) -> dict[str, Serv
              "--worker-class", "uvloop", "--log-level", "warning"],
             f"http://{host}:{port + 2}",
         ),
+        # The very app uvicorn and hypercorn serve, on httpy's ASGI adapter.
+        "httpy-asgi": ServerSpec(
+            "httpy-asgi",
+            [python, "-m", "httpy", "run", "asgi_app:app", "--interface", "asgi",
+             "--host", host, "--port", str(port + 3), "--log-level", "warning"],
+            f"http://{host}:{port + 3}",
+        ),
     }  # fmt: skip
     if baseline is not None:
         name = f"httpy@{baseline}"
         specs[name] = ServerSpec(
             name,
             [python, "-m", "httpy", "run", "httpy_app:app", "--host", host,
-             "--port", str(port + 3), "--log-level", "warning"],
-            f"http://{host}:{port + 3}",
+             "--port", str(port + 4), "--log-level", "warning"],
+            f"http://{host}:{port + 4}",
         )  # fmt: skip
     return specs
 
@@ -97,7 +106,7 @@ class WrkResult:
 @contextmanager
 def start(names: list[str], workdir: Path, baseline: str | None) -> Iterator[dict[str, Running]]:
     write_apps(workdir)
-    specs = server_specs(sys.executable, free_port_block(4), baseline)
+    specs = server_specs(sys.executable, free_port_block(5), baseline)
     if baseline is not None:
         old_sources = export_httpy(baseline, workdir / "baseline")
         # The old sources first on the path: they shadow the installed httpy (same
@@ -177,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--servers", default="httpy,uvicorn,hypercorn")
+    parser.add_argument("--servers", default="httpy,httpy-asgi,uvicorn,hypercorn")
     parser.add_argument("--stress-connections", type=int, default=256)
     parser.add_argument(
         "--stress-duration", type=float, default=30.0, help="0 skips the stress run"

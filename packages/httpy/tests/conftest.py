@@ -10,7 +10,7 @@ import pytest
 
 # Helper modules (raw-socket client, test apps, wire builders) sit beside the tests that
 # use them; test files import them by name.
-for folder in ("server", "protocol", "http3"):
+for folder in ("server", "protocol", "asgi", "http3"):
     helpers = str(Path(__file__).parent / folder)
     if helpers not in sys.path:
         sys.path.insert(0, helpers)

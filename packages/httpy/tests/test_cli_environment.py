@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from httpy import Config, cli
 from httpy.cli import _origins, build_parser
 
 
@@ -140,3 +141,22 @@ def test_websocket_knobs_have_flags_and_variables() -> None:
     flagged = parse({}, "a:b", "--ws-allowed-origin", "https://c.test")
     assert _origins(flagged.ws_allowed_origins) == ("https://c.test",)
     assert _origins(parse({}, "a:b").ws_allowed_origins) is None
+
+
+def test_main_hands_every_flag_to_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    served: list[object] = []
+    monkeypatch.setattr(cli, "serve_app", lambda _app, config: served.append(config))
+    argv = [
+        "run", "httpy.httpbin:app", "--max-body-size", "77", "--http2-max-resets", "9",
+        "--ws-ping-interval", "1.5", "--linger-timeout", "0", "--limit-connections", "3",
+        "--no-http2", "--no-ws-per-message-deflate", "--ws-allowed-origin", "https://a.test",
+        "--proxy-headers", "--root-path", "/api",
+    ]  # fmt: skip
+    assert cli.main(argv) == 0
+    (config,) = served
+    assert isinstance(config, Config)
+    assert (config.max_body_size, config.http2_max_resets, config.ws_ping_interval) == (77, 9, 1.5)
+    assert (config.linger_timeout, config.limit_connections, config.http2) == (0.0, 3, False)
+    assert config.ws_per_message_deflate is False
+    assert config.ws_allowed_origins == ("https://a.test",)
+    assert (config.proxy_headers, config.root_path) == (True, "/api")

@@ -15,6 +15,15 @@ PACKAGE = Path(httpy.__file__).parent
 ALLOWED = {
     "protocol": ("httpy.protocol",),
     "server": ("httpy.server", "httpy.protocol", "httpy.config", "httpy.body", "httpy.exceptions"),
+    # The ASGI adapter is an app side of its own: it runs on the server, never on the framework.
+    "asgi": (
+        "httpy.asgi",
+        "httpy.server",
+        "httpy.protocol",
+        "httpy.config",
+        "httpy.addresses",
+        "httpy.exceptions",
+    ),
 }
 
 

@@ -57,3 +57,24 @@ def test_async_requestx_multiplexes_on_httpy(httpy_h2: tuple[RunningServer, str]
         return [(r.raw.version, r.json()["http_version"]) for r in responses]
 
     assert asyncio.run(main()) == [(20, "2")] * 16
+
+
+def test_requestx_drives_a_starlette_app_on_httpy(server_tls_files: ServerTlsFiles) -> None:
+    from starlette.applications import Starlette  # noqa: PLC0415 - only this test needs it
+    from starlette.requests import Request  # noqa: PLC0415
+    from starlette.responses import JSONResponse  # noqa: PLC0415
+    from starlette.routing import Route  # noqa: PLC0415
+
+    from httpy.asgi import ASGIApp  # noqa: PLC0415
+
+    async def echo(request: Request) -> JSONResponse:
+        body = await request.body()
+        return JSONResponse({"size": len(body), "version": request.scope["http_version"]})
+
+    starlette = Starlette(routes=[Route("/echo", echo, methods=["POST"])])
+    config = httpy.Config(port=0, certfile=server_tls_files.cert, keyfile=server_tls_files.key)
+    with serve_in_thread(ASGIApp(starlette), config) as server, requestx.Session() as session:
+        answer = session.post(
+            f"{server.url}/echo", data=b"x" * 5000, verify=str(server_tls_files.ca)
+        )
+    assert (answer.status_code, answer.json()) == (200, {"size": 5000, "version": "2"})

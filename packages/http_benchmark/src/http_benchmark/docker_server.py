@@ -92,7 +92,11 @@ def _owner_alive(labels: dict[str, str]) -> bool:
 def find_leftovers(client: docker.DockerClient) -> list[Any]:
     """This host's benchmark containers whose owning process is gone (runs still going, and
     other machines' containers on a shared engine, are not leftovers)."""
-    found = client.containers.list(all=True, filters={"label": f"{LABEL_ROLE}={ROLE}"})
+    # ignore_removed: a container removed between the listing and its inspection (a run
+    # ending meanwhile) is skipped, not a docker.errors.NotFound for this caller.
+    found = client.containers.list(
+        all=True, filters={"label": f"{LABEL_ROLE}={ROLE}"}, ignore_removed=True
+    )
     return [
         container
         for container in found

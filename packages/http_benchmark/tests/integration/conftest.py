@@ -62,7 +62,7 @@ def _benchmark_containers(pid: int | None = None) -> list[str]:
     client = connect()
     try:
         label = f"{LABEL_ROLE}={ROLE}"
-        found = client.containers.list(all=True, filters={"label": label})
+        found = client.containers.list(all=True, filters={"label": label}, ignore_removed=True)
         return [
             str(item.name)
             for item in found

@@ -74,7 +74,9 @@ def test_the_benchmark_container_is_healthy_unprivileged_and_on_the_host_network
 ) -> None:
     client = connect()
     try:
-        (found,) = client.containers.list(filters={"label": f"{LABEL_PID}={os.getpid()}"})
+        (found,) = client.containers.list(
+            filters={"label": f"{LABEL_PID}={os.getpid()}"}, ignore_removed=True
+        )
         attrs = found.attrs
     finally:
         client.close()

@@ -16,9 +16,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from httpy import __version__
+from httpy.asgi import LifespanError
 from httpy.config import Config
-from httpy.loading import load_app, run
+from httpy.loading import INTERFACES, load_app
 from httpy.server.serve import require_http3
+from httpy.server.serve import run as serve_app
 
 __all__ = ["ENV_PREFIX", "build_parser", "main"]
 
@@ -54,6 +56,53 @@ def _apply_environment(parser: argparse.ArgumentParser, environ: Mapping[str, st
         action.default = value
 
 
+_HTTP3 = "HTTP/3 (needs TLS and httpy[http3])"
+
+# Config fields set by one numeric flag each (`--max-body-size` for max_body_size), by help
+# group; a flag's type is its default's. main() hands them all to Config by name.
+_NUMERIC_OPTIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "limits": (
+        ("max_header_bytes", "bytes in the request line and header fields (431 beyond)"),
+        ("max_header_count", "header fields per request (431 beyond)"),
+        ("max_target_length", "request-target length (414 beyond)"),
+        ("max_body_size", "default request body limit in bytes (413 beyond)"),
+        ("max_requests_per_connection", "requests per keep-alive connection (0: no limit)"),
+        ("backlog", "listen() backlog"),
+        ("thread_pool_size", "threads running plain `def` handlers"),
+    ),
+    "HTTP/2 limits": (
+        ("http2_max_concurrent_streams", "streams a client may have open (more: REFUSED_STREAM)"),
+        ("http2_initial_window_size", "request body bytes a stream may send ahead of its handler"),
+        ("http2_connection_window_size", "the same for all streams of a connection together"),
+        ("http2_max_resets", "streams a client may cancel per 10 s (rapid reset guard)"),
+        ("http2_max_control_frames", "SETTINGS/PING/PRIORITY/... frames per 10 s (flood guard)"),
+    ),
+    _HTTP3: (
+        ("http3_idle_timeout", "seconds without traffic before a QUIC connection closes"),
+        ("http3_max_streams", "request streams a client may have open at once"),
+        ("http3_stream_window", "per stream: unread request body, unacknowledged response"),
+    ),
+    "WebSocket": (
+        ("ws_max_message_size", "message size once reassembled and inflated (1009 beyond)"),
+        ("ws_max_frame_size", "one frame's payload, checked before it is read (1009)"),
+        ("ws_max_queue", "messages waiting for the handler before reading pauses"),
+        ("ws_write_buffer", "bytes waiting to be written before send_* waits"),
+        ("ws_ping_interval", "seconds between the server's pings (0: none)"),
+        ("ws_ping_timeout", "seconds to wait for each pong"),
+        ("ws_close_timeout", "seconds a close waits for the client's Close"),
+    ),
+    "deadlines (seconds)": (
+        ("header_timeout", "to receive a request's header section (slowloris guard)"),
+        ("keep_alive_timeout", "idle time before a keep-alive connection closes"),
+        ("body_timeout", "wait for more request body bytes"),
+        ("shutdown_timeout", "in-flight requests' grace period on shutdown"),
+        ("tls_handshake_timeout", "to finish a TLS handshake"),
+        ("write_timeout", "for a peer to read what is buffered for it before it is dropped"),
+        ("linger_timeout", "to drain a peer's input after an answer that closes (0: none)"),
+    ),
+}
+
+
 def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="httpy", description="httpy: a fast, strict asyncio HTTP server."
@@ -70,7 +119,14 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
         "app",
         metavar="MODULE:APP",
         nargs="?",
-        help="the App to serve, e.g. httpy.httpbin:app (or set HTTPY_APP)",
+        help="the app to serve: an httpy.App or an ASGI 3 app, e.g. httpy.httpbin:app "
+        "(or set HTTPY_APP)",
+    )
+    serve.add_argument(
+        "--interface",
+        default="auto",
+        choices=INTERFACES,
+        help="what MODULE:APP is: auto detects an httpy.App or an ASGI 3 callable",
     )
     serve.add_argument("--host", default=_DEFAULTS.host, help="address to bind")
     serve.add_argument("--port", type=int, default=_DEFAULTS.port, help="port to bind (0: any)")
@@ -92,44 +148,21 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
         choices=["debug", "info", "warning", "error"],
         help="level of the httpy.* loggers",
     )
-    limits = serve.add_argument_group("limits")
-    for name, help_text in (
-        ("max_header_bytes", "bytes in the request line and header fields (431 beyond)"),
-        ("max_header_count", "header fields per request (431 beyond)"),
-        ("max_target_length", "request-target length (414 beyond)"),
-        ("max_body_size", "default request body limit in bytes (413 beyond)"),
-        ("max_requests_per_connection", "requests per keep-alive connection (0: no limit)"),
-        ("backlog", "listen() backlog"),
-        ("thread_pool_size", "threads running plain `def` handlers"),
-    ):
-        limits.add_argument(
-            "--" + name.replace("_", "-"),
-            type=int,
-            default=getattr(_DEFAULTS, name),
-            help=help_text,
-        )
-    limits.add_argument(
+    groups = {title: serve.add_argument_group(title) for title in _NUMERIC_OPTIONS}
+    for title, options in _NUMERIC_OPTIONS.items():
+        for name, help_text in options:
+            default = getattr(_DEFAULTS, name)
+            groups[title].add_argument(
+                "--" + name.replace("_", "-"), type=type(default), default=default, help=help_text
+            )
+    groups["limits"].add_argument(
         "--limit-connections",
         type=int,
         default=None,
         help="open connections per worker; over it, requests get 503 "
         "(default: 90%% of the file-descriptor limit)",
     )
-    http2 = serve.add_argument_group("HTTP/2 limits")
-    for name, help_text in (
-        ("http2_max_concurrent_streams", "streams a client may have open (more: REFUSED_STREAM)"),
-        ("http2_initial_window_size", "request body bytes a stream may send ahead of its handler"),
-        ("http2_connection_window_size", "the same for all streams of a connection together"),
-        ("http2_max_resets", "streams a client may cancel per 10 s (rapid reset guard)"),
-        ("http2_max_control_frames", "SETTINGS/PING/PRIORITY/... frames per 10 s (flood guard)"),
-    ):
-        http2.add_argument(
-            "--" + name.replace("_", "-"),
-            type=int,
-            default=getattr(_DEFAULTS, name),
-            help=help_text,
-        )
-    http3 = serve.add_argument_group("HTTP/3 (needs TLS and httpy[http3])")
+    http3 = groups[_HTTP3]
     http3.add_argument(
         "--http3",
         action=argparse.BooleanOptionalAction,
@@ -139,17 +172,6 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
     http3.add_argument(
         "--quic-port", type=int, default=None, help="UDP port for QUIC (default: the TCP port)"
     )
-    for name, kind, help_text in (
-        ("http3_idle_timeout", float, "seconds without traffic before a QUIC connection closes"),
-        ("http3_max_streams", int, "request streams a client may have open at once"),
-        ("http3_stream_window", int, "per-stream body bytes buffered ahead of the handler"),
-    ):
-        http3.add_argument(
-            "--" + name.replace("_", "-"),
-            type=kind,
-            default=getattr(_DEFAULTS, name),
-            help=help_text,
-        )
     http3.add_argument(
         "--http3-0rtt",
         action=argparse.BooleanOptionalAction,
@@ -162,51 +184,38 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
         default=_DEFAULTS.http3_retry,
         help="validate new clients' addresses with a Retry round trip",
     )
-    websocket = serve.add_argument_group("WebSocket")
-    for name, kind, help_text in (
-        ("ws_max_message_size", int, "message size once reassembled and inflated (1009 beyond)"),
-        ("ws_max_frame_size", int, "one frame's payload, checked before it is read (1009)"),
-        ("ws_max_queue", int, "messages waiting for the handler before reading pauses"),
-        ("ws_write_buffer", int, "bytes waiting to be written before send_* waits"),
-        ("ws_ping_interval", float, "seconds between the server's pings (0: none)"),
-        ("ws_ping_timeout", float, "seconds to wait for each pong"),
-        ("ws_close_timeout", float, "seconds a close waits for the client's Close"),
-    ):
-        websocket.add_argument(
-            "--" + name.replace("_", "-"),
-            type=kind,
-            default=getattr(_DEFAULTS, name),
-            help=help_text,
-        )
-    websocket.add_argument(
+    asgi = serve.add_argument_group("ASGI apps")
+    asgi.add_argument(
+        "--proxy-headers",
+        action=argparse.BooleanOptionalAction,
+        default=_DEFAULTS.proxy_headers,
+        help="take the client's address and scheme from X-Forwarded-For/-Proto (or Forwarded) "
+        "sent by a trusted peer",
+    )
+    asgi.add_argument(
+        "--forwarded-allow-ips",
+        default=_DEFAULTS.forwarded_allow_ips,
+        help="peers trusted with those headers: comma-separated addresses or networks, "
+        "or '*' for every peer",
+    )
+    asgi.add_argument(
+        "--root-path",
+        default=_DEFAULTS.root_path,
+        help="the path prefix the app is mounted at behind a proxy (ASGI root_path)",
+    )
+    groups["WebSocket"].add_argument(
         "--ws-per-message-deflate",
         action=argparse.BooleanOptionalAction,
         default=_DEFAULTS.ws_per_message_deflate,
         help="negotiate permessage-deflate when the client offers it",
     )
-    websocket.add_argument(
+    groups["WebSocket"].add_argument(
         "--ws-allowed-origin",
         dest="ws_allowed_origins",
         action="append",
         metavar="ORIGIN",
         help="browsers may open sockets only from this origin (repeat for more; default: any)",
     )
-    deadlines = serve.add_argument_group("deadlines (seconds)")
-    for name, help_text in (
-        ("header_timeout", "to receive a request's header section (slowloris guard)"),
-        ("keep_alive_timeout", "idle time before a keep-alive connection closes"),
-        ("body_timeout", "wait for more request body bytes"),
-        ("shutdown_timeout", "in-flight requests' grace period on shutdown"),
-        ("tls_handshake_timeout", "to finish a TLS handshake"),
-        ("write_timeout", "for a peer to read what is buffered for it before it is dropped"),
-        ("linger_timeout", "to drain a peer's input after an answer that closes (0: none)"),
-    ):
-        deadlines.add_argument(
-            "--" + name.replace("_", "-"),
-            type=float,
-            default=getattr(_DEFAULTS, name),
-            help=help_text,
-        )
     serve.add_argument(
         "--no-uvloop", action="store_true", help="use asyncio's loop even if uvloop is installed"
     )
@@ -237,6 +246,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=arguments.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
     try:
+        numeric = {
+            name: getattr(arguments, name)
+            for options in _NUMERIC_OPTIONS.values()
+            for name, _ in options
+        }
         config = Config(
             host=arguments.host,
             port=arguments.port,
@@ -247,49 +261,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             http2=arguments.http2,
             http3=arguments.http3,
             quic_port=arguments.quic_port,
-            http3_idle_timeout=arguments.http3_idle_timeout,
-            http3_max_streams=arguments.http3_max_streams,
-            http3_stream_window=arguments.http3_stream_window,
             http3_0rtt=arguments.http3_0rtt,
             http3_retry=arguments.http3_retry,
-            http2_max_concurrent_streams=arguments.http2_max_concurrent_streams,
-            http2_initial_window_size=arguments.http2_initial_window_size,
-            http2_connection_window_size=arguments.http2_connection_window_size,
-            http2_max_resets=arguments.http2_max_resets,
-            http2_max_control_frames=arguments.http2_max_control_frames,
-            ws_max_message_size=arguments.ws_max_message_size,
-            ws_max_frame_size=arguments.ws_max_frame_size,
-            ws_max_queue=arguments.ws_max_queue,
-            ws_write_buffer=arguments.ws_write_buffer,
-            ws_ping_interval=arguments.ws_ping_interval,
-            ws_ping_timeout=arguments.ws_ping_timeout,
-            ws_close_timeout=arguments.ws_close_timeout,
+            limit_connections=arguments.limit_connections,
             ws_per_message_deflate=arguments.ws_per_message_deflate,
             ws_allowed_origins=_origins(arguments.ws_allowed_origins),
-            max_header_bytes=arguments.max_header_bytes,
-            max_header_count=arguments.max_header_count,
-            max_target_length=arguments.max_target_length,
-            max_body_size=arguments.max_body_size,
-            max_requests_per_connection=arguments.max_requests_per_connection,
-            backlog=arguments.backlog,
-            thread_pool_size=arguments.thread_pool_size,
-            header_timeout=arguments.header_timeout,
-            keep_alive_timeout=arguments.keep_alive_timeout,
-            body_timeout=arguments.body_timeout,
-            shutdown_timeout=arguments.shutdown_timeout,
-            tls_handshake_timeout=arguments.tls_handshake_timeout,
-            write_timeout=arguments.write_timeout,
-            linger_timeout=arguments.linger_timeout,
-            limit_connections=arguments.limit_connections,
             use_uvloop=not arguments.no_uvloop,
+            proxy_headers=arguments.proxy_headers,
+            forwarded_allow_ips=arguments.forwarded_allow_ips,
+            root_path=arguments.root_path,
+            **numeric,
         )
         if config.http3:
             require_http3()
-        app = load_app(arguments.app)
+        app = load_app(arguments.app, arguments.interface, config)
     except (ValueError, TypeError, ImportError) as error:
         print(f"httpy: error: {error}", file=sys.stderr)  # noqa: T201 - CLI output
         return 2
-    run(app, config)
+    try:
+        serve_app(app, config)
+    except LifespanError as error:
+        # uvicorn's status for an app that refused to start: supervisors tell it from a crash.
+        print(f"httpy: error: {error}", file=sys.stderr)  # noqa: T201 - CLI output
+        return 3
     return 0
 
 

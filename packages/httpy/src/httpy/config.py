@@ -10,6 +10,8 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from httpy.addresses import TrustedPeers
+
 __all__ = ["Config"]
 
 KIB = 1024
@@ -133,6 +135,16 @@ class Config:
     #: Use uvloop's event loop when it is installed.
     use_uvloop: bool = True
 
+    # --- ASGI apps (`httpy run` and `httpy.run` pass these to the ASGI adapter) ----------
+    #: Take the client's address and scheme from ``X-Forwarded-For``/``X-Forwarded-Proto``
+    #: (or ``Forwarded``), when the peer is one of `forwarded_allow_ips`.
+    proxy_headers: bool = False
+    #: Peers trusted to set those headers: addresses or networks, comma-separated (or a
+    #: tuple); ``*`` trusts every peer (only behind a proxy that is the sole way in).
+    forwarded_allow_ips: str | tuple[str, ...] = "127.0.0.1"
+    #: The prefix the app is mounted at behind a proxy (``/api``): ASGI's ``root_path``.
+    root_path: str = ""
+
     def __post_init__(self) -> None:
         positive = {
             "workers": self.workers,
@@ -191,6 +203,12 @@ class Config:
             raise ValueError("Config.ws_max_frame_size must be at least 125 (a control frame)")
         if self.port > 65535:
             raise ValueError(f"Config.port must be at most 65535, got {self.port}")
+        if self.root_path and (not self.root_path.startswith("/") or self.root_path.endswith("/")):
+            raise ValueError(
+                f"Config.root_path must start with '/' and not end with one: {self.root_path!r}"
+            )
+        # A typo in the trusted list must fail now, not silently trust nobody.
+        TrustedPeers(self.forwarded_allow_ips)
         if (self.certfile is None) != (self.keyfile is None):
             raise ValueError("Config.certfile and Config.keyfile go together: give both or neither")
 

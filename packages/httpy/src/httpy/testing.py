@@ -14,10 +14,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from httpy.application import App
 from httpy.config import Config
 from httpy.server.serve import Server
+
+if TYPE_CHECKING:
+    from httpy.server.stream import StreamApp
 
 __all__ = ["RunningServer", "serve_in_thread"]
 
@@ -36,9 +39,10 @@ class RunningServer:
 
 @contextmanager
 def serve_in_thread(
-    app: App, config: Config | None = None, *, startup_timeout: float = 10.0
+    app: StreamApp, config: Config | None = None, *, startup_timeout: float = 10.0
 ) -> Iterator[RunningServer]:
-    """Serve `app` until the block ends; the port defaults to a free one (port 0)."""
+    """Serve `app` (an App, or an ASGI app wrapped in :class:`~httpy.asgi.ASGIApp`) until
+    the block ends; the port defaults to a free one (port 0)."""
     config = config or Config(port=0)
     ready = threading.Event()
     holder: dict[str, object] = {}

@@ -137,6 +137,11 @@ class WebSocketSession:
         self._ping_handle: asyncio.TimerHandle | None = None
         self._pong_deadline: asyncio.TimerHandle | None = None
 
+    @property
+    def closed(self) -> Closed | None:
+        """How the socket ended, once it has (refused sockets included); None while open."""
+        return self._closed
+
     # --- the app side ------------------------------------------------------------------------
 
     async def accept(self, subprotocol: str | None = None, headers: Headers | None = None) -> None:
