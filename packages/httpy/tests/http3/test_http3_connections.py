@@ -215,3 +215,39 @@ def test_no_alt_svc_without_http3(tls_files: tuple[Path, Path, Path], ca_file: P
         verify = ssl.create_default_context(cafile=str(ca_file))
         response = httpx.get(f"https://127.0.0.1:{server.port}/version", verify=verify)
         assert "alt-svc" not in response.headers
+
+
+def test_new_connection_ids_and_migration(h3_server: ThreadedServer, ca_file: Path) -> None:
+    """The client moves to a connection id the server issued, then to a new UDP port (a NAT
+    rebinding): the endpoint routes both to the same connection, which follows the client."""
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        async with h3_client(h3_server.quic_port, ca_file) as client:
+            assert (await client.request("GET", "/version")).status == 200
+            client.change_connection_id()
+            assert (await client.request("GET", "/version")).status == 200
+            # aioquic's client socket is dual-stack IPv6: the new one is too, on loopback.
+            sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            sock.bind(("::ffff:127.0.0.1", 0))
+            old = client._transport
+            moved, _ = await loop.create_datagram_endpoint(lambda: client, sock=sock)
+            try:
+                assert old is not None
+                old.close()
+                response = await client.request("GET", "/version")
+                assert response.status == 200
+                new_port = moved.get_extra_info("sockname")[1]
+                endpoint = h3_server.server._quic
+                assert endpoint is not None
+                clients = h3_server.call(
+                    lambda: {link._client for link in endpoint._links.values()}
+                )
+                assert ("127.0.0.1", new_port) in clients
+            finally:
+                client.close()
+                await client.wait_closed()
+                moved.close()
+
+    run(main())
