@@ -97,6 +97,17 @@ async def hang(request: httpy.Request) -> str:
     return "never"
 
 
+@app.websocket("/ws/echo")
+async def websocket_echo(ws: httpy.WebSocket) -> None:
+    await ws.accept()
+    await ws.send_text(f"hello over HTTP/{ws.http_version}")
+    async for message in ws:
+        if isinstance(message, str):
+            await ws.send_text(message.upper())
+        else:
+            await ws.send_bytes(message)
+
+
 @app.get("/fail")
 async def fail(request: httpy.Request) -> str:
     raise RuntimeError("the handler broke")

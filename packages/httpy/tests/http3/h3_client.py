@@ -42,6 +42,8 @@ class H3Response:
     reset: int | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event)
     first_data: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Set whenever a head or data arrives; a reader clears it once it took what it wanted.
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     def header(self, name: bytes) -> bytes | None:
         return next((value for key, value in self.headers if key == name), None)
@@ -108,6 +110,7 @@ class H3Client(QuicConnectionProtocol):
             response.body += event.data
             if event.data:
                 response.first_data.set()
+        response.arrived.set()
         if event.stream_ended:
             response.done.set()
 

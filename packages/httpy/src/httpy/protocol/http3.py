@@ -11,6 +11,8 @@ this module adds what a server needs and aioquic leaves open:
   each stream's window as data arrives, whether anyone reads it or not);
 - the peer may open at most ``max_streams`` request streams at once (aioquic: 128);
 - header, body and target limits as on HTTP/2 (the field rules of RFC 9114 §4.3 are RFC 9113's);
+- WebSocket over HTTP/3 (RFC 9220): an extended CONNECT with ``:protocol websocket`` becomes a
+  ``RequestReceived`` with ``upgrade=b"websocket"``, its stream's DATA the socket's bytes;
 - graceful shutdown sends GOAWAY (aioquic's H3 layer has no call for it) and refuses streams
   opened after it with H3_REQUEST_REJECTED, so the client may retry them elsewhere.
 
@@ -28,6 +30,7 @@ buffer offsets, and the H3 layer's control stream id.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -286,10 +289,7 @@ class HTTP3Connection:
         authority = pseudo.get(b":authority") or next((v for n, v in headers if n == b"host"), b"")
         method = pseudo.get(b":method", b"")
         target = pseudo.get(b":path", b"")
-        if b":protocol" in pseudo:
-            fault: tuple[int, str] | None = (501, "extended CONNECT is not served over HTTP/3")
-        else:
-            fault = request_fault(method, target, authority, headers)
+        upgrade, fault = _target_fault(pseudo, authority, headers)
         if len(event.headers) > limits.max_header_count:
             fault = (431, f"more than {limits.max_header_count} header fields")
         elif size > limits.max_header_list_size:
@@ -310,9 +310,14 @@ class HTTP3Connection:
             expect_continue=expect,
             content_length=length,
             stream_id=stream_id,
+            upgrade=upgrade,
         )
         hook = self._body_limit_for
-        stream.body_limit = hook(request) if hook else limits.max_body_size
+        if upgrade:
+            # A WebSocket's frames are not a body: flow control alone bounds them.
+            stream.body_limit = sys.maxsize
+        else:
+            stream.body_limit = hook(request) if hook else limits.max_body_size
         if length is not None and length > stream.body_limit:
             self._answer_fault(stream_id, 413, f"body over {stream.body_limit} bytes", events)
             return
@@ -474,3 +479,19 @@ class HTTP3Connection:
     def _forget(self, stream_id: int) -> _Stream | None:
         self.quic.credit.pop(stream_id, None)
         return self._streams.pop(stream_id, None)
+
+
+def _target_fault(
+    pseudo: dict[bytes, bytes], authority: bytes, headers: Headers
+) -> tuple[bytes, tuple[int, str] | None]:
+    """(the protocol an extended CONNECT asks for, or b""; what refuses the request)."""
+    method = pseudo.get(b":method", b"")
+    target = pseudo.get(b":path", b"")
+    if method == b"CONNECT" and b":protocol" in pseudo:
+        # RFC 9220 (RFC 8441's extended CONNECT; aioquic's SETTINGS announce it): the stream
+        # becomes a WebSocket, :path its target.
+        upgrade = pseudo[b":protocol"].lower()
+        if upgrade != b"websocket":
+            return upgrade, (501, f"CONNECT for {upgrade!r} is not served")
+        return upgrade, request_fault(b"GET", target, authority, headers)
+    return b"", request_fault(method, target, authority, headers)

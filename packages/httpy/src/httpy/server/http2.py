@@ -27,7 +27,6 @@ import sys
 from typing import TYPE_CHECKING, cast
 
 from httpy.body import BodyChannel
-from httpy.exceptions import ClientDisconnectedError, HTTPException
 from httpy.protocol.events import (
     ConnectionTerminated,
     PriorityUpdated,
@@ -43,7 +42,8 @@ from httpy.protocol.http2_limits import HTTP2Limits
 from httpy.protocol.rules import reason_phrase
 from httpy.server.deadline import Deadline
 from httpy.server.stream import ResponseProgress, Stream
-from httpy.server.websocket import WebSocketSession, serve_session, websocket_settings
+from httpy.server.websocket import WebSocketSession, websocket_settings
+from httpy.server.websocket_stream import StreamCarrier
 
 if TYPE_CHECKING:
     from httpy.config import Config
@@ -230,61 +230,6 @@ class _StreamIO:
             drained.set_result(None)
 
 
-class _WebSocketStream:
-    """A Carrier over one HTTP/2 stream: the WebSocket's frames are the stream's DATA."""
-
-    __slots__ = ("_io", "_resumed")
-
-    def __init__(self, io: _StreamIO) -> None:
-        self._io = io
-        self._resumed: asyncio.Event | None = None  # set while reading may go on
-
-    async def run(self, app: StreamApp, session: WebSocketSession) -> None:
-        """Feed the session what the stream brings (acknowledged as read), run the app."""
-        reader = asyncio.get_running_loop().create_task(self._read(session))
-        try:
-            await serve_session(app, session)
-        finally:
-            reader.cancel()
-
-    async def _read(self, session: WebSocketSession) -> None:
-        body = self._io.body
-        assert body is not None  # noqa: S101
-        try:
-            while True:
-                if self._resumed is not None:
-                    await self._resumed.wait()
-                chunk = await body.receive()
-                if chunk is None:
-                    break
-                session.feed(chunk)
-        except (ClientDisconnectedError, HTTPException):
-            pass  # the stream was reset or ended badly: the socket ends below
-        session.feed_eof()
-
-    def send_handshake(self, headers: Headers) -> None:
-        self._io.start_response(200, headers)
-
-    def send_denial(self, status: int, headers: Headers, body: bytes) -> None:
-        self._io.send_response(status, headers, body)
-
-    async def write(self, data: bytes) -> None:
-        await self._io.send_data(data)
-
-    def pause_reading(self) -> None:
-        if self._resumed is None:
-            self._resumed = asyncio.Event()
-
-    def resume_reading(self) -> None:
-        resumed, self._resumed = self._resumed, None
-        if resumed is not None:
-            resumed.set()
-
-    def close(self) -> None:
-        if not self._io.closed and self._io.stream is None:
-            self._io.end_response()
-
-
 class HTTP2Protocol(asyncio.Protocol):
     def __init__(self, app: StreamApp, config: Config, state: ServerState) -> None:
         self._app = app
@@ -455,7 +400,7 @@ class HTTP2Protocol(asyncio.Protocol):
         io.body = BodyChannel(on_read=lambda size: self._acknowledge(stream_id, size))
         self._streams[stream_id] = io
         self._deadline.disarm()
-        carrier = _WebSocketStream(io)
+        carrier = StreamCarrier(io)
         session = WebSocketSession(
             head,
             carrier,

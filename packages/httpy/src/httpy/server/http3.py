@@ -55,6 +55,8 @@ from httpy.protocol.http3 import (
     HTTP3Limits,
 )
 from httpy.server.stream import ResponseProgress, Stream
+from httpy.server.websocket import WebSocketSession, websocket_settings
+from httpy.server.websocket_stream import StreamCarrier
 
 if TYPE_CHECKING:
     from aioquic.tls import SessionTicket
@@ -284,6 +286,9 @@ class HTTP3Link:
 
     def _start(self, head: RequestReceived, *, bodiless: bool) -> None:
         stream_id = head.stream_id
+        if head.upgrade == b"websocket":
+            self._start_websocket(head)
+            return
         io = _StreamIO(self, stream_id, head_only=head.method == "HEAD")
         if not bodiless:
             io.body = BodyChannel(
@@ -312,6 +317,32 @@ class HTTP3Link:
             return
         io.task = task
         task.add_done_callback(lambda done: self._finish(io, done))
+
+    def _start_websocket(self, head: RequestReceived) -> None:
+        """An extended CONNECT (RFC 9220): this stream carries one WebSocket."""
+        stream_id = head.stream_id
+        io = _StreamIO(self, stream_id, head_only=False)
+        # No body deadline: a socket may stay quiet for long; pings keep it honest.
+        io.body = BodyChannel(on_read=lambda size: self._acknowledge(stream_id, size))
+        self._streams[stream_id] = io
+        carrier = StreamCarrier(io)
+        session = WebSocketSession(
+            head,
+            carrier,
+            self._endpoint.websocket_settings,
+            scheme="wss",
+            client=self._client,
+            server=self._endpoint.server_address,
+        )
+        io.running = True
+        io.task = task = self.loop.create_task(carrier.run(self._app, session))
+        task.add_done_callback(lambda _: self._websocket_done(io))
+
+    def _websocket_done(self, io: _StreamIO) -> None:
+        io.task = None
+        io.running = False
+        self._streams.pop(io.stream_id, None)
+        self._after_stream()
 
     def _finish(self, io: _StreamIO, task: asyncio.Task[None]) -> None:
         io.task = None
@@ -438,6 +469,7 @@ class HTTP3Endpoint(asyncio.DatagramProtocol):
             max_body_size=max_body,
         )
         self._default_body_limit = max_body
+        self.websocket_settings = websocket_settings(config)
         self._server_header = (
             config.server_header.encode("latin-1") if config.server_header else None
         )
