@@ -108,6 +108,24 @@ async def websocket_echo(ws: httpy.WebSocket) -> None:
             await ws.send_bytes(message)
 
 
+#: Set when /endless' body generator is closed (its stream was reset or its handler ended).
+endless_stopped = threading.Event()
+
+
+@app.get("/endless")
+async def endless(request: httpy.Request) -> httpy.StreamingResponse:
+    endless_stopped.clear()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        try:
+            while True:
+                yield b"e" * 65536
+        finally:
+            endless_stopped.set()
+
+    return httpy.StreamingResponse(chunks(), media_type="application/octet-stream")
+
+
 @app.get("/fail")
 async def fail(request: httpy.Request) -> str:
     raise RuntimeError("the handler broke")

@@ -251,3 +251,27 @@ def test_new_connection_ids_and_migration(h3_server: ThreadedServer, ca_file: Pa
                 moved.close()
 
     run(main())
+
+
+def test_a_peer_that_acknowledges_nothing_has_its_stream_reset(
+    tls_files: tuple[Path, Path, Path], ca_file: Path
+) -> None:
+    """The client stops reading its socket mid-response: nothing is acknowledged, send_data
+    waits, and after write_timeout the stream is reset and the handler's body closed (the
+    idle timeout is far longer, so it is not what ends it)."""
+    config = h3_config(tls_files, write_timeout=0.5, http3_idle_timeout=600)
+
+    async def main(port: int) -> None:
+        async with h3_client(port, ca_file) as client:
+            response = client.start("GET", "/endless")
+            await response.first_data.wait()
+            transport = client._transport
+            assert transport is not None
+            transport.pause_reading()  # type: ignore[attr-defined]
+            assert await _in_thread(h3_apps.endless_stopped.wait, 30)
+            transport.resume_reading()  # type: ignore[attr-defined]
+            await response.done.wait()
+            assert response.reset == 0x10C  # H3_REQUEST_CANCELLED
+
+    with threaded_server(app, config) as server:
+        run(main(server.quic_port))
