@@ -56,11 +56,11 @@ from httpy.protocol.events import (
 from httpy.protocol.http2_fields import (
     malformed_fields,
     outgoing_fields,
-    request_fault,
+    request_received,
     split_request_fields,
+    target_fault,
 )
 from httpy.protocol.http11 import LocalProtocolError
-from httpy.protocol.rules import has_token
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -287,9 +287,8 @@ class HTTP3Connection:
             return
         pseudo, headers, size = split_request_fields(event.headers)
         authority = pseudo.get(b":authority") or next((v for n, v in headers if n == b"host"), b"")
-        method = pseudo.get(b":method", b"")
-        target = pseudo.get(b":path", b"")
-        upgrade, fault = _target_fault(pseudo, authority, headers)
+        # aioquic's SETTINGS always announce extended CONNECT (RFC 9220).
+        upgrade, fault = target_fault(pseudo, authority, headers, extended_connect=True)
         if len(event.headers) > limits.max_header_count:
             fault = (431, f"more than {limits.max_header_count} header fields")
         elif size > limits.max_header_list_size:
@@ -297,21 +296,15 @@ class HTTP3Connection:
         if fault is not None:
             self._answer_fault(stream_id, *fault, events)
             return
-        if b":authority" in pseudo and not any(n == b"host" for n, _ in headers):
-            headers.insert(0, (b"host", authority))
-        length = next((int(v) for n, v in headers if n == b"content-length"), None)
-        expect = any(n == b"expect" and has_token(v, b"100-continue") for n, v in headers)
-        request = RequestReceived(
-            method=method.decode("ascii"),
-            target=target,
-            headers=headers,
-            http_version="3",
-            keep_alive=True,
-            expect_continue=expect,
-            content_length=length,
+        request = request_received(
+            pseudo,
+            headers,
+            authority=authority,
             stream_id=stream_id,
+            http_version="3",
             upgrade=upgrade,
         )
+        length = request.content_length
         hook = self._body_limit_for
         if upgrade:
             # A WebSocket's frames are not a body: flow control alone bounds them.
@@ -479,19 +472,3 @@ class HTTP3Connection:
     def _forget(self, stream_id: int) -> _Stream | None:
         self.quic.credit.pop(stream_id, None)
         return self._streams.pop(stream_id, None)
-
-
-def _target_fault(
-    pseudo: dict[bytes, bytes], authority: bytes, headers: Headers
-) -> tuple[bytes, tuple[int, str] | None]:
-    """(the protocol an extended CONNECT asks for, or b""; what refuses the request)."""
-    method = pseudo.get(b":method", b"")
-    target = pseudo.get(b":path", b"")
-    if method == b"CONNECT" and b":protocol" in pseudo:
-        # RFC 9220 (RFC 8441's extended CONNECT; aioquic's SETTINGS announce it): the stream
-        # becomes a WebSocket, :path its target.
-        upgrade = pseudo[b":protocol"].lower()
-        if upgrade != b"websocket":
-            return upgrade, (501, f"CONNECT for {upgrade!r} is not served")
-        return upgrade, request_fault(b"GET", target, authority, headers)
-    return b"", request_fault(method, target, authority, headers)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from typing import TYPE_CHECKING, cast
 
 from httpy.body import BodyChannel
@@ -41,7 +40,7 @@ from httpy.protocol.http2 import HTTP2Connection
 from httpy.protocol.http2_limits import HTTP2Limits
 from httpy.protocol.rules import reason_phrase
 from httpy.server.deadline import Deadline
-from httpy.server.stream import ResponseProgress, Stream
+from httpy.server.stream import Stream, Unfinished, settle, start_handler
 from httpy.server.websocket import WebSocketSession, websocket_settings
 from httpy.server.websocket_stream import StreamCarrier
 
@@ -380,17 +379,10 @@ class HTTP2Protocol(asyncio.Protocol):
             body=io.body,
             timed=self._config.access_log,
         )
-        coroutine = self._app.serve_stream(stream)
         io.running = True
-        if sys.version_info >= (3, 12):
-            task = asyncio.Task(coroutine, loop=self.loop, eager_start=True)
-        else:
-            task = self.loop.create_task(coroutine)
-        if task.done():
-            self._finish(io, task)
-            return
-        io.task = task
-        task.add_done_callback(lambda done: self._finish(io, done))
+        io.task = start_handler(
+            self.loop, self._app.serve_stream(stream), lambda done: self._finish(io, done)
+        )
 
     def _start_websocket(self, head: RequestReceived) -> None:
         """An extended CONNECT (RFC 8441): this stream carries one WebSocket."""
@@ -423,18 +415,12 @@ class HTTP2Protocol(asyncio.Protocol):
     def _finish(self, io: _StreamIO, task: asyncio.Task[None]) -> None:
         io.task = None
         io.running = False
-        stream = io.stream
-        assert stream is not None  # noqa: S101
-        failed = task.cancelled() or task.exception() is not None
-        if not task.cancelled() and failed:
-            error_log.error("response failed", exc_info=task.exception())
-        if stream.progress is not ResponseProgress.ENDED and not io.closed:
-            if stream.progress is ResponseProgress.NOT_STARTED:
-                self._send_error(io, 500, "Internal Server Error")
-            else:
-                self.reset_stream(io, _INTERNAL_ERROR)  # half a response: not to be taken whole
-        elif self._config.access_log and stream.progress is ResponseProgress.ENDED:
-            stream.log_access()
+        assert io.stream is not None  # noqa: S101
+        unfinished = settle(io.stream, task, gone=io.closed, access=self._config.access_log)
+        if unfinished is Unfinished.ANSWER_500:
+            self._send_error(io, 500, "Internal Server Error")
+        elif unfinished is Unfinished.RESET:
+            self.reset_stream(io, _INTERNAL_ERROR)
         if not io.waiting:
             self._streams.pop(io.stream_id, None)
         self._after_stream()
