@@ -331,6 +331,14 @@ def bench_websocket(session: nox.Session) -> None:
     session.run("python", "benchmarks/websocket_echo.py", *session.posargs)
 
 
+@nox.session(name="bench_httpy_h3", python=PYTHON)
+def bench_httpy_h3(session: nox.Session) -> None:
+    """httpy vs hypercorn (--quic-bind) over HTTP/3, one aioquic client: `-- --rounds 5 ...`."""
+    # Every extra: uvloop, and aioquic for httpy's --http3 (and the client).
+    _sync(session, "bench-httpy", all_extras=True)
+    session.run("python", "benchmarks/httpy_h3.py", *session.posargs)
+
+
 @nox.session(python=PYTHON)
 def images(session: nox.Session) -> None:
     """The httpy image and docker-compose's http-benchmark image, built offline or reused."""
