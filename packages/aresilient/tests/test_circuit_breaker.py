@@ -1,9 +1,11 @@
-"""The circuit breaker alone (fake clock), under 64 threads and 64 tasks, and in the clients."""
+"""The circuit breaker alone (fake clock), under 64 threads and 64 tasks, alone and through the
+clients, and in the clients."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -12,6 +14,7 @@ from aresilient_harness import Harness
 
 import aresilient
 from aresilient import CircuitBreaker, CircuitBreakerError, CircuitState
+from aresilient.testing import no_wait
 from httpy.testing import RunningServer
 
 
@@ -471,3 +474,109 @@ def test_client_shares_a_ratio_breaker_between_clients(
         url = f"{httpbin.url}/flaky/{key}?fail=10"
         assert harness.request("GET", url, client=client).status_code == 503
     assert state_of(breaker) is CircuitState.OPEN
+
+
+# -- 64 threads, 64 tasks, in the clients: one count per logical request ---------------------
+
+
+def _half_failing_keys() -> list[tuple[str, int]]:
+    """Fresh /flaky keys: the odd ones fail every attempt, the even ones only their first."""
+    return [(uuid.uuid4().hex, 100 if n % 2 else 1) for n in range(WORKERS)]
+
+
+def _counting_breaker() -> CircuitBreaker:
+    # Neither limit can be reached, so the breaker only counts; the window outlasts any run.
+    return CircuitBreaker(
+        failure_threshold=10_000,
+        failure_ratio=1.0,
+        minimum_throughput=10_000,
+        sampling_duration=3600,
+    )
+
+
+def _server_calls(httpbin: RunningServer, keys: list[tuple[str, int]]) -> int:
+    return sum(
+        int(httpx.get(f"{httpbin.url}/flaky/{key}/reset").json()["calls"]) for key, _ in keys
+    )
+
+
+def test_64_threads_through_one_client_count_each_request_once(httpbin: RunningServer) -> None:
+    breaker = _counting_breaker()
+    keys = _half_failing_keys()
+    with (
+        no_wait(),
+        aresilient.Client(base_url=httpbin.url, circuit_breaker=breaker, max_retries=2) as client,
+    ):
+
+        def fetch(key_and_fail: tuple[str, int]) -> int:
+            key, failures = key_and_fail
+            return client.get(f"/flaky/{key}", params={"fail": failures}).status_code
+
+        with ThreadPoolExecutor(WORKERS) as pool:
+            statuses = list(pool.map(fetch, keys))
+    assert statuses == [200, 503] * (WORKERS // 2)
+    # 32 requests of three failed attempts and 32 of a failed and a good one: 160 attempts,
+    # but 32 failures and 32 successes, whatever order the threads ran in.
+    assert _server_calls(httpbin, keys) == 32 * 3 + 32 * 2
+    assert breaker.window_counts == (32, 32)
+    assert state_of(breaker) is CircuitState.CLOSED
+
+
+def test_64_tasks_through_one_client_count_each_request_once(httpbin: RunningServer) -> None:
+    breaker = _counting_breaker()
+    keys = _half_failing_keys()
+
+    async def main() -> list[int]:
+        async with aresilient.AsyncClient(
+            base_url=httpbin.url, circuit_breaker=breaker, max_retries=2
+        ) as client:
+            responses = await asyncio.gather(
+                *(client.get(f"/flaky/{key}", params={"fail": fail}) for key, fail in keys)
+            )
+        return [response.status_code for response in responses]
+
+    with no_wait():
+        statuses = asyncio.run(main())
+    assert statuses == [200, 503] * (WORKERS // 2)
+    assert _server_calls(httpbin, keys) == 32 * 3 + 32 * 2
+    assert breaker.window_counts == (32, 32)
+    assert state_of(breaker) is CircuitState.CLOSED
+
+
+def test_64_threads_open_a_shared_breaker_once_and_the_rest_fail_fast(
+    httpbin: RunningServer,
+) -> None:
+    changes: list[tuple[CircuitState, CircuitState]] = []
+    lock = threading.Lock()
+
+    def on_change(old: CircuitState, new: CircuitState) -> None:
+        with lock:
+            changes.append((old, new))
+
+    breaker = CircuitBreaker(failure_threshold=8, recovery_timeout=3600, on_state_change=on_change)
+    keys = [uuid.uuid4().hex for _ in range(WORKERS)]
+    # Two clients share the breaker, as clients of one dependency in one process would.
+    with (
+        no_wait(),
+        aresilient.Client(base_url=httpbin.url, circuit_breaker=breaker, max_retries=1) as one,
+        aresilient.Client(base_url=httpbin.url, circuit_breaker=breaker, max_retries=1) as two,
+    ):
+
+        def fetch(index: int) -> str:
+            client = one if index % 2 else two
+            try:
+                return str(client.get(f"/flaky/{keys[index]}?fail=100").status_code)
+            except CircuitBreakerError:
+                return "refused"
+
+        with ThreadPoolExecutor(WORKERS) as pool:
+            outcomes = list(pool.map(fetch, range(WORKERS)))
+    assert set(outcomes) <= {"503", "refused"}
+    assert changes == [(CircuitState.CLOSED, CircuitState.OPEN)]
+    assert state_of(breaker) is CircuitState.OPEN
+    # Eight requests had to fail (each once, after both attempts) to open it. A 503 made both
+    # attempts; a refused request made one (its retry refused) or none (refused at once).
+    failed, refused = outcomes.count("503"), outcomes.count("refused")
+    assert failed >= 8
+    sent = _server_calls(httpbin, [(key, 0) for key in keys])
+    assert 2 * failed <= sent <= 2 * failed + refused

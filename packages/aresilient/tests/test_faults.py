@@ -9,11 +9,12 @@ httpx's return.
 from __future__ import annotations
 
 import asyncio
+from contextlib import closing
 from typing import Any
 
 import httpx
 import pytest
-from aresilient_harness import Harness
+from aresilient_harness import Harness, StallServer
 
 import aresilient
 from aresilient.testing import no_wait
@@ -86,6 +87,39 @@ def test_a_trickling_stream_cannot_overrun_max_total_time(
         harness.stream_status(
             f"{httpbin.url}/drip?duration=10&numbytes=20", client={"max_total_time": 2.0}
         )
+
+
+def test_a_body_that_stalls_cannot_outlast_max_total_time(harness: Harness) -> None:
+    # Two body bytes, then silence for 30 s, under a 30 s read timeout: only the read timeout
+    # shortened to the time max_total_time leaves ends the call before the server finishes.
+    with closing(StallServer(["partial"], hold=30.0)) as server:
+        with pytest.raises(httpx.ReadTimeout) as caught:
+            harness.request("GET", server.url, client={"timeout": 30.0, "max_total_time": 1.0})
+        assert server.wait_for_outcomes(1) == ["client closed"]
+    assert harness.sleeps == []
+    if harness.flavour == "async":
+        # Async bodies are read under the deadline itself, which comes before the shortened
+        # read timeout (that one counts from a later start: the read's), so a body that
+        # trickles and then stalls cannot overrun the deadline by up to one read timeout.
+        assert "max_total_time" in str(caught.value)
+
+
+@pytest.mark.parametrize("layer", ["client", "transport"])
+def test_an_async_head_that_trickles_ends_at_max_total_time(layer: str) -> None:
+    # Every read of the head returns a byte within 0.1 s, so no read timeout ever fires; the
+    # head takes about 6 s. Only the deadline itself, over the wait for the head, ends it.
+    async def main(url: str) -> httpx.Response:
+        if layer == "client":
+            async with aresilient.AsyncClient(timeout=30.0, max_total_time=1.0) as client:
+                return await client.get(url)
+        transport = aresilient.AsyncRetryTransport(max_total_time=1.0)
+        async with httpx.AsyncClient(transport=transport, timeout=30.0) as client:
+            return await client.get(url)
+
+    with closing(StallServer(["trickle-head"])) as server:
+        with pytest.raises(httpx.ReadTimeout, match="max_total_time ran out before the response"):
+            asyncio.run(main(server.url))
+        assert server.wait_for_outcomes(1) == ["client closed"]
 
 
 def test_a_body_within_max_total_time_is_read_whole(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import closing
 
 import httpx
 import pytest
-from aresilient_harness import Harness
+from aresilient_harness import Harness, StallServer
 
 import aresilient
 from aresilient import Hedging
@@ -33,6 +34,20 @@ def test_a_slow_first_answer_is_overtaken_by_the_hedge(
     )
     assert response.json() == {"calls": 2}
     assert harness.sleeps == []  # a hedge is not a retry: no backoff
+
+
+def test_async_clients_cancel_the_losing_copy() -> None:
+    # The first copy's server never answers (for 30 s); the hedge gets `ok` at once. The
+    # winner must not wait for the loser: the loser is cancelled, so its connection closes.
+    async def main(url: str) -> httpx.Response:
+        async with aresilient.AsyncClient(timeout=60.0, hedging=Hedging(0.05)) as client:
+            return await client.get(url)
+
+    with closing(StallServer(["stall"], hold=30.0)) as server:
+        response = asyncio.run(main(server.url))
+        assert response.text == "ok"
+        # Uncancelled, the loser would have been answered after 30 s ("answered").
+        assert server.wait_for_outcomes(1) == ["client closed"]
 
 
 def test_a_quick_answer_sends_no_copy(harness: Harness, httpbin: RunningServer, key: str) -> None:

@@ -6,7 +6,6 @@ them, so the suite checks the backoff without waiting for it.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -342,15 +341,14 @@ def test_timeouts_that_outlast_the_retries_raise_a_timeout_exception(
 def test_max_total_time_shrinks_the_attempt_timeout(
     harness: Harness, failing_server: RunningServer
 ) -> None:
-    started = time.monotonic()
+    # The server answers after 3 s, well within the 10 s read timeout: only that timeout
+    # shortened to the 0.4 s left in the budget makes this a ReadTimeout. No retry fits after.
     with pytest.raises(httpx.ReadTimeout):
         harness.request(
             "GET",
             f"{failing_server.url}/slow/3.0",
             client={"timeout": 10.0, "max_total_time": 0.4},
         )
-    # The 10 s read timeout became the 0.4 s left in the budget; no retry fits after it.
-    assert time.monotonic() - started < 2.0
     assert harness.sleeps == []
 
 

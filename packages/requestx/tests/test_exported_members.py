@@ -24,6 +24,7 @@ EXPECTED_EXPORTS = {
     "codes",
     "delete",
     "get",
+    "get_default_mode",
     "head",
     "options",
     "patch",
@@ -31,6 +32,7 @@ EXPECTED_EXPORTS = {
     "put",
     "request",
     "session",
+    "set_default_mode",
     "sync",
     "utils",
 }

@@ -343,3 +343,29 @@ def test_plain_calls_make_raw_and_request_parts_on_first_use(url: str) -> None:
     del revived_response.raw
     with pytest.raises(AttributeError, match="raw"):
         revived_response.raw  # noqa: B018 - reading it is the test
+
+
+def test_engine_made_and_general_responses_have_the_same_attributes(url: str) -> None:
+    """`Response._from_engine` (called by the engine for a body read whole) and
+    `Response()` + `build_response` (the general path) name the same attributes: a field
+    added to one and not the other would make the two paths' responses differ."""
+    with requestx.Session() as session:
+        plain = session.get(f"{url}/cookies/set?flavour=oat", allow_redirects=False)
+        assert "_engine" in vars(plain)  # made by the engine's kit
+        # A streamed response is built by `Response()` and `build_response`.
+        general = session.get(f"{url}/cookies/set?flavour=oat", allow_redirects=False, stream=True)
+        assert "_engine" not in vars(general)
+        assert general.content == plain.content
+    plain.raw  # noqa: B018 - made on first read, as the general path sets it at once
+    plain.headers  # noqa: B018
+    plain_fields = set(vars(plain)) - {"_engine"}
+    general_fields = set(vars(general))
+    assert plain_fields == general_fields
+    assert plain.cookies["flavour"] == general.cookies["flavour"] == "oat"
+    assert (plain.status_code, plain.reason, plain.encoding, plain.url) == (
+        general.status_code,
+        general.reason,
+        general.encoding,
+        general.url,
+    )
+    assert plain.connection is general.connection

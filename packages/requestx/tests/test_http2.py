@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import pickle
 import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -86,7 +87,7 @@ def test_sync_requests_speak_http2_when_offered(h2_server: tuple[str, Path]) -> 
             response = session.get(f"{url}/where", verify=str(ca_file))
             assert response.status_code == 200
             assert response.json() == {"http_version": "2", "path": "/where"}
-            assert response.raw.version == 20
+            assert response.raw.version == response.http_version == 20
 
 
 def test_async_requests_speak_http2_when_offered(h2_server: tuple[str, Path]) -> None:
@@ -97,6 +98,28 @@ def test_async_requests_speak_http2_when_offered(h2_server: tuple[str, Path]) ->
             responses = await asyncio.gather(
                 *(session.get(f"{url}/n{i}", verify=str(ca_file)) for i in range(8))
             )
-        return [(r.raw.version, r.json()["http_version"]) for r in responses]
+        return [(r.http_version, r.json()["http_version"]) for r in responses]
 
     assert asyncio.run(main()) == [(20, "2")] * 8
+
+
+def test_http2_can_be_turned_off_per_session_or_adapter(h2_server: tuple[str, Path]) -> None:
+    """h2 is offered by ALPN by default; `http2=False` keeps to HTTP/1.1 (the server, which
+    offers both, then answers in HTTP/1.1), sync and async, and survives pickling."""
+    url, ca_file = h2_server
+    with requestx.Session(http2=False) as session:
+        response = session.get(f"{url}/where", verify=str(ca_file))
+        assert (response.http_version, response.json()["http_version"]) == (11, "1.1")
+    with requestx.Session() as session:
+        session.mount("https://", requestx.adapters.HTTPAdapter(http2=False))
+        assert session.get(f"{url}/x", verify=str(ca_file)).http_version == 11
+        revived = pickle.loads(pickle.dumps(session))  # noqa: S301 - our own bytes
+        assert revived.get_adapter(url).http2 is False
+        revived.close()
+
+    async def main() -> int | None:
+        async with requestx.Session(mode="async", http2=False) as session:
+            response: requestx.Response = await session.get(f"{url}/x", verify=str(ca_file))
+            return response.http_version
+
+    assert asyncio.run(main()) == 11

@@ -13,8 +13,7 @@
 //!   takes the queue, so a result queued after the flag is cleared writes a byte that stays.
 
 use std::io::{ErrorKind, Read, Write};
-use std::os::fd::AsRawFd;
-use std::os::unix::net::UnixStream;
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -29,11 +28,61 @@ struct Finished {
     result: Result<RawResponse, EngineError>,
 }
 
+/// The wake-up socket pair: a Unix socket pair where there is one, else loopback TCP
+/// (Windows' selector loop watches sockets only; its default proactor loop cannot watch
+/// any, and `_awaiting.py` then uses the generic awaitable instead).
+#[cfg(unix)]
+type WakeSocket = std::os::unix::net::UnixStream;
+#[cfg(not(unix))]
+type WakeSocket = TcpStream;
+
+#[cfg(unix)]
+fn wake_pair() -> std::io::Result<(WakeSocket, WakeSocket)> {
+    WakeSocket::pair()
+}
+
+#[cfg(not(unix))]
+fn wake_pair() -> std::io::Result<(WakeSocket, WakeSocket)> {
+    loopback_pair()
+}
+
+/// The number `loop.add_reader` takes for the socket: its descriptor, or on Windows its
+/// SOCKET handle (what Python's `socket.fileno()` gives there).
+#[cfg(unix)]
+fn socket_number(socket: &WakeSocket) -> i64 {
+    use std::os::fd::AsRawFd;
+    i64::from(socket.as_raw_fd())
+}
+
+#[cfg(windows)]
+fn socket_number(socket: &WakeSocket) -> i64 {
+    use std::os::windows::io::AsRawSocket;
+    i64::try_from(socket.as_raw_socket()).unwrap_or(-1)
+}
+
+/// A connected pair of loopback TCP sockets (reader, writer), as Python's
+/// `socket.socketpair` makes one where the platform has none: the accepted connection must
+/// come from our own connecting socket, not from another process that raced us to it.
+#[cfg_attr(unix, allow(dead_code))] // used on Windows; tested everywhere
+fn loopback_pair() -> std::io::Result<(TcpStream, TcpStream)> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+    let writer = TcpStream::connect(listener.local_addr()?)?;
+    let (reader, peer) = listener.accept()?;
+    if peer != writer.local_addr()? {
+        return Err(std::io::Error::new(
+            ErrorKind::ConnectionRefused,
+            "another connection took the wake-up socket's place",
+        ));
+    }
+    writer.set_nodelay(true)?;
+    Ok((reader, writer))
+}
+
 pub struct Shared {
     queue: Mutex<Vec<Finished>>,
     wake_pending: AtomicBool,
-    reader: UnixStream,
-    writer: UnixStream,
+    reader: WakeSocket,
+    writer: WakeSocket,
 }
 
 impl Shared {
@@ -65,7 +114,7 @@ impl Completions {
 impl Completions {
     #[new]
     fn new() -> PyResult<Self> {
-        let (reader, writer) = UnixStream::pair()
+        let (reader, writer) = wake_pair()
             .map_err(|error| PyOSError::new_err(format!("no wake-up socket: {error}")))?;
         for end in [&reader, &writer] {
             end.set_nonblocking(true)
@@ -82,8 +131,8 @@ impl Completions {
     }
 
     /// The socket the loop watches for readability.
-    fn fileno(&self) -> i32 {
-        self.shared.reader.as_raw_fd()
+    fn fileno(&self) -> i64 {
+        socket_number(&self.shared.reader)
     }
 
     /// Resolve the futures of every finished request (called by the loop, GIL held).
@@ -144,5 +193,23 @@ impl Submitted {
 impl Submitted {
     fn cancel(&self) {
         self.handle.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loopback_pair;
+    use std::io::{ErrorKind, Read, Write};
+
+    #[test]
+    fn a_loopback_pair_carries_wake_ups_and_reads_without_blocking() {
+        let (reader, writer) = loopback_pair().expect("a loopback pair");
+        reader.set_nonblocking(true).unwrap();
+        let mut sink = [0_u8; 8];
+        let empty = (&reader).read(&mut sink).expect_err("nothing written yet");
+        assert_eq!(empty.kind(), ErrorKind::WouldBlock);
+        (&writer).write_all(&[1]).unwrap();
+        reader.set_nonblocking(false).unwrap();
+        assert_eq!((&reader).read(&mut sink).unwrap(), 1);
     }
 }

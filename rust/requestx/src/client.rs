@@ -1,4 +1,4 @@
-//! `Client`: one configured connection pool (TLS, proxy, connect timeout) and its sends.
+//! `Client`: one configured connection pool (TLS, proxy) and its sends; timeouts are per call.
 //!
 //! Python keeps one Client per distinct configuration (requests lets `verify`, `cert` and
 //! `proxies` change per call) and picks the one a request needs. A Client is rebuilt
@@ -11,12 +11,14 @@ use std::time::{Duration, Instant};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::HeaderMap;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
 use crate::assemble::ResponseKit;
 use crate::bridge::{Completions, Submitted};
+use crate::call::Call;
+use crate::connect_timeout::{self, CallConnectTimeout};
 use crate::direct::{self, PlainRequest, Target};
 use crate::errors::EngineError;
 use crate::local::{self, ClientKey, PoolHandle, Pools};
@@ -32,7 +34,6 @@ struct Settings {
     /// Built once (see tls.rs); every pool gets a copy.
     tls: rustls::ClientConfig,
     proxy: Option<reqwest::Proxy>,
-    connect_timeout: Option<Duration>,
     pool_maxsize: usize,
     http2: bool,
 }
@@ -50,12 +51,12 @@ impl Settings {
             // requests writes header names as given (mostly Title-Case); some servers and
             // proxies still care, so send them Title-Case rather than hyper's lower case.
             .http1_title_case_headers()
-            .tcp_nodelay(true);
+            .tcp_nodelay(true)
+            // Each call's own connect timeout (see connect_timeout.rs), so one pool serves
+            // calls with any timeout.
+            .connector_layer(CallConnectTimeout);
         if let Some(proxy) = &self.proxy {
             builder = builder.proxy(proxy.clone());
-        }
-        if let Some(timeout) = self.connect_timeout {
-            builder = builder.connect_timeout(timeout);
         }
         if !self.http2 {
             builder = builder.http1_only();
@@ -78,37 +79,25 @@ pub struct Client {
     built: Mutex<Option<(u32, reqwest::Client)>>,
     /// Names this Client's pools on the threads that sent with it (see `local.rs`).
     key: ClientKey,
-    /// Parsed URLs by their text: a client sends to few URLs, and parsing (IDNA included)
-    /// is a visible part of a small request's cost.
-    parsed_urls: Mutex<HashMap<String, reqwest::Url>>,
-    /// Each URL's plain target (`direct.rs`), or None when it needs reqwest.
-    plain_targets: Mutex<HashMap<String, Option<Arc<Target>>>>,
+    /// Each URL parsed once, by its text: a client sends to few URLs, and parsing (IDNA
+    /// included) is a visible part of a small request's cost.
+    urls: Mutex<HashMap<String, Arc<ParsedUrl>>>,
 }
 
-/// Bound on `parsed_urls`; emptied when full (cheap, and enough for the common case).
+/// A URL as the engine sends to it: parsed, and its plain target (`direct.rs`) worked out.
+struct ParsedUrl {
+    url: reqwest::Url,
+    /// None when the URL needs reqwest (not `http://`, or credentials in it).
+    plain: Option<Arc<Target>>,
+}
+
+/// Bound on `urls`; emptied when full (cheap, and enough for the common case).
 const PARSED_URLS_MAX: usize = 256;
 
 impl Drop for Client {
     fn drop(&mut self) {
         // Most Clients die on the thread that used them: close that thread's pool now.
         local::forget(&self.key);
-    }
-}
-
-/// A session's header lines, checked and made into a `HeaderMap` once: a session sends
-/// the same ones with every request.
-#[pyclass(module = "requestx._requestx", frozen)]
-pub struct HeaderLines {
-    lines: Vec<(Vec<u8>, Vec<u8>)>,
-    map: HeaderMap,
-}
-
-#[pymethods]
-impl HeaderLines {
-    #[new]
-    fn new(lines: Vec<(Vec<u8>, Vec<u8>)>) -> PyResult<Self> {
-        let map = header_map(&lines)?;
-        Ok(Self { lines, map })
     }
 }
 
@@ -130,7 +119,7 @@ impl Client {
     #[new]
     #[pyo3(signature = (
         *, verify = true, ca_bundle = None, cert = None, key = None, proxy = None,
-        proxy_auth = None, connect_timeout = None, pool_maxsize = 10, http2 = true,
+        proxy_auth = None, pool_maxsize = 10, http2 = true,
     ))]
     #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
     fn new(
@@ -140,7 +129,6 @@ impl Client {
         key: Option<String>,
         proxy: Option<String>,
         proxy_auth: Option<(String, String)>,
-        connect_timeout: Option<f64>,
         pool_maxsize: usize,
         http2: bool,
     ) -> PyResult<Self> {
@@ -184,7 +172,6 @@ impl Client {
         let settings = Settings {
             tls,
             proxy,
-            connect_timeout: seconds(connect_timeout)?,
             pool_maxsize,
             http2,
         };
@@ -193,38 +180,20 @@ impl Client {
             settings,
             built: Mutex::new(None),
             key: ClientKey::default(),
-            parsed_urls: Mutex::new(HashMap::new()),
-            plain_targets: Mutex::new(HashMap::new()),
+            urls: Mutex::new(HashMap::new()),
         })
     }
 
-    /// Send a request and wait for the response (the GIL is released while waiting).
-    #[pyo3(signature = (method, url, headers, body = None, read_timeout = None, stream = false))]
-    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
-    fn send(
-        &self,
-        py: Python<'_>,
-        method: &str,
-        url: String,
-        headers: Vec<(Vec<u8>, Vec<u8>)>,
-        body: Option<Bound<'_, PyAny>>,
-        read_timeout: Option<f64>,
-        stream: bool,
-    ) -> PyResult<RawResponse> {
+    /// Send `call` and wait for the response (the GIL is released while waiting): the sync
+    /// entry, whole or streamed.
+    #[pyo3(signature = (call, stream = false))]
+    fn send(&self, py: Python<'_>, call: &Call, stream: bool) -> PyResult<RawResponse> {
         if !stream {
-            if let Some(result) = self.send_plain(
-                py,
-                method,
-                &url,
-                || header_map(&headers),
-                body.as_ref(),
-                read_timeout,
-            ) {
+            if let Some(result) = self.send_plain(py, call) {
                 return result;
             }
             // The whole exchange on this thread (see local.rs), unless this thread is
             // already inside one.
-            let mut parts = Some((method, url, headers, body));
             let ran = local::run(
                 py,
                 &self.key,
@@ -234,65 +203,32 @@ impl Client {
                     let PoolHandle::Reqwest(client) = handle else {
                         unreachable!("reqwest's pool was asked for")
                     };
-                    let (method, url, headers, body) = parts.take().expect("used once");
-                    let outgoing = self.outgoing_with(
-                        client,
-                        method,
-                        url,
-                        &headers,
-                        body,
-                        read_timeout,
-                        false,
-                    );
+                    let outgoing = self.outgoing_with(py, client, call, false);
                     async move { perform(outgoing?).await.map_err(PyErr::from) }
                 },
             );
             if let Some(result) = ran {
                 return result;
             }
-            let (method, url, headers, body) = parts.take().expect("not used");
-            return self.send_shared(py, method, url, &headers, body, read_timeout, false);
         }
-        self.send_shared(py, method, url, &headers, body, read_timeout, stream)
+        self.send_shared(py, call, stream)
     }
 
-    /// `send` with the body read whole, and the `Response` that answers `request` built
-    /// at once by `kit` (see assemble.rs): the whole of `HTTPAdapter.send` for a plain call.
-    #[pyo3(signature = (kit, request, adapter, method, url, headers, read_timeout = None))]
-    #[allow(clippy::too_many_arguments)]
+    /// `send` with the body read whole, and the `Response` that answers `request` made in
+    /// the same call by `kit` (see assemble.rs): the whole of `HTTPAdapter.send` for a
+    /// plain call. `url` is the call's URL as the Response shows it (the same text).
+    #[pyo3(signature = (kit, request, adapter, url, call))]
     fn fetch_whole<'py>(
         &self,
         py: Python<'py>,
         kit: &ResponseKit,
         request: &Bound<'py, PyAny>,
         adapter: &Bound<'py, PyAny>,
-        method: &str,
         url: &Bound<'py, PyString>,
-        headers: &HeaderLines,
-        read_timeout: Option<f64>,
+        call: &Call,
     ) -> PyResult<Bound<'py, PyAny>> {
         let started = Instant::now();
-        let target = url.to_str()?;
-        let plain = self.send_plain(
-            py,
-            method,
-            target,
-            || Ok(headers.map.clone()),
-            None,
-            read_timeout,
-        );
-        let raw = match plain {
-            Some(result) => result?,
-            None => self.send(
-                py,
-                method,
-                target.to_owned(),
-                headers.lines.clone(),
-                None,
-                read_timeout,
-                false,
-            )?,
-        };
+        let raw = self.send(py, call, false)?;
         let elapsed = started.elapsed().as_secs_f64();
         kit.build(
             &Bound::new(py, raw)?,
@@ -303,22 +239,18 @@ impl Client {
         )
     }
 
-    /// Start the request on the shared runtime; its result resolves `future` through
-    /// `completions` (see bridge.rs). The returned handle cancels it.
-    #[pyo3(signature = (completions, future, method, url, headers, body = None, read_timeout = None, stream = false))]
-    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
+    /// Start `call` on the shared runtime; its result resolves `future` through
+    /// `completions` (see bridge.rs): the async entry. The returned handle cancels it.
+    #[pyo3(signature = (completions, future, call, stream = false))]
     fn submit(
         &self,
+        py: Python<'_>,
         completions: &Completions,
         future: Py<PyAny>,
-        method: &str,
-        url: String,
-        headers: Vec<(Vec<u8>, Vec<u8>)>,
-        body: Option<Bound<'_, PyAny>>,
-        read_timeout: Option<f64>,
+        call: &Call,
         stream: bool,
     ) -> PyResult<Submitted> {
-        let outgoing = self.outgoing(method, url, &headers, body, read_timeout, stream)?;
+        let outgoing = self.outgoing(py, call, stream)?;
         let shared = completions.shared();
         let task = crate::runtime::runtime().spawn(async move {
             let result = perform(outgoing).await;
@@ -327,20 +259,16 @@ impl Client {
         Ok(Submitted::new(task.abort_handle()))
     }
 
-    /// The same as `send`, as an awaitable for a running asyncio loop.
-    #[pyo3(signature = (method, url, headers, body = None, read_timeout = None, stream = false))]
-    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
+    /// `submit` as a generic awaitable, for a loop that cannot watch a socket (Windows'
+    /// proactor loop).
+    #[pyo3(signature = (call, stream = false))]
     fn send_async<'py>(
         &self,
         py: Python<'py>,
-        method: &str,
-        url: String,
-        headers: Vec<(Vec<u8>, Vec<u8>)>,
-        body: Option<Bound<'py, PyAny>>,
-        read_timeout: Option<f64>,
+        call: &Call,
         stream: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let outgoing = self.outgoing(method, url, &headers, body, read_timeout, stream)?;
+        let outgoing = self.outgoing(py, call, stream)?;
         into_awaitable(
             py,
             async move { perform(outgoing).await.map_err(PyErr::from) },
@@ -349,42 +277,31 @@ impl Client {
 }
 
 impl Client {
-    /// A request `direct.rs` can carry, sent on this thread's plain pool; None when the
-    /// request needs reqwest (TLS, a proxy, a streamed upload) or this thread is busy.
-    fn send_plain(
-        &self,
-        py: Python<'_>,
-        method: &str,
-        url: &str,
-        headers: impl FnOnce() -> Result<HeaderMap, EngineError>,
-        body: Option<&Bound<'_, PyAny>>,
-        read_timeout: Option<f64>,
-    ) -> Option<PyResult<RawResponse>> {
+    /// A call `direct.rs` can carry, sent on this thread's plain pool; None when the
+    /// call needs reqwest (TLS, a proxy, a streamed upload) or this thread is busy.
+    fn send_plain(&self, py: Python<'_>, call: &Call) -> Option<PyResult<RawResponse>> {
         if self.settings.proxy.is_some() {
             return None;
         }
-        let target = self.plain_target(url)?;
-        let body = match body {
+        if !call.url.starts_with("http://") {
+            return None; // the common https:// case needs no lookup to know it
+        }
+        let target = self.parsed(&call.url).ok()?.plain.clone()?;
+        let body = match &call.body {
             None => Bytes::new(),
-            Some(body) => match Upload::whole(body) {
+            Some(body) => match Upload::whole(body.bind(py)) {
                 Ok(Some(whole)) => whole,
                 Ok(None) => return None,
                 Err(error) => return Some(Err(error)),
             },
         };
-        let request = (|| -> PyResult<PlainRequest> {
-            Ok(PlainRequest {
-                target,
-                method: parse_method(method)?,
-                headers: headers()?,
-                body,
-                read_timeout: seconds(read_timeout)?,
-                connect_timeout: self.settings.connect_timeout,
-            })
-        })();
-        let request = match request {
-            Ok(request) => request,
-            Err(error) => return Some(Err(error)),
+        let request = PlainRequest {
+            target,
+            method: call.method.clone(),
+            headers: call.headers.clone(),
+            body,
+            read_timeout: call.timeouts.read,
+            connect_timeout: call.timeouts.connect,
         };
         local::run(
             py,
@@ -403,28 +320,25 @@ impl Client {
         )
     }
 
-    /// The plain target of `url`, cached (None: not a plain `http://` URL); shared, so a
-    /// request takes it without copying its strings.
-    fn plain_target(&self, url: &str) -> Option<Arc<Target>> {
-        if !url.starts_with("http://") {
-            return None;
-        }
+    /// `url` parsed, from the cache when it was sent to before; shared, so a request takes
+    /// it without copying its strings.
+    fn parsed(&self, url: &str) -> Result<Arc<ParsedUrl>, EngineError> {
         let mut cache = self
-            .plain_targets
+            .urls
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(known) = cache.get(url) {
-            return known.clone();
+            return Ok(Arc::clone(known));
         }
-        let target = reqwest::Url::parse(url)
-            .ok()
-            .and_then(|parsed| Target::for_url(&parsed))
-            .map(Arc::new);
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|error| EngineError::InvalidUrl(format!("invalid URL {url:?}: {error}")))?;
+        let plain = Target::for_url(&parsed).map(Arc::new);
+        let known = Arc::new(ParsedUrl { url: parsed, plain });
         if cache.len() >= PARSED_URLS_MAX {
             cache.clear();
         }
-        cache.insert(url.to_owned(), target.clone());
-        target
+        cache.insert(url.to_owned(), Arc::clone(&known));
+        Ok(known)
     }
 
     fn client(&self) -> Result<reqwest::Client, EngineError> {
@@ -448,18 +362,8 @@ impl Client {
     }
 
     /// Send on the shared runtime: the response's body can then be read from any thread.
-    #[allow(clippy::too_many_arguments)]
-    fn send_shared(
-        &self,
-        py: Python<'_>,
-        method: &str,
-        url: String,
-        headers: &[(Vec<u8>, Vec<u8>)],
-        body: Option<Bound<'_, PyAny>>,
-        read_timeout: Option<f64>,
-        stream: bool,
-    ) -> PyResult<RawResponse> {
-        let outgoing = self.outgoing(method, url, headers, body, read_timeout, stream)?;
+    fn send_shared(&self, py: Python<'_>, call: &Call, stream: bool) -> PyResult<RawResponse> {
+        let outgoing = self.outgoing(py, call, stream)?;
         // On a runtime worker, not the calling thread: when the body ends, the connection's
         // own tasks (which hand it back to the pool) run on that worker right away, so the
         // caller's next request finds the connection idle instead of opening another.
@@ -474,57 +378,30 @@ impl Client {
         })
     }
 
-    fn parse_url(&self, url: String) -> Result<reqwest::Url, EngineError> {
-        let mut cache = self
-            .parsed_urls
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(parsed) = cache.get(&url) {
-            return Ok(parsed.clone());
-        }
-        let parsed = reqwest::Url::parse(&url)
-            .map_err(|error| EngineError::InvalidUrl(format!("invalid URL {url:?}: {error}")))?;
-        if cache.len() >= PARSED_URLS_MAX {
-            cache.clear();
-        }
-        cache.insert(url, parsed.clone());
-        Ok(parsed)
-    }
-
-    fn outgoing(
-        &self,
-        method: &str,
-        url: String,
-        headers: &[(Vec<u8>, Vec<u8>)],
-        body: Option<Bound<'_, PyAny>>,
-        read_timeout: Option<f64>,
-        stream: bool,
-    ) -> PyResult<Outgoing> {
+    fn outgoing(&self, py: Python<'_>, call: &Call, stream: bool) -> PyResult<Outgoing> {
         let client = self.client()?;
-        self.outgoing_with(client, method, url, headers, body, read_timeout, stream)
+        self.outgoing_with(py, client, call, stream)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn outgoing_with(
         &self,
+        py: Python<'_>,
         client: reqwest::Client,
-        method: &str,
-        url: String,
-        headers: &[(Vec<u8>, Vec<u8>)],
-        body: Option<Bound<'_, PyAny>>,
-        read_timeout: Option<f64>,
+        call: &Call,
         stream: bool,
     ) -> PyResult<Outgoing> {
-        let method = parse_method(method)?;
-        let map = header_map(headers)?;
         Ok(Outgoing {
             client,
-            method,
-            url: self.parse_url(url)?,
-            headers: map,
-            body: body.map(|body| Upload::from_python(&body)).transpose()?,
-            read_timeout: seconds(read_timeout)?,
-            connect_timeout: self.settings.connect_timeout,
+            method: call.method.clone(),
+            url: self.parsed(&call.url)?.url.clone(),
+            headers: call.headers.clone(),
+            body: call
+                .body
+                .as_ref()
+                .map(|body| Upload::from_python(body.bind(py)))
+                .transpose()?,
+            read_timeout: call.timeouts.read,
+            connect_timeout: call.timeouts.connect,
             stream,
             via_proxy: self.settings.proxy.is_some(),
         })
@@ -548,7 +425,7 @@ async fn perform(outgoing: Outgoing) -> Result<RawResponse, EngineError> {
     if let Some(body) = body {
         request = request.body(body.into_body(&upload_failure));
     }
-    let sending = request.send();
+    let sending = connect_timeout::scoped(connect_timeout, request.send());
     let response = match read_timeout {
         // Waiting for the head covers the connect too: give it the connect budget as well.
         Some(read) => {
@@ -587,42 +464,6 @@ async fn perform(outgoing: Outgoing) -> Result<RawResponse, EngineError> {
         // that task its turn now, or the caller's next request may open a second connection.
         tokio::task::yield_now().await;
         Ok(RawResponse::complete(head, whole))
-    }
-}
-
-fn parse_method(method: &str) -> Result<reqwest::Method, EngineError> {
-    reqwest::Method::from_bytes(method.as_bytes())
-        .map_err(|_| EngineError::InvalidUrl(format!("invalid HTTP method {method:?}")))
-}
-
-/// The request's header lines as a `HeaderMap`, checked as hyper needs them.
-fn header_map(headers: &[(Vec<u8>, Vec<u8>)]) -> Result<HeaderMap, EngineError> {
-    let mut map = HeaderMap::with_capacity(headers.len());
-    for (name, value) in headers {
-        let header_name = HeaderName::from_bytes(name).map_err(|_| {
-            EngineError::InvalidHeader(format!(
-                "invalid header name {:?}",
-                String::from_utf8_lossy(name)
-            ))
-        })?;
-        let header_value = HeaderValue::from_bytes(value).map_err(|_| {
-            EngineError::InvalidHeader(format!(
-                "invalid value for header {:?}: control characters are not allowed",
-                String::from_utf8_lossy(name)
-            ))
-        })?;
-        map.append(header_name, header_value);
-    }
-    Ok(map)
-}
-
-fn seconds(value: Option<f64>) -> PyResult<Option<Duration>> {
-    match value {
-        None => Ok(None),
-        Some(secs) if secs.is_finite() && secs >= 0.0 => Ok(Some(Duration::from_secs_f64(secs))),
-        Some(secs) => Err(PyValueError::new_err(format!(
-            "timeouts are non-negative numbers of seconds, got {secs}"
-        ))),
     }
 }
 

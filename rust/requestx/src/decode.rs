@@ -10,6 +10,9 @@ use crate::errors::EngineError;
 /// Decoders for the codings named in a Content-Encoding header, applied in reverse order.
 pub struct Decoder {
     stages: Vec<Stage>,
+    /// Whether any byte came: a body-less response (HEAD, 304, an empty 200) may still name
+    /// a coding, and there is nothing to decode then (requests gives `b""`).
+    fed: bool,
 }
 
 enum Stage {
@@ -52,12 +55,13 @@ impl Decoder {
         if stages.is_empty() {
             None
         } else {
-            Some(Self { stages })
+            Some(Self { stages, fed: false })
         }
     }
 
     /// Decode one piece of the body; returns what is ready.
     pub fn feed(&mut self, data: &[u8]) -> Result<Vec<u8>, EngineError> {
+        self.fed |= !data.is_empty();
         let mut chunk = data.to_vec();
         for stage in &mut self.stages {
             chunk = stage.feed(&chunk)?;
@@ -67,6 +71,9 @@ impl Decoder {
 
     /// The end of the body: flush every stage.
     pub fn finish(&mut self) -> Result<Vec<u8>, EngineError> {
+        if !self.fed {
+            return Ok(Vec::new());
+        }
         let mut tail = Vec::new();
         for stage in &mut self.stages {
             let mut out = if tail.is_empty() {
@@ -237,6 +244,23 @@ mod tests {
         let mut decoder = Decoder::for_encoding(Some("gzip")).unwrap();
         let fed = decoder.feed(b"this is not gzip at all");
         assert!(fed.is_err() || decoder.finish().is_err());
+    }
+
+    #[test]
+    fn an_empty_body_decodes_to_nothing_whatever_the_coding() {
+        for coding in ["gzip", "deflate", "br", "zstd", "gzip, br"] {
+            let mut decoder = Decoder::for_encoding(Some(coding)).expect("a known coding");
+            assert_eq!(decoder.feed(b"").unwrap(), b"");
+            assert_eq!(decoder.finish().unwrap(), b"", "{coding}");
+        }
+    }
+
+    #[test]
+    fn a_truncated_body_is_still_an_error() {
+        let mut decoder = Decoder::for_encoding(Some("gzip")).unwrap();
+        let whole = gzip(b"some text that is long enough");
+        let _ = decoder.feed(&whole[..whole.len() / 2]).unwrap();
+        assert!(decoder.finish().is_err());
     }
 
     #[test]

@@ -17,7 +17,6 @@
 
 use std::future::{Future, poll_fn};
 use std::net::{IpAddr, SocketAddr, TcpStream as ProbeStream};
-use std::os::fd::AsFd;
 use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -106,7 +105,7 @@ impl Connection {
             return false;
         }
         let mut byte = [0u8; 1];
-        // The socket is non-blocking (tokio made it so, and the duplicate shares that).
+        // The duplicate is non-blocking (set when it was made): a peek never waits.
         matches!(self.probe.peek(&mut byte), Err(error) if error.kind() == std::io::ErrorKind::WouldBlock)
     }
 
@@ -396,7 +395,13 @@ async fn connect(target: &Target, limit: Option<Duration>) -> Result<Connection,
         EngineError::ConnectFailed(format!("error connecting to {}: {error}", target.origin))
     };
     stream.set_nodelay(true).map_err(failed)?;
-    let probe = ProbeStream::from(stream.as_fd().try_clone_to_owned().map_err(failed)?);
+    // The probe is a duplicate of the socket made through std, which does it on every
+    // platform (dup on Unix, WSADuplicateSocket on Windows); non-blocking set on it
+    // explicitly, as Windows does not carry the mode over to a duplicate.
+    let socket = stream.into_std().map_err(failed)?;
+    let probe = socket.try_clone().map_err(failed)?;
+    probe.set_nonblocking(true).map_err(failed)?;
+    let stream = TcpStream::from_std(socket).map_err(failed)?;
     let (sender, driver) = http1::Builder::new()
         // requests writes header names as given (mostly Title-Case); some servers and
         // proxies still care, so send them Title-Case rather than hyper's lower case.

@@ -4,7 +4,9 @@
 
 mod assemble;
 mod bridge;
+mod call;
 mod client;
+mod connect_timeout;
 mod decode;
 mod direct;
 mod errors;
@@ -27,19 +29,27 @@ fn shutdown(py: Python<'_>) {
     runtime::shutdown(py);
 }
 
+/// Whether the operating system's trust store holds any CA certificate (checked once).
+#[pyfunction]
+fn platform_roots_available(py: Python<'_>) -> bool {
+    py.detach(tls::platform_has_roots)
+}
+
 /// Python module `requestx._requestx`.
 #[pymodule]
 #[pyo3(name = "_requestx")]
 fn requestx_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", VERSION)?;
     module.add_class::<client::Client>()?;
-    module.add_class::<client::HeaderLines>()?;
+    module.add_class::<call::Call>()?;
+    module.add_class::<call::HeaderLines>()?;
     module.add_class::<response::RawResponse>()?;
     module.add_class::<assemble::ResponseKit>()?;
     module.add_class::<bridge::Completions>()?;
     module.add_class::<bridge::Submitted>()?;
     module.add_function(wrap_pyfunction!(shutdown, module)?)?;
     module.add_function(wrap_pyfunction!(process::forked, module)?)?;
+    module.add_function(wrap_pyfunction!(platform_roots_available, module)?)?;
     Ok(())
 }
 

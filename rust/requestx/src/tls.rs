@@ -25,6 +25,15 @@ pub struct TlsOptions<'a> {
     pub http2: bool,
 }
 
+/// Whether the operating system's trust store holds any CA certificate: a minimal container
+/// may have none, and then `verify=True` could verify nothing (Python falls back to
+/// certifi's bundle). Asked once per process; `SSL_CERT_FILE` / `SSL_CERT_DIR` count, as
+/// they do for the platform verifier on Linux.
+pub fn platform_has_roots() -> bool {
+    static ANSWER: OnceLock<bool> = OnceLock::new();
+    *ANSWER.get_or_init(|| !rustls_native_certs::load_native_certs().certs.is_empty())
+}
+
 /// The rustls configuration for `options`; errors are messages for the user.
 pub fn client_config(options: &TlsOptions<'_>) -> Result<ClientConfig, String> {
     let plain = options.verify && options.ca_bundle.is_none() && options.identity.is_none();

@@ -19,7 +19,7 @@ import httpx
 
 from aresilient import _waiting
 from aresilient._async_loop import run_attempts
-from aresilient._deadline import DeadlineStream
+from aresilient._deadline import DeadlineStream, send_within_deadline_async
 from aresilient._engine import Run
 from aresilient._hedging import hedge_async
 from aresilient._policy import RetryOptions, RetryPolicy
@@ -63,9 +63,15 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         policy = self._policy
 
         async def send_once() -> httpx.Response:
-            response = await self._transport.handle_async_request(request)
-            if run.deadline is not None:
-                response.stream = DeadlineStream(response.stream, run.deadline, run.clock, request)
+            if run.deadline is None:
+                return await self._transport.handle_async_request(request)
+            response = await send_within_deadline_async(
+                run.deadline,
+                run.clock,
+                request,
+                lambda: self._transport.handle_async_request(request),
+            )
+            response.stream = DeadlineStream(response.stream, run.deadline, run.clock, request)
             return response
 
         async def attempt() -> httpx.Response:

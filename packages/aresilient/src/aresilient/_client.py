@@ -28,7 +28,7 @@ from aresilient._backoff import BackoffStrategy
 from aresilient._bulkhead import Bulkhead
 from aresilient._callbacks import OnFailure, OnRequest, OnRetry, OnSuccess
 from aresilient._circuit_breaker import CircuitBreaker
-from aresilient._deadline import DeadlineStream
+from aresilient._deadline import DeadlineStream, send_within_deadline
 from aresilient._engine import Run
 from aresilient._hedging import Hedging, hedge
 from aresilient._loop import run_attempts
@@ -272,15 +272,20 @@ class Client(httpx.Client):
         auth: AuthTypes | UseClientDefault | None,
         follow_redirects: bool | UseClientDefault,
     ) -> httpx.Response:
-        """One send. With `max_total_time`, the body is read here, under the deadline:
-        httpx's per-read timeouts alone let a trickling body run past it."""
+        """One send. With `max_total_time`, the head is awaited and the body read here, under
+        the deadline: httpx's per-read timeouts alone let a trickling server run past it."""
         request = run.request
         if run.deadline is None:
             return _httpx_send(
                 self, request, stream=stream, auth=auth, follow_redirects=follow_redirects
             )
-        response = _httpx_send(
-            self, request, stream=True, auth=auth, follow_redirects=follow_redirects
+        response = send_within_deadline(
+            run.deadline,
+            run.clock,
+            request,
+            lambda: _httpx_send(
+                self, request, stream=True, auth=auth, follow_redirects=follow_redirects
+            ),
         )
         response.stream = DeadlineStream(response.stream, run.deadline, run.clock, request)
         if not stream:

@@ -3,20 +3,55 @@
 httpx's timeouts are per operation: a server that sends one byte every 0.3 s never trips a
 5 s read timeout, and the body of a response could take any time. `DeadlineStream` wraps a
 response's stream and checks the clock after every chunk (and before the first), raising
-`httpx.ReadTimeout` once the deadline has passed. A server that stalls completely is stopped by
-the read timeout, which the engine has already shortened to the time left when the attempt
-began; so a call ends at most one such read timeout after its deadline, never later.
+`httpx.ReadTimeout` once the deadline has passed.
+
+Async, the deadline itself ends the call: `send_within_deadline_async` waits for the response
+head under a cancel scope that ends at the deadline, and each body read waits under one too. So
+a server that trickles its head, or stalls between body chunks, gets `httpx.ReadTimeout` at the
+deadline. A sync read cannot be interrupted from outside: a sync call relies on the timeouts
+the engine shortened to the time left when the attempt began (so a stall ends it at most one
+such timeout after the deadline), and on the check after every body chunk. A server that
+trickles the head itself can hold a sync call until the head is complete.
 
 One class serves sync and async responses, as httpx's own wrapped streams do.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
+import anyio
 import httpx
 
-__all__ = ["DeadlineStream"]
+__all__ = ["DeadlineStream", "send_within_deadline", "send_within_deadline_async"]
+
+
+async def send_within_deadline_async(
+    deadline: float,
+    clock: Callable[[], float],
+    request: httpx.Request,
+    send: Callable[[], Awaitable[httpx.Response]],
+) -> httpx.Response:
+    """`send()` (up to the response head), cancelled at the deadline: a head that trickles in
+    never trips a read timeout, and each phase's shortened timeout counts from that phase's
+    own start, so together they could run past the deadline."""
+    with anyio.move_on_after(deadline - clock()):
+        return await send()
+    raise httpx.ReadTimeout(
+        "max_total_time ran out before the response head arrived", request=request
+    )
+
+
+def send_within_deadline(
+    deadline: float,
+    clock: Callable[[], float],
+    request: httpx.Request,
+    send: Callable[[], httpx.Response],
+) -> httpx.Response:
+    """The sync twin (the generated sync modules call it): a blocking send cannot be
+    interrupted from outside, so only the shortened timeouts bound it."""
+    del deadline, clock, request
+    return send()
 
 
 class DeadlineStream(httpx.SyncByteStream, httpx.AsyncByteStream):
@@ -36,10 +71,13 @@ class DeadlineStream(httpx.SyncByteStream, httpx.AsyncByteStream):
 
     def _check(self) -> None:
         if self._clock() >= self._deadline:
-            raise httpx.ReadTimeout(
-                "max_total_time ran out while the response body was being read",
-                request=self._request,
-            )
+            raise self._timeout()
+
+    def _timeout(self) -> httpx.ReadTimeout:
+        return httpx.ReadTimeout(
+            "max_total_time ran out while the response body was being read",
+            request=self._request,
+        )
 
     def __iter__(self) -> Iterator[bytes]:
         if not isinstance(self._stream, httpx.SyncByteStream):
@@ -53,7 +91,17 @@ class DeadlineStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         if not isinstance(self._stream, httpx.AsyncByteStream):
             raise TypeError("attempted to read an async body from a sync response")
         self._check()
-        async for chunk in self._stream:
+        chunks = self._stream.__aiter__()
+        while True:
+            # The scope only spans the read, never the yield: the caller's own awaits between
+            # chunks run outside it (a scope must not cross a generator's suspension).
+            with anyio.move_on_after(self._deadline - self._clock()) as scope:
+                try:
+                    chunk = await chunks.__anext__()
+                except StopAsyncIteration:
+                    return
+            if scope.cancelled_caught:
+                raise self._timeout()
             self._check()
             yield chunk
 

@@ -19,7 +19,7 @@ from typing import Unpack
 import httpx
 
 from aresilient import _waiting
-from aresilient._deadline import DeadlineStream
+from aresilient._deadline import DeadlineStream, send_within_deadline
 from aresilient._engine import Run
 from aresilient._hedging import hedge
 from aresilient._loop import run_attempts
@@ -64,9 +64,15 @@ class RetryTransport(httpx.BaseTransport):
         policy = self._policy
 
         def send_once() -> httpx.Response:
-            response = self._transport.handle_request(request)
-            if run.deadline is not None:
-                response.stream = DeadlineStream(response.stream, run.deadline, run.clock, request)
+            if run.deadline is None:
+                return self._transport.handle_request(request)
+            response = send_within_deadline(
+                run.deadline,
+                run.clock,
+                request,
+                lambda: self._transport.handle_request(request),
+            )
+            response.stream = DeadlineStream(response.stream, run.deadline, run.clock, request)
             return response
 
         def attempt() -> httpx.Response:

@@ -208,7 +208,10 @@ class App:
                     stream.push(path, headers)
             if not response.streaming:
                 stream.send_response(
-                    response.status_code, response.headers.raw, response.body, checked=True
+                    response.status_code,
+                    response.headers.raw,
+                    response.body,
+                    True,  # noqa: FBT003
                 )
             else:
                 await _stream_response(response, stream)

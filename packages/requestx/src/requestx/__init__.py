@@ -5,13 +5,15 @@
     >>> r.status_code, r.headers["content-type"]           # doctest: +SKIP
 
 Inside a running asyncio loop the same calls return awaitables; `requestx.sync` and
-`requestx.aio` force one mode.
+`requestx.aio` force one mode, `requestx.set_default_mode` (or `REQUESTX_MODE`) sets it for
+the whole process.
 """
 
 import atexit as _atexit
 import os as _os
 
 from requestx import _requestx, aio, sync, utils
+from requestx._mode import get_default_mode, set_default_mode
 from requestx._requestx import __version__
 from requestx.api import delete, get, head, options, patch, post, put, request
 from requestx.exceptions import (
@@ -33,8 +35,9 @@ from requestx.status_codes import codes
 # Stop the engine's threads before the interpreter finalizes (see runtime.rs).
 _atexit.register(_requestx.shutdown)
 # The engine keeps the process id rather than asking on every request; a forked child
-# refreshes it before it can make one (see process.rs).
-_os.register_at_fork(after_in_child=_requestx.forked)
+# refreshes it before it can make one (see process.rs). Windows has no fork.
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_requestx.forked)
 
 __all__ = [
     "ConnectTimeout",
@@ -56,6 +59,7 @@ __all__ = [
     "codes",
     "delete",
     "get",
+    "get_default_mode",
     "head",
     "options",
     "patch",
@@ -63,6 +67,7 @@ __all__ = [
     "put",
     "request",
     "session",
+    "set_default_mode",
     "sync",
     "utils",
 ]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from typing import Any
 
 from requestx import _requestx
 
@@ -36,16 +35,16 @@ def _completions_for(loop: asyncio.AbstractEventLoop) -> _requestx.Completions |
 
 async def send_awaitable(
     client: _requestx.Client,
-    call: tuple[str, str, list[tuple[bytes, bytes]], Any, float | None],
+    call: _requestx.Call,
     stream: bool,
 ) -> _requestx.RawResponse:
     """The engine's response to `call`; cancelling the awaiting task cancels the request."""
     loop = asyncio.get_running_loop()
     completions = _completions_for(loop)
     if completions is None:
-        return await client.send_async(*call, stream)
+        return await client.send_async(call, stream)
     future: asyncio.Future[_requestx.RawResponse] = loop.create_future()
-    submitted = client.submit(completions, future, *call, stream)
+    submitted = client.submit(completions, future, call, stream)
     try:
         return await future
     except asyncio.CancelledError:

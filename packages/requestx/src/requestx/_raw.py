@@ -1,8 +1,9 @@
 """`RawBody`: what `Response.raw` is, an urllib3-shaped view of the engine's response body.
 
 requests' `Response` reads its body through `raw.stream(amt, decode_content=True)` and
-`raw.read(amt)`; urllib3 answers those, here the Rust engine does. Chunks are re-cut to the
-size asked for, because `iter_content(chunk_size)` promises pieces of that size.
+`raw.read(amt)`; urllib3 answers those, here the Rust engine does. `read(amt)` waits for
+`amt` bytes (or the end); `stream(amt)` hands over what has arrived, in pieces of at most
+`amt` bytes, without waiting for more, as urllib3 streams a chunked body.
 """
 
 from __future__ import annotations
@@ -102,8 +103,6 @@ class RawBody:
     """The body of one response: streamed from the engine, or already whole."""
 
     def __init__(self, engine_response: RawResponse, content: bytes | None = None) -> None:
-        # The engine's ResponseKit (assemble.rs) sets these same attributes for a body read
-        # whole: the two lists change together.
         self._engine = engine_response
         self._pending = bytearray()
         # A whole body (stream=False) is kept here until read, like urllib3's preload.
@@ -144,10 +143,22 @@ class RawBody:
             self._pending += chunk
         return self._take_pending(amt)
 
-    def stream(self, amt: int = 65536, decode_content: bool | None = None) -> Iterator[bytes]:
+    def stream(
+        self, amt: int | None = 65536, decode_content: bool | None = None
+    ) -> Iterator[bytes]:
+        """Pieces of up to `amt` bytes (any size when None), each as soon as it is there.
+
+        Unlike `read(amt)`, a piece never waits for more data than has arrived (an event
+        stream shows each event when it comes), as urllib3 streams a chunked body.
+        """
         decode = self.decode_content if decode_content is None else decode_content
         while True:
-            data = self.read(amt, decode_content=decode)
+            if self._preloaded is not None:
+                data = self._take_preloaded(amt)
+            else:
+                while not self._pending and (chunk := self._next(decode=decode)) is not None:
+                    self._pending += chunk
+                data = self._take_pending(amt)
             if not data:
                 return
             yield data
@@ -165,12 +176,18 @@ class RawBody:
 
     async def astream(
         self,
-        amt: int = 65536,
+        amt: int | None = 65536,
         decode_content: bool | None = None,
     ) -> AsyncIterator[bytes]:
+        """`stream` for an event loop: each piece as soon as it is there."""
         decode = self.decode_content if decode_content is None else decode_content
         while True:
-            data = await self.aread(amt, decode_content=decode)
+            if self._preloaded is not None:
+                data = self._take_preloaded(amt)
+            else:
+                while not self._pending and (chunk := await self._anext(decode=decode)) is not None:
+                    self._pending += chunk
+                data = self._take_pending(amt)
             if not data:
                 return
             yield data

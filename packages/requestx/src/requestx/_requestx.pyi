@@ -5,6 +5,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, final
 
 __all__ = [
+    "Call",
     "Client",
     "Completions",
     "HeaderLines",
@@ -13,6 +14,7 @@ __all__ = [
     "Submitted",
     "__version__",
     "forked",
+    "platform_roots_available",
     "shutdown",
 ]
 
@@ -21,12 +23,15 @@ __version__: str
 def shutdown() -> None:
     """Stop the engine's runtime (registered with atexit by requestx)."""
 
+def platform_roots_available() -> bool:
+    """Whether the operating system's trust store holds any CA certificate (checked once)."""
+
 def forked() -> None:
     """Refresh the engine's kept process id (registered to run after os.fork in the child)."""
 
 @final
 class Client:
-    """One configured connection pool (TLS, proxy, connect timeout) of the engine."""
+    """One configured connection pool (TLS, proxy) of the engine; timeouts are per call."""
 
     def __new__(
         cls,
@@ -37,49 +42,45 @@ class Client:
         key: str | None = None,
         proxy: str | None = None,
         proxy_auth: tuple[str, str] | None = None,
-        connect_timeout: float | None = None,
         pool_maxsize: int = 10,
         http2: bool = True,
     ) -> Client: ...
-    def send(
-        self,
-        method: str,
-        url: str,
-        headers: list[tuple[bytes, bytes]],
-        body: bytes | str | bytearray | Iterator[bytes | str] | None = None,
-        read_timeout: float | None = None,
-        stream: bool = False,
-    ) -> RawResponse: ...
+    def send(self, call: Call, stream: bool = False) -> RawResponse:
+        """Send `call` and wait (GIL released): the sync entry, whole or streamed."""
     def fetch_whole(
-        self,
-        kit: ResponseKit,
-        request: Any,
-        adapter: Any,
-        method: str,
-        url: str,
-        headers: HeaderLines,
-        read_timeout: float | None = None,
-    ) -> Any: ...
-    def send_async(
-        self,
-        method: str,
-        url: str,
-        headers: list[tuple[bytes, bytes]],
-        body: bytes | str | bytearray | Iterator[bytes | str] | None = None,
-        read_timeout: float | None = None,
-        stream: bool = False,
-    ) -> Awaitable[RawResponse]: ...
+        self, kit: ResponseKit, request: Any, adapter: Any, url: str, call: Call
+    ) -> Any:
+        """`send`, the body read whole, and the Response made by `kit` in the same call."""
+    def send_async(self, call: Call, stream: bool = False) -> Awaitable[RawResponse]:
+        """`submit` as a generic awaitable, for loops that cannot watch a socket."""
     def submit(
         self,
         completions: Completions,
         future: Future[RawResponse],
+        call: Call,
+        stream: bool = False,
+    ) -> Submitted:
+        """Start `call` on the shared runtime: the async entry; it resolves `future`."""
+
+@final
+class Call:
+    """One prepared request as the engine takes it, checked once when made."""
+
+    def __new__(
+        cls,
         method: str,
         url: str,
-        headers: list[tuple[bytes, bytes]],
-        body: bytes | str | bytearray | Iterator[bytes | str] | None = None,
+        headers: list[tuple[bytes, bytes]] | HeaderLines,
+        body: bytes | str | bytearray | Iterator[bytes | str] | Any | None = None,
         read_timeout: float | None = None,
-        stream: bool = False,
-    ) -> Submitted: ...
+        connect_timeout: float | None = None,
+    ) -> Call: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def body(self) -> Any: ...
 
 @final
 class Completions:
@@ -103,13 +104,13 @@ class HeaderLines:
 
 @final
 class ResponseKit:
-    """Builds the `Response` of a body read whole (the class stays Python's)."""
+    """The parts of a body-read-whole `Response` the engine works out, handed to the
+    Python constructor (`Response._from_engine`) that makes it."""
 
     def __new__(
         cls,
-        response_type: type,
+        construct: Callable[..., Any],
         encoding_of: Callable[[str], str | None],
-        extract_cookies: Callable[..., None],
     ) -> ResponseKit: ...
     def build(
         self, raw: RawResponse, request: Any, adapter: Any, url: str, elapsed: float

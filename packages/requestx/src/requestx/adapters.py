@@ -8,6 +8,7 @@ change per call, so the adapter keeps one Client per distinct combination.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import threading
 import time
@@ -18,6 +19,7 @@ from urllib.parse import urlparse
 from requestx import _requestx
 from requestx._async_body import AsyncBodyFeed, is_async_body
 from requestx._awaiting import send_awaitable
+from requestx._insecure import warn_unverified
 from requestx._raw import RawBody, ResponseHeaders
 from requestx._retry import Retry, RetryState
 from requestx._text_utils import encoding_of_content_type
@@ -53,8 +55,14 @@ DEFAULT_POOLSIZE = 10
 DEFAULT_RETRIES = 0
 
 TimeoutArg = float | int | tuple[float | int | None, float | int | None] | None
-# What the engine's send takes, but `stream`: method, URL, header bytes, body, read timeout.
-_Call = tuple[str, str, list[tuple[bytes, bytes]], Any, float | None]
+# One prepared request as the engine takes it (method, URL, header bytes, body, read and
+# connect timeouts), checked once when made; a retry sends it again.
+_Call = _requestx.Call
+# The engine Client for a plain call, and its read and connect timeouts.
+_PlainPool = tuple[_requestx.Client, float | None, float | None]
+# Bound on the plain calls' pool look-ups kept (by scheme, timeout and verify); emptied
+# when full: a program with a new timeout per call must not grow it forever.
+_PLAIN_POOLS_MAX = 64
 
 
 class BaseAdapter:
@@ -84,6 +92,7 @@ class HTTPAdapter(BaseAdapter):
         "_pool_connections",
         "_pool_maxsize",
         "_pool_block",
+        "http2",
     ]
 
     def __init__(
@@ -92,16 +101,21 @@ class HTTPAdapter(BaseAdapter):
         pool_maxsize: int = DEFAULT_POOLSIZE,
         max_retries: Retry | int | None = DEFAULT_RETRIES,
         pool_block: bool = DEFAULT_POOLBLOCK,
+        *,
+        http2: bool = True,
     ) -> None:
         self.max_retries = Retry.from_int(max_retries)
+        # Offer h2 by ALPN on HTTPS (the server picks); False keeps to HTTP/1.1.
+        self.http2 = http2
         self.config: dict[str, Any] = {}
         self.proxy_manager: dict[str, Any] = {}
         self._pool_connections = pool_connections
         self._pool_maxsize = pool_maxsize
         self._pool_block = pool_block
+        # One Client per TLS and proxy setting; timeouts are per call, not per pool.
         self._clients: dict[tuple[Any, ...], _requestx.Client] = {}
-        # (https?, timeout, verify) -> (pool, read timeout), for `_send_plain`.
-        self._plain_pools: dict[tuple[Any, ...], tuple[_requestx.Client, float | None]] = {}
+        # (https?, timeout, verify) -> (pool, read, connect timeout), for `_send_plain`.
+        self._plain_pools: dict[tuple[Any, ...], _PlainPool] = {}
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -112,6 +126,8 @@ class HTTPAdapter(BaseAdapter):
         self.config = {}
         for attr, value in state.items():
             setattr(self, attr, value)
+        if not isinstance(getattr(self, "http2", None), bool):
+            self.http2 = True  # pickled before the knob existed, or by requests' adapter
         self._clients = {}
         self._plain_pools = {}
         self._lock = threading.Lock()
@@ -180,25 +196,33 @@ class HTTPAdapter(BaseAdapter):
         timeout: TimeoutArg,
         verify: bool | str,
     ) -> tuple[_requestx.Client, _Call]:
-        client, read_timeout = self._plain_pool(request, timeout, verify)
-        return client, (request.method or "GET", request.url or "", headers, None, read_timeout)
+        client, read_timeout, connect_timeout = self._plain_pool(request, timeout, verify)
+        method, url = request.method or "GET", request.url or ""
+        return client, _requestx.Call(method, url, headers, None, read_timeout, connect_timeout)
 
     def _plain_pool(
         self, request: PreparedRequest, timeout: TimeoutArg, verify: bool | str
-    ) -> tuple[_requestx.Client, float | None]:
-        """The Client and read timeout for a plain call, looked up once per (scheme,
-        timeout, verify) rather than worked out per call."""
+    ) -> _PlainPool:
+        """The Client and timeouts for a plain call, looked up once per (scheme, timeout,
+        verify) rather than worked out per call."""
         # A prepared URL's scheme is in lower case already.
-        key: tuple[Any, ...] | None = ((request.url or "").startswith("https:"), timeout, verify)
+        https = (request.url or "").startswith("https:")
+        if https and not verify:
+            warn_unverified(request.url or "")
+        key: tuple[Any, ...] | None = (https, timeout, verify)
         try:
             pool = self._plain_pools.get(key)  # type: ignore[arg-type]
         except TypeError:  # an unhashable timeout object: the general way
             pool = None
             key = None
         if pool is None:
-            client, _, read_timeout = self._client_for(request, timeout, verify, None, None)
-            pool = (client, read_timeout)
+            client, connect_timeout, read_timeout = self._client_for(
+                request, timeout, verify, None, None
+            )
+            pool = (client, read_timeout, connect_timeout)
             if key is not None:
+                if len(self._plain_pools) >= _PLAIN_POOLS_MAX:
+                    self._plain_pools.clear()
                 self._plain_pools[key] = pool
         return pool
 
@@ -220,7 +244,7 @@ class HTTPAdapter(BaseAdapter):
             time.sleep(wait)
             outcome: _requestx.RawResponse | Exception
             try:
-                outcome = client.send(*call, stream)
+                outcome = client.send(call, stream)
             except (ConnectionError, ReadTimeout) as error:
                 outcome = error
             try:
@@ -237,7 +261,7 @@ class HTTPAdapter(BaseAdapter):
         client: _requestx.Client, call: _Call, request: PreparedRequest, stream: bool
     ) -> _requestx.RawResponse:
         try:
-            return client.send(*call, stream)
+            return client.send(call, stream)
         except (ConnectionError, ReadTimeout) as error:
             raise _with_request(error, request) from None
 
@@ -314,9 +338,13 @@ class HTTPAdapter(BaseAdapter):
         proxies: Mapping[str, str] | None,
     ) -> tuple[_requestx.Client, _Call]:
         """The pool to use and the arguments of the engine's send, but for `stream`."""
-        client, _, read_timeout = self._client_for(request, timeout, verify, cert, proxies)
+        if not verify and (request.url or "").lower().startswith("https:"):
+            warn_unverified(request.url or "")
+        client, connect_timeout, read_timeout = self._client_for(
+            request, timeout, verify, cert, proxies
+        )
         method, url, headers, body = _wire_request(request)
-        return client, (method, url, headers, body, read_timeout)
+        return client, _requestx.Call(method, url, headers, body, read_timeout, connect_timeout)
 
     def _retry_after_error(
         self, error: Exception, state: RetryState, request: PreparedRequest, call: _Call
@@ -329,7 +357,7 @@ class HTTPAdapter(BaseAdapter):
         if _connect_failed(error):
             retry = state.after_connect_error()
         elif _replayable(call):
-            retry = state.after_read_error(call[0])
+            retry = state.after_read_error(call.method)
         else:
             retry = None
         if retry is None:
@@ -344,7 +372,7 @@ class HTTPAdapter(BaseAdapter):
         When the status asks for a retry but none is left: `RetryError`, or the response
         itself with `raise_on_status=False`, as urllib3 does.
         """
-        method = call[0]
+        method = call.method
         has_retry_after = "retry-after" in response.headers
         if not state.wants_status_retry(method, response.status_code, has_retry_after):
             return None
@@ -446,12 +474,14 @@ class HTTPAdapter(BaseAdapter):
                 )
             ca_bundle = verify
             verify = True
+        elif verify and url.lower().startswith("https:"):
+            ca_bundle = _fallback_ca_bundle()
         cert_file, key_file = (cert, None) if isinstance(cert, str) else (cert or (None, None))
         if cert_file and not os.path.exists(cert_file):  # noqa: PTH110
             raise OSError(f"Could not find the TLS certificate file, invalid path: {cert_file}")
         if key_file and not os.path.exists(key_file):  # noqa: PTH110
             raise OSError(f"Could not find the TLS key file, invalid path: {key_file}")
-        key = (bool(verify), ca_bundle, cert_file, key_file, proxy, proxy_auth, connect_timeout)
+        key = (bool(verify), ca_bundle, cert_file, key_file, proxy, proxy_auth)
         client = self._clients.get(key)
         if client is None:
             with self._lock:
@@ -465,8 +495,8 @@ class HTTPAdapter(BaseAdapter):
                             key=key_file,
                             proxy=proxy,
                             proxy_auth=proxy_auth,
-                            connect_timeout=connect_timeout,
                             pool_maxsize=self._pool_maxsize,
+                            http2=self.http2,
                         )
                     except ValueError as error:
                         raise InvalidURL(str(error), request=request) from None
@@ -475,6 +505,20 @@ class HTTPAdapter(BaseAdapter):
 
 
 _MISSING = object()
+
+
+@functools.cache
+def _fallback_ca_bundle() -> str | None:
+    """certifi's bundle when the operating system's trust store is empty (a minimal
+    container), so that verify=True can still verify; None (the platform's roots) else."""
+    if _requestx.platform_roots_available():
+        return None
+    try:
+        import certifi  # noqa: PLC0415 - only where the system has no roots
+    except ImportError:  # pragma: no cover - certifi is a dependency
+        return None
+    where: str = certifi.where()
+    return where
 
 
 def _split_timeout(timeout: TimeoutArg) -> tuple[float | None, float | None]:
@@ -559,7 +603,7 @@ def _reads_bytes(file: object) -> bool:
 
 def _replayable(call: _Call) -> bool:
     """Whether the request's body can be sent again (an iterator was consumed by the try)."""
-    body = call[3]
+    body = call.body
     return body is None or isinstance(body, bytes | str | bytearray)
 
 
@@ -599,16 +643,16 @@ def _response_kit() -> _requestx.ResponseKit:
     if _KIT is None:
         from requestx.models import Response  # noqa: PLC0415
 
-        _KIT = _requestx.ResponseKit(Response, encoding_of_content_type, extract_cookies_to_jar)
+        _KIT = _requestx.ResponseKit(Response._from_engine, encoding_of_content_type)
     return _KIT
 
 
 def _whole_response(
     request: PreparedRequest, raw: _requestx.RawResponse, adapter: HTTPAdapter
 ) -> Response:
-    """`build_response(request, raw, stream=False)`, built by the engine (see its
-    assemble.rs): the same attributes, without `Response.__init__`'s defaults that are
-    overwritten at once.
+    """`build_response(request, raw, stream=False)`, made by `Response._from_engine` with
+    the content and encoding the engine worked out (see its assemble.rs): the same
+    attributes, without `Response.__init__`'s defaults that are overwritten at once.
 
     Only for `HTTPAdapter` itself (a subclass may override `build_response`).
     """

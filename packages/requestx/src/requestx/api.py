@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from requestx._mode import Mode, wants_async
+from requestx._mode import Mode, track_auto, wants_async
 from requestx.adapters import HTTPAdapter
 from requestx.sessions import Session
 
@@ -40,7 +40,7 @@ def _throwaway_session(mode: Mode) -> Session:
 def request_in_mode(mode: Mode, method: str, url: str | bytes, **kwargs: Any) -> Any:
     """`request` with the mode chosen by the caller (`requestx.sync`, `requestx.aio`)."""
     if wants_async(mode):
-        return _request_async(method, url, kwargs)
+        return track_auto(mode, _request_async(method, url, kwargs))
     return _throwaway_session("sync").request(method, url, **kwargs)
 
 

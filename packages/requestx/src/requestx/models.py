@@ -54,6 +54,7 @@ from requestx.cookies import (
     RequestsCookieJar,
     _copy_cookie_jar,
     cookiejar_from_dict,
+    extract_cookies_to_jar,
     get_cookie_header,
 )
 from requestx.exceptions import (
@@ -77,6 +78,9 @@ from requestx.utils import (
     super_len,
     to_native_string,
 )
+
+if TYPE_CHECKING:
+    from requestx import _requestx
 
 __all__ = [
     "CONTENT_CHUNK_SIZE",
@@ -584,8 +588,8 @@ class Response:
     connection: Any
 
     def __init__(self) -> None:
-        # The engine's ResponseKit (assemble.rs) sets these same attributes for a body read
-        # whole: the two lists change together.
+        # `_from_engine` sets these same attributes for a body read whole: the two lists
+        # change together (tests/test_models_response.py checks that they agree).
         self._content = False
         self._content_consumed = False
         self._next = None
@@ -629,12 +633,50 @@ class Response:
     def elapsed(self, took: datetime.timedelta | float) -> None:
         self._elapsed = took
 
-    # A Response the engine built (its ResponseKit) keeps the engine's response as
-    # `_engine` and makes `raw` and `headers` from it when first read: many callers read
-    # status and body alone. Every other Response sets both in __init__.
+    # A Response made by `_from_engine` keeps the engine's response as `_engine` and makes
+    # `raw` and `headers` from it when first read: many callers read status and body alone.
+    # Every other Response sets both in __init__.
     if not TYPE_CHECKING:  # typed above as the plain attributes they read as
         raw = MadeOnFirstRead(_engine_raw)
         headers = MadeOnFirstRead(_engine_headers)
+
+    @classmethod
+    def _from_engine(
+        cls,
+        engine: _requestx.RawResponse,
+        content: bytes,
+        status: int,
+        reason: str,
+        encoding: str | None,
+        request: PreparedRequest,
+        adapter: Any,
+        url: str,
+        elapsed: float,
+    ) -> Response:
+        """The Response of a body the engine read whole, as ``Response()`` followed by
+        ``HTTPAdapter.build_response`` would leave it, filled in at once.
+
+        The engine's ``ResponseKit`` (assemble.rs) calls this with what it worked out (the
+        content in one copy, the encoding from a cache): the attributes are named here only.
+        """
+        response = cls.__new__(cls)
+        response.__dict__ = {
+            "_content": content,
+            "_content_consumed": True,
+            "_next": None,
+            "status_code": status,
+            "_engine": engine,
+            "url": url,
+            "encoding": encoding,
+            "history": [],
+            "reason": reason,
+            "request": request,
+            "_elapsed": elapsed,
+            "connection": adapter,
+        }
+        if engine.sets_cookies:
+            extract_cookies_to_jar(response.cookies, request, response.raw)
+        return response
 
     def __enter__(self) -> Self:
         return self
@@ -695,6 +737,15 @@ class Response:
     def next(self) -> PreparedRequest | None:
         """The next request of a redirect chain that was not followed, if any."""
         return self._next
+
+    @property
+    def http_version(self) -> int | None:
+        """Which protocol answered: 10, 11, 20 (HTTP/2) or 30, as ``raw.version`` gives it;
+        None when the raw response does not say (requestx addition, as in niquests)."""
+        engine = self.__dict__.get("_engine")  # without making `raw` (see __getattr__)
+        source = engine if engine is not None else self.raw
+        version = getattr(source, "version", None)
+        return version if isinstance(version, int) else None
 
     @property
     def apparent_encoding(self) -> str | None:

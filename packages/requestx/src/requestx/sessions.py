@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, cast
 from urllib.parse import urljoin, urlparse
 
 from requestx import _requestx
-from requestx._mode import Mode, check_mode, wants_async
+from requestx._mode import Mode, check_mode, track_auto, wants_async
 from requestx._proxy_utils import environment_ca_bundle, no_proxy_variables
 from requestx.adapters import (
     BaseAdapter,
@@ -361,7 +361,8 @@ class SessionRedirectMixin:
 
 
 class Session(SessionRedirectMixin):
-    """A requests-compatible Session; `mode` forces sync or async ("auto" by default)."""
+    """A requests-compatible Session; `mode` forces sync or async ("auto" by default);
+    `http2=False` keeps its HTTPS connections on HTTP/1.1 (h2 is offered by ALPN else)."""
 
     __attrs__: ClassVar[list[str]] = [
         "headers",
@@ -379,7 +380,7 @@ class Session(SessionRedirectMixin):
         "mode",
     ]
 
-    def __init__(self, *, mode: Mode = "auto") -> None:
+    def __init__(self, *, mode: Mode = "auto", http2: bool = True) -> None:
         self.mode: Mode = check_mode(mode)
         self.headers: CaseInsensitiveDict[Any] = default_headers()
         self.auth: Any = None
@@ -393,8 +394,8 @@ class Session(SessionRedirectMixin):
         self.trust_env = True
         self.cookies: RequestsCookieJar = cookiejar_from_dict({})
         self.adapters: OrderedDict[str, BaseAdapter] = OrderedDict()
-        self.mount("https://", HTTPAdapter())
-        self.mount("http://", HTTPAdapter())
+        self.mount("https://", HTTPAdapter(http2=http2))
+        self.mount("http://", HTTPAdapter(http2=http2))
 
     def __enter__(self) -> Session:
         return self
@@ -568,15 +569,19 @@ class Session(SessionRedirectMixin):
         verify = self.verify if verify is None else verify
         if wants_async(self.mode):
             settings = _plain_settings(stream, timeout, verify)
-            return self._finish_plain_async(adapter, prep, header_lines, settings, allow_redirects)
+            return track_auto(
+                self.mode,
+                self._finish_plain_async(adapter, prep, header_lines, settings, allow_redirects),
+            )
         if not stream and adapter._no_retries():
             # The commonest call: one send, the body read whole, the Response built by the
             # engine (HTTPAdapter.send's whole work, and `elapsed` measured there).
-            client, read_timeout = adapter._plain_pool(prep, timeout, verify)
+            client, read_timeout, connect_timeout = adapter._plain_pool(prep, timeout, verify)
             try:
-                response = client.fetch_whole(
-                    _KIT, prep, adapter, method, target, header_block, read_timeout
+                call = _requestx.Call(
+                    method, target, header_block, None, read_timeout, connect_timeout
                 )
+                response = client.fetch_whole(_KIT, prep, adapter, target, call)
             except (ConnectionError, ReadTimeout) as error:
                 raise _with_request(error, prep) from None
         else:
@@ -731,7 +736,7 @@ class Session(SessionRedirectMixin):
         if "proxies" not in kwargs:
             kwargs["proxies"] = resolve_proxies(request, self.proxies, self.trust_env)
         if wants_async(self.mode):
-            return self._send_async(request, kwargs)
+            return track_auto(self.mode, self._send_async(request, kwargs))
         return self._send_sync(request, kwargs)
 
     def _send_sync(self, request: PreparedRequest, kwargs: dict[str, Any]) -> Response:

@@ -42,7 +42,7 @@ from httpy.protocol.http2 import InvalidUpgradeError
 from httpy.protocol.http11 import HTTP11Connection, Limits
 from httpy.server.deadline import Deadline
 from httpy.server.http2 import HTTP2Protocol, hand_over
-from httpy.server.stream import ResponseProgress, Stream
+from httpy.server.stream import ENDED, NOT_STARTED, Stream
 from httpy.server.websocket import WebSocketSession, serve_session, websocket_settings
 from httpy.server.websocket_http11 import WebSocketOverHTTP11
 
@@ -104,8 +104,9 @@ class HTTP11Protocol(asyncio.Protocol):
         # A finished response is still above the transport's high-water mark: the next
         # request waits for resume_writing.
         self._waiting_to_write = False
-        self._writable = asyncio.Event()
-        self._writable.set()
+        # The transport is above its high-water mark; `_drained` wakes a streamed send.
+        self._write_paused = False
+        self._drained: asyncio.Future[None] | None = None
         # Input arrived that no request will consume: closing must linger.
         self._input_unread = False
         self._over_capacity = False
@@ -144,7 +145,7 @@ class HTTP11Protocol(asyncio.Protocol):
         self._deadline.cancel()
         if self._body is not None:
             self._body.disconnect()
-        self._writable.set()  # a response waiting to write wakes, sees the loss and stops
+        self._wake_writer()  # a response waiting to write wakes, sees the loss and stops
 
     def data_received(self, data: bytes) -> None:
         if self._closed:
@@ -156,8 +157,6 @@ class HTTP11Protocol(asyncio.Protocol):
         if self._deadline.kind == _KEEP_ALIVE:
             # The first bytes of the next request: from now on the header deadline runs.
             self._deadline.arm(_HEADER, self._config.header_timeout)
-        if self._conn.discards_input:
-            self._input_unread = True  # bytes after the last request we will answer
         try:
             events = self._conn.receive_data(data)
         except Exception:  # noqa: BLE001 - the app's body_limit_for hook failed
@@ -167,6 +166,8 @@ class HTTP11Protocol(asyncio.Protocol):
         if events:
             self._pending.extend(events)
             self._pump()
+        elif self._conn.discards_input:
+            self._input_unread = True  # bytes after the last request we will answer
         self._apply_backpressure()
 
     def _sniff(self, data: bytes) -> bytes:
@@ -230,12 +231,13 @@ class HTTP11Protocol(asyncio.Protocol):
         return self._task is not None or self._waiting_to_write
 
     def pause_writing(self) -> None:
-        self._writable.clear()
+        self._write_paused = True
         # The peer must read what is buffered within write_timeout.
         self._deadline.arm(_WRITE, self._config.write_timeout)
 
     def resume_writing(self) -> None:
-        self._writable.set()
+        self._write_paused = False
+        self._wake_writer()
         if self._deadline.kind == _WRITE:
             self._deadline.disarm()
         if self._waiting_to_write:
@@ -272,7 +274,14 @@ class HTTP11Protocol(asyncio.Protocol):
                 if self._task is not None or self._waiting_to_write:
                     return  # answered after the current response: order is preserved
                 pending.popleft()
-                self._begin(event)  # type: ignore[arg-type]
+                # A request whose end is already here with no data (most GETs) needs no
+                # body channel at all.
+                bodiless = bool(pending) and type(pending[0]) is RequestEnded
+                if bodiless:
+                    pending.popleft()
+                if (event.upgrade or self._over_capacity) and self._divert(event, bodiless):  # type: ignore[union-attr, arg-type]
+                    return
+                self._start(event, bodiless=bodiless)  # type: ignore[arg-type]
             elif kind is RequestData:
                 pending.popleft()
                 if self._body is not None:
@@ -298,23 +307,18 @@ class HTTP11Protocol(asyncio.Protocol):
                 self._send_error(event.status, event.reason)
                 return
 
-    def _begin(self, head: RequestReceived) -> None:
-        """The next request's turn: refuse it over the cap, upgrade it, or start it."""
+    def _divert(self, head: RequestReceived, bodiless: bool) -> bool:  # noqa: FBT001
+        """A request that is not served here: refused over the cap, or an upgrade taken
+        (WebSocket, h2c). False: serve it as an ordinary request."""
         if self._over_capacity:
             self._send_error(503, "the server is at its connection limit")
-            return
-        pending = self._pending
-        # A request whose end is already here with no data (most GETs) needs no body
-        # channel at all.
-        bodiless = bool(pending) and type(pending[0]) is RequestEnded
-        if bodiless:
-            pending.popleft()
-            if head.upgrade == b"websocket" and head.method == "GET":
-                self._start_websocket(head)
-                return
-            if head.upgrade == b"h2c" and self._config.http2 and self._upgrade_to_h2c(head):
-                return
-        self._start(head, bodiless=bodiless)
+            return True
+        if not bodiless:
+            return False  # an upgrade with a body is answered over HTTP/1.1
+        if head.upgrade == b"websocket" and head.method == "GET":
+            self._start_websocket(head)
+            return True
+        return head.upgrade == b"h2c" and self._config.http2 and self._upgrade_to_h2c(head)
 
     def _start_websocket(self, head: RequestReceived) -> None:
         """The socket becomes the WebSocket's carrier; the app accepts or refuses it."""
@@ -336,7 +340,7 @@ class HTTP11Protocol(asyncio.Protocol):
         carrier.task = self._loop.create_task(serve_session(self._app, session))
 
     def _start(self, head: RequestReceived, *, bodiless: bool) -> None:
-        self._deadline.disarm()
+        self._deadline.kind = 0  # no deadline while the app answers
         body = None
         if not bodiless:
             body = BodyChannel(
@@ -350,11 +354,11 @@ class HTTP11Protocol(asyncio.Protocol):
         self._stream = stream = Stream(
             head,
             self,
-            scheme=self._scheme,
-            client=self._client,
-            server=self._server,
-            body=body,
-            timed=self._config.access_log,
+            self._scheme,
+            self._client,
+            self._server,
+            body,
+            self._config.access_log,
         )
         coroutine = self._app.serve_stream(stream)
         if sys.version_info >= (3, 12):
@@ -382,10 +386,10 @@ class HTTP11Protocol(asyncio.Protocol):
             error_log.error(
                 "the handler of %s %s was cancelled", stream.head.method, stream.head.target
             )
-        if stream.progress is not ResponseProgress.ENDED:
+        if stream.progress is not ENDED:
             if not failed and not self._closed:
                 error_log.error("the app returned without finishing its response")
-            if stream.progress is ResponseProgress.NOT_STARTED:
+            if stream.progress is NOT_STARTED:
                 self._send_error(500, "Internal Server Error")
             else:
                 self._abort()  # half a response: the peer must not take it as whole
@@ -403,7 +407,7 @@ class HTTP11Protocol(asyncio.Protocol):
         if self._conn.should_close or self._state.shutting_down:
             self._close()
             return
-        if not self._writable.is_set():
+        if self._write_paused:
             # Non-streamed responses respect backpressure too: the next request waits until
             # the peer reads this one (or write_timeout drops the connection).
             self._waiting_to_write = True
@@ -416,7 +420,11 @@ class HTTP11Protocol(asyncio.Protocol):
     # --- Sender: how the current stream's response reaches the wire -------------------
 
     def send_response(
-        self, status: int, headers: Headers, body: bytes, *, checked: bool = False
+        self,
+        status: int,
+        headers: Headers,
+        body: bytes,
+        checked: bool = False,  # noqa: FBT001, FBT002 - positional on the hot path
     ) -> None:
         if self._closed:
             return
@@ -440,8 +448,9 @@ class HTTP11Protocol(asyncio.Protocol):
         if self._closed:
             return
         self._transport.write(self._conn.send(ResponseBody(data, end=False)))  # type: ignore[union-attr]
-        if not self._writable.is_set():
-            await self._writable.wait()
+        if self._write_paused:
+            self._drained = drained = self._loop.create_future()
+            await drained
 
     def end_response(self, trailers: Headers | None = None) -> None:  # noqa: ARG002 - HTTP/1.1 sends none
         if not self._closed:
@@ -492,6 +501,11 @@ class HTTP11Protocol(asyncio.Protocol):
         elif not too_much and self._reading_paused:
             self._reading_paused = False
             transport.resume_reading()
+
+    def _wake_writer(self) -> None:
+        drained, self._drained = self._drained, None
+        if drained is not None and not drained.done():
+            drained.set_result(None)
 
     def _on_body_drained(self) -> None:
         if self._reading_paused:

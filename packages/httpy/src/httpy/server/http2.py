@@ -125,8 +125,7 @@ class _StreamIO:
         status: int,
         headers: Headers,
         body: bytes,
-        *,
-        checked: bool = False,  # noqa: ARG002 - HTTP/2 checks every field it sends
+        checked: bool = False,  # noqa: ARG002, FBT001, FBT002 - HTTP/2 checks every field it sends
     ) -> None:
         if self.closed:
             return
@@ -373,11 +372,11 @@ class HTTP2Protocol(asyncio.Protocol):
         io.stream = stream = Stream(
             head,
             io,
-            scheme=self._scheme,
-            client=self._client,
-            server=self._server,
-            body=io.body,
-            timed=self._config.access_log,
+            self._scheme,
+            self._client,
+            self._server,
+            io.body,
+            self._config.access_log,
         )
         io.running = True
         io.task = start_handler(

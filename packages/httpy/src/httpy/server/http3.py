@@ -121,8 +121,7 @@ class _StreamIO:
         status: int,
         headers: Headers,
         body: bytes,
-        *,
-        checked: bool = False,  # noqa: ARG002 - every field sent is checked
+        checked: bool = False,  # noqa: ARG002, FBT001, FBT002 - every field sent is checked
     ) -> None:
         if self.closed:
             return
@@ -299,11 +298,11 @@ class HTTP3Link:
         io.stream = stream = Stream(
             head,
             io,
-            scheme="https",
-            client=self._client,
-            server=self._endpoint.server_address,
-            body=io.body,
-            timed=self._config.access_log,
+            "https",
+            self._client,
+            self._endpoint.server_address,
+            io.body,
+            self._config.access_log,
         )
         io.running = True
         io.task = start_handler(

@@ -36,7 +36,11 @@ class CarriedStream(Protocol):
     def stream(self) -> Stream | None: ...
 
     def send_response(
-        self, status: int, headers: Headers, body: bytes, *, checked: bool = False
+        self,
+        status: int,
+        headers: Headers,
+        body: bytes,
+        checked: bool = False,  # noqa: FBT001, FBT002 - as Sender has it
     ) -> None: ...
 
     def start_response(self, status: int, headers: Headers) -> None: ...
