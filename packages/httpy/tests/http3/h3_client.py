@@ -55,6 +55,8 @@ class H3Client(QuicConnectionProtocol):
         self.h3 = H3Connection(self._quic)
         self.responses: dict[int, H3Response] = {}
         self.terminated = asyncio.Event()
+        #: The error code of the CONNECTION_CLOSE that ended the connection, once it ended.
+        self.close_code: int | None = None
         self._control = bytearray()  # the server's control stream, as received
 
     @property
@@ -79,6 +81,7 @@ class H3Client(QuicConnectionProtocol):
 
     def quic_event_received(self, event: qe.QuicEvent) -> None:
         if isinstance(event, qe.ConnectionTerminated):
+            self.close_code = event.error_code
             self.terminated.set()
             for response in self.responses.values():
                 response.done.set()

@@ -275,3 +275,31 @@ def test_a_peer_that_acknowledges_nothing_has_its_stream_reset(
 
     with threaded_server(app, config) as server:
         run(main(server.quic_port))
+
+
+def test_connections_over_the_limit_are_refused(
+    tls_files: tuple[Path, Path, Path], ca_file: Path
+) -> None:
+    """limit_connections counts QUIC connections too: one over it is closed at once
+    (CONNECTION_REFUSED), and a place freed is taken again."""
+    config = h3_config(tls_files, limit_connections=1)
+
+    async def main(server: ThreadedServer) -> None:
+        port = server.quic_port
+        async with h3_client(port, ca_file) as first:
+            assert (await first.request("GET", "/version")).status == 200
+            try:
+                async with h3_client(port, ca_file) as second:
+                    # The handshake may complete in the same flight as the close.
+                    await asyncio.wait_for(second.terminated.wait(), 10)
+                    assert second.close_code == 0x2  # CONNECTION_REFUSED
+            except ConnectionError:
+                pass  # closed before the handshake completed: refused as well
+        # Closed connections leave the count after QUIC's closing period (RFC 9000 §10.2).
+        while server.call(lambda: len(server.server.state.connections)):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        async with h3_client(port, ca_file) as again:
+            assert (await again.request("GET", "/version")).status == 200
+
+    with threaded_server(app, config) as server:
+        run(main(server))

@@ -40,7 +40,7 @@ from aioquic.h3 import events as h3e
 from aioquic.h3.connection import FrameType, H3Connection, encode_frame
 from aioquic.quic import events as qe
 from aioquic.quic.connection import QuicConnection
-from aioquic.quic.packet import QuicFrameType
+from aioquic.quic.packet import QuicErrorCode, QuicFrameType
 
 from httpy.protocol.events import (
     ConnectionTerminated,
@@ -439,6 +439,15 @@ class HTTP3Connection:
         if control is not None:
             frame = encode_frame(FrameType.GOAWAY, encode_uint_var(self._goaway_id))
             self.quic.send_stream_data(control, frame)
+
+    def refuse(self, reason: str) -> None:
+        """Close a new connection with the transport error CONNECTION_REFUSED (an application
+        error code would reach the client as APPLICATION_ERROR during the handshake)."""
+        if not self.closed:
+            # A transport close names the frame that caused it; none did: 0 (RFC 9000 §19.19).
+            self.quic.close(
+                error_code=QuicErrorCode.CONNECTION_REFUSED, frame_type=0, reason_phrase=reason
+            )
 
     def close(self, error_code: int = H3_NO_ERROR, reason: str = "") -> None:
         if not self.closed:

@@ -545,7 +545,7 @@ class HTTP3Endpoint(asyncio.DatagramProtocol):
             body_limit_for=self._body_limit_for if self.app.has_custom_body_limits else None,
         )
         link = HTTP3Link(self, h3, addr)
-        self.state.admit(link)
+        admitted = self.state.admit(link)
         self.route(header.destination_cid, link)
         self.route(h3.host_cid, link)
         link.cids.update({header.destination_cid, h3.host_cid})
@@ -554,6 +554,10 @@ class HTTP3Endpoint(asyncio.DatagramProtocol):
             # Garbage dressed as an Initial: keep no state for it (a flood would pile up).
             self.dropped += 1
             link.discard()
+        elif not admitted:
+            # Over Config.limit_connections: refused at once, as TCP connections get a 503.
+            h3.refuse("over the server's connection limit")
+            link.transmit()
 
     def _deliver(self, link: HTTP3Link, data: bytes, addr: Any) -> None:
         try:
