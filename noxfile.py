@@ -240,6 +240,23 @@ def tests(session: nox.Session) -> None:
         session.error(f"failing suites: {', '.join(failed)}")
 
 
+@nox.session(name="tests_http3", python=PYTHON)
+def tests_http3(session: nox.Session) -> None:
+    """httpy's HTTP/3 tests with niquests (qh3) as well as aioquic's client.
+
+    niquests has its own group and its own session: its urllib3-future dependency overwrites
+    urllib3 in the environment it is installed in, which `tests` must not see. httpy alone is
+    installed (no Rust build).
+    """
+    session.run_install(
+        "uv", "sync", "--locked", "--package=httpy", "--extra=http3", "--no-default-groups",
+        "--group=test-http3", f"--python={_venv_python(session)}",
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        external=True,
+    )  # fmt: skip
+    session.run("pytest", "packages/httpy/tests/http3", *session.posargs)
+
+
 @nox.session(python=PYTHON)
 def build(session: nox.Session) -> None:
     """Wheels and sdists of all four into dist/, checked by twine, each installed alone."""
@@ -319,6 +336,14 @@ def bench_websocket(session: nox.Session) -> None:
     # Every extra (uvloop for httpy), as a production install would have it.
     _sync(session, "bench-httpy", all_extras=True)
     session.run("python", "benchmarks/websocket_echo.py", *session.posargs)
+
+
+@nox.session(name="bench_httpy_h3", python=PYTHON)
+def bench_httpy_h3(session: nox.Session) -> None:
+    """httpy vs hypercorn (--quic-bind) over HTTP/3, one aioquic client: `-- --rounds 5 ...`."""
+    # Every extra: uvloop, and aioquic for httpy's --http3 (and the client).
+    _sync(session, "bench-httpy", all_extras=True)
+    session.run("python", "benchmarks/httpy_h3.py", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -114,9 +114,9 @@ RECIPES: dict[str, Recipe] = {
         context_files={"docker/healthcheck.py": "packages/httpy/docker/healthcheck.py"},
         wheel_dir="wheelhouse",
         packages=("httpy",),
-        export=("--package", "httpy", "--extra", "speed"),
+        export=("--package", "httpy", "--extra", "speed", "--extra", "http3"),
         requirement_arg="HTTPY_REQUIREMENT",
-        requirement=lambda: f"httpy[speed]=={_version('packages/httpy')}",
+        requirement=lambda: f"httpy[speed,http3]=={_version('packages/httpy')}",
         inputs=tuple(f"packages/httpy/{pattern}" for pattern in _PACKAGE_SOURCES),
     ),
     "http-benchmark": Recipe(

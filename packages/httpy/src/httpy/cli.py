@@ -19,6 +19,7 @@ from httpy import __version__
 from httpy.asgi import LifespanError
 from httpy.config import Config
 from httpy.loading import INTERFACES, load_app
+from httpy.server.serve import require_http3
 from httpy.server.serve import run as serve_app
 
 __all__ = ["ENV_PREFIX", "build_parser", "main"]
@@ -55,6 +56,8 @@ def _apply_environment(parser: argparse.ArgumentParser, environ: Mapping[str, st
         action.default = value
 
 
+_HTTP3 = "HTTP/3 (needs TLS and httpy[http3])"
+
 # Config fields set by one numeric flag each (`--max-body-size` for max_body_size), by help
 # group; a flag's type is its default's. main() hands them all to Config by name.
 _NUMERIC_OPTIONS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -73,6 +76,11 @@ _NUMERIC_OPTIONS: dict[str, tuple[tuple[str, str], ...]] = {
         ("http2_connection_window_size", "the same for all streams of a connection together"),
         ("http2_max_resets", "streams a client may cancel per 10 s (rapid reset guard)"),
         ("http2_max_control_frames", "SETTINGS/PING/PRIORITY/... frames per 10 s (flood guard)"),
+    ),
+    _HTTP3: (
+        ("http3_idle_timeout", "seconds without traffic before a QUIC connection closes"),
+        ("http3_max_streams", "request streams a client may have open at once"),
+        ("http3_stream_window", "per stream: unread request body, unacknowledged response"),
     ),
     "WebSocket": (
         ("ws_max_message_size", "message size once reassembled and inflated (1009 beyond)"),
@@ -154,6 +162,28 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
         help="open connections per worker; over it, requests get 503 "
         "(default: 90%% of the file-descriptor limit)",
     )
+    http3 = groups[_HTTP3]
+    http3.add_argument(
+        "--http3",
+        action=argparse.BooleanOptionalAction,
+        default=_DEFAULTS.http3,
+        help="serve HTTP/3 over QUIC on UDP and advertise it with alt-svc",
+    )
+    http3.add_argument(
+        "--quic-port", type=int, default=None, help="UDP port for QUIC (default: the TCP port)"
+    )
+    http3.add_argument(
+        "--http3-0rtt",
+        action=argparse.BooleanOptionalAction,
+        default=_DEFAULTS.http3_0rtt,
+        help="accept 0-RTT early data (replayable: off by default)",
+    )
+    http3.add_argument(
+        "--http3-retry",
+        action=argparse.BooleanOptionalAction,
+        default=_DEFAULTS.http3_retry,
+        help="validate new clients' addresses with a Retry round trip",
+    )
     asgi = serve.add_argument_group("ASGI apps")
     asgi.add_argument(
         "--proxy-headers",
@@ -229,6 +259,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             keyfile=arguments.keyfile,
             access_log=arguments.access_log,
             http2=arguments.http2,
+            http3=arguments.http3,
+            quic_port=arguments.quic_port,
+            http3_0rtt=arguments.http3_0rtt,
+            http3_retry=arguments.http3_retry,
             limit_connections=arguments.limit_connections,
             ws_per_message_deflate=arguments.ws_per_message_deflate,
             ws_allowed_origins=_origins(arguments.ws_allowed_origins),
@@ -238,6 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             root_path=arguments.root_path,
             **numeric,
         )
+        if config.http3:
+            require_http3()
         app = load_app(arguments.app, arguments.interface, config)
     except (ValueError, TypeError, ImportError) as error:
         print(f"httpy: error: {error}", file=sys.stderr)  # noqa: T201 - CLI output

@@ -67,6 +67,25 @@ class Config:
     #: SETTINGS/PING/PRIORITY/WINDOW_UPDATE floods: control frames per 10 s allowed.
     http2_max_control_frames: int = 500
 
+    # --- HTTP/3 (needs TLS and the ``httpy[http3]`` extra) ------------------------------
+    #: Serve HTTP/3 over QUIC on UDP, and advertise it (``alt-svc``) on HTTP/1.1 and HTTP/2.
+    http3: bool = False
+    #: UDP port for QUIC; None: the same number as ``port`` (the TCP port once bound).
+    quic_port: int | None = None
+    #: A QUIC connection with no traffic for this long is closed (silently, RFC 9000 §10.1).
+    http3_idle_timeout: float = 30.0
+    #: Request streams a client may have open at once on one connection (QUIC MAX_STREAMS).
+    http3_max_streams: int = 100
+    #: Per stream: request body bytes a client may send ahead of its handler, and response
+    #: bytes queued unacknowledged before ``send_data`` waits.
+    http3_stream_window: int = 256 * KIB
+    #: Accept 0-RTT (early data on resumed connections). Off: early data can be replayed by
+    #: an attacker, so a non-idempotent request could run twice.
+    http3_0rtt: bool = False
+    #: Validate each new client's address with a Retry round trip before any state is kept
+    #: for it (spoofed-address floods), at the cost of one round trip per connection.
+    http3_retry: bool = False
+
     # --- WebSocket ---------------------------------------------------------------------
     #: A message's size once reassembled and inflated; beyond it the socket closes (1009).
     ws_max_message_size: int = 1 * MIB
@@ -142,6 +161,8 @@ class Config:
             "http2_connection_window_size": self.http2_connection_window_size,
             "http2_max_resets": self.http2_max_resets,
             "http2_max_control_frames": self.http2_max_control_frames,
+            "http3_max_streams": self.http3_max_streams,
+            "http3_stream_window": self.http3_stream_window,
             "ws_max_message_size": self.ws_max_message_size,
             "ws_max_frame_size": self.ws_max_frame_size,
             "ws_max_queue": self.ws_max_queue,
@@ -166,7 +187,12 @@ class Config:
         for name, number in non_negative.items():
             if number < 0:
                 raise ValueError(f"Config.{name} must not be negative, got {number}")
+        if self.quic_port is not None and not 0 <= self.quic_port <= 65535:
+            raise ValueError(f"Config.quic_port must be 0-65535, got {self.quic_port}")
+        if self.http3 and self.certfile is None:
+            raise ValueError("Config.http3 needs TLS: give certfile and keyfile (QUIC is TLS 1.3)")
         positive_seconds = {
+            "http3_idle_timeout": self.http3_idle_timeout,
             "tls_handshake_timeout": self.tls_handshake_timeout,
             "write_timeout": self.write_timeout,
         }

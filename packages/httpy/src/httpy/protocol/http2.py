@@ -69,15 +69,15 @@ from httpy.protocol.http2_fields import (
     decode_http2_settings,
     malformed_fields,
     outgoing_fields,
-    request_fault,
+    request_received,
     split_request_fields,
+    target_fault,
 )
 from httpy.protocol.http2_guard import FrameGuard, GoAway, Violation
 from httpy.protocol.http2_limits import HTTP2Limits
 from httpy.protocol.http2_stream import StreamState
 from httpy.protocol.http11 import LocalProtocolError
 from httpy.protocol.priority import DEFAULT_PRIORITY, parse_priority, priority_of
-from httpy.protocol.rules import has_token
 
 __all__ = ["CANCEL", "HTTP2Connection", "InvalidUpgradeError"]
 
@@ -337,9 +337,9 @@ class HTTP2Connection:
         if event.stream_ended is not None:
             stream.remote_closed = True
         self._add(stream_id, stream)
-        method = pseudo.get(b":method", b"")
-        target = pseudo.get(b":path", b"")
-        upgrade, fault = self._target_fault(pseudo, authority, headers)
+        upgrade, fault = target_fault(
+            pseudo, authority, headers, extended_connect=self._extended_connect
+        )
         if len(event.headers) > self._limits.max_header_count:
             fault = (431, f"more than {self._limits.max_header_count} header fields")
         elif size > self._limits.max_header_list_size:
@@ -347,21 +347,15 @@ class HTTP2Connection:
         if fault is not None:
             self._reject(stream_id, stream, *fault, events=events)
             return
-        if b":authority" in pseudo and not any(n == b"host" for n, _ in headers):
-            headers.insert(0, (b"host", authority))
-        length = next((int(v) for n, v in headers if n == b"content-length"), None)
-        expect = any(n == b"expect" and has_token(v, b"100-continue") for n, v in headers)
-        request = RequestReceived(
-            method=method.decode("ascii"),
-            target=target,
-            headers=headers,
-            http_version="2",
-            keep_alive=True,
-            expect_continue=expect,
-            content_length=length,
+        request = request_received(
+            pseudo,
+            headers,
+            authority=authority,
             stream_id=stream_id,
+            http_version="2",
             upgrade=upgrade,
         )
+        length = request.content_length
         hook = self._body_limit_for
         if upgrade:
             # A WebSocket's frames are not a body: flow control alone bounds them.
@@ -372,20 +366,6 @@ class HTTP2Connection:
             self._reject(stream_id, stream, 413, f"body over {stream.body_limit} bytes", events)
             return
         events.append(request)
-
-    def _target_fault(
-        self, pseudo: dict[bytes, bytes], authority: bytes, headers: Headers
-    ) -> tuple[bytes, tuple[int, str] | None]:
-        """(the protocol an extended CONNECT asks for, or b""; what refuses the request)."""
-        method = pseudo.get(b":method", b"")
-        target = pseudo.get(b":path", b"")
-        if method == b"CONNECT" and b":protocol" in pseudo and self._extended_connect:
-            # RFC 8441: the stream becomes a WebSocket; :path is its target.
-            upgrade = pseudo[b":protocol"].lower()
-            if upgrade != b"websocket":
-                return upgrade, (501, f"CONNECT for {upgrade!r} is not served")
-            return upgrade, request_fault(b"GET", target, authority, headers)
-        return b"", request_fault(method, target, authority, headers)
 
     def _data(self, event: h2e.DataReceived, events: list[Event]) -> None:
         stream_id, data = event.stream_id, event.data

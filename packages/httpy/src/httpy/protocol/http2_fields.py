@@ -1,5 +1,6 @@
 """Header fields over HTTP/2: what requests must satisfy beyond h2's checks, what responses may
 carry (RFC 9113 §8.2), and the ``HTTP2-Settings`` header of an h2c upgrade (RFC 7540 §3.2.1).
+HTTP/3 uses the same rules (RFC 9114 §4.3 follows RFC 9113) and so these helpers too.
 """
 
 from __future__ import annotations
@@ -10,8 +11,14 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
-from httpy.protocol.events import Headers
-from httpy.protocol.rules import check_outgoing_header, http_date, is_token, is_valid_host
+from httpy.protocol.events import Headers, RequestReceived
+from httpy.protocol.rules import (
+    check_outgoing_header,
+    has_token,
+    http_date,
+    is_token,
+    is_valid_host,
+)
 
 __all__ = [
     "BAD_TARGET_BYTE",
@@ -22,7 +29,9 @@ __all__ = [
     "malformed_fields",
     "outgoing_fields",
     "request_fault",
+    "request_received",
     "split_request_fields",
+    "target_fault",
 ]
 
 # RFC 9113 §8.2.2: these mean something for one HTTP/1.1 hop only and never travel in HTTP/2.
@@ -145,6 +154,48 @@ def request_fault(
     ):
         return 400, "invalid :authority or host"
     return None
+
+
+def target_fault(
+    pseudo: dict[bytes, bytes], authority: bytes, headers: Headers, *, extended_connect: bool
+) -> tuple[bytes, tuple[int, str] | None]:
+    """(the protocol an extended CONNECT asks for, or b""; what refuses the request)."""
+    method = pseudo.get(b":method", b"")
+    target = pseudo.get(b":path", b"")
+    if method == b"CONNECT" and b":protocol" in pseudo and extended_connect:
+        # RFC 8441 (RFC 9220 on HTTP/3): the stream becomes a WebSocket; :path is its target.
+        upgrade = pseudo[b":protocol"].lower()
+        if upgrade != b"websocket":
+            return upgrade, (501, f"CONNECT for {upgrade!r} is not served")
+        return upgrade, request_fault(b"GET", target, authority, headers)
+    return b"", request_fault(method, target, authority, headers)
+
+
+def request_received(  # noqa: PLR0913 - keyword-only after the fields
+    pseudo: dict[bytes, bytes],
+    headers: Headers,
+    *,
+    authority: bytes,
+    stream_id: int,
+    http_version: str,
+    upgrade: bytes,
+) -> RequestReceived:
+    """The head event of an accepted request; a ``host`` field is added from :authority."""
+    if b":authority" in pseudo and not any(n == b"host" for n, _ in headers):
+        headers.insert(0, (b"host", authority))
+    length = next((int(v) for n, v in headers if n == b"content-length"), None)
+    expect = any(n == b"expect" and has_token(v, b"100-continue") for n, v in headers)
+    return RequestReceived(
+        method=pseudo.get(b":method", b"").decode("ascii"),
+        target=pseudo.get(b":path", b""),
+        headers=headers,
+        http_version=http_version,
+        keep_alive=True,
+        expect_continue=expect,
+        content_length=length,
+        stream_id=stream_id,
+        upgrade=upgrade,
+    )
 
 
 def outgoing_fields(

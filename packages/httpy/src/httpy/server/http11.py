@@ -430,6 +430,8 @@ class HTTP11Protocol(asyncio.Protocol):
             return
         if self._state.shutting_down:
             self._conn.close_after_response()
+        if self._state.alt_svc is not None:  # HTTP/3 is served: say where
+            headers = [*headers, self._state.alt_svc]
         data = self._conn.send_response(status, headers, body, checked=checked)
         self._transport.write(data)  # type: ignore[union-attr]
 
@@ -438,6 +440,8 @@ class HTTP11Protocol(asyncio.Protocol):
             return
         if self._state.shutting_down:
             self._conn.close_after_response()
+        if self._state.alt_svc is not None:  # HTTP/3 is served: say where
+            headers = [*headers, self._state.alt_svc]
         self._transport.write(self._conn.send(ResponseHead(status, headers)))  # type: ignore[union-attr]
 
     async def send_data(self, data: bytes) -> None:

@@ -23,11 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from typing import TYPE_CHECKING, cast
 
 from httpy.body import BodyChannel
-from httpy.exceptions import ClientDisconnectedError, HTTPException
 from httpy.protocol.events import (
     ConnectionTerminated,
     PriorityUpdated,
@@ -42,8 +40,9 @@ from httpy.protocol.http2 import HTTP2Connection
 from httpy.protocol.http2_limits import HTTP2Limits
 from httpy.protocol.rules import reason_phrase
 from httpy.server.deadline import Deadline
-from httpy.server.stream import ENDED, NOT_STARTED, Stream
-from httpy.server.websocket import WebSocketSession, serve_session, websocket_settings
+from httpy.server.stream import Stream, Unfinished, settle, start_handler
+from httpy.server.websocket import WebSocketSession, websocket_settings
+from httpy.server.websocket_stream import StreamCarrier
 
 if TYPE_CHECKING:
     from httpy.config import Config
@@ -135,6 +134,8 @@ class _StreamIO:
         elif not any(name == b"content-length" for name, _ in headers):
             headers = [*headers, (b"content-length", b"%d" % len(body))]
         connection = self._connection
+        if connection.alt_svc is not None:  # HTTP/3 is served: say where
+            headers = [*headers, connection.alt_svc]
         connection.h2.send_head(self.stream_id, status, headers, end_stream=not body)
         if body:
             self._queue(body, end=True)
@@ -145,6 +146,8 @@ class _StreamIO:
             return
         if status in _NO_BODY_STATUSES:
             self.head_only = True
+        if self._connection.alt_svc is not None:
+            headers = [*headers, self._connection.alt_svc]
         self._connection.h2.send_head(self.stream_id, status, headers, end_stream=False)
         self._connection.flush_soon()
 
@@ -225,66 +228,13 @@ class _StreamIO:
             drained.set_result(None)
 
 
-class _WebSocketStream:
-    """A Carrier over one HTTP/2 stream: the WebSocket's frames are the stream's DATA."""
-
-    __slots__ = ("_io", "_resumed")
-
-    def __init__(self, io: _StreamIO) -> None:
-        self._io = io
-        self._resumed: asyncio.Event | None = None  # set while reading may go on
-
-    async def run(self, app: StreamApp, session: WebSocketSession) -> None:
-        """Feed the session what the stream brings (acknowledged as read), run the app."""
-        reader = asyncio.get_running_loop().create_task(self._read(session))
-        try:
-            await serve_session(app, session)
-        finally:
-            reader.cancel()
-
-    async def _read(self, session: WebSocketSession) -> None:
-        body = self._io.body
-        assert body is not None  # noqa: S101
-        try:
-            while True:
-                if self._resumed is not None:
-                    await self._resumed.wait()
-                chunk = await body.receive()
-                if chunk is None:
-                    break
-                session.feed(chunk)
-        except (ClientDisconnectedError, HTTPException):
-            pass  # the stream was reset or ended badly: the socket ends below
-        session.feed_eof()
-
-    def send_handshake(self, headers: Headers) -> None:
-        self._io.start_response(200, headers)
-
-    def send_denial(self, status: int, headers: Headers, body: bytes) -> None:
-        self._io.send_response(status, headers, body)
-
-    async def write(self, data: bytes) -> None:
-        await self._io.send_data(data)
-
-    def pause_reading(self) -> None:
-        if self._resumed is None:
-            self._resumed = asyncio.Event()
-
-    def resume_reading(self) -> None:
-        resumed, self._resumed = self._resumed, None
-        if resumed is not None:
-            resumed.set()
-
-    def close(self) -> None:
-        if not self._io.closed and self._io.stream is None:
-            self._io.end_response()
-
-
 class HTTP2Protocol(asyncio.Protocol):
     def __init__(self, app: StreamApp, config: Config, state: ServerState) -> None:
         self._app = app
         self._config = config
         self._state = state
+        #: ``alt-svc`` advertising HTTP/3, or None (ServerState.alt_svc).
+        self.alt_svc = state.alt_svc
         self.loop = asyncio.get_running_loop()
         max_body = config.max_body_size if app.max_body_size is None else app.max_body_size
         self._default_body_limit = max_body
@@ -428,17 +378,10 @@ class HTTP2Protocol(asyncio.Protocol):
             io.body,
             self._config.access_log,
         )
-        coroutine = self._app.serve_stream(stream)
         io.running = True
-        if sys.version_info >= (3, 12):
-            task = asyncio.Task(coroutine, loop=self.loop, eager_start=True)
-        else:
-            task = self.loop.create_task(coroutine)
-        if task.done():
-            self._finish(io, task)
-            return
-        io.task = task
-        task.add_done_callback(lambda done: self._finish(io, done))
+        io.task = start_handler(
+            self.loop, self._app.serve_stream(stream), lambda done: self._finish(io, done)
+        )
 
     def _start_websocket(self, head: RequestReceived) -> None:
         """An extended CONNECT (RFC 8441): this stream carries one WebSocket."""
@@ -448,7 +391,7 @@ class HTTP2Protocol(asyncio.Protocol):
         io.body = BodyChannel(on_read=lambda size: self._acknowledge(stream_id, size))
         self._streams[stream_id] = io
         self._deadline.disarm()
-        carrier = _WebSocketStream(io)
+        carrier = StreamCarrier(io)
         session = WebSocketSession(
             head,
             carrier,
@@ -471,18 +414,12 @@ class HTTP2Protocol(asyncio.Protocol):
     def _finish(self, io: _StreamIO, task: asyncio.Task[None]) -> None:
         io.task = None
         io.running = False
-        stream = io.stream
-        assert stream is not None  # noqa: S101
-        failed = task.cancelled() or task.exception() is not None
-        if not task.cancelled() and failed:
-            error_log.error("response failed", exc_info=task.exception())
-        if stream.progress is not ENDED and not io.closed:
-            if stream.progress is NOT_STARTED:
-                self._send_error(io, 500, "Internal Server Error")
-            else:
-                self.reset_stream(io, _INTERNAL_ERROR)  # half a response: not to be taken whole
-        elif self._config.access_log and stream.progress is ENDED:
-            stream.log_access()
+        assert io.stream is not None  # noqa: S101
+        unfinished = settle(io.stream, task, gone=io.closed, access=self._config.access_log)
+        if unfinished is Unfinished.ANSWER_500:
+            self._send_error(io, 500, "Internal Server Error")
+        elif unfinished is Unfinished.RESET:
+            self.reset_stream(io, _INTERNAL_ERROR)
         if not io.waiting:
             self._streams.pop(io.stream_id, None)
         self._after_stream()

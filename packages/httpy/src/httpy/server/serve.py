@@ -1,8 +1,15 @@
 """Starting, running and stopping the server, in one process or in several workers.
 
 Shutdown is graceful on SIGTERM and SIGINT: stop accepting, let in-flight requests finish
-(their responses carry ``connection: close``), close idle connections at once, and after
-``Config.shutdown_timeout`` close whatever is left. A second signal skips the wait.
+(their responses carry ``connection: close``; HTTP/2 and HTTP/3 connections get GOAWAY), close
+idle connections at once, and after ``Config.shutdown_timeout`` close whatever is left. A
+second signal skips the wait.
+
+HTTP/3 with several workers: one worker (the first slot, restarted in the same role) serves
+the UDP socket, the supervisor's; every worker advertises it. QUIC routes by connection id,
+which the kernel cannot see, so a UDP socket shared by forked workers (or SO_REUSEPORT's
+address hash, which breaks when a client migrates) would hand a connection's datagrams to a
+process that does not know it.
 """
 
 from __future__ import annotations
@@ -23,11 +30,25 @@ from httpy.server.state import ServerState, default_connection_limit
 from httpy.server.tls import server_ssl_context
 
 if TYPE_CHECKING:
+    from httpy.server.http3 import HTTP3Endpoint
     from httpy.server.stream import StreamApp
 
-__all__ = ["Server", "run"]
+__all__ = ["HTTP3_EXTRA_MESSAGE", "Server", "require_http3", "run"]
 
 error_log = logging.getLogger("httpy.error")
+
+HTTP3_EXTRA_MESSAGE = "HTTP/3 needs aioquic, which is not installed: pip install 'httpy[http3]'"
+
+
+def require_http3() -> type[HTTP3Endpoint]:
+    """The HTTP/3 endpoint class; ImportError naming the extra when aioquic is missing."""
+    try:
+        from httpy.server.http3 import HTTP3Endpoint  # noqa: PLC0415 - optional extra
+    except ImportError as error:
+        if (error.name or "").partition(".")[0] == "aioquic":
+            raise ImportError(HTTP3_EXTRA_MESSAGE) from None
+        raise
+    return HTTP3Endpoint
 
 
 def bind_socket(config: Config) -> socket.socket:
@@ -36,6 +57,15 @@ def bind_socket(config: Config) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((config.host, config.port))
     sock.listen(config.backlog)
+    sock.setblocking(False)  # noqa: FBT003 - socket API
+    return sock
+
+
+def bind_udp_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
     sock.setblocking(False)  # noqa: FBT003 - socket API
     return sock
 
@@ -49,6 +79,8 @@ class Server:
         limit = self.config.limit_connections
         self.state = ServerState(limit if limit is not None else default_connection_limit())
         self._server: asyncio.Server | None = None
+        self._quic: HTTP3Endpoint | None = None
+        self._quic_port = 0
         self._stop = asyncio.Event()
         self._force = asyncio.Event()
 
@@ -58,7 +90,24 @@ class Server:
             raise RuntimeError("the server is not listening")
         return int(self._server.sockets[0].getsockname()[1])
 
-    async def start(self, sock: socket.socket | None = None) -> None:
+    @property
+    def quic_port(self) -> int:
+        """The UDP port HTTP/3 is served (or, in other workers, advertised) on."""
+        if not self._quic_port:
+            raise RuntimeError("the server does not serve HTTP/3")
+        return self._quic_port
+
+    async def start(
+        self,
+        sock: socket.socket | None = None,
+        quic_sock: socket.socket | None = None,
+        *,
+        serve_quic: bool = True,
+    ) -> None:
+        """Listen on `sock` (or bind one); with ``Config.http3``, serve QUIC on `quic_sock`
+        (or bind one), unless `serve_quic` is False: then HTTP/3 is only advertised (another
+        worker serves it on ``Config.quic_port``)."""
+        endpoint_class = require_http3() if self.config.http3 and serve_quic else None
         loop = asyncio.get_running_loop()
         loop.set_default_executor(
             ThreadPoolExecutor(self.config.thread_pool_size, thread_name_prefix="httpy-handler")
@@ -74,6 +123,17 @@ class Server:
             ssl_handshake_timeout=self.config.tls_handshake_timeout if ssl_context else None,
             backlog=self.config.backlog,
         )
+        if not self.config.http3:
+            return
+        port = self.config.quic_port if self.config.quic_port is not None else self.port
+        if endpoint_class is not None:
+            udp = quic_sock if quic_sock is not None else bind_udp_socket(self.config.host, port)
+            _, self._quic = await loop.create_datagram_endpoint(
+                lambda: endpoint_class(self.app, self.config, self.state), sock=udp
+            )
+            port = int(udp.getsockname()[1])
+        self._quic_port = port
+        self.state.alt_svc = (b"alt-svc", b'h3=":%d"; ma=86400' % port)
 
     def request_shutdown(self) -> None:
         """Begin a graceful shutdown; a second call closes connections without waiting."""
@@ -109,17 +169,28 @@ class Server:
             forced.cancel()
         for connection in list(state.connections):
             connection.force_close()
+        if self._quic is not None:
+            self._quic.close()  # after the links' last datagrams (GOAWAY, CONNECTION_CLOSE)
         await self.app.shutdown()
 
 
-async def serve(app: StreamApp, config: Config, sock: socket.socket | None = None) -> None:
+async def serve(
+    app: StreamApp,
+    config: Config,
+    sock: socket.socket | None = None,
+    quic_sock: socket.socket | None = None,
+    *,
+    serve_quic: bool = True,
+) -> None:
     server = Server(app, config)
-    await server.start(sock)
+    await server.start(sock, quic_sock, serve_quic=serve_quic)
     server.install_signal_handlers()
     scheme = "https" if config.tls else "http"
     error_log.info(
         "httpy serving on %s://%s:%d (pid %d)", scheme, config.host, server.port, os.getpid()
     )
+    if config.http3 and serve_quic:
+        error_log.info("httpy serving HTTP/3 on udp %s:%d", config.host, server.quic_port)
     await server.serve_until_stopped()
 
 
@@ -133,10 +204,17 @@ def _event_loop_factory(config: Config) -> object | None:
     return uvloop.new_event_loop
 
 
-def _run_loop(app: StreamApp, config: Config, sock: socket.socket | None) -> None:
+def _run_loop(
+    app: StreamApp,
+    config: Config,
+    sock: socket.socket | None,
+    quic_sock: socket.socket | None = None,
+    *,
+    serve_quic: bool = True,
+) -> None:
     factory = _event_loop_factory(config)
     with asyncio.Runner(loop_factory=factory) as runner:  # type: ignore[arg-type]
-        runner.run(serve(app, config, sock))
+        runner.run(serve(app, config, sock, quic_sock, serve_quic=serve_quic))
 
 
 def run(app: StreamApp, config: Config | None = None) -> None:
@@ -153,6 +231,12 @@ def _supervise(app: StreamApp, config: Config) -> None:
     if not hasattr(os, "fork"):
         raise RuntimeError("--workers needs fork(); run one process per port on this platform")
     sock = bind_socket(config)
+    quic_sock: socket.socket | None = None
+    if config.http3:
+        require_http3()  # fail in the supervisor, not in a restart loop of workers
+        port = config.quic_port if config.quic_port is not None else sock.getsockname()[1]
+        quic_sock = bind_udp_socket(config.host, port)
+        config = config.replace(quic_port=quic_sock.getsockname()[1])
     error_log.info(
         "httpy supervisor (pid %d) starting %d workers on %s:%d",
         os.getpid(),
@@ -160,22 +244,25 @@ def _supervise(app: StreamApp, config: Config) -> None:
         config.host,
         sock.getsockname()[1],
     )
-    children: set[int] = set()
+    children: dict[int, int] = {}  # pid -> slot; slot 0 serves HTTP/3
     stopping = False
 
-    def spawn() -> None:
+    def spawn(slot: int) -> None:
         pid = os.fork()
         if pid == 0:  # worker
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             code = 0
+            mine = quic_sock if slot == 0 else None
+            if quic_sock is not None and mine is None:
+                quic_sock.close()
             try:
-                _run_loop(app, config, sock)
+                _run_loop(app, config, sock, mine, serve_quic=mine is not None)
             except BaseException:  # noqa: BLE001 - a worker must exit, never return
                 error_log.exception("worker %d crashed", os.getpid())
                 code = 1
             os._exit(code)
-        children.add(pid)
+        children[pid] = slot
 
     def stop(signum: int, _frame: object) -> None:
         nonlocal stopping
@@ -186,16 +273,18 @@ def _supervise(app: StreamApp, config: Config) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    for _ in range(config.workers):
-        spawn()
+    for slot in range(config.workers):
+        spawn(slot)
     while children:
         try:
             pid, status = os.wait()
         except ChildProcessError:
             break
-        children.discard(pid)
-        if not stopping:
+        slot = children.pop(pid, -1)
+        if not stopping and slot >= 0:
             error_log.warning("worker %d exited (status %d); starting a new one", pid, status)
             time.sleep(0.5)  # a worker failing at start must not spin the CPU
-            spawn()
+            spawn(slot)
     sock.close()
+    if quic_sock is not None:
+        quic_sock.close()

@@ -42,6 +42,8 @@ class ServerState:
     shutting_down: bool = False
     #: Set when the last connection closes during shutdown.
     drained: asyncio.Event = field(default_factory=asyncio.Event)
+    #: The ``alt-svc`` field HTTP/1.1 and HTTP/2 responses carry while HTTP/3 is served.
+    alt_svc: tuple[bytes, bytes] | None = None
 
     def admit(self, connection: Connection) -> bool:
         """Track a new connection; False when it is over the cap (it is tracked anyway)."""

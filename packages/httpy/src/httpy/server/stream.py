@@ -13,19 +13,31 @@ is) and what was sent (for the access log).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sys
 import time
+from collections.abc import Callable, Coroutine
 from enum import IntEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from httpy.body import BodyChannel
     from httpy.protocol.events import Headers, RequestReceived
     from httpy.server.websocket import WebSocketSession
 
-__all__ = ["ResponseProgress", "Sender", "Stream", "StreamApp"]
+__all__ = [
+    "ResponseProgress",
+    "Sender",
+    "Stream",
+    "StreamApp",
+    "Unfinished",
+    "settle",
+    "start_handler",
+]
 
 access_log = logging.getLogger("httpy.access")
+error_log = logging.getLogger("httpy.error")
 
 
 class Sender(Protocol):
@@ -196,3 +208,48 @@ class Stream:
             self.sent,
             (time.perf_counter() - self.started_at) * 1000,
         )
+
+
+def start_handler(
+    loop: asyncio.AbstractEventLoop,
+    coroutine: Coroutine[Any, Any, None],
+    done: Callable[[asyncio.Task[None]], None],
+) -> asyncio.Task[None] | None:
+    """Run a stream's handler as a task; `done` is called with it once it returns.
+
+    On 3.12+ the task starts eagerly: a handler that never waits finishes right here,
+    without a trip through the loop's queue, and then None is returned (`done` was called).
+    """
+    if sys.version_info >= (3, 12):
+        task = asyncio.Task(coroutine, loop=loop, eager_start=True)
+    else:
+        task = loop.create_task(coroutine)
+    if task.done():
+        done(task)
+        return None
+    task.add_done_callback(done)
+    return task
+
+
+class Unfinished(IntEnum):
+    """What a stream's response still needs once its handler returned."""
+
+    NOTHING = 0
+    #: Nothing was sent: an error answer is still possible.
+    ANSWER_500 = 1
+    #: Half a response went out: only a reset tells the peer it is not whole.
+    RESET = 2
+
+
+def settle(stream: Stream, task: asyncio.Task[None], *, gone: bool, access: bool) -> Unfinished:
+    """Log how the handler ended (and the access line); say what the response still needs.
+    `gone`: the stream was reset or its connection lost, so nothing more can be sent."""
+    if not task.cancelled() and task.exception() is not None:
+        error_log.error("response failed", exc_info=task.exception())
+    if stream.progress is not ENDED and not gone:
+        if stream.progress is NOT_STARTED:
+            return Unfinished.ANSWER_500
+        return Unfinished.RESET
+    if access and stream.progress is ENDED:
+        stream.log_access()
+    return Unfinished.NOTHING

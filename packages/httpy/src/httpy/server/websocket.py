@@ -152,8 +152,9 @@ class WebSocketSession:
             self.deny(403, _TEXT, b"cross-origin WebSocket refused\n")
             return
         request_headers = self.head.headers
-        if self.head.http_version == "2":
-            # The handshake helper tells RFC 8441 from HTTP/1.1 by the pseudo-headers.
+        if self.head.http_version in ("2", "3"):
+            # The handshake helper tells extended CONNECT (RFC 8441 on HTTP/2, RFC 9220 on
+            # HTTP/3) from HTTP/1.1 by the pseudo-headers.
             request_headers = [
                 (b":method", b"CONNECT"),
                 (b":protocol", b"websocket"),
