@@ -210,8 +210,10 @@ def tests(session: nox.Session) -> None:
 
     Every suite runs even after one fails, so one run reports all failures; the session
     fails if any did. http_benchmark's integration tests use the httpy image, built or
-    reused first; without a Docker engine they skip and say so.
+    reused first; without a Docker engine they skip and say so. httpy's HTTP/3 tests with
+    niquests need an environment of their own: `tests_http3` runs after this one.
     """
+    session.notify("tests_http3")
     # Every extra too: http_benchmark's pycurl adapter is tested, not skipped.
     _sync(session, "test", "images", env=CI_BUILD_ENV, all_extras=True)
     images = _images(session, "httpy")
@@ -250,7 +252,7 @@ def tests_http3(session: nox.Session) -> None:
     """
     session.run_install(
         "uv", "sync", "--locked", "--package=httpy", "--extra=http3", "--no-default-groups",
-        "--group=test-http3", f"--python={_venv_python(session)}",
+        "--group=test-http3", *REBUILD_MEMBERS, f"--python={_venv_python(session)}",
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
         external=True,
     )  # fmt: skip
