@@ -1,4 +1,4 @@
-"""httpy: a fast, strict asyncio HTTP/1.1, HTTP/2 and WebSocket server with decorator routing.
+"""httpy: a fast, strict asyncio HTTP/1.1, HTTP/2, HTTP/3 and WebSocket server with routing.
 
 import httpy
 
