@@ -413,8 +413,11 @@ def print_summary(mode: str, ratios: dict[str, float], paired: list[dict[str, An
     paired_median = statistics.median(paired_ratios)
     print(
         f"  paired in one process: {paired_median:.3f}x ({_verdict(paired_median)}), rounds "
-        f"{min(paired_ratios):.3f}-{max(paired_ratios):.3f}; A/A control httpx/httpx "
-        f"{statistics.median(controls):.3f}, rounds {min(controls):.3f}-{max(controls):.3f}"
+        f"{min(paired_ratios):.3f}-{max(paired_ratios):.3f}"
+    )
+    print(
+        f"  A/A control in those processes, httpx/httpx: {statistics.median(controls):.3f}, "
+        f"rounds {min(controls):.3f}-{max(controls):.3f}"
     )
     for measure, label in (("calls", "function calls"), ("opcodes", "bytecode instructions")):
         counts = paired[-1][measure]
@@ -425,12 +428,17 @@ def print_summary(mode: str, ratios: dict[str, float], paired: list[dict[str, An
         )
 
 
-def _names(text: str, known: tuple[str, ...], what: str) -> list[str]:
+def _names(
+    parser: argparse.ArgumentParser, text: str, known: tuple[str, ...], what: str
+) -> list[str]:
+    """The comma-separated names in `text`, each one of `known` (else a usage error)."""
     names = [name.strip() for name in text.split(",") if name.strip()]
     unknown = sorted(set(names) - set(known))
     if unknown:
-        raise SystemExit(f"unknown {what}: {', '.join(unknown)} (known: {', '.join(known)})")
-    return names
+        parser.error(f"unknown {what}: {', '.join(unknown)} (known: {', '.join(known)})")
+    if not names:
+        parser.error(f"no {what} named")
+    return list(dict.fromkeys(names))  # each once, in the order given
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -445,10 +453,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.requests, args.warmup = 2, 1_000, 100
-    clients = _names(args.clients, CLIENTS, "client")
-    modes = _names(args.modes, MODES, "mode")
-    if not modes:
-        parser.error("--modes names no mode")
+    clients = _names(parser, args.clients, CLIENTS, "client")
+    modes = _names(parser, args.modes, MODES, "mode")
     if "httpx" not in clients:
         clients.insert(0, "httpx")  # the baseline every ratio is taken against
     binary = find_nginx()
