@@ -20,6 +20,10 @@ so each round also runs, per mode, httpx, aresilient and a second httpx client (
 control that shows the noise) in one process, taking turns in blocks of requests, and the
 function calls and bytecode instructions each executes per request are counted
 (deterministic measures of the work; in async mode they include the event loop's share).
+The async counts depend on what is installed beside httpx: httpcore 1.0 tries `import
+sniffio` at each use of its async locks, so without sniffio (httpx no longer brings it) an
+async request makes about 900 more calls than with it. `nox -s bench_aresilient` installs
+what a user of aresilient gets; compare only counts from one environment.
 
 The retry layers, each configured as close to aresilient's defaults as it allows (3 retries,
 exponential backoff from 0.3 s, retry on 429/500/502/503/504 and transport errors):
