@@ -158,7 +158,8 @@ def _actionlint(session: nox.Session, workflows: list[str]) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy (strict) on every package and its tests, and stubtest on the native module's stub."""
-    _sync(session, "typecheck", env=CI_BUILD_ENV)
+    # bench-aresilient: the retry layers aresilient's overhead benchmark imports.
+    _sync(session, "typecheck", "bench-aresilient", env=CI_BUILD_ENV)
     # One run per package: test modules share file names across packages.
     for package_dir in PACKAGE_DIRS.values():
         session.run("mypy", str(package_dir / "src"), str(package_dir / "tests"))
@@ -169,6 +170,8 @@ def typecheck(session: nox.Session) -> None:
         "tests",
         "benchmarks",
         "packages/requestx/benchmarks",
+        # In the same run as requestx's benchmarks: it imports their nginx helpers.
+        "packages/aresilient/benchmarks",
         "packages/httpy/docker",
     )
     session.run("python", "-m", "mypy.stubtest", "requestx._requestx")
@@ -457,7 +460,8 @@ def bench_instructions(session: nox.Session) -> None:
 
 @nox.session(name="bench_aresilient", python=PYTHON)
 def bench_aresilient(session: nox.Session) -> None:
-    """aresilient.Client vs bare httpx, httpx-retries, tenacity, stamina on nginx: `-- --quick`."""
+    """aresilient's Client and AsyncClient vs bare httpx, httpx-retries, tenacity, stamina on
+    nginx, sync and async: `-- --quick`, `-- --modes async`."""
     if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
         session.error("nginx is not installed (Debian/Ubuntu: apt-get install nginx)")
     # aresilient alone from the lock (requestx's Rust build is not needed here), then the

@@ -1,33 +1,45 @@
-"""What aresilient's success path costs: aresilient.Client vs bare httpx.Client and other retry
-layers, on sequential keep-alive GETs against nginx on loopback.
+"""What aresilient's success path costs: aresilient.Client and AsyncClient vs bare
+httpx.Client and AsyncClient and other retry layers, on sequential keep-alive GETs against
+nginx on loopback.
 
     python packages/aresilient/benchmarks/overhead.py [--rounds 7] [--requests 10000]
-        [--clients httpx,aresilient,...] [--quick]
+        [--clients httpx,aresilient,...] [--modes sync,async] [--quick]
 
 nginx (Debian's package) is started on a free 127.0.0.1 port with the config and helpers of
 requestx's client benchmark (packages/requestx/benchmarks/_clients_nginx.py) and stopped at
-the end. Each (round, client) run is a fresh process pinned to CPU 1 (nginx to CPU 0) that
-warms up, then sends N GETs of a small JSON body on one keep-alive connection and reports
-its CPU time (time.process_time: every thread of the process) and wall time. Each round runs
-every client once, in a seeded shuffled order; the table gives medians and min-max over the
-rounds and each median's ratio to bare httpx. Every response's status and body are checked.
+the end. Each (round, mode, client) run is a fresh process pinned to CPU 1 (nginx to CPU 0)
+that warms up, then sends N GETs of a small JSON body on one keep-alive connection and
+reports its CPU time (time.process_time: every thread of the process) and wall time. An
+async run awaits its N GETs one after the other in one coroutine on asyncio's event loop.
+Each round runs every (mode, client) cell once, in a seeded shuffled order; one table per
+mode gives medians and min-max over the rounds and each median's ratio to bare httpx of the
+same mode. Every response's status and body are checked.
 
 A shared or busy machine blurs CPU times between processes by more than the 2% this is about,
-so each round also runs httpx, aresilient and a second httpx client (an A/A control that
-shows the noise) in one process, taking turns in blocks of requests, and the function calls
-and bytecode instructions each executes per request are counted (deterministic measures of
-the work).
+so each round also runs, per mode, httpx, aresilient and a second httpx client (an A/A
+control that shows the noise) in one process, taking turns in blocks of requests, and the
+function calls and bytecode instructions each executes per request are counted
+(deterministic measures of the work; in async mode they include the event loop's share).
+The async counts depend on what is installed beside httpx: httpcore 1.0 tries `import
+sniffio` at each use of its async locks, so without sniffio (httpx no longer brings it) an
+async request makes about 900 more calls than with it. `nox -s bench_aresilient` installs
+what a user of aresilient gets; compare only counts from one environment.
 
 The retry layers, each configured as close to aresilient's defaults as it allows (3 retries,
 exponential backoff from 0.3 s, retry on 429/500/502/503/504 and transport errors):
-- httpx-retries: `httpx.Client(transport=RetryTransport(retry=Retry(total=3, ...)))`
+- httpx-retries: `httpx.Client(transport=RetryTransport(retry=Retry(total=3, ...)))`, and
+  `httpx.AsyncClient(transport=...)` with the same transport class (since httpx-retries 0.4
+  one `RetryTransport` serves both; it has no separate AsyncRetryTransport)
 - tenacity: `@retry(stop_after_attempt(4), wait_exponential(0.3), retry on error or status)`
-- stamina: `@stamina.retry(on=..., attempts=4)` around a get that raises on those statuses
+  around `client.get` (async: around `AsyncClient.get`, which tenacity retries as a coroutine)
+- stamina: `@stamina.retry(on=..., attempts=4)` around a get (async: an async def) that
+  raises on those statuses
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import random
@@ -36,7 +48,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +64,7 @@ from _clients_protocol import SMALL_BODY, SMALL_PATH  # noqa: E402
 __all__ = ["main"]
 
 CLIENTS = ("httpx", "aresilient", "httpx-retries", "tenacity", "stamina")
+MODES = ("sync", "async")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 SERVER_CPU, CLIENT_CPU = 0, 1
 # The issue's target: aresilient's success path costs at most 2% more CPU than bare httpx.
@@ -65,28 +79,46 @@ class RetryableStatusError(Exception):
     """Raised inside the stamina-wrapped get so that stamina retries a 5xx."""
 
 
-def build_get(name: str) -> tuple[Callable[[str], Any], Callable[[], None]]:
-    """`get(url) -> response` for `name`, and a function that closes its client."""
+def _raise_retryable(response: Any) -> Any:
+    """The response, or RetryableStatusError for a status the retry layers retry."""
+    if response.status_code in RETRY_STATUSES:
+        raise RetryableStatusError(response.status_code)
+    return response
+
+
+def build_get(name: str, mode: str) -> tuple[Callable[[str], Any], Callable[[], Any]]:
+    """`get(url) -> response` for `name`, and a function that closes its client. In async mode
+    both return awaitables: `get` is an async function (of httpx.AsyncClient, or wrapped by
+    tenacity or stamina, which both retry coroutines) and `close` is `aclose`."""
     import httpx
 
-    if name == "httpx":
-        client = httpx.Client()
-        return client.get, client.close
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}")
+    is_async = mode == "async"
+    client: httpx.Client | httpx.AsyncClient
     if name == "aresilient":
         import aresilient
 
-        resilient = aresilient.Client()
-        return resilient.get, resilient.close
-    if name == "httpx-retries":
+        client = aresilient.AsyncClient() if is_async else aresilient.Client()
+    elif name == "httpx-retries":
         from httpx_retries import Retry, RetryTransport
 
+        # One transport class for both: it wraps an httpx.AsyncHTTPTransport for AsyncClient.
         retry = Retry(total=3, backoff_factor=0.3, status_forcelist=sorted(RETRY_STATUSES))
-        client = httpx.Client(transport=RetryTransport(retry=retry))
-        return client.get, client.close
+        transport = RetryTransport(retry=retry)
+        client = (
+            httpx.AsyncClient(transport=transport)
+            if is_async
+            else httpx.Client(transport=transport)
+        )
+    elif name in {"httpx", "tenacity", "stamina"}:
+        client = httpx.AsyncClient() if is_async else httpx.Client()
+    else:
+        raise ValueError(f"unknown client {name!r}")
+    close = client.aclose if isinstance(client, httpx.AsyncClient) else client.close
     if name == "tenacity":
         import tenacity
 
-        client = httpx.Client()
         retrying = tenacity.retry(
             stop=tenacity.stop_after_attempt(4),
             wait=tenacity.wait_exponential(multiplier=0.3),
@@ -96,117 +128,208 @@ def build_get(name: str) -> tuple[Callable[[str], Any], Callable[[], None]]:
             ),
             reraise=True,
         )
-        return retrying(client.get), client.close
+        # tenacity sees a coroutine function and retries it with AsyncRetrying.
+        return retrying(client.get), close
     if name == "stamina":
         import stamina
 
-        client = httpx.Client()
+        stamina_retry = stamina.retry(on=(httpx.TransportError, RetryableStatusError), attempts=4)
+        if isinstance(client, httpx.AsyncClient):
+            async_client = client
 
-        @stamina.retry(on=(httpx.TransportError, RetryableStatusError), attempts=4)
+            async def aget(url: str) -> httpx.Response:
+                response: httpx.Response = _raise_retryable(await async_client.get(url))
+                return response
+
+            return stamina_retry(aget), close
+        sync_client = client
+
         def get(url: str) -> httpx.Response:
-            response = client.get(url)
-            if response.status_code in RETRY_STATUSES:
-                raise RetryableStatusError(response.status_code)
+            response: httpx.Response = _raise_retryable(sync_client.get(url))
             return response
 
-        return get, client.close
-    raise ValueError(f"unknown client {name!r}")
+        return stamina_retry(get), close
+    return client.get, close
 
 
-def worker(name: str, url: str, requests: int, warmup: int) -> dict[str, Any]:
-    get, close = build_get(name)
-    expected = len(SMALL_BODY)
-    bad = 0
-    try:
-        for _ in range(warmup):
-            response = get(url)
-            bad += response.status_code != 200 or len(response.content) != expected
-        cpu_start, wall_start = time.process_time(), time.perf_counter()
-        for _ in range(requests):
-            response = get(url)
-            bad += response.status_code != 200 or len(response.content) != expected
-        wall = time.perf_counter() - wall_start
-        cpu = time.process_time() - cpu_start
-    finally:
-        close()
-    return {"client": name, "cpu": cpu, "wall": wall, "requests": requests, "bad": bad}
+# What is done around a loop of requests: taking its CPU time, or counting its work. Each is
+# entered right around the loop (inside the coroutine in async mode), so that the event loop's
+# own start and stop stay outside and only the per-request work is seen.
 
 
-def count_calls(get: Callable[[str], Any], url: str, requests: int) -> float:
-    """Python and C function calls per request: a measure of the work that load on the
-    machine cannot blur."""
-    calls = 0
+class CpuTime(AbstractContextManager["CpuTime"]):
+    """CPU (every thread of the process) and wall seconds, summed over every `with`."""
 
-    def profiler(_frame: Any, event: str, _arg: Any) -> None:
-        nonlocal calls
+    def __init__(self) -> None:
+        self.cpu = self.wall = 0.0
+        self._cpu_start = self._wall_start = 0.0
+
+    def __enter__(self) -> CpuTime:
+        self._cpu_start, self._wall_start = time.process_time(), time.perf_counter()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.wall += time.perf_counter() - self._wall_start
+        self.cpu += time.process_time() - self._cpu_start
+
+
+class CallCount(AbstractContextManager["CallCount"]):
+    """Python and C function calls: a measure of the work that load on the machine cannot
+    blur. In async mode a coroutine's resumption counts as a call, as the event loop's
+    callbacks do: work that the async path really does per request."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def _profiler(self, _frame: Any, event: str, _arg: Any) -> None:
         if event in {"call", "c_call"}:
-            calls += 1
+            self.count += 1
 
-    sys.setprofile(profiler)
-    try:
-        for _ in range(requests):
-            get(url)
-    finally:
+    def __enter__(self) -> CallCount:
+        sys.setprofile(self._profiler)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
         sys.setprofile(None)
-    return calls / requests
 
 
-def count_opcodes(get: Callable[[str], Any], url: str, requests: int) -> float:
-    """Python bytecode instructions executed per request (C code inside a call is not seen;
-    `count_calls` covers the calls into it)."""
-    executed = 0
+class OpcodeCount(AbstractContextManager["OpcodeCount"]):
+    """Python bytecode instructions executed (C code inside a call is not seen; `CallCount`
+    covers the calls into it)."""
 
-    def tracer(frame: Any, event: str, _arg: Any) -> Any:
-        nonlocal executed
+    def __init__(self) -> None:
+        self.count = 0
+
+    def _tracer(self, frame: Any, event: str, _arg: Any) -> Any:
         frame.f_trace_opcodes = True
         if event == "opcode":
-            executed += 1
-        return tracer
+            self.count += 1
+        return self._tracer
 
-    sys.settrace(tracer)
-    try:
-        for _ in range(requests):
-            get(url)
-    finally:
+    def __enter__(self) -> OpcodeCount:
+        sys.settrace(self._tracer)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
         sys.settrace(None)
-    return executed / requests
 
 
-def paired_worker(url: str, blocks: int, block_size: int) -> dict[str, Any]:
+def _bad(response: Any) -> int:
+    """1 unless the response is nginx's 200 with the small JSON body."""
+    return int(response.status_code != 200 or len(response.content) != len(SMALL_BODY))
+
+
+class Driver:
+    """One client of one mode: sends `count` sequential GETs with `around` entered around
+    them, and returns how many responses were bad. An async client runs on the event loop of
+    the `asyncio.Runner` given (one per process, shared by every async client in it)."""
+
+    def __init__(self, name: str, mode: str, url: str, runner: asyncio.Runner | None) -> None:
+        if (mode == "async") != (runner is not None):
+            raise ValueError("an async client needs a runner, a sync one none")
+        self._url, self._runner = url, runner
+        self._get, self._close = build_get(name, mode)
+
+    def send(
+        self, count: int, around: AbstractContextManager[Any] | None = None, *, check: bool = True
+    ) -> int:
+        """`check=False` leaves the responses unchecked (the paired blocks and the counts:
+        only the clients' own work is compared there)."""
+        if self._runner is not None:
+            coroutine = self._send_async(count, around or nullcontext(), check=check)
+            bad: int = self._runner.run(coroutine)
+            return bad
+        bad = 0
+        get, url = self._get, self._url
+        with around or nullcontext():
+            for _ in range(count):
+                response = get(url)
+                if check:
+                    bad += _bad(response)
+        return bad
+
+    async def _send_async(
+        self, count: int, around: AbstractContextManager[Any], *, check: bool
+    ) -> int:
+        bad = 0
+        get, url = self._get, self._url
+        with around:
+            for _ in range(count):
+                response = await get(url)
+                if check:
+                    bad += _bad(response)
+        return bad
+
+    def close(self) -> None:
+        if self._runner is not None:
+            self._runner.run(self._close())
+        else:
+            self._close()
+
+
+@contextmanager
+def open_drivers(kinds: dict[str, str], mode: str, url: str) -> Iterator[dict[str, Driver]]:
+    """A Driver per label in `kinds` (label -> client name), all closed at the end."""
+    with ExitStack() as stack:
+        runner = stack.enter_context(asyncio.Runner()) if mode == "async" else None
+        drivers: dict[str, Driver] = {}
+        for label, name in kinds.items():
+            drivers[label] = Driver(name, mode, url, runner)
+            stack.callback(drivers[label].close)
+        yield drivers
+
+
+def worker(name: str, mode: str, url: str, requests: int, warmup: int) -> dict[str, Any]:
+    with open_drivers({name: name}, mode, url) as drivers:
+        driver = drivers[name]
+        bad = driver.send(warmup)
+        timing = CpuTime()
+        bad += driver.send(requests, timing)
+    return {
+        "client": name,
+        "mode": mode,
+        "cpu": timing.cpu,
+        "wall": timing.wall,
+        "requests": requests,
+        "bad": bad,
+    }
+
+
+def paired_worker(mode: str, url: str, blocks: int, block_size: int) -> dict[str, Any]:
     """httpx, aresilient and a second bare httpx client in one process, taking turns in blocks
     of requests (the order rotates every block), each on its own keep-alive connection.
 
     Load from elsewhere hits all three alike, so their CPU ratios stay sharper than between
     separate processes; the second httpx client (an A/A control) shows how sharp: its ratio to
-    the first would be 1.000 on a quiet machine.
+    the first would be 1.000 on a quiet machine. Then the calls and bytecode instructions per
+    request of httpx and aresilient are counted.
     """
-    names = ("httpx", "aresilient", "httpx-again")
-    clients = {name: build_get("httpx" if name == "httpx-again" else name) for name in names}
-    cpu = dict.fromkeys(names, 0.0)
-    for get, _close in clients.values():
-        for _ in range(200):
-            get(url)
-    for block in range(blocks):
-        shift = block % len(names)
-        for name in names[shift:] + names[:shift]:
-            get = clients[name][0]
-            start = time.process_time()
-            for _ in range(block_size):
-                get(url)
-            cpu[name] += time.process_time() - start
-    calls = {name: count_calls(clients[name][0], url, 200) for name in ("httpx", "aresilient")}
-    opcodes = {name: count_opcodes(clients[name][0], url, 50) for name in ("httpx", "aresilient")}
-    for _get, close in clients.values():
-        close()
+    kinds = {"httpx": "httpx", "aresilient": "aresilient", "httpx-again": "httpx"}
+    names = tuple(kinds)
+    cpu = {name: CpuTime() for name in names}
+    calls = {name: CallCount() for name in ("httpx", "aresilient")}
+    opcodes = {name: OpcodeCount() for name in ("httpx", "aresilient")}
+    call_requests, opcode_requests = 200, 50
+    with open_drivers(kinds, mode, url) as drivers:
+        bad = sum(driver.send(200) for driver in drivers.values())
+        for block in range(blocks):
+            shift = block % len(names)
+            for name in names[shift:] + names[:shift]:
+                drivers[name].send(block_size, cpu[name], check=False)
+        for name, call_count in calls.items():
+            drivers[name].send(call_requests, call_count, check=False)
+            drivers[name].send(opcode_requests, opcodes[name], check=False)
     return {
-        "ratio": cpu["aresilient"] / cpu["httpx"],
-        "control": cpu["httpx-again"] / cpu["httpx"],
-        "calls": calls,
-        "opcodes": opcodes,
+        "mode": mode,
+        "ratio": cpu["aresilient"].cpu / cpu["httpx"].cpu,
+        "control": cpu["httpx-again"].cpu / cpu["httpx"].cpu,
+        "calls": {name: counter.count / call_requests for name, counter in calls.items()},
+        "opcodes": {name: counter.count / opcode_requests for name, counter in opcodes.items()},
+        "bad": bad,
     }
 
 
-# -- the parent: nginx, rounds, table ----------------------------------------------------------
+# -- the parent: nginx, rounds, tables ---------------------------------------------------------
 
 
 def _environment() -> dict[str, str]:
@@ -218,47 +341,41 @@ def _environment() -> dict[str, str]:
     return environment
 
 
-def run_one(name: str, url: str, requests: int, warmup: int) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--worker", name, url, str(requests), str(warmup)]
+def _run_pinned(what: str, arguments: list[str], timeout: float) -> dict[str, Any]:
+    """This script with `arguments` in a fresh process pinned to the client CPU: its JSON."""
+    command = [sys.executable, __file__, *arguments]
     result = subprocess.run(
         pinned(command, CLIENT_CPU),
         capture_output=True,
         text=True,
-        timeout=120 + requests / 100,
+        timeout=timeout,
         env=_environment(),
         check=False,
     )
     lines = result.stdout.strip().splitlines()
     if result.returncode != 0 or not lines:
-        raise RuntimeError(f"{name} failed:\n{result.stderr}")
+        raise RuntimeError(f"{what} failed:\n{result.stderr}")
     outcome: dict[str, Any] = json.loads(lines[-1])
     if outcome["bad"]:
-        raise RuntimeError(f"{name}: {outcome['bad']} responses were not the expected 200")
+        raise RuntimeError(f"{what}: {outcome['bad']} responses were not the expected 200")
     return outcome
 
 
-def run_paired(url: str, blocks: int, block_size: int) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--paired", url, str(blocks), str(block_size)]
-    result = subprocess.run(
-        pinned(command, CLIENT_CPU),
-        capture_output=True,
-        text=True,
-        timeout=300 + blocks * block_size / 50,
-        env=_environment(),
-        check=False,
-    )
-    lines = result.stdout.strip().splitlines()
-    if result.returncode != 0 or not lines:
-        raise RuntimeError(f"paired run failed:\n{result.stderr}")
-    outcome: dict[str, Any] = json.loads(lines[-1])
-    return outcome
+def run_one(name: str, mode: str, url: str, requests: int, warmup: int) -> dict[str, Any]:
+    arguments = ["--worker", name, mode, url, str(requests), str(warmup)]
+    return _run_pinned(f"{mode} {name}", arguments, 120 + requests / 100)
+
+
+def run_paired(mode: str, url: str, blocks: int, block_size: int) -> dict[str, Any]:
+    arguments = ["--paired", mode, url, str(blocks), str(block_size)]
+    return _run_pinned(f"{mode} paired run", arguments, 300 + blocks * block_size / 50)
 
 
 def _spread(values: list[float]) -> str:
     return f"{min(values):.1f}-{max(values):.1f}"
 
 
-def print_table(samples: dict[str, list[dict[str, Any]]]) -> dict[str, float]:
+def print_table(mode: str, samples: dict[str, list[dict[str, Any]]]) -> dict[str, float]:
     cpu_us = {
         name: [run["cpu"] / run["requests"] * 1e6 for run in runs] for name, runs in samples.items()
     }
@@ -267,7 +384,7 @@ def print_table(samples: dict[str, list[dict[str, Any]]]) -> dict[str, float]:
     base_rps = statistics.median(rps["httpx"])
     ratios: dict[str, float] = {}
     header = (
-        f"{'client':14} {'CPU us/req':>11} {'(min-max)':>13} {'x httpx':>8}   "
+        f"{mode + ' client':20} {'CPU us/req':>11} {'(min-max)':>13} {'x httpx':>8}   "
         f"{'req/s':>8} {'(min-max)':>15} {'x httpx':>8}"
     )
     print(header)
@@ -277,10 +394,55 @@ def print_table(samples: dict[str, list[dict[str, Any]]]) -> dict[str, float]:
         rps_median = statistics.median(rps[name])
         ratios[name] = cpu_median / base_cpu
         print(
-            f"{name:14} {cpu_median:11.1f} {_spread(cpu_us[name]):>13} {ratios[name]:8.3f}   "
+            f"{name:20} {cpu_median:11.1f} {_spread(cpu_us[name]):>13} {ratios[name]:8.3f}   "
             f"{rps_median:8.0f} {_spread(rps[name]):>15} {rps_median / base_rps:8.3f}"
         )
     return ratios
+
+
+def _verdict(ratio: float) -> str:
+    return "met" if ratio <= TARGET_CPU_RATIO else "NOT met"
+
+
+def print_summary(mode: str, ratios: dict[str, float], paired: list[dict[str, Any]]) -> None:
+    """The verdict of one mode, under its table."""
+    print(
+        f"\n{mode}: aresilient's success-path CPU per request over bare httpx "
+        f"(target <= {TARGET_CPU_RATIO}x)"
+    )
+    separate = ratios["aresilient"]
+    print(f"  separate processes:    {separate:.3f}x ({_verdict(separate)})")
+    paired_ratios = [run["ratio"] for run in paired]
+    controls = [run["control"] for run in paired]
+    paired_median = statistics.median(paired_ratios)
+    print(
+        f"  paired in one process: {paired_median:.3f}x ({_verdict(paired_median)}), rounds "
+        f"{min(paired_ratios):.3f}-{max(paired_ratios):.3f}"
+    )
+    print(
+        f"  A/A control in those processes, httpx/httpx: {statistics.median(controls):.3f}, "
+        f"rounds {min(controls):.3f}-{max(controls):.3f}"
+    )
+    for measure, label in (("calls", "function calls"), ("opcodes", "bytecode instructions")):
+        counts = paired[-1][measure]
+        print(
+            f"  {label} per request (deterministic): httpx {counts['httpx']:.0f}, "
+            f"aresilient {counts['aresilient']:.0f} "
+            f"({counts['aresilient'] / counts['httpx']:.3f}x)"
+        )
+
+
+def _names(
+    parser: argparse.ArgumentParser, text: str, known: tuple[str, ...], what: str
+) -> list[str]:
+    """The comma-separated names in `text`, each one of `known` (else a usage error)."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        parser.error(f"unknown {what}: {', '.join(unknown)} (known: {', '.join(known)})")
+    if not names:
+        parser.error(f"no {what} named")
+    return list(dict.fromkeys(names))  # each once, in the order given
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -289,12 +451,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--warmup", type=int, default=500)
     parser.add_argument("--clients", default=",".join(CLIENTS))
+    parser.add_argument("--modes", default=",".join(MODES), help="sync, async or both")
     parser.add_argument("--seed", type=int, default=20261124)
     parser.add_argument("--quick", action="store_true", help="2 rounds of 1,000 requests")
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.requests, args.warmup = 2, 1_000, 100
-    clients = [name.strip() for name in args.clients.split(",") if name.strip()]
+    clients = _names(parser, args.clients, CLIENTS, "client")
+    modes = _names(parser, args.modes, MODES, "mode")
     if "httpx" not in clients:
         clients.insert(0, "httpx")  # the baseline every ratio is taken against
     binary = find_nginx()
@@ -302,11 +466,14 @@ def main(argv: list[str] | None = None) -> int:
         print("nginx is not installed (Debian/Ubuntu: apt-get install nginx)", file=sys.stderr)
         return 2
     rng = random.Random(args.seed)
-    samples: dict[str, list[dict[str, Any]]] = {name: [] for name in clients}
+    samples: dict[str, dict[str, list[dict[str, Any]]]] = {
+        mode: {name: [] for name in clients} for mode in modes
+    }
+    paired: dict[str, list[dict[str, Any]]] = {mode: [] for mode in modes}
     print(
-        f"aresilient overhead: {args.rounds} rounds x {args.requests} sequential keep-alive GETs "
-        f"of {len(SMALL_BODY)} bytes; nginx {nginx_version(binary)}; Python "
-        f"{sys.version.split()[0]}; "
+        f"aresilient overhead ({', '.join(modes)}): {args.rounds} rounds x {args.requests} "
+        f"sequential keep-alive GETs of {len(SMALL_BODY)} bytes; nginx {nginx_version(binary)}; "
+        f"Python {sys.version.split()[0]}; "
         f"{'client on CPU 1, nginx on CPU 0' if can_pin() else 'unpinned'}"
     )
     with tempfile.TemporaryDirectory(prefix="aresilient-bench-") as scratch:
@@ -314,67 +481,45 @@ def main(argv: list[str] | None = None) -> int:
         root.chmod(0o755)
         with run_nginx(binary, root, SERVER_CPU) as server:
             url = server.base_url + SMALL_PATH
-            paired: list[dict[str, Any]] = []
             for round_number in range(1, args.rounds + 1):
-                order = clients[:]
+                # Every (mode, client) cell of a round in one shuffled order: drift on the
+                # machine spreads over both modes alike.
+                order = [(mode, name) for mode in modes for name in clients]
                 rng.shuffle(order)
-                for name in order:
-                    outcome = run_one(name, url, args.requests, args.warmup)
-                    samples[name].append(outcome)
+                for mode, name in order:
+                    outcome = run_one(name, mode, url, args.requests, args.warmup)
+                    samples[mode][name].append(outcome)
                     print(
-                        f"  round {round_number}: {name:14} "
+                        f"  round {round_number}: {mode:5} {name:14} "
                         f"{outcome['cpu'] / outcome['requests'] * 1e6:7.1f} us CPU/req  "
                         f"{outcome['requests'] / outcome['wall']:7.0f} req/s",
                         flush=True,
                     )
-                if "aresilient" in clients:
-                    paired.append(run_paired(url, 30, max(args.requests // 30, 10)))
+                if "aresilient" not in clients:
+                    continue
+                for mode in modes:
+                    run = run_paired(mode, url, 30, max(args.requests // 30, 10))
+                    paired[mode].append(run)
                     print(
-                        f"  round {round_number}: paired CPU aresilient/httpx "
-                        f"{paired[-1]['ratio']:.3f}, control httpx/httpx "
-                        f"{paired[-1]['control']:.3f}",
+                        f"  round {round_number}: {mode:5} paired CPU aresilient/httpx "
+                        f"{run['ratio']:.3f}, control httpx/httpx {run['control']:.3f}",
                         flush=True,
                     )
-    print()
-    ratios = print_table(samples)
-    if "aresilient" in ratios:
-        verdict = "met" if ratios["aresilient"] <= TARGET_CPU_RATIO else "NOT met"
-        print(
-            f"\naresilient success-path CPU per request, separate processes: "
-            f"{ratios['aresilient']:.3f}x bare httpx (target <= {TARGET_CPU_RATIO}x: {verdict})"
-        )
-        paired_ratios = [run["ratio"] for run in paired]
-        controls = [run["control"] for run in paired]
-        paired_median = statistics.median(paired_ratios)
-        verdict = "met" if paired_median <= TARGET_CPU_RATIO else "NOT met"
-        print(
-            f"aresilient success-path CPU per request, paired in one process: "
-            f"{paired_median:.3f}x bare httpx, rounds {min(paired_ratios):.3f}-"
-            f"{max(paired_ratios):.3f} (target <= {TARGET_CPU_RATIO}x: {verdict}); "
-            f"A/A control httpx/httpx {statistics.median(controls):.3f}, rounds "
-            f"{min(controls):.3f}-{max(controls):.3f}"
-        )
-        calls = paired[-1]["calls"]
-        print(
-            f"function calls per request (deterministic): httpx {calls['httpx']:.0f}, "
-            f"aresilient {calls['aresilient']:.0f} "
-            f"({calls['aresilient'] / calls['httpx']:.3f}x)"
-        )
-        opcodes = paired[-1]["opcodes"]
-        print(
-            f"bytecode instructions per request (deterministic): httpx {opcodes['httpx']:.0f}, "
-            f"aresilient {opcodes['aresilient']:.0f} "
-            f"({opcodes['aresilient'] / opcodes['httpx']:.3f}x)"
-        )
+    for mode in modes:
+        print()
+        ratios = print_table(mode, samples[mode])
+        if "aresilient" in ratios:
+            print_summary(mode, ratios, paired[mode])
     return 0
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--paired":
-        print(json.dumps(paired_worker(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))))
+        mode, url, blocks, block_size = sys.argv[2:6]
+        print(json.dumps(paired_worker(mode, url, int(blocks), int(block_size))))
         sys.exit(0)
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        name, url, requests, warmup = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-        print(json.dumps(worker(name, url, requests, warmup)))
+        name, mode, url, requests, warmup = sys.argv[2:7]
+        print(json.dumps(worker(name, mode, url, int(requests), int(warmup))))
         sys.exit(0)
     sys.exit(main())
