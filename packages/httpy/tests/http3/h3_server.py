@@ -1,9 +1,9 @@
-"""An httpy Server in a background thread with its loop and Server object in reach, so tests
-can start a graceful shutdown while a request is in flight and look at its state."""
+"""An httpy Server in a background thread (`httpy.testing.server_thread`) with its Server object
+and ports in reach, so tests can start a graceful shutdown while a request is in flight and look
+at its state."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +13,7 @@ from typing import Any
 
 from httpy.config import Config
 from httpy.server.serve import Server
+from httpy.testing import ServerThread, server_thread
 
 __all__ = ["ThreadedServer", "h3_config", "threaded_server"]
 
@@ -25,65 +26,34 @@ def h3_config(tls_files: tuple[Path, Path, Path], **changes: object) -> Config:
 
 @dataclass
 class ThreadedServer:
-    server: Server
-    loop: asyncio.AbstractEventLoop
-    thread: threading.Thread
+    """`httpy.testing.ServerThread` with the ports an HTTP/3 test asks for."""
+
+    running: ServerThread
+
+    @property
+    def server(self) -> Server:
+        return self.running.server
+
+    @property
+    def thread(self) -> threading.Thread:
+        return self.running.thread
 
     @property
     def port(self) -> int:
-        return self.server.port
+        return self.running.server.port
 
     @property
     def quic_port(self) -> int:
-        return self.server.quic_port
+        return self.running.server.quic_port
 
     def call(self, function: Any, *args: Any) -> Any:
-        """Run `function(*args)` on the server's loop and return its result."""
-
-        async def run() -> Any:
-            return function(*args)
-
-        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(10)
+        return self.running.call(function, *args)
 
     def begin_shutdown(self) -> None:
-        if self.thread.is_alive() and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self.server.request_shutdown)
+        self.running.request_shutdown()
 
 
 @contextmanager
 def threaded_server(app: Any, config: Config) -> Iterator[ThreadedServer]:
-    ready = threading.Event()
-    holder: dict[str, Any] = {}
-
-    async def main() -> None:
-        server = Server(app, config)
-        try:
-            await server.start()
-        except BaseException as error:
-            holder["error"] = error
-            ready.set()
-            raise
-        holder["server"] = server
-        holder["loop"] = asyncio.get_running_loop()
-        ready.set()
-        await server.serve_until_stopped()
-
-    def run() -> None:
-        try:
-            asyncio.run(main())
-        except BaseException as error:  # noqa: BLE001 - reported to the test's thread
-            holder.setdefault("error", error)
-            ready.set()
-
-    thread = threading.Thread(target=run, name="httpy-h3-server", daemon=True)
-    thread.start()
-    if not ready.wait(10):
-        raise TimeoutError("the test server did not start in time")
-    if "error" in holder:
-        raise RuntimeError("the test server failed to start") from holder["error"]
-    running = ThreadedServer(holder["server"], holder["loop"], thread)
-    try:
-        yield running
-    finally:
-        running.begin_shutdown()
-        thread.join(config.shutdown_timeout + 5)
+    with server_thread(app, config) as running:
+        yield ThreadedServer(running)
