@@ -187,7 +187,16 @@ class JSONResponse(Response):
     __slots__ = ()
 
     def render(self, content: Any) -> bytes:
-        return _JSON_ENCODER.encode(content).encode("utf-8")
+        return json_body(content)
+
+
+#: The `content-type` field of a JSON body, as the server writes it.
+JSON_CONTENT_TYPE = (b"content-type", JSONResponse.media_type.encode("latin-1"))
+
+
+def json_body(content: Any) -> bytes:
+    """`content` as the JSON body JSONResponse sends (compact, UTF-8, no NaN)."""
+    return _JSON_ENCODER.encode(content).encode("utf-8")
 
 
 class RedirectResponse(Response):
