@@ -79,8 +79,8 @@ def _raw_get(server: RunningServer, path: str, method: str = "GET") -> bytes:
         chunks = []
         while chunk := sock.recv(65536):
             chunks.append(chunk)
-    answer = b"".join(chunks)
-    return b"".join(line for line in answer.splitlines(keepends=True) if not line.startswith(b"date:"))
+    lines = b"".join(chunks).splitlines(keepends=True)
+    return b"".join(line for line in lines if not line.startswith(b"date:"))
 
 
 def test_a_dict_is_what_a_json_response_gives(server: RunningServer) -> None:
