@@ -513,11 +513,14 @@ class Session(SessionRedirectMixin):
 
     def _plain(self) -> bool:
         # Compared with the functions as defined here, so that a patched or overridden one
-        # (mock.patch.object(Session, ...) included) is always called.
+        # (mock.patch.object(Session, ...) included) is always called. `send` is patched by
+        # mocking libraries (requests-mock), on the class or on one session.
         cls = type(self)
         return (
             cls.prepare_request is _OWN_PREPARE_REQUEST
             and cls.merge_environment_settings is _OWN_MERGE_ENVIRONMENT_SETTINGS
+            and cls.send is _OWN_SEND
+            and "send" not in self.__dict__
             and self.auth is None
             and not self.proxies
             and not self.params
@@ -696,6 +699,7 @@ class Session(SessionRedirectMixin):
             isinstance(url, str)
             and _PLAIN_GET_OPTIONS.issuperset(kwargs)
             and type(self).request is _OWN_REQUEST
+            and "request" not in self.__dict__
             and self._plain()
         ):
             # `session.get(url)`, perhaps with a timeout, the commonest call: straight to
@@ -862,6 +866,7 @@ class Session(SessionRedirectMixin):
 # Session's own methods, as defined above: the plain path applies only while they are the
 # ones a session would call.
 _OWN_REQUEST = Session.request
+_OWN_SEND = Session.send
 _OWN_PREPARE_REQUEST = Session.prepare_request
 _OWN_MERGE_ENVIRONMENT_SETTINGS = Session.merge_environment_settings
 
