@@ -300,6 +300,32 @@ def test_patched_session_and_adapter_methods_are_still_called(url: str) -> None:
         assert request.call_count == 1
 
 
+def test_a_patched_session_send_sees_plain_calls(url: str) -> None:
+    """requests-mock replaces `Session.send`, on the class or on one session: a plain
+    `session.get(url)` (and a module-level `requestx.get`) must go through it."""
+    real_send = requestx.Session.send
+    with mock.patch.object(requestx.Session, "send", autospec=True, side_effect=real_send) as send:
+        with requestx.Session() as session:
+            assert session.get(f"{url}/get").status_code == 200
+            assert session.head(f"{url}/get").status_code == 200
+        assert requestx.get(f"{url}/get").status_code == 200
+    assert send.call_count == 3
+    with requestx.Session() as session:
+        calls: list[str] = []
+
+        def recording_send(request: requestx.PreparedRequest, **kwargs: object) -> object:
+            calls.append(request.url or "")
+            return real_send(session, request, **kwargs)
+
+        session.send = recording_send  # type: ignore[method-assign]
+        assert session.get(f"{url}/get").status_code == 200
+        assert session.request("GET", f"{url}/get").status_code == 200
+        assert calls == [f"{url}/get", f"{url}/get"]
+        del session.send
+        assert session.get(f"{url}/get").status_code == 200
+        assert len(calls) == 2
+
+
 def test_plain_calls_make_raw_and_request_parts_on_first_use(url: str) -> None:
     """The engine leaves a plain Response's `raw` and `headers`, and its request's
     `headers` and `hooks`, to be made when first read: they must then behave as the plain

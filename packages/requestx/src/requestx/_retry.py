@@ -31,6 +31,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, NamedTuple
 
+from requestx.exceptions import ConnectionError, ConnectTimeout, Timeout
+
 __all__ = ["MaxRetryError", "RequestHistory", "ResponseError", "Retry", "RetryState"]
 
 _IDEMPOTENT = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PUT", "TRACE"})
@@ -56,7 +58,8 @@ class MaxRetryError(Exception):
         self.pool = pool
         self.url = url
         self.reason = reason
-        super().__init__(f"Max retries exceeded with url: {url} (Caused by {reason!r})")
+        # urllib3's message, the pool first (None when there is none, as here).
+        super().__init__(f"{pool}: Max retries exceeded with url: {url} (Caused by {reason!r})")
 
     def __reduce__(self) -> tuple[Any, ...]:
         return type(self), (None, self.url, self.reason)
@@ -137,7 +140,8 @@ class Retry:
         )
 
     def method_allowed(self, method: str) -> bool:
-        return self.allowed_methods is None or method.upper() in self.allowed_methods
+        # urllib3's rule: an empty or false `allowed_methods` allows every method.
+        return not self.allowed_methods or method.upper() in self.allowed_methods
 
     # --- urllib3's interface, for code that drives a Retry itself -----------------------
 
@@ -249,15 +253,17 @@ def _status_retry_wanted(
 def _budget_of(error: BaseException) -> str:
     """Which budget a failed try spends: a failed connect, a failure after sending, or other.
 
-    requestx's errors say whether the connect failed; for urllib3's own classes (when code
-    passes them in) their names say it.
+    requestx's errors say whether the connect failed; urllib3's own classes (when code
+    passes them in) are told apart by name, since urllib3 may not be installed.
     """
-    if getattr(error, "connect_failed", False):
+    if getattr(error, "connect_failed", False) or isinstance(error, ConnectTimeout):
         return "connect"
+    if isinstance(error, ConnectionError | Timeout):
+        return "read"  # sent, and no complete answer came
     names = {cls.__name__ for cls in type(error).__mro__}
-    if names & {"ConnectTimeout", "ConnectTimeoutError", "NewConnectionError"}:
+    if "ConnectTimeoutError" in names:  # NewConnectionError derives from it
         return "connect"
-    if names & {"ConnectionError", "Timeout", "ReadTimeoutError", "ProtocolError"}:
+    if names & {"ReadTimeoutError", "ProtocolError"}:
         return "read"
     return "other"
 
