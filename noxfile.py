@@ -660,24 +660,21 @@ def _loopback_only() -> list[str] | None:
 
 
 def _mocking_sdist(session: nox.Session, cache: Path, name: str, version: str) -> Path:
-    folder = cache / f"{name.replace('-', '_')}-{version}"
-    unpacked = [path for path in cache.glob("*") if path.is_dir()] if cache.is_dir() else []
-    for path in unpacked:
-        if path.name.lower().replace("-", "_") == folder.name.lower():
-            return path
-    cache.mkdir(parents=True, exist_ok=True)
-    session.run(
-        "python", "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary=:all:",
-        f"{name}=={version}", "--dest", str(cache),
-    )  # fmt: skip
-    (archive_path,) = [
-        path
-        for path in cache.glob("*.tar.gz")
-        if path.name.lower().replace("-", "_").startswith(folder.name.lower())
-    ]
-    with tarfile.open(archive_path) as archive:
-        archive.extractall(cache, filter="data")  # also: owned by us, not the tar's users
-    return _mocking_sdist(session, cache, name, version)
+    """The unpacked sdist of ``name==version``, downloaded into ``cache`` once."""
+    folder = cache / f"{name}-{version}"
+    unpacked = [path for path in folder.glob("*") if path.is_dir()]
+    if not unpacked:
+        folder.mkdir(parents=True, exist_ok=True)
+        session.run(
+            "python", "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary=:all:",
+            f"{name}=={version}", "--dest", str(folder),
+        )  # fmt: skip
+        (archive_path,) = folder.glob("*.tar.gz")
+        with tarfile.open(archive_path) as archive:
+            archive.extractall(folder, filter="data")  # also: owned by us, not the tar's users
+        unpacked = [path for path in folder.glob("*") if path.is_dir()]
+    (root,) = unpacked
+    return root
 
 
 def _junit_outcomes(report: Path) -> dict[str, bool]:
