@@ -12,7 +12,7 @@ import functools
 import os
 import threading
 import time
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard, cast
 from urllib.parse import urlparse
 
@@ -660,6 +660,31 @@ def _foreign_response(adapter: HTTPAdapter, request: PreparedRequest, raw: Any) 
     response.request = request
     response.connection = adapter
     return response
+
+
+def _async_send_of(adapter: BaseAdapter) -> Callable[..., Awaitable[Response]] | None:
+    """The adapter's `send_async` when it is the awaitable twin of the `send` requests would
+    call, else None: that `send` must then run (off the loop's thread).
+
+    A `send` patched by a test's mock (responses patches `HTTPAdapter.send`), set on the
+    instance, or overridden by a subclass that brings no `send_async` of its own is the one
+    requests would call, so it must not be gone round.
+    """
+    send_async = getattr(adapter, "send_async", None)
+    if send_async is None or "send" in vars(adapter):
+        return None
+    cls = type(adapter)
+    send_owner = _defining_class(cls, "send")
+    if send_owner is HTTPAdapter:
+        return send_async if HTTPAdapter.send is _OWN_SEND else None
+    async_owner = _defining_class(cls, "send_async")
+    if send_owner is None or async_owner is None or not issubclass(async_owner, send_owner):
+        return None
+    return cast("Callable[..., Awaitable[Response]]", send_async)
+
+
+def _defining_class(cls: type, name: str) -> type | None:
+    return next((klass for klass in cls.__mro__ if name in vars(klass)), None)
 
 
 _KIT: _requestx.ResponseKit | None = None

@@ -25,6 +25,7 @@ from requestx._proxy_utils import environment_ca_bundle, no_proxy_variables
 from requestx.adapters import (
     BaseAdapter,
     HTTPAdapter,
+    _async_send_of,
     _is_stock,
     _response_kit,
     _wire_headers,
@@ -740,7 +741,10 @@ class Session(SessionRedirectMixin):
         if "proxies" not in kwargs:
             kwargs["proxies"] = resolve_proxies(request, self.proxies, self.trust_env)
         if wants_async(self.mode):
-            return track_auto(self.mode, self._send_async(request, kwargs))
+            # The adapter is chosen now, in send() as requests chooses it: requests-mock
+            # patches get_adapter for the length of this call only.
+            adapter = self.get_adapter(url=request.url or "")
+            return track_auto(self.mode, self._send_async(request, kwargs, adapter))
         return self._send_sync(request, kwargs)
 
     def _send_sync(self, request: PreparedRequest, kwargs: dict[str, Any]) -> Response:
@@ -758,15 +762,16 @@ class Session(SessionRedirectMixin):
             response.content  # noqa: B018 - stream=False reads the body now
         return response
 
-    async def _send_async(self, request: PreparedRequest, kwargs: dict[str, Any]) -> Response:
+    async def _send_async(
+        self, request: PreparedRequest, kwargs: dict[str, Any], adapter: BaseAdapter
+    ) -> Response:
         allow_redirects = kwargs.pop("allow_redirects", True)
-        adapter = self.get_adapter(url=request.url or "")
         start = preferred_clock()
-        send_async = getattr(adapter, "send_async", None)
+        send_async = _async_send_of(adapter)
         if send_async is not None:
             response = await send_async(request, **kwargs)
         else:
-            # A custom (sync) adapter: run it off the loop's thread.
+            # A custom (sync) adapter, or a patched send: run it off the loop's thread.
             response = await asyncio.to_thread(adapter.send, request, **kwargs)
         response = self._after_send(request, response, start, kwargs)
         history: list[Response] = []
