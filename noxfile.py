@@ -618,10 +618,12 @@ def compat_aresilient(session: nox.Session) -> None:
 
 
 # The mocking libraries whose own test suites `compat_mocking` runs: name -> (version on
-# PyPI, the tests inside its sdist, pytest options its tox.ini gives).
+# PyPI, the tests inside its sdist, pytest options its tox.ini gives). `-c tox.ini`: their
+# own pytest settings (none, for requests-mock), or pytest would climb from the session's
+# folder (under .nox/) to this repository's pyproject.toml and run them with ours.
 MOCKING_SUITES = {
-    "responses": ("0.26.3", "responses", ["--asyncio-mode=auto"]),
-    "requests-mock": ("1.12.1", "tests", []),
+    "responses": ("0.26.3", "responses", ["-c", "tox.ini", "--asyncio-mode=auto"]),
+    "requests-mock": ("1.12.1", "tests", ["-c", "tox.ini"]),
 }
 # What those suites import, as their test requirements pin it; requests itself only in the
 # baseline's environment (requests-futures there with its dependencies, here without).
