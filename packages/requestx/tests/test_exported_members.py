@@ -26,6 +26,7 @@ EXPECTED_EXPORTS = {
     "get",
     "get_default_mode",
     "head",
+    "install",
     "options",
     "patch",
     "post",
@@ -34,6 +35,7 @@ EXPECTED_EXPORTS = {
     "session",
     "set_default_mode",
     "sync",
+    "uninstall",
     "utils",
 }
 

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -298,6 +299,83 @@ def test_patched_session_and_adapter_methods_are_still_called(url: str) -> None:
         ) as request:
             assert session.get(f"{url}/get").status_code == 200
         assert request.call_count == 1
+
+
+def test_a_patched_session_send_sees_plain_calls(url: str) -> None:
+    """requests-mock replaces `Session.send`, on the class or on one session: a plain
+    `session.get(url)` (and a module-level `requestx.get`) must go through it."""
+    real_send = requestx.Session.send
+    with mock.patch.object(requestx.Session, "send", autospec=True, side_effect=real_send) as send:
+        with requestx.Session() as session:
+            assert session.get(f"{url}/get").status_code == 200
+            assert session.head(f"{url}/get").status_code == 200
+        assert requestx.get(f"{url}/get").status_code == 200
+    assert send.call_count == 3
+    with requestx.Session() as session:
+        calls: list[str] = []
+
+        def recording_send(request: requestx.PreparedRequest, **kwargs: object) -> object:
+            calls.append(request.url or "")
+            return real_send(session, request, **kwargs)
+
+        session.send = recording_send  # type: ignore[method-assign]
+        assert session.get(f"{url}/get").status_code == 200
+        assert session.request("GET", f"{url}/get").status_code == 200
+        assert calls == [f"{url}/get", f"{url}/get"]
+        del session.send
+        assert session.get(f"{url}/get").status_code == 200
+        assert len(calls) == 2
+
+
+def test_awaited_calls_go_through_a_patched_adapter_send(url: str) -> None:
+    """responses patches `HTTPAdapter.send`: an awaited call must not go round it."""
+
+    async def main() -> int:
+        async with requestx.Session(mode="async") as session:
+            response = await session.get(f"{url}/get")
+            return int(response.status_code)
+
+    real_send = requestx.adapters.HTTPAdapter.send
+    with mock.patch.object(
+        requestx.adapters.HTTPAdapter, "send", autospec=True, side_effect=real_send
+    ) as send:
+        assert asyncio.run(main()) == 200
+    assert send.call_count == 1
+
+
+def test_an_awaited_send_keeps_the_adapter_chosen_during_the_call(url: str) -> None:
+    """requests-mock patches `get_adapter` only while `Session.send` runs; an awaited send
+    returns before its request goes out, and must keep the adapter it was given then."""
+
+    class Canned(requestx.adapters.BaseAdapter):
+        def send(self, request: requestx.PreparedRequest, *_: Any, **__: Any) -> requestx.Response:
+            response = requestx.Response()
+            response.status_code = 299
+            response._content = b"canned"
+            response.request = request
+            return response
+
+        def close(self) -> None:
+            pass
+
+    session = requestx.Session(mode="async")
+    canned = Canned()
+
+    def send_with_canned_adapter(request: requestx.PreparedRequest, **kwargs: object) -> object:
+        session.get_adapter = lambda url: canned  # type: ignore[method-assign]  # noqa: ARG005
+        try:
+            return requestx.Session.send(session, request, **kwargs)
+        finally:
+            del session.get_adapter
+
+    session.send = send_with_canned_adapter  # type: ignore[method-assign]
+
+    async def main() -> requestx.Response:
+        response: requestx.Response = await session.get(f"{url}/get")
+        return response
+
+    response = asyncio.run(main())
+    assert (response.status_code, response.text) == (299, "canned")
 
 
 def test_plain_calls_make_raw_and_request_parts_on_first_use(url: str) -> None:

@@ -1,8 +1,15 @@
-"""Every Python example in the README runs as pasted (each serves httpbin on loopback)."""
+"""Every Python example in the README runs as pasted (each serves httpbin on loopback).
+
+Each runs as a program of its own in a new interpreter: one example calls
+`requestx.install()`, which changes what `import requests` gives for the whole process.
+"""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +23,17 @@ def test_the_readme_has_examples() -> None:
 
 
 @pytest.mark.parametrize("index", range(len(EXAMPLES)))
-def test_example_runs(index: int, capsys: pytest.CaptureFixture[str]) -> None:
-    namespace = {"__name__": f"readme_example_{index}"}
-    exec(compile(EXAMPLES[index], f"README.md example {index}", "exec"), namespace)  # noqa: S102
-    assert capsys.readouterr().out  # every example prints what it shows
+def test_example_runs(index: int) -> None:
+    # The same imports as this process: requestx and httpy from wherever they come here.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    env.pop("REQUESTX_MODE", None)
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", EXAMPLES[index]],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=100,
+        check=False,
+    )
+    assert done.returncode == 0, f"README.md example {index}:\n{done.stderr}"
+    assert done.stdout  # every example prints what it shows

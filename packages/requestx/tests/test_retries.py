@@ -189,3 +189,110 @@ def test_retry_after_forms() -> None:
     assert 25 < state.wait_seconds(future) <= 30
     ignoring = Retry(total=1, respect_retry_after_header=False).new_state()
     assert ignoring.wait_seconds("7") == 0.0
+
+
+# --- urllib3's Retry interface (is_retry, increment), as responses drives it ------------
+
+_BUDGETS = ("total", "connect", "read", "redirect", "status", "other")
+
+
+def _counters(retry: object) -> tuple[object, ...]:
+    return tuple(getattr(retry, name) for name in _BUDGETS)
+
+
+def _raw(status: int, location: str | None = None) -> urllib3.HTTPResponse:
+    headers = {"Location": location} if location else {}
+    return urllib3.HTTPResponse(body=b"", headers=headers, status=status, preload_content=False)
+
+
+@pytest.mark.parametrize("allowed", [None, ["GET"], frozenset({"POST"})])
+@pytest.mark.parametrize("total", [None, 0, 2])
+def test_is_retry_answers_as_urllib3s(allowed: object, total: int | None) -> None:
+    settings = {"total": total, "status_forcelist": [500], "allowed_methods": allowed}
+    ours, theirs = Retry(**settings), urllib3.Retry(**settings)  # type: ignore[arg-type]
+    for method, status, retry_after in itertools.product(
+        ("GET", "post"), (200, 413, 429, 500, 503), (False, True)
+    ):
+        assert ours.is_retry(method, status, retry_after) == theirs.is_retry(
+            method, status, retry_after
+        ), (method, status, retry_after)
+
+
+def _steps() -> list[tuple[str, object]]:
+    """One try's outcome per step, as a (kind, urllib3-style argument) pair: twice over,
+    enough for every setting below to run out."""
+    return 2 * [
+        ("response", 500),
+        ("response", 302),
+        ("error", urllib3.exceptions.ReadTimeoutError(None, "/", "slow")),  # type: ignore[arg-type]
+        ("error", urllib3.exceptions.ConnectTimeoutError("refused")),
+        ("error", urllib3.exceptions.ProtocolError("reset")),
+        ("error", ValueError("anything else")),
+        ("response", 503),
+    ]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"total": 10},
+        {"total": 3},
+        {"total": None, "status": 1},
+        {"total": None, "redirect": 0, "connect": 2},
+        {"total": 10, "read": False},
+        {"total": 10, "other": 0},
+        {"total": 10, "allowed_methods": ["POST"]},
+        {"total": False},
+    ],
+)
+def test_increment_spends_and_runs_out_as_urllib3s(settings: dict[str, object]) -> None:
+    ours: Retry = Retry(**settings)  # type: ignore[arg-type]
+    theirs: urllib3.Retry = urllib3.Retry(**settings)  # type: ignore[arg-type]
+    for kind, outcome in _steps():
+        arguments: dict[str, object] = {"method": "GET", "url": "/x"}
+        if kind == "response":
+            location = "/elsewhere" if outcome == 302 else None
+            arguments["response"] = _raw(int(outcome), location)  # type: ignore[call-overload]
+        else:
+            arguments["error"] = outcome
+        results: list[object] = []
+        for retry in (ours, theirs):
+            try:
+                results.append(retry.increment(**arguments))  # type: ignore[arg-type]
+            except Exception as error:  # noqa: BLE001 - compared below, whatever it is
+                results.append(error)
+        mine, reference = results
+        if isinstance(reference, Exception):
+            assert isinstance(mine, Exception), (kind, outcome, mine)
+            assert type(mine).__name__ == type(reference).__name__
+            assert str(mine) == str(reference)
+            return
+        assert isinstance(mine, Retry), mine
+        assert isinstance(reference, urllib3.Retry), reference
+        assert _counters(mine) == _counters(reference), (kind, outcome)
+        assert len(mine.history) == len(reference.history)
+        assert mine.history[-1].status == reference.history[-1].status
+        assert mine.history[-1].redirect_location == reference.history[-1].redirect_location
+        ours, theirs = mine, reference
+    pytest.fail("every setting above runs out within the steps")  # else the test is too short
+
+
+def test_max_retry_error_is_requests_adapters_own() -> None:
+    """responses imports it from requests.adapters and catches it around increment()."""
+    from requestx.adapters import MaxRetryError  # noqa: PLC0415 - the import is the test
+
+    with pytest.raises(MaxRetryError) as raised:
+        Retry(total=0, status_forcelist=[500]).increment("GET", "/x", response=_raw(500))
+    assert raised.value.url == "/x"
+    assert "too many 500 error responses" in str(raised.value.reason)
+
+
+def test_a_requestx_error_spends_the_matching_budget() -> None:
+    refused = requestx.exceptions.ConnectTimeout("refused")
+    after_connect = Retry(total=5, connect=2, read=2).increment("GET", "/", error=refused)
+    assert (after_connect.connect, after_connect.read) == (1, 2)
+    dropped = requestx.exceptions.ConnectionError("dropped after sending")
+    after_read = Retry(total=5, connect=2, read=2).increment("GET", "/", error=dropped)
+    assert (after_read.connect, after_read.read) == (2, 1)
+    with pytest.raises(requestx.exceptions.ConnectionError):
+        Retry(total=5).increment("POST", "/", error=dropped)  # a read error, method not allowed

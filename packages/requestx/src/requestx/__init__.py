@@ -6,13 +6,15 @@
 
 Inside a running asyncio loop the same calls return awaitables; `requestx.sync` and
 `requestx.aio` force one mode, `requestx.set_default_mode` (or `REQUESTX_MODE`) sets it for
-the whole process.
+the whole process. `requestx.install()` makes `import requests` give requestx, so libraries
+built on requests run on it unmodified.
 """
 
 import atexit as _atexit
 import os as _os
 
 from requestx import _requestx, aio, sync, utils
+from requestx._install import install, uninstall
 from requestx._mode import get_default_mode, set_default_mode
 from requestx._requestx import __version__
 from requestx.api import delete, get, head, options, patch, post, put, request
@@ -61,6 +63,7 @@ __all__ = [
     "get",
     "get_default_mode",
     "head",
+    "install",
     "options",
     "patch",
     "post",
@@ -69,5 +72,6 @@ __all__ = [
     "session",
     "set_default_mode",
     "sync",
+    "uninstall",
     "utils",
 ]

@@ -12,7 +12,7 @@ import functools
 import os
 import threading
 import time
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard, cast
 from urllib.parse import urlparse
 
@@ -21,8 +21,8 @@ from requestx._async_body import AsyncBodyFeed, is_async_body
 from requestx._awaiting import send_awaitable
 from requestx._insecure import warn_unverified
 from requestx._raw import RawBody, ResponseHeaders
-from requestx._retry import Retry, RetryState
-from requestx._text_utils import encoding_of_content_type
+from requestx._retry import MaxRetryError, ResponseError, Retry, RetryState
+from requestx._text_utils import encoding_of_content_type, get_encoding_from_headers
 from requestx.cookies import extract_cookies_to_jar
 from requestx.exceptions import (
     ConnectionError,
@@ -31,6 +31,7 @@ from requestx.exceptions import (
     ReadTimeout,
     RetryError,
 )
+from requestx.structures import CaseInsensitiveDict
 from requestx.utils import (
     get_auth_from_url,
     prepend_scheme_if_needed,
@@ -47,6 +48,8 @@ __all__ = [
     "DEFAULT_RETRIES",
     "BaseAdapter",
     "HTTPAdapter",
+    "MaxRetryError",
+    "ResponseError",
     "Retry",
 ]
 
@@ -389,10 +392,16 @@ class HTTPAdapter(BaseAdapter):
     def build_response(
         self,
         req: PreparedRequest,
-        resp: _requestx.RawResponse,
+        resp: _requestx.RawResponse | Any,
         *,
         stream: bool = True,
     ) -> Response:
+        """The Response for ``req`` from the engine's raw response, or from any raw object
+        shaped like urllib3's ``HTTPResponse`` (``status``, ``reason``, ``headers``, ``read``
+        / ``stream``), which mocking libraries (responses, requests-mock) build and hand in
+        as requests lets them."""
+        if not isinstance(resp, _requestx.RawResponse):
+            return _foreign_response(self, req, resp)
         if not stream:
             return _whole_response(req, resp, self)
         from requestx.models import Response  # noqa: PLC0415 - models imports adapters' users
@@ -632,6 +641,50 @@ def _is_stock(adapter: BaseAdapter) -> TypeGuard[HTTPAdapter]:
         and HTTPAdapter.send is _OWN_SEND
         and HTTPAdapter.build_response is _OWN_BUILD_RESPONSE
     )
+
+
+def _foreign_response(adapter: HTTPAdapter, request: PreparedRequest, raw: Any) -> Response:
+    """requests' `build_response`, for a raw response the engine did not make: its body is
+    read through ``raw`` when first asked for, as requests reads a urllib3 response."""
+    from requestx.models import Response  # noqa: PLC0415 - models imports adapters' users
+
+    response = Response()
+    response.status_code = getattr(raw, "status", None)  # type: ignore[assignment]
+    response.headers = CaseInsensitiveDict(getattr(raw, "headers", {}))
+    response.encoding = get_encoding_from_headers(response.headers)
+    response.raw = raw
+    response.reason = getattr(raw, "reason", None)  # type: ignore[assignment]
+    url: object = request.url
+    response.url = url.decode("utf-8") if isinstance(url, bytes) else request.url or ""
+    extract_cookies_to_jar(response.cookies, request, raw)
+    response.request = request
+    response.connection = adapter
+    return response
+
+
+def _async_send_of(adapter: BaseAdapter) -> Callable[..., Awaitable[Response]] | None:
+    """The adapter's `send_async` when it is the awaitable twin of the `send` requests would
+    call, else None: that `send` must then run (off the loop's thread).
+
+    A `send` patched by a test's mock (responses patches `HTTPAdapter.send`), set on the
+    instance, or overridden by a subclass that brings no `send_async` of its own is the one
+    requests would call, so it must not be gone round.
+    """
+    send_async = getattr(adapter, "send_async", None)
+    if send_async is None or "send" in vars(adapter):
+        return None
+    cls = type(adapter)
+    send_owner = _defining_class(cls, "send")
+    if send_owner is HTTPAdapter:
+        return send_async if HTTPAdapter.send is _OWN_SEND else None
+    async_owner = _defining_class(cls, "send_async")
+    if send_owner is None or async_owner is None or not issubclass(async_owner, send_owner):
+        return None
+    return cast("Callable[..., Awaitable[Response]]", send_async)
+
+
+def _defining_class(cls: type, name: str) -> type | None:
+    return next((klass for klass in cls.__mro__ if name in vars(klass)), None)
 
 
 _KIT: _requestx.ResponseKit | None = None

@@ -25,6 +25,7 @@ from requestx._proxy_utils import environment_ca_bundle, no_proxy_variables
 from requestx.adapters import (
     BaseAdapter,
     HTTPAdapter,
+    _async_send_of,
     _is_stock,
     _response_kit,
     _wire_headers,
@@ -513,11 +514,14 @@ class Session(SessionRedirectMixin):
 
     def _plain(self) -> bool:
         # Compared with the functions as defined here, so that a patched or overridden one
-        # (mock.patch.object(Session, ...) included) is always called.
+        # (mock.patch.object(Session, ...) included) is always called. `send` is patched by
+        # mocking libraries (requests-mock), on the class or on one session.
         cls = type(self)
         return (
             cls.prepare_request is _OWN_PREPARE_REQUEST
             and cls.merge_environment_settings is _OWN_MERGE_ENVIRONMENT_SETTINGS
+            and cls.send is _OWN_SEND
+            and "send" not in self.__dict__
             and self.auth is None
             and not self.proxies
             and not self.params
@@ -696,6 +700,7 @@ class Session(SessionRedirectMixin):
             isinstance(url, str)
             and _PLAIN_GET_OPTIONS.issuperset(kwargs)
             and type(self).request is _OWN_REQUEST
+            and "request" not in self.__dict__
             and self._plain()
         ):
             # `session.get(url)`, perhaps with a timeout, the commonest call: straight to
@@ -736,7 +741,10 @@ class Session(SessionRedirectMixin):
         if "proxies" not in kwargs:
             kwargs["proxies"] = resolve_proxies(request, self.proxies, self.trust_env)
         if wants_async(self.mode):
-            return track_auto(self.mode, self._send_async(request, kwargs))
+            # The adapter is chosen now, in send() as requests chooses it: requests-mock
+            # patches get_adapter for the length of this call only.
+            adapter = self.get_adapter(url=request.url or "")
+            return track_auto(self.mode, self._send_async(request, kwargs, adapter))
         return self._send_sync(request, kwargs)
 
     def _send_sync(self, request: PreparedRequest, kwargs: dict[str, Any]) -> Response:
@@ -754,15 +762,16 @@ class Session(SessionRedirectMixin):
             response.content  # noqa: B018 - stream=False reads the body now
         return response
 
-    async def _send_async(self, request: PreparedRequest, kwargs: dict[str, Any]) -> Response:
+    async def _send_async(
+        self, request: PreparedRequest, kwargs: dict[str, Any], adapter: BaseAdapter
+    ) -> Response:
         allow_redirects = kwargs.pop("allow_redirects", True)
-        adapter = self.get_adapter(url=request.url or "")
         start = preferred_clock()
-        send_async = getattr(adapter, "send_async", None)
+        send_async = _async_send_of(adapter)
         if send_async is not None:
             response = await send_async(request, **kwargs)
         else:
-            # A custom (sync) adapter: run it off the loop's thread.
+            # A custom (sync) adapter, or a patched send: run it off the loop's thread.
             response = await asyncio.to_thread(adapter.send, request, **kwargs)
         response = self._after_send(request, response, start, kwargs)
         history: list[Response] = []
@@ -862,6 +871,7 @@ class Session(SessionRedirectMixin):
 # Session's own methods, as defined above: the plain path applies only while they are the
 # ones a session would call.
 _OWN_REQUEST = Session.request
+_OWN_SEND = Session.send
 _OWN_PREPARE_REQUEST = Session.prepare_request
 _OWN_MERGE_ENVIRONMENT_SETTINGS = Session.merge_environment_settings
 
