@@ -32,11 +32,13 @@ DIST = ROOT / "dist"
 PYTHON = "3.11"
 
 # Distribution name -> import name, in dependency order (http_benchmark needs the other three).
+# The distributions carry the train's `htk-` prefix ("HTTP toolkit"): on PyPI the bare names
+# are other people's projects. Import names are the bare ones.
 PACKAGES = {
-    "requestx": "requestx",
-    "aresilient": "aresilient",
-    "httpy": "httpy",
-    "http-benchmark": "http_benchmark",
+    "htk-requestx": "requestx",
+    "htk-aresilient": "aresilient",
+    "htk-httpy": "httpy",
+    "htk-http-benchmark": "http_benchmark",
 }
 PACKAGE_DIRS = {dist: ROOT / "packages" / module for dist, module in PACKAGES.items()}
 
@@ -254,7 +256,7 @@ def tests_http3(session: nox.Session) -> None:
     installed (no Rust build).
     """
     session.run_install(
-        "uv", "sync", "--locked", "--package=httpy", "--extra=http3", "--no-default-groups",
+        "uv", "sync", "--locked", "--package=htk-httpy", "--extra=http3", "--no-default-groups",
         "--group=test-http3", *REBUILD_MEMBERS, f"--python={_venv_python(session)}",
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
         external=True,
@@ -264,7 +266,12 @@ def tests_http3(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def build(session: nox.Session) -> None:
-    """Wheels and sdists of all four into dist/, checked by twine, each installed alone."""
+    """Wheels and sdists of all four into dist/, checked by twine, each installed alone.
+
+    Each wheel is installed by its distribution name with the index off (dist/ and a folder of
+    its third-party dependencies' wheels are the only sources), and each package from its
+    source folder; no sibling ever comes from an index (see _install_alone).
+    """
     session.install("--group=build", f"--python={_venv_python(session)}")
     shutil.rmtree(DIST, ignore_errors=True)
     # `uv build` makes the sdist first and the wheel from it, so a file missing from
@@ -273,40 +280,63 @@ def build(session: nox.Session) -> None:
     artifacts = sorted(str(path) for path in DIST.iterdir() if path.suffix in {".whl", ".gz"})
     session.run("twine", "check", "--strict", *artifacts)
 
+    wheels = {dist: _the_wheel(session, dist) for dist in PACKAGES}
     with tempfile.TemporaryDirectory(prefix="install-alone-") as scratch:
+        third_party = _third_party_wheels(session, Path(scratch))
+        offline = ["--no-index", "--find-links", str(DIST), "--find-links", str(third_party)]
         for dist, module in PACKAGES.items():
-            wheel_prefix = dist.replace("-", "_") + "-"
-            wheels = [path for path in DIST.glob("*.whl") if path.name.startswith(wheel_prefix)]
-            if len(wheels) != 1:
-                session.error(f"expected one wheel for {dist} in dist/, found {wheels}")
-            _install_alone_and_import(session, Path(scratch) / f"wheel-{module}", wheels[0], module)
-            _install_alone_and_import(
-                session, Path(scratch) / f"source-{module}", PACKAGE_DIRS[dist], module
-            )
+            _install_alone(session, Path(scratch) / f"wheel-{module}", [*offline, dist], module)
+            # From its folder, as the READMEs show; http_benchmark's siblings named as wheel
+            # files beside it, so pip takes them from there. Build backends and third-party
+            # dependencies come from the index: nothing of ours does.
+            siblings = [str(wheels[other]) for other in PACKAGES if other != dist]
+            requirements = [str(PACKAGE_DIRS[dist])]
+            if module == "http_benchmark":
+                requirements += siblings
+            _install_alone(session, Path(scratch) / f"source-{module}", requirements, module)
 
 
-def _install_alone_and_import(
-    session: nox.Session, venv: Path, requirement: Path, module: str
-) -> None:
+def _the_wheel(session: nox.Session, dist: str) -> Path:
+    prefix = dist.replace("-", "_") + "-"
+    wheels = [path for path in DIST.glob("*.whl") if path.name.startswith(prefix)]
+    if len(wheels) != 1:
+        session.error(f"expected one wheel for {dist} in dist/, found {wheels}")
+    return wheels[0]
+
+
+def _third_party_wheels(session: nox.Session, scratch: Path) -> Path:
+    """The four packages' third-party dependencies as wheels, at uv.lock's versions."""
+    requirements = scratch / "third-party.txt"
+    session.run(
+        "uv", "export", "--frozen", "--all-packages", "--no-emit-workspace", "--no-default-groups",
+        "--no-hashes", "--no-header", "--no-annotate", "--output-file", str(requirements),
+        external=True,
+    )  # fmt: skip
+    fetcher = scratch / "fetch"
+    session.run(_venv_python(session), "-m", "venv", str(fetcher), external=True)
+    wheelhouse = scratch / "third-party"
+    session.run(
+        str(fetcher / "bin" / "python"), "-m", "pip", "download", "--quiet", "--only-binary=:all:",
+        "--requirement", str(requirements), "--dest", str(wheelhouse),
+        external=True,
+    )  # fmt: skip
+    return wheelhouse
+
+
+def _install_alone(session: nox.Session, venv: Path, arguments: list[str], module: str) -> None:
     """A fresh venv holding one package (plus its own dependencies) must import it.
 
-    pip, not uv, installs: `pip install packages/<name>` is what the READMEs promise. The only
-    extra source is dist/, where http_benchmark finds its same-release siblings.
+    pip, not uv, installs: `pip install packages/<name>` is what the READMEs promise. pip's own
+    configuration is set aside (PIP_CONFIG_FILE, PIP_FIND_LINKS): a machine-wide find-links
+    folder would be one more place a namesake could come from.
     """
     session.run(_venv_python(session), "-m", "venv", str(venv), external=True)
     python = str(venv / "bin" / "python")
+    pip_env = {"PIP_CONFIG_FILE": os.devnull, "PIP_FIND_LINKS": None}
     session.run(
-        python,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "--find-links",
-        str(DIST),
-        str(requirement),
-        external=True,
-    )
+        python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *arguments,
+        env=pip_env, external=True,
+    )  # fmt: skip
     session.run(
         python,
         "-c",
@@ -467,7 +497,7 @@ def bench_aresilient(session: nox.Session) -> None:
     # aresilient alone from the lock (requestx's Rust build is not needed here), then the
     # retry layers it is measured against.
     session.run_install(
-        "uv", "sync", "--locked", "--package=aresilient", "--no-editable", "--no-default-groups",
+        "uv", "sync", "--locked", "--package=htk-aresilient", "--no-editable", "--no-default-groups",
         "--group=bench-aresilient", *REBUILD_MEMBERS, f"--python={_venv_python(session)}",
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
         external=True,
@@ -561,7 +591,7 @@ def compat_aresilient(session: nox.Session) -> None:
     module functions."""
     # aresilient alone from the lock (no other member: requestx would need a Rust build).
     session.run_install(
-        "uv", "sync", "--locked", "--package=aresilient", "--no-editable", "--no-default-groups",
+        "uv", "sync", "--locked", "--package=htk-aresilient", "--no-editable", "--no-default-groups",
         *REBUILD_MEMBERS, f"--python={_venv_python(session)}",
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
         external=True,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 __all__ = [
     "PURE_PACKAGES",
+    "SIBLINGS",
     "SIBLING_PINNING_PACKAGE",
     "cargo_version",
     "pep440_to_cargo",
@@ -22,7 +23,7 @@ __all__ = [
 
 PURE_PACKAGES = ("aresilient", "httpy", "http_benchmark")
 SIBLING_PINNING_PACKAGE = "http_benchmark"
-SIBLINGS = ("aresilient", "httpy", "requestx")
+SIBLINGS = ("htk-aresilient", "htk-httpy", "htk-requestx")
 
 # PEP 440 releases we ship, and their SemVer spelling for Cargo (maturin maps it back).
 _RELEASE = re.compile(r"^(?P<base>\d+\.\d+\.\d+)(?:(?P<kind>a|b|rc)(?P<number>\d+))?$")

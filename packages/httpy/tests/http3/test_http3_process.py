@@ -72,7 +72,7 @@ def test_http3_without_aioquic_fails_with_one_clear_message(
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "httpy: error: HTTP/3 needs aioquic, which is not installed: pip install 'httpy[http3]'"
+        "httpy: error: HTTP/3 needs aioquic, which is not installed: pip install 'htk-httpy[http3]'"
     ]
 
 
