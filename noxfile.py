@@ -49,8 +49,10 @@ CI_BUILD_ENV = {"MATURIN_PEP517_ARGS": "--profile ci"}
 
 
 def _venv_python(session: nox.Session) -> str:
-    location = session.virtualenv.location
-    return str(Path(location) / "bin" / "python")
+    location = Path(session.virtualenv.location)
+    if sys.platform == "win32":
+        return str(location / "Scripts" / "python.exe")
+    return str(location / "bin" / "python")
 
 
 # uv caches a workspace member's built wheel by its pyproject.toml's mtime alone, so a change to
@@ -103,11 +105,15 @@ def _cargo_env(session: nox.Session) -> dict[str, str]:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff (lint and format), rustfmt, clippy with warnings as errors, actionlint on workflows."""
+    """ruff (lint and format), rustfmt, clippy with warnings as errors, the changelog's
+    fragments, and the workflows against GitHub's schema (and actionlint where it installs)."""
     session.install("--group=lint", f"--python={_venv_python(session)}")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("python", "tools/unasync.py", "--check")  # aresilient's sync modules are current
+    # Fragments well named, and towncrier renders them (the next release's draft notes).
+    session.run("python", "tools/changelog.py", "check")
+    session.run("towncrier", "build", "--draft", "--version", _train_version(), silent=True)
     with session.chdir(RUST):
         session.run("cargo", "fmt", "--all", "--check", external=True)
         session.run(
@@ -155,6 +161,14 @@ def _actionlint(session: nox.Session, workflows: list[str]) -> None:
         )
         return
     session.run("actionlint", *workflows)
+
+
+def _train_version() -> str:
+    """The train's PEP 440 version, as the pure packages' pyproject.toml files carry it."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import release_version  # noqa: PLC0415 - tools/ is not a package; imported on demand
+
+    return release_version.python_version(ROOT)
 
 
 @nox.session(python=PYTHON)
@@ -243,6 +257,29 @@ def tests(session: nox.Session) -> None:
             )
         except nox.command.CommandFailed:
             failed.append("cargo test")
+    if failed:
+        session.error(f"failing suites: {', '.join(failed)}")
+
+
+# What CI also runs on macOS and Windows. http_benchmark's suite stays on Linux: its runner
+# pins processes to CPUs and its integration tests need a Linux Docker engine (its README
+# says it works on Linux). httpy's tests of `--workers` skip where there is no fork().
+PORTABLE_SUITES = ("htk-requestx", "htk-aresilient", "htk-httpy")
+
+
+@nox.session(name="tests_portable", python=PYTHON)
+def tests_portable(session: nox.Session) -> None:
+    """requestx's, aresilient's and httpy's suites and the release-train checks: no Docker,
+    no cargo test. CI runs it on macOS and Windows (`--force-python 3.14` and so on)."""
+    _sync(session, "test", env=CI_BUILD_ENV)
+    suites = {dist: PACKAGE_DIRS[dist] / "tests" for dist in PORTABLE_SUITES}
+    suites["release train"] = ROOT / "tests"
+    failed: list[str] = []
+    for name, suite in suites.items():
+        try:
+            session.run("pytest", str(suite), *session.posargs)
+        except nox.command.CommandFailed:
+            failed.append(name)
     if failed:
         session.error(f"failing suites: {', '.join(failed)}")
 
@@ -497,7 +534,8 @@ def bench_aresilient(session: nox.Session) -> None:
     # aresilient alone from the lock (requestx's Rust build is not needed here), then the
     # retry layers it is measured against.
     session.run_install(
-        "uv", "sync", "--locked", "--package=htk-aresilient", "--no-editable", "--no-default-groups",
+        "uv", "sync", "--locked", "--package=htk-aresilient", "--no-editable",
+        "--no-default-groups",
         "--group=bench-aresilient", *REBUILD_MEMBERS, f"--python={_venv_python(session)}",
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
         external=True,
@@ -591,7 +629,8 @@ def compat_aresilient(session: nox.Session) -> None:
     module functions."""
     # aresilient alone from the lock (no other member: requestx would need a Rust build).
     session.run_install(
-        "uv", "sync", "--locked", "--package=htk-aresilient", "--no-editable", "--no-default-groups",
+        "uv", "sync", "--locked", "--package=htk-aresilient", "--no-editable",
+        "--no-default-groups",
         *REBUILD_MEMBERS, f"--python={_venv_python(session)}",
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
         external=True,
@@ -645,6 +684,28 @@ def compat_aresilient(session: nox.Session) -> None:
         minimum=ARESILIENT_COMPAT_MINIMUM_PASSED,
         suite_name="httpx's",
     )
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """The documentation site into site/, with --strict: a broken link or reference fails.
+
+    mkdocstrings reads the packages' sources statically (griffe), so no package is installed;
+    `-- serve` previews it instead (http://127.0.0.1:8000).
+    """
+    session.install("--group=docs", f"--python={_venv_python(session)}")
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", "--strict", "--dev-addr", "127.0.0.1:8000")
+        return
+    session.run("mkdocs", "build", "--strict", "--clean", "--site-dir", str(ROOT / "site"))
+
+
+@nox.session(python=PYTHON)
+def changelog(session: nox.Session) -> None:
+    """Fold changes/ into CHANGELOG.md as the train's current version (after `nox -s bump`)."""
+    session.install("--group=lint", f"--python={_venv_python(session)}")
+    session.run("python", "tools/changelog.py", "check")
+    session.run("towncrier", "build", "--yes", "--version", _train_version())
 
 
 @nox.session(python=False)

@@ -18,6 +18,7 @@ __all__ = [
     "SIBLING_PINNING_PACKAGE",
     "cargo_version",
     "pep440_to_cargo",
+    "python_version",
     "set_version",
 ]
 
@@ -34,6 +35,13 @@ def cargo_version(root: Path) -> str:
     """The train's version as written in rust/Cargo.toml."""
     manifest = tomllib.loads((root / "rust" / "Cargo.toml").read_text(encoding="utf-8"))
     version: str = manifest["workspace"]["package"]["version"]
+    return version
+
+
+def python_version(root: Path) -> str:
+    """The train's PEP 440 version, as the pure packages' pyproject.toml files carry it."""
+    text = (root / "packages" / PURE_PACKAGES[0] / "pyproject.toml").read_text(encoding="utf-8")
+    version: str = tomllib.loads(text)["project"]["version"]
     return version
 
 
