@@ -307,7 +307,8 @@ def build(session: nox.Session) -> None:
 
     Each wheel is installed by its distribution name with the index off (dist/ and a folder of
     its third-party dependencies' wheels are the only sources), and each package from its
-    source folder; no sibling ever comes from an index (see _install_alone).
+    source folder; no sibling ever comes from an index. Then tools/smoke_test.py, as the
+    release workflow runs it: the four wheels in a fresh venv, each package used once.
     """
     session.install("--group=build", f"--python={_venv_python(session)}")
     shutil.rmtree(DIST, ignore_errors=True)
@@ -331,6 +332,8 @@ def build(session: nox.Session) -> None:
             if module == "http_benchmark":
                 requirements += siblings
             _install_alone(session, Path(scratch) / f"source-{module}", requirements, module)
+    # What the release workflow runs on every platform: each package used once, on loopback.
+    session.run("python", "tools/smoke_test.py", str(DIST), _train_version())
 
 
 def _the_wheel(session: nox.Session, dist: str) -> Path:
