@@ -15,12 +15,12 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-WORKFLOW: dict[str, Any] = yaml.safe_load(
+WORKFLOW: dict[Any, Any] = yaml.safe_load(
     (ROOT / ".github" / "workflows" / "release.yml").read_text(encoding="utf-8")
 )
 JOBS: dict[str, Any] = WORKFLOW["jobs"]
 # PyYAML reads the bare key `on` as the boolean True (YAML 1.1).
-TRIGGER: dict[str, Any] = WORKFLOW.get("on", WORKFLOW.get(True))
+TRIGGER: dict[str, Any] = WORKFLOW["on"] if "on" in WORKFLOW else WORKFLOW[True]
 
 
 def _steps(job: str) -> list[dict[str, Any]]:
