@@ -80,9 +80,15 @@ def _python(environment: Path) -> Path:
     return environment / scripts / ("python.exe" if os.name == "nt" else "python")
 
 
-def _pip(python: Path, *arguments: str) -> None:
+def _pip(python: Path, *arguments: str, isolated: bool = False) -> None:
+    """pip in the venv; `isolated`: without pip's configuration files and PIP_FIND_LINKS (a
+    machine-wide folder of wheels would be one more place for a namesake to come from)."""
+    env = dict(os.environ)
+    if isolated:
+        env.pop("PIP_FIND_LINKS", None)
+        env["PIP_CONFIG_FILE"] = os.devnull
     command = [str(python), "-m", "pip", "--disable-pip-version-check", *arguments]
-    subprocess.run(command, check=True)  # noqa: S603 - our own interpreter and arguments
+    subprocess.run(command, check=True, env=env)  # noqa: S603 - our interpreter and arguments
 
 
 def select_wheels(python: Path, wheelhouse: Path, version: str, distributions: list[str],
@@ -90,7 +96,7 @@ def select_wheels(python: Path, wheelhouse: Path, version: str, distributions: l
     """The one wheel per distribution that fits `python`, chosen by pip among local files."""
     pins = [f"{dist}=={version}" for dist in distributions]
     _pip(python, "download", "--quiet", "--no-index", "--no-deps", "--only-binary=:all:",
-         "--find-links", str(wheelhouse), "--dest", str(into), *pins)  # fmt: skip
+         "--find-links", str(wheelhouse), "--dest", str(into), *pins, isolated=True)  # fmt: skip
     chosen = sorted(into.glob("*.whl"))
     if len(chosen) != len(distributions):
         raise SystemExit(f"expected {len(distributions)} wheels, pip chose {chosen}")
