@@ -32,11 +32,13 @@ DIST = ROOT / "dist"
 PYTHON = "3.11"
 
 # Distribution name -> import name, in dependency order (http_benchmark needs the other three).
+# The distributions carry the train's `htk-` prefix ("HTTP toolkit"): on PyPI the bare names
+# are other people's projects. Import names are the bare ones.
 PACKAGES = {
-    "requestx": "requestx",
-    "aresilient": "aresilient",
-    "httpy": "httpy",
-    "http-benchmark": "http_benchmark",
+    "htk-requestx": "requestx",
+    "htk-aresilient": "aresilient",
+    "htk-httpy": "httpy",
+    "htk-http-benchmark": "http_benchmark",
 }
 PACKAGE_DIRS = {dist: ROOT / "packages" / module for dist, module in PACKAGES.items()}
 
@@ -47,8 +49,10 @@ CI_BUILD_ENV = {"MATURIN_PEP517_ARGS": "--profile ci"}
 
 
 def _venv_python(session: nox.Session) -> str:
-    location = session.virtualenv.location
-    return str(Path(location) / "bin" / "python")
+    location = Path(session.virtualenv.location)
+    if sys.platform == "win32":
+        return str(location / "Scripts" / "python.exe")
+    return str(location / "bin" / "python")
 
 
 # uv caches a workspace member's built wheel by its pyproject.toml's mtime alone, so a change to
@@ -101,11 +105,15 @@ def _cargo_env(session: nox.Session) -> dict[str, str]:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff (lint and format), rustfmt, clippy with warnings as errors, actionlint on workflows."""
+    """ruff (lint and format), rustfmt, clippy with warnings as errors, the changelog's
+    fragments, and the workflows against GitHub's schema (and actionlint where it installs)."""
     session.install("--group=lint", f"--python={_venv_python(session)}")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("python", "tools/unasync.py", "--check")  # aresilient's sync modules are current
+    # Fragments well named, and towncrier renders them (the next release's draft notes).
+    session.run("python", "tools/changelog.py", "check")
+    session.run("towncrier", "build", "--draft", "--version", _train_version(), silent=True)
     with session.chdir(RUST):
         session.run("cargo", "fmt", "--all", "--check", external=True)
         session.run(
@@ -153,6 +161,14 @@ def _actionlint(session: nox.Session, workflows: list[str]) -> None:
         )
         return
     session.run("actionlint", *workflows)
+
+
+def _train_version() -> str:
+    """The train's PEP 440 version, as the pure packages' pyproject.toml files carry it."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import release_version  # noqa: PLC0415 - tools/ is not a package; imported on demand
+
+    return release_version.python_version(ROOT)
 
 
 @nox.session(python=PYTHON)
@@ -245,6 +261,29 @@ def tests(session: nox.Session) -> None:
         session.error(f"failing suites: {', '.join(failed)}")
 
 
+# What CI also runs on macOS and Windows. http_benchmark's suite stays on Linux: its runner
+# pins processes to CPUs and its integration tests need a Linux Docker engine (its README
+# says it works on Linux). httpy's tests of `--workers` skip where there is no fork().
+PORTABLE_SUITES = ("htk-requestx", "htk-aresilient", "htk-httpy")
+
+
+@nox.session(name="tests_portable", python=PYTHON)
+def tests_portable(session: nox.Session) -> None:
+    """requestx's, aresilient's and httpy's suites and the release-train checks: no Docker,
+    no cargo test. CI runs it on macOS and Windows (`--force-python 3.14` and so on)."""
+    _sync(session, "test", env=CI_BUILD_ENV)
+    suites = {dist: PACKAGE_DIRS[dist] / "tests" for dist in PORTABLE_SUITES}
+    suites["release train"] = ROOT / "tests"
+    failed: list[str] = []
+    for name, suite in suites.items():
+        try:
+            session.run("pytest", str(suite), *session.posargs)
+        except nox.command.CommandFailed:
+            failed.append(name)
+    if failed:
+        session.error(f"failing suites: {', '.join(failed)}")
+
+
 @nox.session(name="tests_http3", python=PYTHON)
 def tests_http3(session: nox.Session) -> None:
     """httpy's HTTP/3 tests with niquests (qh3) as well as aioquic's client.
@@ -254,7 +293,7 @@ def tests_http3(session: nox.Session) -> None:
     installed (no Rust build).
     """
     session.run_install(
-        "uv", "sync", "--locked", "--package=httpy", "--extra=http3", "--no-default-groups",
+        "uv", "sync", "--locked", "--package=htk-httpy", "--extra=http3", "--no-default-groups",
         "--group=test-http3", *REBUILD_MEMBERS, f"--python={_venv_python(session)}",
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
         external=True,
@@ -264,7 +303,13 @@ def tests_http3(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def build(session: nox.Session) -> None:
-    """Wheels and sdists of all four into dist/, checked by twine, each installed alone."""
+    """Wheels and sdists of all four into dist/, checked by twine, each installed alone.
+
+    Each wheel is installed by its distribution name with the index off (dist/ and a folder of
+    its third-party dependencies' wheels are the only sources), and each package from its
+    source folder; no sibling ever comes from an index. Then tools/smoke_test.py, as the
+    release workflow runs it: the four wheels in a fresh venv, each package used once.
+    """
     session.install("--group=build", f"--python={_venv_python(session)}")
     shutil.rmtree(DIST, ignore_errors=True)
     # `uv build` makes the sdist first and the wheel from it, so a file missing from
@@ -273,40 +318,65 @@ def build(session: nox.Session) -> None:
     artifacts = sorted(str(path) for path in DIST.iterdir() if path.suffix in {".whl", ".gz"})
     session.run("twine", "check", "--strict", *artifacts)
 
+    wheels = {dist: _the_wheel(session, dist) for dist in PACKAGES}
     with tempfile.TemporaryDirectory(prefix="install-alone-") as scratch:
+        third_party = _third_party_wheels(session, Path(scratch))
+        offline = ["--no-index", "--find-links", str(DIST), "--find-links", str(third_party)]
         for dist, module in PACKAGES.items():
-            wheel_prefix = dist.replace("-", "_") + "-"
-            wheels = [path for path in DIST.glob("*.whl") if path.name.startswith(wheel_prefix)]
-            if len(wheels) != 1:
-                session.error(f"expected one wheel for {dist} in dist/, found {wheels}")
-            _install_alone_and_import(session, Path(scratch) / f"wheel-{module}", wheels[0], module)
-            _install_alone_and_import(
-                session, Path(scratch) / f"source-{module}", PACKAGE_DIRS[dist], module
-            )
+            _install_alone(session, Path(scratch) / f"wheel-{module}", [*offline, dist], module)
+            # From its folder, as the READMEs show; http_benchmark's siblings named as wheel
+            # files beside it, so pip takes them from there. Build backends and third-party
+            # dependencies come from the index: nothing of ours does.
+            siblings = [str(wheels[other]) for other in PACKAGES if other != dist]
+            requirements = [str(PACKAGE_DIRS[dist])]
+            if module == "http_benchmark":
+                requirements += siblings
+            _install_alone(session, Path(scratch) / f"source-{module}", requirements, module)
+    # What the release workflow runs on every platform: each package used once, on loopback.
+    session.run("python", "tools/smoke_test.py", str(DIST), _train_version())
 
 
-def _install_alone_and_import(
-    session: nox.Session, venv: Path, requirement: Path, module: str
-) -> None:
+def _the_wheel(session: nox.Session, dist: str) -> Path:
+    prefix = dist.replace("-", "_") + "-"
+    wheels = [path for path in DIST.glob("*.whl") if path.name.startswith(prefix)]
+    if len(wheels) != 1:
+        session.error(f"expected one wheel for {dist} in dist/, found {wheels}")
+    return wheels[0]
+
+
+def _third_party_wheels(session: nox.Session, scratch: Path) -> Path:
+    """The four packages' third-party dependencies as wheels, at uv.lock's versions."""
+    requirements = scratch / "third-party.txt"
+    session.run(
+        "uv", "export", "--frozen", "--all-packages", "--no-emit-workspace", "--no-default-groups",
+        "--no-hashes", "--no-header", "--no-annotate", "--output-file", str(requirements),
+        external=True,
+    )  # fmt: skip
+    fetcher = scratch / "fetch"
+    session.run(_venv_python(session), "-m", "venv", str(fetcher), external=True)
+    wheelhouse = scratch / "third-party"
+    session.run(
+        str(fetcher / "bin" / "python"), "-m", "pip", "download", "--quiet", "--only-binary=:all:",
+        "--requirement", str(requirements), "--dest", str(wheelhouse),
+        external=True,
+    )  # fmt: skip
+    return wheelhouse
+
+
+def _install_alone(session: nox.Session, venv: Path, arguments: list[str], module: str) -> None:
     """A fresh venv holding one package (plus its own dependencies) must import it.
 
-    pip, not uv, installs: `pip install packages/<name>` is what the READMEs promise. The only
-    extra source is dist/, where http_benchmark finds its same-release siblings.
+    pip, not uv, installs: `pip install packages/<name>` is what the READMEs promise. pip's own
+    configuration is set aside (PIP_CONFIG_FILE, PIP_FIND_LINKS): a machine-wide find-links
+    folder would be one more place a namesake could come from.
     """
     session.run(_venv_python(session), "-m", "venv", str(venv), external=True)
     python = str(venv / "bin" / "python")
+    pip_env = {"PIP_CONFIG_FILE": os.devnull, "PIP_FIND_LINKS": None}
     session.run(
-        python,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "--find-links",
-        str(DIST),
-        str(requirement),
-        external=True,
-    )
+        python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *arguments,
+        env=pip_env, external=True,
+    )  # fmt: skip
     session.run(
         python,
         "-c",
@@ -467,7 +537,8 @@ def bench_aresilient(session: nox.Session) -> None:
     # aresilient alone from the lock (requestx's Rust build is not needed here), then the
     # retry layers it is measured against.
     session.run_install(
-        "uv", "sync", "--locked", "--package=aresilient", "--no-editable", "--no-default-groups",
+        "uv", "sync", "--locked", "--package=htk-aresilient", "--no-editable",
+        "--no-default-groups",
         "--group=bench-aresilient", *REBUILD_MEMBERS, f"--python={_venv_python(session)}",
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
         external=True,
@@ -561,7 +632,8 @@ def compat_aresilient(session: nox.Session) -> None:
     module functions."""
     # aresilient alone from the lock (no other member: requestx would need a Rust build).
     session.run_install(
-        "uv", "sync", "--locked", "--package=aresilient", "--no-editable", "--no-default-groups",
+        "uv", "sync", "--locked", "--package=htk-aresilient", "--no-editable",
+        "--no-default-groups",
         *REBUILD_MEMBERS, f"--python={_venv_python(session)}",
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
         external=True,
@@ -705,8 +777,8 @@ def compat_mocking(session: nox.Session) -> None:
             "namespaces, and iproute2's `ip`): the suites must not reach beyond loopback"
         )
     session.run_install(
-        "uv", "sync", "--locked", "--package=requestx", "--no-editable", "--no-default-groups",
-        "--reinstall-package=requestx", f"--python={_venv_python(session)}",
+        "uv", "sync", "--locked", "--package=htk-requestx", "--no-editable", "--no-default-groups",
+        "--reinstall-package=htk-requestx", f"--python={_venv_python(session)}",
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location, **CI_BUILD_ENV},
         external=True,
     )  # fmt: skip
@@ -762,6 +834,29 @@ def compat_mocking(session: nox.Session) -> None:
                 session.log(f"  now passes, take it off MOCKING_KNOWN_FAILURES: {test}")
     if regressions and not session.posargs:
         session.error(f"{len(regressions)} test(s) pass with requests but not with requestx")
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """The documentation site into site/, with --strict: a broken link or reference fails.
+
+    mkdocstrings reads the packages' sources statically (griffe), so no package is installed;
+    `-- serve` previews it instead (http://127.0.0.1:8000).
+    """
+    session.install("--group=docs", f"--python={_venv_python(session)}")
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", "--strict", "--dev-addr", "127.0.0.1:8000")
+        return
+    env = {"NO_MKDOCS_2_WARNING": "1"}  # mkdocs-material's banner about its successor
+    session.run("mkdocs", "build", "--strict", "--clean", "--site-dir", str(ROOT / "site"), env=env)
+
+
+@nox.session(python=PYTHON)
+def changelog(session: nox.Session) -> None:
+    """Fold changes/ into CHANGELOG.md as the train's current version (after `nox -s bump`)."""
+    session.install("--group=lint", f"--python={_venv_python(session)}")
+    session.run("python", "tools/changelog.py", "check")
+    session.run("towncrier", "build", "--yes", "--version", _train_version())
 
 
 @nox.session(python=False)

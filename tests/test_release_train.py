@@ -14,13 +14,14 @@ from packaging.version import Version
 from release_version import (
     PURE_PACKAGES,
     SIBLING_PINNING_PACKAGE,
+    SIBLINGS,
     cargo_version,
     pep440_to_cargo,
     set_version,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-DISTRIBUTIONS = ("requestx", "aresilient", "httpy", "http-benchmark")
+DISTRIBUTIONS = ("htk-requestx", "htk-aresilient", "htk-httpy", "htk-http-benchmark")
 TRAIN_VERSION = Version(cargo_version(ROOT))
 
 
@@ -49,10 +50,10 @@ def test_installed_distribution_has_the_train_version(distribution: str) -> None
 def test_http_benchmark_pins_its_siblings_to_the_train_version() -> None:
     pins = {
         requirement.name: requirement.specifier
-        for requirement in map(Requirement, requires("http-benchmark") or [])
-        if requirement.name in {"requestx", "aresilient", "httpy"}
+        for requirement in map(Requirement, requires("htk-http-benchmark") or [])
+        if requirement.name in SIBLINGS
     }
-    assert set(pins) == {"requestx", "aresilient", "httpy"}
+    assert set(pins) == set(SIBLINGS)
     for specifier in pins.values():
         assert str(specifier) == f"=={TRAIN_VERSION}"
 
@@ -87,8 +88,12 @@ def test_set_version_rewrites_every_place(tmp_path: Path) -> None:
         assert _pyproject(package, tmp_path)["version"] == "3.4.5rc2"
     dependencies = _pyproject(SIBLING_PINNING_PACKAGE, tmp_path)["dependencies"]
     assert isinstance(dependencies, list)
-    pins = [dep for dep in dependencies if re.match(r"(requestx|aresilient|httpy)==", dep)]
-    assert sorted(pins) == ["aresilient==3.4.5rc2", "httpy==3.4.5rc2", "requestx==3.4.5rc2"]
+    pins = [dep for dep in dependencies if re.match(r"htk-(requestx|aresilient|httpy)==", dep)]
+    assert sorted(pins) == [
+        "htk-aresilient==3.4.5rc2",
+        "htk-httpy==3.4.5rc2",
+        "htk-requestx==3.4.5rc2",
+    ]
     # Nothing else in the crate manifests moved: dependency versions keep their own numbers.
     original = (ROOT / "rust" / "Cargo.toml").read_text(encoding="utf-8")
     rewritten = (tmp_path / "rust" / "Cargo.toml").read_text(encoding="utf-8")

@@ -113,10 +113,10 @@ RECIPES: dict[str, Recipe] = {
         dockerfile="packages/httpy/Dockerfile",
         context_files={"docker/healthcheck.py": "packages/httpy/docker/healthcheck.py"},
         wheel_dir="wheelhouse",
-        packages=("httpy",),
-        export=("--package", "httpy", "--extra", "speed", "--extra", "http3"),
+        packages=("htk-httpy",),
+        export=("--package", "htk-httpy", "--extra", "speed", "--extra", "http3"),
         requirement_arg="HTTPY_REQUIREMENT",
-        requirement=lambda: f"httpy[speed,http3]=={_version('packages/httpy')}",
+        requirement=lambda: f"htk-httpy[speed,http3]=={_version('packages/httpy')}",
         inputs=tuple(f"packages/httpy/{pattern}" for pattern in _PACKAGE_SOURCES),
     ),
     "http-benchmark": Recipe(
@@ -124,10 +124,10 @@ RECIPES: dict[str, Recipe] = {
         dockerfile="packages/http_benchmark/Dockerfile",
         context_files={},
         wheel_dir="dist",
-        packages=("requestx", "aresilient", "httpy", "http-benchmark"),
-        export=("--package", "http-benchmark", "--extra", "pycurl"),
+        packages=("htk-requestx", "htk-aresilient", "htk-httpy", "htk-http-benchmark"),
+        export=("--package", "htk-http-benchmark", "--extra", "pycurl"),
         requirement_arg="BENCH_REQUIREMENT",
-        requirement=lambda: f"http-benchmark[pycurl]=={_version('packages/http_benchmark')}",
+        requirement=lambda: f"htk-http-benchmark[pycurl]=={_version('packages/http_benchmark')}",
         inputs=(
             *(
                 f"packages/{folder}/{pattern}"

@@ -14,15 +14,17 @@ from pathlib import Path
 
 __all__ = [
     "PURE_PACKAGES",
+    "SIBLINGS",
     "SIBLING_PINNING_PACKAGE",
     "cargo_version",
     "pep440_to_cargo",
+    "python_version",
     "set_version",
 ]
 
 PURE_PACKAGES = ("aresilient", "httpy", "http_benchmark")
 SIBLING_PINNING_PACKAGE = "http_benchmark"
-SIBLINGS = ("aresilient", "httpy", "requestx")
+SIBLINGS = ("htk-aresilient", "htk-httpy", "htk-requestx")
 
 # PEP 440 releases we ship, and their SemVer spelling for Cargo (maturin maps it back).
 _RELEASE = re.compile(r"^(?P<base>\d+\.\d+\.\d+)(?:(?P<kind>a|b|rc)(?P<number>\d+))?$")
@@ -33,6 +35,13 @@ def cargo_version(root: Path) -> str:
     """The train's version as written in rust/Cargo.toml."""
     manifest = tomllib.loads((root / "rust" / "Cargo.toml").read_text(encoding="utf-8"))
     version: str = manifest["workspace"]["package"]["version"]
+    return version
+
+
+def python_version(root: Path) -> str:
+    """The train's PEP 440 version, as the pure packages' pyproject.toml files carry it."""
+    text = (root / "packages" / PURE_PACKAGES[0] / "pyproject.toml").read_text(encoding="utf-8")
+    version: str = tomllib.loads(text)["project"]["version"]
     return version
 
 

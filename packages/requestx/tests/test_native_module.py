@@ -12,4 +12,4 @@ def test_native_module_is_a_compiled_extension() -> None:
 
 
 def test_version_comes_from_the_crate() -> None:
-    assert requestx.__version__ == _requestx.__version__ == version("requestx")
+    assert requestx.__version__ == _requestx.__version__ == version("htk-requestx")

@@ -145,7 +145,7 @@ from aresilient.exceptions import (
 )
 
 # Read from the installed distribution so the version is written only in pyproject.toml.
-__version__ = _distribution_version("aresilient")
+__version__ = _distribution_version("htk-aresilient")
 
 # aresilient's own names and httpx's re-exported ones, in one sorted list.
 __all__ = [

@@ -1,5 +1,5 @@
 """OpenTelemetry metrics and span events, when `opentelemetry-api` is installed (the `otel`
-extra: `pip install aresilient[otel]`).
+extra: `pip install "htk-aresilient[otel]"`).
 
 Through the API only: until the application configures an SDK (a MeterProvider, a
 TracerProvider), every call here is OpenTelemetry's no-op. Counters: `aresilient.retries`,

@@ -44,7 +44,7 @@ if _TYPE_CHECKING:
     from http_benchmark.storage import Storage, StoredRun
 
 # Read from the installed distribution so the version is written only in pyproject.toml.
-__version__ = _distribution_version("http-benchmark")
+__version__ = _distribution_version("htk-http-benchmark")
 
 # A library stays quiet unless its program asks (the CLI enables it), as loguru recommends.
 _logger.disable("http_benchmark")

@@ -249,7 +249,7 @@ class LocalHttpyServer(StartedServer):
             "kind": "local httpy process",
             "app": self.app,
             "url": self.base_url,
-            "httpy": importlib.metadata.version("httpy"),
+            "httpy": importlib.metadata.version("htk-httpy"),
             "uvloop": importlib.util.find_spec("uvloop") is not None,
             "cpu": SERVER_CPU if self.pin and can_pin() else None,
         }

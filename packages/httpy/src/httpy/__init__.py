@@ -33,7 +33,7 @@ from httpy.server import Server
 from httpy.websocket import WebSocket, WebSocketDisconnect, WebSocketEndpoint
 
 # Read from the installed distribution so the version is written only in pyproject.toml.
-__version__ = _distribution_version("httpy")
+__version__ = _distribution_version("htk-httpy")
 
 __all__ = [
     "App",

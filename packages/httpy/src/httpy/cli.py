@@ -56,7 +56,7 @@ def _apply_environment(parser: argparse.ArgumentParser, environ: Mapping[str, st
         action.default = value
 
 
-_HTTP3 = "HTTP/3 (needs TLS and httpy[http3])"
+_HTTP3 = "HTTP/3 (needs TLS and htk-httpy[http3])"
 
 # Config fields set by one numeric flag each (`--max-body-size` for max_body_size), by help
 # group; a flag's type is its default's. main() hands them all to Config by name.

@@ -67,7 +67,7 @@ class Config:
     #: SETTINGS/PING/PRIORITY/WINDOW_UPDATE floods: control frames per 10 s allowed.
     http2_max_control_frames: int = 500
 
-    # --- HTTP/3 (needs TLS and the ``httpy[http3]`` extra) ------------------------------
+    # --- HTTP/3 (needs TLS and the ``htk-httpy[http3]`` extra) ------------------------------
     #: Serve HTTP/3 over QUIC on UDP, and advertise it (``alt-svc``) on HTTP/1.1 and HTTP/2.
     http3: bool = False
     #: UDP port for QUIC; None: the same number as ``port`` (the TCP port once bound).

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from asgi_apps import app as asgi_app
-from cli_process import running_cli
+from cli_process import needs_fork, running_cli
 
 import httpy
 from httpy import Config
@@ -129,6 +129,7 @@ def test_cli_serves_an_asgi_app_with_its_flags(
     assert state == {"greeting": "hello from startup"}
 
 
+@needs_fork
 def test_cli_workers_each_run_the_lifespan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", str(HERE))
     with running_cli(tmp_path, "asgi_apps:app", "--workers", "2") as server:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cli_process import running_cli
+from cli_process import needs_fork, running_cli
 from h3_client import h3_client
 
 from httpy import Config
@@ -72,7 +72,7 @@ def test_http3_without_aioquic_fails_with_one_clear_message(
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "httpy: error: HTTP/3 needs aioquic, which is not installed: pip install 'httpy[http3]'"
+        "httpy: error: HTTP/3 needs aioquic, which is not installed: pip install 'htk-httpy[http3]'"
     ]
 
 
@@ -96,6 +96,7 @@ def test_everything_else_works_without_aioquic(without_aioquic: dict[str, str]) 
     assert int(passed.group(1)) > 1000  # the suite itself, not a handful of files
 
 
+@needs_fork
 def test_workers_one_serves_http3_all_advertise_it(
     tmp_path: Path, tls_files: tuple[Path, Path, Path]
 ) -> None:

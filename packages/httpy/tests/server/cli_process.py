@@ -13,7 +13,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 HERE = Path(__file__).parent
+# `--workers N` forks its workers; Windows has no fork() (httpy says so and exits, see the
+# README's "Run it"): the tests of several workers run where fork exists.
+needs_fork = pytest.mark.skipif(
+    not hasattr(os, "fork"), reason="--workers forks its workers: this platform has no fork()"
+)
 _LISTENING = re.compile(r"(?:serving on https?://|workers on )[\d.]+:(\d+)")
 
 

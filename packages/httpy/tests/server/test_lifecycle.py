@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -10,9 +11,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from cli_process import HERE, ServerProcess, running_cli
+from cli_process import HERE, ServerProcess, needs_fork, running_cli
 
+from httpy import App, Config
 from httpy.cli import build_parser
+from httpy.server.serve import run
 
 
 def test_graceful_shutdown_finishes_the_request_in_flight(cli_server: ServerProcess) -> None:
@@ -63,6 +66,7 @@ def _check_shutdown_timeout(server: ServerProcess) -> None:
     assert len(errors) == 1  # the connection was closed under the unfinished request
 
 
+@needs_fork
 def test_two_workers_share_the_port(tmp_path: Path) -> None:
     with running_cli(tmp_path, "e2e_apps:app", "--workers", "2") as server:
         pids: set[int] = set()
@@ -123,3 +127,10 @@ def test_a_bad_app_target_is_a_clear_error() -> None:
     )  # fmt: skip
     assert result.returncode == 2
     assert "No module named 'no_such_module_here'" in result.stderr
+
+
+def test_workers_without_fork_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What Windows sees: no os.fork. The supervisor refuses before binding anything.
+    monkeypatch.delattr(os, "fork")
+    with pytest.raises(RuntimeError, match=r"--workers needs fork\(\)"):
+        run(App(), Config(workers=2))

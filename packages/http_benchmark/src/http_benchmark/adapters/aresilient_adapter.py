@@ -27,7 +27,8 @@ __all__ = ["AresilientAdapter"]
 
 class AresilientAdapter(ClientAdapter):
     name = "aresilient"
-    distribution = "aresilient"
+    distribution = "htk-aresilient"
+    module = "aresilient"
     modes: ClassVar[frozenset[Mode]] = frozenset({"sync", "async"})
     exposes_connect_time = True
 

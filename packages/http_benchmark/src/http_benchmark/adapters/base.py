@@ -102,20 +102,23 @@ class AsyncSession(Protocol):
 class ClientAdapter(ABC):
     """A client library behind the benchmark's interface.
 
-    Subclasses set `name`, `distribution` (what `pip` installs), `modes`, and override
+    Subclasses set `name`, `distribution` (what `pip` installs), `module` when the import name
+    is not the distribution's (the toolkit's `htk-` packages), `modes`, and override
     `_open_sync` and/or `_open_async`. Libraries are imported inside those methods, so listing
     adapters never imports a client, and a missing one is reported, not raised at import.
     """
 
     name: ClassVar[str]
     distribution: ClassVar[str]
+    #: The import name; empty means the distribution's name with `-` as `_`.
+    module: ClassVar[str] = ""
     modes: ClassVar[frozenset[Mode]]
     #: Whether `connect_ms_*` can measure the TCP connect time of this client.
     exposes_connect_time: ClassVar[bool] = False
 
     def unavailable_reason(self) -> str | None:
         """None when the client can run here, else why not (for the table and the logs)."""
-        module = self.distribution.replace("-", "_")
+        module = self.module or self.distribution.replace("-", "_")
         if importlib.util.find_spec(module) is None:
             return f"{self.distribution} is not installed"
         return None

@@ -42,7 +42,8 @@ class _AsyncSession:
 
 class NullAdapter(ClientAdapter):
     name = "null"
-    distribution = "http-benchmark"
+    distribution = "htk-http-benchmark"
+    module = "http_benchmark"
     modes: ClassVar[frozenset[Mode]] = frozenset({"sync", "async"})
 
     def unavailable_reason(self) -> str | None:

@@ -76,7 +76,8 @@ class _AsyncSession:
 
 class RequestxAdapter(ClientAdapter):
     name = "requestx"
-    distribution = "requestx"
+    distribution = "htk-requestx"
+    module = "requestx"
     modes: ClassVar[frozenset[Mode]] = frozenset({"sync", "async"})
 
     def _open_sync(self, request: HTTPRequest, settings: FairSettings) -> SyncSession:

@@ -78,7 +78,7 @@ _RESERVED_HEADERS = frozenset({"content-length", "transfer-encoding", "connectio
 
 @functools.cache
 def load_brotli() -> ModuleType | None:
-    """The optional `brotli` package (extra ``httpy[brotli]``), or None when absent."""
+    """The optional `brotli` package (extra ``htk-httpy[brotli]``), or None when absent."""
     try:
         return importlib.import_module("brotli")
     except ImportError:
@@ -111,7 +111,7 @@ async def brotli_compressed(request: Request) -> Response:
     brotli = load_brotli()
     if brotli is None:
         raise HTTPException(
-            501, "brotli is not installed on this server: pip install 'httpy[brotli]'"
+            501, "brotli is not installed on this server: pip install 'htk-httpy[brotli]'"
         )
     compress: Callable[[bytes], bytes] = brotli.compress
     return _encoded_echo(request, "brotli", "br", compress)

@@ -37,7 +37,7 @@ __all__ = ["HTTP3_EXTRA_MESSAGE", "Server", "require_http3", "run"]
 
 error_log = logging.getLogger("httpy.error")
 
-HTTP3_EXTRA_MESSAGE = "HTTP/3 needs aioquic, which is not installed: pip install 'httpy[http3]'"
+HTTP3_EXTRA_MESSAGE = "HTTP/3 needs aioquic, which is not installed: pip install 'htk-httpy[http3]'"
 
 
 def require_http3() -> type[HTTP3Endpoint]:
