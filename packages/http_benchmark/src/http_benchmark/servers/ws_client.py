@@ -1,6 +1,6 @@
 """One load process of the WebSocket echo benchmark: its sockets' round trips, every echo checked.
 
-Started by `_ws_load.run_load`, which starts several and tells them when to begin. Each opens
+Started by `ws_load.run_load`, which starts several and tells them when to begin. Each opens
 its share of the sockets, prints "ready", waits for "go" on stdin, then each socket sends one
 64-byte text message, waits for the echo, checks it byte for byte and sends the next, for
 `--duration` seconds; the process then prints its `LoadResult` as one JSON line. Messages
@@ -9,7 +9,7 @@ arrive inside the window count.
 
 The opening handshake is done by the `websockets` library's sans-IO client (without offering
 permessage-deflate: compression stays off), the round trips with hand-built frames
-(`_ws_frames.py`): a library's per-message work would cap the load below what the servers
+(`ws_frames`): a library's per-message work would cap the load below what the servers
 serve. Errors are counted by kind, never hidden: sockets that failed to open, echoes that did
 not match, frames that broke the protocol, sockets the server closed or reset during the run,
 and echoes still missing well after the window (stalled). The process also reports its CPU
@@ -30,7 +30,13 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, cast
 
-from _ws_frames import (
+from websockets.client import ClientProtocol
+from websockets.exceptions import WebSocketException
+from websockets.http11 import Response
+from websockets.protocol import State
+from websockets.uri import parse_uri
+
+from http_benchmark.servers.ws_frames import (
     BINARY,
     CLOSE,
     CONTINUATION,
@@ -42,11 +48,6 @@ from _ws_frames import (
     apply_mask,
     encode_frame,
 )
-from websockets.client import ClientProtocol
-from websockets.exceptions import WebSocketException
-from websockets.http11 import Response
-from websockets.protocol import State
-from websockets.uri import parse_uri
 
 __all__ = [
     "END_TIMEOUT",
@@ -91,7 +92,7 @@ class LoadResult:
     server_busy: float = 0.0
     server_wait: float = 0.0
 
-    # The Measurement protocol of _bench_rounds (a round trip is its "request").
+    # The Measurement protocol of the server rounds (a round trip is its "request").
     @property
     def requests_per_second(self) -> float:
         return self.messages_per_second
@@ -303,7 +304,9 @@ async def _open(url: str, index: int, run: _Run) -> EchoSocket | None:
         )
         await asyncio.wait_for(cast("EchoSocket", echo).opened, OPEN_TIMEOUT)
     except (OSError, TimeoutError, FrameError, WebSocketException) as error:
-        print(f"socket {index} did not open: {type(error).__name__}: {error}", file=sys.stderr)
+        print(  # noqa: T201 - a load process reports on its own stderr
+            f"socket {index} did not open: {type(error).__name__}: {error}", file=sys.stderr
+        )
         run.result.failed += 1
         if echo is not None:
             echo.abort()
@@ -316,7 +319,7 @@ async def _process(url: str, first_index: int, sockets: int, duration: float) ->
     run = _Run()
     opened = await asyncio.gather(*(_open(url, first_index + n, run) for n in range(sockets)))
     live = [echo for echo in opened if echo is not None]
-    print("ready", flush=True)
+    print("ready", flush=True)  # noqa: T201 - the handshake with ws_load
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, sys.stdin.readline)  # "go": every process is ready
     started, cpu_started, sched_started = time.perf_counter(), time.process_time(), schedstat()
@@ -363,7 +366,7 @@ def schedstat(pid: int | None = None) -> tuple[float, float] | None:
 def _loop_runner() -> Callable[[Coroutine[Any, Any, LoadResult]], LoadResult]:
     """uvloop's runner where installed (the cheaper loop leaves more for the servers)."""
     try:
-        import uvloop  # optional
+        import uvloop  # noqa: PLC0415 - optional
     except ImportError:
         return asyncio.run
     return uvloop.run
@@ -379,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     work = _process(arguments.url, arguments.first_index, arguments.sockets, arguments.duration)
     result = _loop_runner()(work)
-    print(json.dumps(asdict(result)), flush=True)
+    print(json.dumps(asdict(result)), flush=True)  # noqa: T201 - the line ws_load reads
     return 0
 
 
