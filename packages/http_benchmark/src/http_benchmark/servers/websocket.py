@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 
 from http_benchmark.servers.measurement import Measurement
-from http_benchmark.servers.ws_client import MESSAGE_SIZE
+from http_benchmark.servers.ws_figures import MESSAGE_SIZE
 from http_benchmark.servers.ws_load import run_load
 
 __all__ = ["check_echo", "measure_echo", "ws_client_missing"]

@@ -2,11 +2,11 @@
 
 `run_load` starts `processes` copies of `http_benchmark.servers.ws_client` pinned to
 CLIENT_CPU, each with its share of the sockets, waits until every one has its sockets open
-("ready"), then tells all to start at once ("go") and sums what they report. Several processes
-so that each event loop serves fewer sockets; all share CLIENT_CPU's one core, so their CPU figures add up to at most
-about 1.0 (a saturated load generator). When given the server's pid, it reads the
-server's CPU time and its wait for a CPU over the same window (its children too: hypercorn
-serves from a worker process).
+("ready"), then tells all to start at once ("go") and sums what they report. Several
+processes so that each event loop serves fewer sockets; all share CLIENT_CPU's one core, so
+their CPU figures add up to at most about 1.0 (a saturated load generator). When given the
+server's pid, it reads the server's CPU time and its wait for a CPU over the same window (its
+children too: hypercorn serves from a worker process).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import time
 import psutil
 
 from http_benchmark.servers.processes import CLIENT_CPU, pinned
-from http_benchmark.servers.ws_client import END_TIMEOUT, OPEN_TIMEOUT, LoadResult, schedstat
+from http_benchmark.servers.ws_figures import END_TIMEOUT, OPEN_TIMEOUT, LoadResult, schedstat
 
 __all__ = ["run_load", "tree_schedstat"]
 
