@@ -314,7 +314,9 @@ def report(
     """A self-contained HTML report (inline SVG plots, no external resources)."""
     with _open(db) as storage:
         stored = _load(storage, run_ref)
-        histories = load_history(storage, name=stored.run.name) if with_history else []
+        histories = (
+            load_history(storage, name=stored.run.name, until=stored.run.id) if with_history else []
+        )
     page = render_html(stored)
     if any(len(history.points) > 1 for history in histories):
         page = page.replace("</body>", history_html(histories) + "</body>", 1)

@@ -32,7 +32,9 @@ def _server_kind(run: StoredRun) -> Any:
     server = run.run.environment.get("server")
     if not isinstance(server, dict):
         return None
-    return {key: server.get(key) for key in ("kind", "image", "app") if key in server}
+    # The kind (container, local process, external URL) and app, not the image tag or URL:
+    # those change with every build of httpy and every free port, the kind of server does not.
+    return {key: server.get(key) for key in ("kind", "app") if key in server}
 
 
 def _measured(run: StoredRun) -> set[str]:

@@ -76,10 +76,21 @@ def cell_histories(runs: Sequence[StoredRun]) -> list[CellHistory]:
 
 
 def load_history(
-    storage: Storage, *, name: str | None = None, last: int | None = None
+    storage: Storage,
+    *,
+    name: str | None = None,
+    last: int | None = None,
+    until: int | None = None,
 ) -> list[CellHistory]:
-    """The histories of the runs called `name` (all runs when None), the `last` N of them."""
-    records = [r for r in storage.list_runs() if name is None or r.name == name]
+    """The histories of the runs called `name` (all runs when None), the `last` N of them.
+
+    `until` leaves out runs after that run id (a report of an old run shows its past only).
+    """
+    records = [
+        r
+        for r in storage.list_runs()
+        if (name is None or r.name == name) and (until is None or r.id <= until)
+    ]
     if last is not None:
         records = records[-last:]
     return cell_histories([storage.load_run(record.id) for record in records])

@@ -58,12 +58,12 @@ def test_http11_under_wrk_is_stored_and_compared(tmp_path: Path) -> None:
         assert sample.ok > 0
         assert sample.latency is not None  # wrk's percentiles, from its Lua report
         assert sample.resources.cpu_us_per_request > 0  # the server's own CPU
-    result = runner.invoke(app, ["compare", "first", "second", "--db", str(database)], env=WIDE)
-    assert result.exit_code in (0, 1), result.output  # comparable: no refusal
-    assert "h1" in result.output
-    result = runner.invoke(app, ["show", "first", "--db", str(database)], env=WIDE)
-    assert result.exit_code == 0
-    assert "httpy over h1" in result.output
+    compared = runner.invoke(app, ["compare", "first", "second", "--db", str(database)], env=WIDE)
+    assert compared.exit_code in (0, 1), compared.output  # comparable: no refusal
+    assert "h1" in compared.output
+    shown = runner.invoke(app, ["show", "first", "--db", str(database)], env=WIDE)
+    assert shown.exit_code == 0
+    assert "httpy over h1" in shown.output
 
 
 @needs_h2load
