@@ -1,4 +1,5 @@
-"""The CLI's commands beyond client runs: `servers`, `history` and `export`.
+"""The CLI's commands beyond client runs: `servers`, `history`, `export`, and the nginx
+client benchmarks (`nginx-clients`, `instructions`, `retry-overhead`).
 
 They register on `cli.app` (imported at the end of cli.py), sharing its console and helpers.
 """
@@ -166,3 +167,32 @@ def export(
     else:
         output.write_text(text, encoding="utf-8")
         console.print(f"wrote {output}", highlight=False)
+
+
+# The nginx benchmarks keep their own argparse options: everything after the command name
+# goes to them (`http-benchmark nginx-clients --quick`, `... --help`).
+_PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+@app.command("nginx-clients", context_settings=_PASS_THROUGH, add_help_option=False)
+def nginx_clients(context: typer.Context) -> None:
+    """requestx vs requests, httpx, urllib3, pycurl, aiohttp on nginx (sync, async, download)."""
+    from http_benchmark.nginx.clients import main  # noqa: PLC0415 - only when asked for
+
+    raise typer.Exit(main(context.args))
+
+
+@app.command("instructions", context_settings=_PASS_THROUGH, add_help_option=False)
+def instructions(context: typer.Context) -> None:
+    """Instructions per small GET under callgrind (valgrind), requestx vs pycurl, on nginx."""
+    from http_benchmark.nginx.instructions import main  # noqa: PLC0415
+
+    raise typer.Exit(main(context.args))
+
+
+@app.command("retry-overhead", context_settings=_PASS_THROUGH, add_help_option=False)
+def retry_overhead(context: typer.Context) -> None:
+    """aresilient's Client/AsyncClient vs bare httpx and other retry layers, on nginx."""
+    from http_benchmark.nginx.retry_overhead import main  # noqa: PLC0415
+
+    raise typer.Exit(main(context.args))
