@@ -48,6 +48,16 @@ def print_server_run(stored: StoredRun) -> None:
         + "[/]",
         highlight=False,
     )
+    stress = environment.get("stress")
+    if stress:
+        console.print(
+            f"stress: wrk -t2 -c{stress['connections']} -d{stress['seconds']:g}s against "
+            f"{stress['server']}: {stress['requests_per_second']:,.0f} req/s, {stress['ok']} "
+            f"answers, {sum(stress['errors'].values())} errors, RSS "
+            f"{stress['rss_start'] / 2**20:.1f} MiB before, "
+            f"peak {stress['rss_peak'] / 2**20:.1f} MiB",
+            highlight=False,
+        )
     for line in environment.get("server_logs") or []:
         console.print(f"[dim]server output (not counted as errors): {line}[/]", highlight=False)
 
@@ -73,6 +83,14 @@ def servers(  # noqa: PLR0913 - one option per setting is the command's interfac
         int | None, typer.Option(help="Requests in flight per connection (h2, h3).")
     ] = None,
     ws_processes: Annotated[int, typer.Option(help="WebSocket load processes.")] = 2,
+    httpy_baseline: Annotated[
+        str | None,
+        typer.Option(help="Also measure httpy as it was at this git ref (as httpy@REF)."),
+    ] = None,
+    stress_duration: Annotated[
+        float, typer.Option(help="Seconds of an h1 stress run of httpy after the rounds (0: none).")
+    ] = 0.0,
+    stress_connections: Annotated[int, typer.Option(help="Connections of the stress run.")] = 256,
     pin: Annotated[bool, typer.Option("--pin/--no-pin", help="taskset pinning.")] = True,
     db: DbOption = DEFAULT_DB,
     name: Annotated[str, typer.Option(help="Name stored with the run.")] = "servers",
@@ -85,7 +103,8 @@ def servers(  # noqa: PLR0913 - one option per setting is the command's interfac
             rounds=rounds, duration=duration, warmup=warmup, seed=seed, pin_cpus=pin,
             load=LoadSettings(connections=connections, streams=streams,
                               ws_processes=ws_processes),
-            name=name,
+            name=name, httpy_baseline=httpy_baseline, stress_duration=stress_duration,
+            stress_connections=stress_connections,
         )  # fmt: skip
     except ValueError as error:
         raise _fail(str(error)) from None

@@ -40,16 +40,20 @@ def test_http11_under_wrk_is_stored_and_compared(tmp_path: Path) -> None:
         code, output = _servers(
             database, "--suite", "h1", "--server", "httpy", "--server", "uvicorn",
             "--server", "hypercorn", "--connections", "4", "--name", name,
+            # httpy as committed (HEAD) beside the installed one, and a short stress run.
+            "--httpy-baseline", "HEAD", "--stress-duration", "1", "--stress-connections", "8",
         )  # fmt: skip
         assert code == 0, output
     assert re.search(r"h1 · HTTP/1.1 keep-alive, JSON route \(conc 4\)", output)
-    assert re.search(r"httpy over h1: [\d.]+x uvicorn", output)
+    assert re.search(r"httpy over h1: [\d.]+x uvicorn, [\d.]+x httpy@HEAD", output)
+    assert re.search(r"stress: wrk -t2 -c8 -d1s against httpy: [\d,]+ req/s", output)
     with Storage(database) as storage:
         stored = storage.load_run("second")
     assert stored.run.configuration["kind"] == "servers"
     assert stored.run.environment["servers"]["uvicorn"] is not None
+    assert stored.run.environment["stress"]["ok"] > 0
     by_server = {result.key.client: result for result in stored.results}
-    assert set(by_server) == {"httpy", "uvicorn", "hypercorn"}
+    assert set(by_server) == {"httpy", "httpy@HEAD", "uvicorn", "hypercorn"}
     for result in by_server.values():
         assert result.status == "ok", result
         assert result.key.mode == "server"

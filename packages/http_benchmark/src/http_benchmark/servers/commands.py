@@ -13,6 +13,7 @@ from http_benchmark.servers.tls import HOST, Tls
 
 __all__ = [
     "Protocol",
+    "base_server",
     "server_command",
     "server_unavailable",
     "server_version",
@@ -35,8 +36,14 @@ _REQUIRES: dict[str, tuple[str, ...]] = {
 _DISTRIBUTION = {"httpy-asgi": "httpy", "uvicorn-sansio": "uvicorn", "raw-echo": "http-benchmark"}
 
 
+def base_server(server: str) -> str:
+    """`httpy@REF` (httpy's sources at a git ref, see `baseline.py`) runs as httpy does."""
+    return "httpy" if server.startswith("httpy@") else server
+
+
 def server_unavailable(server: str, protocol: Protocol) -> str | None:
     """Why `server` cannot serve `protocol` here, or None when it can."""
+    server = base_server(server)
     if server not in _REQUIRES:
         return f"unknown server {server!r}"
     needed = list(_REQUIRES[server])
@@ -47,6 +54,8 @@ def server_unavailable(server: str, protocol: Protocol) -> str | None:
 
 
 def server_version(server: str) -> str | None:
+    if server.startswith("httpy@"):
+        return server.removeprefix("httpy@")  # the git ref is its version
     name = _DISTRIBUTION.get(server, server)
     try:
         return importlib.metadata.version(name)
@@ -63,6 +72,7 @@ def server_command(
     server: str, protocol: Protocol, python: str, port: int, tls: Tls | None
 ) -> list[str]:
     """`server` listening on `port` for `protocol` (TLS when `tls` is given)."""
+    server = base_server(server)
     app = "ws_asgi_app:app" if protocol == "ws" else "asgi_app:app"
     certs = [] if tls is None else [str(tls.certfile), str(tls.keyfile)]
     tls_flags = [] if tls is None else ["--certfile", certs[0], "--keyfile", certs[1]]

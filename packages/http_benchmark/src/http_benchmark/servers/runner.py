@@ -25,6 +25,7 @@ from http_benchmark.environment import capture_environment, git_commit
 from http_benchmark.metrics import summarize
 from http_benchmark.models import BenchmarkResult, CellKey, ResourceMetrics, RoundSample, Verdict
 from http_benchmark.servers.apps import write_apps
+from http_benchmark.servers.baseline import export_httpy
 from http_benchmark.servers.commands import server_command, server_unavailable, server_version
 from http_benchmark.servers.measurement import LoadSettings, Measurement
 from http_benchmark.servers.processes import (
@@ -39,6 +40,7 @@ from http_benchmark.servers.processes import (
 from http_benchmark.servers.suites import SUITES, Suite
 from http_benchmark.servers.tls import make_tls
 from http_benchmark.servers.watch import ProcessWatch
+from http_benchmark.servers.wrk import WRK_REPORT, run_wrk
 from http_benchmark.storage import Storage, StoredRun
 
 __all__ = ["ServerRunSettings", "ServerRunner", "tool_versions"]
@@ -60,6 +62,12 @@ class ServerRunSettings:
     pin_cpus: bool = True
     load: LoadSettings = field(default_factory=LoadSettings)
     name: str = "servers"
+    #: Also measure httpy as it was at this git ref, as server `httpy@REF` (see baseline.py).
+    httpy_baseline: str | None = None
+    #: Seconds of a stress run of httpy after the h1 rounds (wrk -t2, `stress_connections`);
+    #: 0 skips it. Its errors and httpy's peak RSS are stored with the run.
+    stress_duration: float = 0.0
+    stress_connections: int = 256
 
     def __post_init__(self) -> None:
         unknown = [name for name in self.suites if name not in SUITES]
@@ -73,6 +81,8 @@ class ServerRunSettings:
                 raise ValueError("connections and streams must be >= 1")
         if self.load.ws_processes < 1:
             raise ValueError("ws processes must be >= 1")
+        if self.stress_duration < 0 or self.stress_connections < 1:
+            raise ValueError("stress duration must be >= 0 and stress connections >= 1")
 
     def configuration(self) -> dict[str, Any]:
         return {
@@ -85,6 +95,9 @@ class ServerRunSettings:
             "seed": self.seed,
             "pin_cpus": self.pin_cpus,
             "load": asdict(self.load),
+            "httpy_baseline": self.httpy_baseline,
+            "stress_duration": self.stress_duration,
+            "stress_connections": self.stress_connections,
         }
 
 
@@ -122,10 +135,21 @@ class ServerRunner:
         )
         self.shuffler = random.Random(settings.seed)  # noqa: S311 - an order, not a secret
         self.server_logs: list[str] = []
+        self.stress: dict[str, Any] | None = None
+        #: httpy's old sources for `httpy@REF`, exported once per run.
+        self.baseline_sources: Path | None = None
 
     def _servers_of(self, suite: Suite) -> list[str]:
         wanted = self.settings.servers
-        return [name for name in suite.servers if wanted is None or name in wanted]
+        names = [name for name in suite.servers if wanted is None or name in wanted]
+        if self.settings.httpy_baseline is not None and "httpy" in names:
+            names.insert(names.index("httpy") + 1, f"httpy@{self.settings.httpy_baseline}")
+        return names
+
+    def _environment_of(self, server: str) -> dict[str, str] | None:
+        if server.startswith("httpy@") and self.baseline_sources is not None:
+            return {"PYTHONPATH": str(self.baseline_sources)}
+        return None
 
     def run(self) -> StoredRun:
         environment = capture_environment()
@@ -143,14 +167,18 @@ class ServerRunner:
         )
         status = "failed"
         try:
-            for name in self.settings.suites:
-                self._suite(run_id, SUITES[name])
+            with tempfile.TemporaryDirectory(prefix="http-benchmark-baseline-") as folder:
+                if self.settings.httpy_baseline is not None:
+                    self.baseline_sources = export_httpy(self.settings.httpy_baseline, Path(folder))
+                for name in self.settings.suites:
+                    self._suite(run_id, SUITES[name])
             status = "finished"
         except KeyboardInterrupt:
             status = "interrupted"
             raise
         finally:
             environment["server_logs"] = self.server_logs
+            environment["stress"] = self.stress
             self.storage.update_environment(run_id, environment)
             self.storage.finish_run(run_id, status)  # type: ignore[arg-type]
         return self.storage.load_run(run_id)
@@ -185,7 +213,9 @@ class ServerRunner:
             with ExitStack() as stack:
                 for offset, server in enumerate(runnable):
                     command = server_command(server, suite.name, sys.executable, port + offset, tls)
-                    spec = ServerSpec(server, command, suite.url(port + offset))
+                    spec = ServerSpec(
+                        server, command, suite.url(port + offset), self._environment_of(server)
+                    )
                     try:
                         started = stack.enter_context(
                             run_servers([spec], workdir, logs=workdir, cpu=self.server_cpu)
@@ -196,10 +226,34 @@ class ServerRunner:
                         continue
                     running[server] = started[server]
                 self._rounds(suite, running, cells, samples, workdir)
+                if suite.name == "h1" and self.settings.stress_duration > 0 and "httpy" in running:
+                    self._stress(running["httpy"], workdir)
             # Read once every server has stopped, so shutdown messages are in too.
             self.server_logs += [f"{suite.name} {line}" for line in log_summary(running)]
         for server, cell_id in cells.items():
             self.storage.finish_cell(cell_id, self._summary(suite, server, concurrency, samples))
+
+    def _stress(self, server: Running, workdir: Path) -> None:
+        """Many connections at once on httpy: its errors and peak memory, not its speed."""
+        connections, seconds = self.settings.stress_connections, self.settings.stress_duration
+        self.echo(f"stress: wrk -t2 -c{connections} -d{seconds:g}s against httpy")
+        script = workdir / "wrk_report.lua"
+        script.write_text(WRK_REPORT, encoding="utf-8")
+        with ProcessWatch(server.process.pid) as watch:
+            try:
+                # Two wrk threads, unpinned: one core of load cannot open 256 sockets fast.
+                result = run_wrk(server.url, connections=connections, seconds=seconds,
+                                 script=script, cpu=None, threads=2)  # fmt: skip
+            except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+                result = Measurement(ok=0, elapsed=seconds, requests_per_second=0.0,
+                                     errors={f"tool-{type(error).__name__}": 1})  # fmt: skip
+        used = watch.result
+        assert used is not None  # noqa: S101 - set on leaving the with block
+        self.stress = {
+            "server": "httpy", "connections": connections, "seconds": seconds,
+            "requests_per_second": result.requests_per_second, "ok": result.ok,
+            "errors": result.errors, "rss_start": used.rss_start, "rss_peak": used.rss_peak,
+        }  # fmt: skip
 
     def _fail(self, cell_id: int, suite: Suite, server: str, concurrency: int, reason: str) -> None:
         key = CellKey(scenario=suite.name, client=server, mode="server", concurrency=concurrency)

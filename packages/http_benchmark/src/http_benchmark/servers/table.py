@@ -27,6 +27,11 @@ def _mean_latency(result: BenchmarkResult) -> str:
     return f"{statistics.median(values):.2f}" if values else "-"
 
 
+def _baselines(named: tuple[str, ...], medians: dict[str, float | None]) -> list[str]:
+    """The suite's baselines, then httpy@REF (httpy at a git ref) when it was measured."""
+    return [*named, *(name for name in medians if name.startswith("httpy@"))]
+
+
 def _by_suite(stored: StoredRun) -> dict[str, list[BenchmarkResult]]:
     groups: dict[str, list[BenchmarkResult]] = defaultdict(list)
     for result in stored.results:
@@ -41,7 +46,8 @@ def server_tables(stored: StoredRun) -> list[Table]:
         suite = SUITES.get(suite_name)
         unit = suite.unit if suite else "req/s"
         medians = {r.key.client: _median(r) for r in results}
-        baselines = [b for b in (suite.baselines if suite else ()) if medians.get(b)]
+        wanted = _baselines(suite.baselines if suite else (), medians)
+        baselines = [name for name in wanted if medians.get(name)]
         description = suite.description if suite else ""
         title = f"{suite_name} · {description} (conc {results[0].key.concurrency})"
         table = Table(title=title, title_justify="left")
@@ -87,7 +93,9 @@ def ratio_lines(stored: StoredRun, server: str = "httpy") -> list[str]:
         if suite is None or not own:
             continue
         ratios = [
-            f"{own / base:.2f}x {name}" for name in suite.baselines if (base := medians.get(name))
+            f"{own / base:.2f}x {name}"
+            for name in _baselines(suite.baselines, medians)
+            if (base := medians.get(name))
         ]
         if ratios:
             lines.append(f"{server} over {suite_name}: {', '.join(ratios)}")
