@@ -312,8 +312,9 @@ def _install_alone_and_import(
     )
 
 
-def _servers(session: nox.Session, suites: list[str], name: str) -> None:
-    """`http-benchmark servers` for `suites`, stored in .benchmarks/, any flag after `--` added.
+def _servers(session: nox.Session, suites: list[str], name: str, *defaults: str) -> None:
+    """`http-benchmark servers` for `suites`, stored in .benchmarks/: `defaults`, then any flag
+    after `--` (a later value of the same option wins).
 
     Every extra: uvloop, aioquic, and the servers httpy is measured against. A missing load
     tool or server is reported as unavailable in the table, not fatal.
@@ -323,7 +324,7 @@ def _servers(session: nox.Session, suites: list[str], name: str) -> None:
     suite_args = [argument for suite in suites for argument in ("--suite", suite)]
     session.run(
         "http-benchmark", "servers", *suite_args, "--name", name,
-        "--db", str(BENCH_RESULTS / "http-benchmark.db"), *session.posargs,
+        "--db", str(BENCH_RESULTS / "http-benchmark.db"), *defaults, *session.posargs,
     )  # fmt: skip
 
 
@@ -332,7 +333,8 @@ def bench_httpy(session: nox.Session) -> None:
     """httpy vs uvicorn (httptools+uvloop), hypercorn and granian under wrk: `-- --rounds 5`."""
     if shutil.which("wrk") is None:
         session.error("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
-    _servers(session, ["h1"], "servers-h1")
+    # Then 30 s of 256 connections on httpy: its errors and peak RSS under many sockets.
+    _servers(session, ["h1"], "servers-h1", "--stress-duration", "30")
 
 
 @nox.session(name="bench_httpy_h2", python=PYTHON)

@@ -99,7 +99,8 @@ def servers(  # noqa: PLR0913 - one option per setting is the command's interfac
     """httpy vs uvicorn, hypercorn and granian per protocol, in interleaved rounds, stored."""
     try:
         settings = ServerRunSettings(
-            suites=tuple(suite or SUITE_NAMES), servers=tuple(server) if server else None,
+            suites=tuple(dict.fromkeys(suite or SUITE_NAMES)),
+            servers=tuple(dict.fromkeys(server)) if server else None,
             rounds=rounds, duration=duration, warmup=warmup, seed=seed, pin_cpus=pin,
             load=LoadSettings(connections=connections, streams=streams,
                               ws_processes=ws_processes),
