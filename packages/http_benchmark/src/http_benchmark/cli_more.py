@@ -21,6 +21,7 @@ from http_benchmark.servers import (
     ServerRunner,
     ServerRunSettings,
     ratio_lines,
+    server_methodology_lines,
     server_tables,
 )
 from http_benchmark.storage import Storage, StoredRun
@@ -33,21 +34,9 @@ def print_server_run(stored: StoredRun) -> None:
         console.print(table)
     for line in ratio_lines(stored):
         console.print(f"[bold]{line}[/] (medians of interleaved rounds)", highlight=False)
-    configuration, environment = stored.run.configuration, stored.run.environment
-    pinning = environment.get("pinning")
-    console.print(
-        f"[dim]run {stored.run.id} '{stored.run.name}' ({stored.run.status}), "
-        f"{configuration.get('rounds')} rounds x {configuration.get('duration')} s per server "
-        f"(+{configuration.get('warmup')} s warm-up), order shuffled per round (seed "
-        f"{configuration.get('seed')}); "
-        + (
-            f"servers on CPU {pinning['server_cpu']}, load tools on CPU {pinning['client_cpu']}"
-            if pinning
-            else "not pinned"
-        )
-        + "[/]",
-        highlight=False,
-    )
+    environment = stored.run.environment
+    for line in server_methodology_lines(stored):
+        console.print(f"[dim]{line}[/]", highlight=False)
     stress = environment.get("stress")
     if stress:
         console.print(

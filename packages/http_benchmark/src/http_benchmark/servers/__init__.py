@@ -9,7 +9,12 @@ from __future__ import annotations
 from http_benchmark.servers.measurement import LoadSettings, Measurement
 from http_benchmark.servers.runner import ServerRunner, ServerRunSettings
 from http_benchmark.servers.suites import SUITE_NAMES, SUITES, Suite, get_suite
-from http_benchmark.servers.table import is_server_run, ratio_lines, server_tables
+from http_benchmark.servers.table import (
+    is_server_run,
+    ratio_lines,
+    server_methodology_lines,
+    server_tables,
+)
 
 __all__ = [
     "SUITES",
@@ -22,5 +27,6 @@ __all__ = [
     "get_suite",
     "is_server_run",
     "ratio_lines",
+    "server_methodology_lines",
     "server_tables",
 ]

@@ -11,11 +11,42 @@ from http_benchmark.models import BenchmarkResult
 from http_benchmark.servers.suites import SUITES
 from http_benchmark.storage import StoredRun
 
-__all__ = ["is_server_run", "ratio_lines", "server_tables"]
+__all__ = ["is_server_run", "ratio_lines", "server_methodology_lines", "server_tables"]
 
 
 def is_server_run(stored: StoredRun) -> bool:
     return stored.run.configuration.get("kind") == "servers"
+
+
+def server_methodology_lines(stored: StoredRun) -> list[str]:
+    """How a server run was measured, for `show` and the HTML report."""
+    run, configuration, environment = stored.run, stored.run.configuration, stored.run.environment
+    pinning = environment.get("pinning")
+    where = (
+        f"servers on CPU {pinning['server_cpu']}, load tools on CPU {pinning['client_cpu']}"
+        if pinning
+        else "not pinned"
+    )
+    tools = environment.get("tools") or {}
+    return [
+        (
+            f"run {run.id} '{run.name}' ({run.status}), {run.started_at:%Y-%m-%d %H:%M} UTC, "
+            f"git {(run.git_commit or '?')[:12]}"
+        ),
+        (
+            f"server run: {configuration.get('rounds')} rounds x {configuration.get('duration')} s "
+            f"per server (+{configuration.get('warmup')} s warm-up), servers in an order shuffled "
+            f"per round (seed {configuration.get('seed')}); each server checked with one request "
+            "first; only 2xx answers with the route's body (or exact echoes) count"
+        ),
+        f"one process per server, {where}; server CPU and RSS are its process tree's",
+        (
+            f"machine: {environment.get('cpu')} x{environment.get('cpus')}, Python "
+            f"{environment.get('python')}, {environment.get('platform')}"
+        ),
+        "tools: "
+        + ", ".join(f"{name} {version or 'not installed'}" for name, version in tools.items()),
+    ]
 
 
 def _median(result: BenchmarkResult) -> float | None:
