@@ -68,6 +68,16 @@ def test_http11_under_wrk_is_stored_and_compared(tmp_path: Path) -> None:
     shown = runner.invoke(app, ["show", "first", "--db", str(database)], env=WIDE)
     assert shown.exit_code == 0
     assert "httpy over h1" in shown.output
+    assert "server run: 1 rounds x 1.0 s per server" in shown.output
+    page = tmp_path / "report.html"
+    reported = runner.invoke(
+        app, ["report", "second", "--html", str(page), "--db", str(database)], env=WIDE
+    )
+    assert reported.exit_code == 0, reported.output
+    html = page.read_text(encoding="utf-8")
+    assert "h1 · server" in html
+    assert "server run: 1 rounds" in html  # the server run's methodology, not a client run's
+    assert '<section id="history">' not in html  # "second" has no earlier run of its name
 
 
 @needs_h2load
