@@ -39,13 +39,13 @@ def test_http11_under_wrk_is_stored_and_compared(tmp_path: Path) -> None:
     for name in ("first", "second"):
         code, output = _servers(
             database, "--suite", "h1", "--server", "httpy", "--server", "uvicorn",
-            "--server", "hypercorn", "--connections", "4", "--name", name,
+            "--server", "hypercorn", "--server", "granian", "--connections", "4", "--name", name,
             # httpy as committed (HEAD) beside the installed one, and a short stress run.
             "--httpy-baseline", "HEAD", "--stress-duration", "1", "--stress-connections", "8",
         )  # fmt: skip
         assert code == 0, output
     assert re.search(r"h1 · HTTP/1.1 keep-alive, JSON route \(conc 4\)", output)
-    assert re.search(r"httpy over h1: [\d.]+x uvicorn, [\d.]+x httpy@HEAD", output)
+    assert re.search(r"httpy over h1: [\d.]+x uvicorn, [\d.]+x granian, [\d.]+x httpy@HEAD", output)
     assert re.search(r"stress: wrk -t2 -c8 -d1s against httpy: [\d,]+ req/s", output)
     with Storage(database) as storage:
         stored = storage.load_run("second")
@@ -53,7 +53,7 @@ def test_http11_under_wrk_is_stored_and_compared(tmp_path: Path) -> None:
     assert stored.run.environment["servers"]["uvicorn"] is not None
     assert stored.run.environment["stress"]["ok"] > 0
     by_server = {result.key.client: result for result in stored.results}
-    assert set(by_server) == {"httpy", "httpy@HEAD", "uvicorn", "hypercorn"}
+    assert set(by_server) == {"httpy", "httpy@HEAD", "uvicorn", "hypercorn", "granian"}
     for result in by_server.values():
         assert result.status == "ok", result
         assert result.key.mode == "server"
@@ -86,17 +86,18 @@ def test_http2_both_ways_websocket_and_http3(tmp_path: Path) -> None:
     database = tmp_path / "servers.db"
     code, output = _servers(
         database, "--suite", "h2c", "--suite", "h2", "--suite", "ws", "--suite", "h3",
-        "--server", "httpy", "--server", "hypercorn", "--server", "uvicorn",
+        "--server", "httpy", "--server", "hypercorn", "--server", "uvicorn", "--server", "granian",
         "--connections", "2", "--streams", "2", "--ws-processes", "1",
     )  # fmt: skip
     assert code == 0, output
     with Storage(database) as storage:
         stored = storage.load_run("latest")
     cells = {(result.key.scenario, result.key.client): result for result in stored.results}
-    # uvicorn is in the WebSocket suite only (it serves no HTTP/2 or HTTP/3).
+    # Each server only where it speaks the protocol: uvicorn in the WebSocket suite only,
+    # granian in the HTTP/2 ones.
     assert set(cells) == {
         (suite, server) for suite in ("h2c", "h2", "ws", "h3") for server in ("httpy", "hypercorn")
-    } | {("ws", "uvicorn")}
+    } | {("ws", "uvicorn"), ("h2c", "granian"), ("h2", "granian")}
     for key, result in cells.items():
         assert result.status == "ok", (key, result)
         assert result.samples[0].ok > 0
