@@ -10,7 +10,7 @@ from http_benchmark.servers.watch import ProcessWatch
 # Busy for a fixed amount of work (not time), holding 64 MiB, then waits to be stopped.
 _WORK = """
 import sys
-block = bytearray(64 * 2**20)
+block = b"x" * (64 * 2**20)  # written, so resident
 total = 0
 for i in range(3_000_000):
     total += i
