@@ -4,7 +4,6 @@
 h3 under aioquic) in interleaved rounds and stores them like client runs.
 """
 
-
 from http_benchmark.servers.measurement import LoadSettings, Measurement
 from http_benchmark.servers.runner import ServerRunner, ServerRunSettings
 from http_benchmark.servers.suites import SUITE_NAMES, SUITES, Suite, get_suite
