@@ -32,8 +32,14 @@ _REQUIRES: dict[str, tuple[str, ...]] = {
     "granian": ("granian", "uvloop"),
     "raw-echo": (),
 }
-# Where the version shown for a server comes from (raw-echo is this package's own).
-_DISTRIBUTION = {"httpy-asgi": "httpy", "uvicorn-sansio": "uvicorn", "raw-echo": "http-benchmark"}
+# Where the version shown for a server comes from (raw-echo is this package's own). The
+# toolkit's own distributions are looked up by their release-train name (`htk-`) first.
+_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
+    "httpy": ("htk-httpy", "httpy"),
+    "httpy-asgi": ("htk-httpy", "httpy"),
+    "uvicorn-sansio": ("uvicorn",),
+    "raw-echo": ("htk-http-benchmark", "http-benchmark"),
+}
 
 
 def base_server(server: str) -> str:
@@ -56,11 +62,12 @@ def server_unavailable(server: str, protocol: Protocol) -> str | None:
 def server_version(server: str) -> str | None:
     if server.startswith("httpy@"):
         return server.removeprefix("httpy@")  # the git ref is its version
-    name = _DISTRIBUTION.get(server, server)
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return None
+    for name in _DISTRIBUTIONS.get(server, (server,)):
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
 
 
 def _httpy(module: str, port: int, *extra: str) -> list[str]:
