@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +63,26 @@ def test_the_hash_is_stable_and_moves_with_every_input(tree: Path) -> None:
     healthcheck = tree / "packages/httpy/docker/healthcheck.py"
     healthcheck.write_text(healthcheck.read_text() + "\n")
     changes.append(content_hash(recipe, BASE, ARGS, "httptools==0.9.0\n"))
+    # The Debian packages an image installs are inputs too.
+    with_wrk = dataclasses.replace(recipe, debs=("wrk",))
+    changes.append(content_hash(with_wrk, BASE, ARGS, "httptools==0.9.0\n"))
     assert len({first, *changes}) == 1 + len(changes)
+
+
+def test_the_benchmark_image_gets_wrk_as_debs_in_its_context(tmp_path: Path) -> None:
+    recipe = RECIPES["http-benchmark"]
+    assert "wrk" in recipe.debs
+    wheels, debs = tmp_path / "wheels", tmp_path / "debs"
+    wheels.mkdir()
+    debs.mkdir()
+    (wheels / "x-1.0-py3-none-any.whl").write_bytes(b"wheel")
+    (debs / "wrk_4.1.0_amd64.deb").write_bytes(b"deb")
+    with tarfile.open(fileobj=images._context(recipe, wheels, debs)) as archive:
+        names = set(archive.getnames())
+    assert {"Dockerfile", "dist/x-1.0-py3-none-any.whl", "dist/debs/wrk_4.1.0_amd64.deb"} <= names
+    dockerfile = (ROOT / recipe.dockerfile).read_text(encoding="utf-8")
+    assert "dpkg --install /tmp/debs/*.deb" in dockerfile
+    assert "command -v wrk" in dockerfile  # the build fails if wrk did not get in
 
 
 def test_the_pins_are_the_locked_third_party_wheels() -> None:

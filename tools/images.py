@@ -99,6 +99,10 @@ class Recipe:
     inputs: tuple[str, ...]
     #: Extra environment for `uv build` (none: the release build, as users install it).
     build_env: dict[str, str] = field(default_factory=dict)
+    #: Debian packages the image installs with dpkg, fetched here from this host's apt
+    #: sources (`apt-get download`) into `<wheel_dir>/debs/`: the build has no network, and the
+    #: base image (python:3.11-slim, or its debootstrapped stand-in) is the host's release.
+    debs: tuple[str, ...] = ()
 
     @property
     def repository(self) -> str:
@@ -128,6 +132,8 @@ RECIPES: dict[str, Recipe] = {
         export=("--package", "htk-http-benchmark", "--extra", "pycurl"),
         requirement_arg="BENCH_REQUIREMENT",
         requirement=lambda: f"htk-http-benchmark[pycurl]=={_version('packages/http_benchmark')}",
+        # wrk, for the server-ceiling probe and `http-benchmark servers` inside the image.
+        debs=("wrk", "libluajit-5.1-2", "libluajit-5.1-common"),
         inputs=(
             *(
                 f"packages/{folder}/{pattern}"
@@ -169,6 +175,7 @@ def content_hash(recipe: Recipe, base: BaseImage, build_args: dict[str, str], pi
         digest.update(data)
 
     add("recipe", f"{RECIPE_VERSION} {recipe.name} {recipe.requirement()}".encode())
+    add("debs", " ".join(recipe.debs).encode())
     add("base", base.image_id.encode())
     add("args", json.dumps(build_args, sort_keys=True).encode())
     add("pins", pins.encode())
@@ -221,14 +228,14 @@ def resolve_base(
     return BaseImage(reference=reference, image_id=str(image.id), python_version=version)
 
 
-def _run(command: list[str], step: str, env: dict[str, str] | None = None) -> str:
-    result = subprocess.run(  # noqa: S603 - uv and pip, arguments built here
+def _run(command: list[str], step: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> str:
+    result = subprocess.run(  # noqa: S603 - uv, pip and apt-get, arguments built here
         command,
         capture_output=True,
         text=True,
         check=False,
         env={**os.environ, **(env or {})},
-        cwd=ROOT,
+        cwd=cwd,
         timeout=BUILD_TIMEOUT,
     )
     if result.returncode != 0:
@@ -280,8 +287,22 @@ def _wheelhouse(recipe: Recipe, pins: str, python_version: str, folder: Path, lo
             stray.unlink()
 
 
-def _context(recipe: Recipe, wheels: Path) -> io.BytesIO:
-    """The build context as a tar: Dockerfile, the recipe's files, the wheelhouse."""
+def _debs(recipe: Recipe, folder: Path, log: Log) -> None:
+    """The recipe's Debian packages as .deb files in `folder` (from this host's apt sources)."""
+    folder.mkdir(parents=True)
+    if not recipe.debs:
+        return
+    if shutil.which("apt-get") is None:
+        raise ImageBuildError(
+            f"the {recipe.name} image installs {', '.join(recipe.debs)} from .deb files fetched "
+            "with apt-get, and this host has no apt-get"
+        )
+    log(f"fetching {', '.join(recipe.debs)} (.deb) with apt-get download")
+    _run(["apt-get", "download", *recipe.debs], "apt-get download", cwd=folder)
+
+
+def _context(recipe: Recipe, wheels: Path, debs: Path | None = None) -> io.BytesIO:
+    """The build context as a tar: Dockerfile, the recipe's files, the wheelhouse, the .debs."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as archive:
         archive.add(ROOT / recipe.dockerfile, arcname="Dockerfile")
@@ -289,6 +310,8 @@ def _context(recipe: Recipe, wheels: Path) -> io.BytesIO:
             archive.add(ROOT / source, arcname=name)
         for wheel in sorted(wheels.iterdir()):
             archive.add(wheel, arcname=f"{recipe.wheel_dir}/{wheel.name}")
+        for deb in sorted(debs.iterdir()) if debs is not None else ():
+            archive.add(deb, arcname=f"{recipe.wheel_dir}/debs/{deb.name}")
     buffer.seek(0)
     return buffer
 
@@ -354,8 +377,10 @@ def ensure_image(
         with tempfile.TemporaryDirectory(prefix=f"image-{recipe.name}-") as scratch:
             wheels = Path(scratch) / "wheels"
             _wheelhouse(recipe, pins, base.python_version, wheels, log)
+            debs = Path(scratch) / "debs"
+            _debs(recipe, debs, log)
             log(f"building {tag} from {base.reference} (network off)")
-            context = _context(recipe, wheels)
+            context = _context(recipe, wheels, debs)
             labels = {LABEL_INPUTS: digest}
             for step in _build(client, context, tag=tag, build_args=build_args, labels=labels):
                 log(step)

@@ -15,14 +15,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from http_benchmark.adapters import CLIENT_NAMES, get_adapter
+from http_benchmark.comparability import comparability_problems
 from http_benchmark.compare import Change, compare_runs
 from http_benchmark.config import BenchmarkConfiguration, ConfigurationError
+from http_benchmark.history import history_html, load_history
 from http_benchmark.logs import configure_logging
 from http_benchmark.report import render_html
 from http_benchmark.runner import RunError, Runner
 from http_benchmark.scenarios import SCENARIOS
 from http_benchmark.server import ServerError
 from http_benchmark.server_selection import select_server
+from http_benchmark.servers import is_server_run
 from http_benchmark.storage import Storage, StorageError, StoredRun
 from http_benchmark.tables import (
     comparison_table,
@@ -202,6 +205,11 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:  # noqa: ARG001 - 
 
 
 def _print_run(stored: StoredRun, baseline: str) -> None:
+    if is_server_run(stored):
+        from http_benchmark.cli_more import print_server_run  # noqa: PLC0415 - it imports us
+
+        print_server_run(stored)
+        return
     console.print(run_tables(stored, baseline=baseline))
     for line in methodology_lines(stored):
         console.print(f"[dim]{line}[/]", highlight=False)
@@ -247,7 +255,7 @@ def show(
 
 
 @app.command()
-def compare(
+def compare(  # noqa: PLR0913 - one option per setting
     *,
     run_a: Annotated[str, typer.Argument(metavar="RUN_A", help="The reference run.")],
     run_b: Annotated[str, typer.Argument(metavar="RUN_B", help="The run compared to it.")],
@@ -256,10 +264,30 @@ def compare(
         float, typer.Option(help="Smallest relative change that counts (0.05 = 5 %).")
     ] = 0.05,
     alpha: Annotated[float, typer.Option(help="Significance level of the U test.")] = 0.05,
+    force: Annotated[
+        bool, typer.Option("--force", help="Compare runs that were not measured alike.")
+    ] = False,
 ) -> None:
-    """Per cell: improved, regressed, unchanged or unstable. Exit status 1 on a regression."""
+    """Per cell: improved, regressed, unchanged or unstable. Exit status 1 on a regression.
+
+    Runs measured differently (kind, server, machine, protocol, client/server/tool versions)
+    are refused with the reasons (exit status 2) unless --force, which warns loudly instead.
+    """
     with _open(db) as storage:
         a, b = _load(storage, run_a), _load(storage, run_b)
+    problems = comparability_problems(a, b)
+    if problems:
+        reasons = "".join(f"\n  - {problem}" for problem in problems)
+        if not force:
+            raise _fail(
+                f"runs {a.run.id} and {b.run.id} were not measured alike:{reasons}\n"
+                "their ratios would measure those differences; --force compares anyway"
+            )
+        console.print(
+            f"[bold red]WARNING: runs {a.run.id} and {b.run.id} were not measured alike "
+            f"(compared anyway, --force):{reasons}[/]",
+            highlight=False,
+        )
     comparisons = compare_runs(a, b, threshold=threshold, alpha=alpha)
     console.print(comparison_table(comparisons, f"run {a.run.id}", f"run {b.run.id}"))
     counts = {change: sum(c.change == change for c in comparisons) for change in Change}
@@ -278,11 +306,21 @@ def report(
     run_ref: Annotated[str, typer.Argument(metavar="RUN", help="Run id, name, or 'latest'.")],
     html: Annotated[Path, typer.Option("--html", help="Where to write the report.")],
     db: DbOption = DEFAULT_DB,
+    with_history: Annotated[
+        bool,
+        typer.Option("--history/--no-history", help="Add each cell's trend over runs of its name."),
+    ] = True,
 ) -> None:
     """A self-contained HTML report (inline SVG plots, no external resources)."""
     with _open(db) as storage:
         stored = _load(storage, run_ref)
-    html.write_text(render_html(stored), encoding="utf-8")
+        histories = (
+            load_history(storage, name=stored.run.name, until=stored.run.id) if with_history else []
+        )
+    page = render_html(stored)
+    if any(len(history.points) > 1 for history in histories):
+        page = page.replace("</body>", history_html(histories) + "</body>", 1)
+    html.write_text(page, encoding="utf-8")
     console.print(f"wrote {html}", highlight=False)
 
 
@@ -314,3 +352,7 @@ def scenarios() -> None:
         levels = ",".join(map(str, item.concurrency)) if item.concurrency else "--concurrency"
         table.add_row(item.name, f"{item.method} {item.path}", levels, item.description)
     console.print(table)
+
+
+# `servers`, `history` and `export` live in their own module and register on `app` here.
+from http_benchmark import cli_more  # noqa: E402, F401

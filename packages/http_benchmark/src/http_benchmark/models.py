@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "BenchmarkResult",
     "CellKey",
+    "CellMode",
     "HTTPRequest",
     "LatencySummary",
     "Mode",
@@ -21,9 +22,20 @@ __all__ = [
     "RoundSample",
     "Spread",
     "Verdict",
+    "client_mode",
 ]
 
 Mode = Literal["sync", "async"]
+#: A cell's mode: a client's (sync, async), or "server" for a server benchmark's cell, whose
+#: `client` is the server measured (`http-benchmark servers`).
+CellMode = Literal["sync", "async", "server"]
+
+
+def client_mode(mode: CellMode) -> Mode:
+    """A cell's mode as a client runs it; a server cell has none (ValueError)."""
+    if mode == "server":
+        raise ValueError("a server cell is not run by a client worker")
+    return mode
 
 
 class Verdict(StrEnum):
@@ -63,7 +75,7 @@ class CellKey(BaseModel):
 
     scenario: str
     client: str
-    mode: Mode
+    mode: CellMode
     concurrency: int
 
     def label(self) -> str:
@@ -110,6 +122,9 @@ class RoundSample(BaseModel):
     resources: ResourceMetrics
     #: Time to open a TCP connection, in ms (median of a few), where the client exposes it.
     connect_ms: float | None = None
+    #: What a load tool measured beyond the fields above (server runs: mean latency in ms,
+    #: the load generator's CPU share...), by name.
+    detail: dict[str, float] = Field(default_factory=dict)
 
 
 class Spread(BaseModel):

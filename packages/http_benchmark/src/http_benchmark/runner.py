@@ -27,7 +27,7 @@ from http_benchmark.ceiling import CeilingProbe
 from http_benchmark.config import BenchmarkConfiguration
 from http_benchmark.environment import capture_environment, git_commit
 from http_benchmark.metrics import summarize
-from http_benchmark.models import CellKey, HTTPRequest, Mode, RoundSample
+from http_benchmark.models import CellKey, HTTPRequest, Mode, RoundSample, client_mode
 from http_benchmark.scenarios import AD_HOC, SCENARIOS, Scenario
 from http_benchmark.server import (
     CLIENT_CPU,
@@ -298,7 +298,7 @@ class Runner:
         config = self.configuration
         return WorkerJob(
             client=cell.key.client,
-            mode=cell.key.mode,
+            mode=client_mode(cell.key.mode),
             request=cell.request,
             concurrency=cell.key.concurrency,
             requests=config.requests,

@@ -138,6 +138,11 @@ def _row(
 
 def methodology_lines(stored: StoredRun) -> list[str]:
     """What the numbers mean and how they were taken, in a few lines under the tables."""
+    if stored.run.configuration.get("kind") == "servers":
+        # A server run (`http-benchmark servers`) is measured another way: it says how.
+        from http_benchmark.servers.table import server_methodology_lines  # noqa: PLC0415
+
+        return server_methodology_lines(stored)
     run, environment = stored.run, stored.run.environment
     configuration = run.configuration
     amount = (

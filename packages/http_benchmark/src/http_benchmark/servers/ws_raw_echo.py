@@ -1,6 +1,6 @@
 """The load generator's ceiling: a WebSocket echo with nothing a real server has.
 
-    python benchmarks/_ws_raw_echo.py --port 8765       # ws://127.0.0.1:8765/ (any path)
+    python -m http_benchmark.servers.ws_raw_echo --port 8765       # ws://127.0.0.1:8765/ (any path)
 
 One asyncio Protocol on uvloop (when installed): it answers any upgrade request that carries a
 Sec-WebSocket-Key with 101, then writes each final data frame back unmasked, answers pings
@@ -20,7 +20,7 @@ import re
 import sys
 from typing import cast
 
-from _ws_frames import (
+from http_benchmark.servers.ws_frames import (
     BINARY,
     CLOSE,
     PING,
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8765)
     arguments = parser.parse_args(argv)
     try:
-        import uvloop  # optional: the loop the servers it stands beside use
+        import uvloop  # noqa: PLC0415 - optional: the loop of the servers it stands beside
     except ImportError:
         asyncio.run(serve(arguments.host, arguments.port))
     else:

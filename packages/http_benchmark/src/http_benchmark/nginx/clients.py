@@ -1,6 +1,6 @@
 """requestx against requests, httpx, urllib3, pycurl and aiohttp, side by side, on nginx.
 
-    python packages/requestx/benchmarks/clients.py [--rounds 5] [--requests N]
+    http-benchmark nginx-clients [--rounds 5] [--requests N]
         [--concurrency 32] [--clients requestx,requests,...] [--quick]
 
 nginx (Debian's package) is started by this script on a free 127.0.0.1 port and stopped at
@@ -33,13 +33,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 
-from _clients_nginx import Nginx, can_pin, find_nginx, nginx_version, pinned, run_nginx
-from _clients_protocol import HEADERS, SCENARIO_CLIENTS, SCENARIOS, Job, Outcome, Scenario
-from _clients_report import Samples, print_download_table, print_throughput_table
+from http_benchmark.nginx.nginx import Nginx, can_pin, find_nginx, nginx_version, pinned, run_nginx
+from http_benchmark.nginx.protocol import (
+    HEADERS,
+    SCENARIO_CLIENTS,
+    SCENARIOS,
+    Job,
+    Outcome,
+    Scenario,
+)
+from http_benchmark.nginx.report import Samples, print_download_table, print_throughput_table
 
 __all__ = ["main"]
 
-WORKER = Path(__file__).with_name("_clients_worker.py")
+WORKER = "http_benchmark.nginx.worker"
 ALL_CLIENTS = ("requestx", "requests", "httpx", "urllib3", "pycurl", "aiohttp")
 # The issue's targets: requestx >= 1.0x pycurl's req/s and <= its CPU per request (sync),
 # >= 1.2x aiohttp's req/s (async), peak RSS growth <= 2x the body (download).
@@ -94,7 +101,7 @@ def run_job(server: Nginx, job: Job) -> tuple[Outcome, int, int]:
     before = server.status()
     try:
         result = subprocess.run(
-            pinned([sys.executable, str(WORKER), job.to_json()], CLIENT_CPU),
+            pinned([sys.executable, "-m", WORKER, job.to_json()], CLIENT_CPU),
             capture_output=True,
             text=True,
             timeout=_timeout(job),

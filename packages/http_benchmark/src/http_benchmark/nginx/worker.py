@@ -1,4 +1,4 @@
-"""One client, one scenario, one fresh process: `python _clients_worker.py '<Job as JSON>'`.
+"""One client, one scenario, one fresh process: `python -m http_benchmark.nginx.worker '<Job>'`.
 
 Each client is a context manager that opens one session (one pool, sized by the job) and
 yields `fetch(url) -> (status, body)`; the runners below are shared, so warm-up, timing and
@@ -29,7 +29,7 @@ from contextlib import (
 from pathlib import Path
 from typing import Any
 
-from _clients_protocol import (
+from http_benchmark.nginx.protocol import (
     ECHO_PATH,
     HEADERS,
     LARGE_PATH,
@@ -382,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the subprocess: one Job in (argv[1]), one Outcome out (stdout)."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        sys.stderr.write("usage: _clients_worker.py '<job as JSON>'\n")
+        sys.stderr.write("usage: python -m http_benchmark.nginx.worker '<job as JSON>'\n")
         return 2
     outcome = run(Job.from_json(args[0]))
     sys.stdout.write(outcome.to_json() + "\n")

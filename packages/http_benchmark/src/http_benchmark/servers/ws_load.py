@@ -1,12 +1,12 @@
 """The WebSocket echo load generator: processes of sockets started together, results summed.
 
-`run_load` starts `processes` copies of `_ws_client.py` pinned to CLIENT_CPU, each with its
-share of the sockets, waits until every one has its sockets open ("ready"), then tells all to
-start at once ("go") and sums what they report. Several processes so that each event loop
-serves fewer sockets; all share CLIENT_CPU's one core, so their CPU figures add up to at most
-about 1.0 (a saturated load generator). When given the server's pid, it reads the
-server's CPU time and its wait for a CPU over the same window (its children too: hypercorn
-serves from a worker process).
+`run_load` starts `processes` copies of `http_benchmark.servers.ws_client` pinned to
+CLIENT_CPU, each with its share of the sockets, waits until every one has its sockets open
+("ready"), then tells all to start at once ("go") and sums what they report. Several
+processes so that each event loop serves fewer sockets; all share CLIENT_CPU's one core, so
+their CPU figures add up to at most about 1.0 (a saturated load generator). When given the
+server's pid, it reads the server's CPU time and its wait for a CPU over the same window (its
+children too: hypercorn serves from a worker process).
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ import select
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import psutil
-from _bench_servers import CLIENT_CPU, pinned
-from _ws_client import END_TIMEOUT, OPEN_TIMEOUT, LoadResult, schedstat
+
+from http_benchmark.servers.processes import CLIENT_CPU, pinned
+from http_benchmark.servers.ws_figures import END_TIMEOUT, OPEN_TIMEOUT, LoadResult, schedstat
 
 __all__ = ["run_load", "tree_schedstat"]
 
-_CLIENT = Path(__file__).resolve().parent / "_ws_client.py"
+_CLIENT = "http_benchmark.servers.ws_client"
 
 
 def tree_schedstat(pid: int) -> tuple[float, float] | None:
@@ -42,8 +42,14 @@ def tree_schedstat(pid: int) -> tuple[float, float] | None:
     return total
 
 
-def run_load(
-    url: str, *, clients: int, processes: int, duration: float, server_pid: int | None = None
+def run_load(  # noqa: PLR0913 - the load generator's knobs
+    url: str,
+    *,
+    clients: int,
+    processes: int,
+    duration: float,
+    server_pid: int | None = None,
+    cpu: int | None = CLIENT_CPU,
 ) -> LoadResult:
     """`clients` sockets spread over `processes` processes on CLIENT_CPU, against `url`.
 
@@ -55,12 +61,12 @@ def run_load(
     try:
         first = 0
         for share in shares:
-            command = [sys.executable, str(_CLIENT), "--url", url,
+            command = [sys.executable, "-m", _CLIENT, "--url", url,
                        "--first-index", str(first), "--sockets", str(share),
                        "--duration", repr(duration)]  # fmt: skip
             children.append(
-                subprocess.Popen(
-                    pinned(command, CLIENT_CPU),
+                subprocess.Popen(  # noqa: S603 - this interpreter, arguments built here
+                    pinned(command, cpu),
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     text=True,

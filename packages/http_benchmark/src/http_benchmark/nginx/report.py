@@ -6,7 +6,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from _clients_protocol import LARGE_PATH, LARGE_SIZE, SMALL_BODY, SMALL_PATH
+from http_benchmark.nginx.protocol import LARGE_PATH, LARGE_SIZE, SMALL_BODY, SMALL_PATH
 
 __all__ = ["Samples", "print_download_table", "print_throughput_table"]
 

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from _clients_protocol import (
+from http_benchmark.nginx.protocol import (
     ECHO_PATH,
     LARGE_PATH,
     LARGE_SIZE,

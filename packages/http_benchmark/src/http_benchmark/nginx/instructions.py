@@ -1,11 +1,11 @@
 """Instructions per small synchronous GET, counted by callgrind: requestx against pycurl.
 
-    python packages/requestx/benchmarks/instructions.py [--clients requestx,pycurl,...]
+    http-benchmark instructions [--clients requestx,pycurl,...]
 
 CPU time on a shared VM swings by tens of percent between runs; the instructions a request
 executes in user space barely move, so they show where a change helps even when timings
-cannot. Each client runs `_clients_worker.py`'s sync scenario (the same session and checks
-as `clients.py`) under `valgrind --tool=callgrind` twice, with SHORT and LONG timed requests
+cannot. Each client runs the nginx worker's sync scenario (the same session and checks
+as `nginx-clients`) under `valgrind --tool=callgrind` twice, with SHORT and LONG timed requests
 after the same warm-up; the difference of the two totals over the difference in requests is
 the cost of one request on a kept-alive connection, start-up and warm-up cancelled out.
 
@@ -22,12 +22,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _clients_nginx import find_nginx, run_nginx
-from _clients_protocol import Job, Outcome
+from http_benchmark.nginx.nginx import find_nginx, run_nginx
+from http_benchmark.nginx.protocol import Job, Outcome
 
 __all__ = ["main"]
 
-WORKER = Path(__file__).with_name("_clients_worker.py")
+WORKER = "http_benchmark.nginx.worker"
 SHORT, LONG = 1_000, 3_000
 WARMUP = 500
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
@@ -42,7 +42,7 @@ def _instructions(client: str, base_url: str, requests: int) -> int:
     finished = subprocess.run(
         [
             "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-            sys.executable, str(WORKER), job.to_json(),
+            sys.executable, "-m", WORKER, job.to_json(),
         ],
         capture_output=True, text=True, check=False,
     )  # fmt: skip

@@ -1,6 +1,6 @@
 """The few RFC 6455 frames the WebSocket echo benchmark puts on the wire itself.
 
-Its load generator (`_ws_client.py`) and its ceiling server (`_ws_raw_echo.py`) build and read
+Its load generator (`ws_client`) and its ceiling server (`ws_raw_echo`) build and read
 frames with this instead of a WebSocket library: a library's per-message machinery would make
 the load generator, not the server under test, the bottleneck. Only what an echo of small
 messages without extensions needs: no compression (a frame with a reserved bit set is an

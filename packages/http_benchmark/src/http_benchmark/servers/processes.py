@@ -1,8 +1,7 @@
-"""The server side shared by httpy's benchmark commands (httpy_servers.py, httpy_h2.py).
+"""Server processes of the server benchmarks: loopback ports, CPU pinning, start and stop.
 
-The same minimal JSON route for every server (httpy's own App, and an equivalent raw ASGI app
-for the others), loopback ports, CPU pinning, and a context manager that starts the servers,
-waits until each listens and always stops them.
+A context manager starts the servers, waits until each listens and always stops them; each
+server's output goes to a log file, summed up after the run (`log_summary`).
 """
 
 from __future__ import annotations
@@ -21,11 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 __all__ = [
-    "ASGI_APP",
-    "ASGI_LIFESPAN",
     "CLIENT_CPU",
-    "HTTPY_APP",
-    "JSON_BODY",
     "SERVER_CPU",
     "Running",
     "ServerSpec",
@@ -34,54 +29,7 @@ __all__ = [
     "pinned",
     "run_servers",
     "wait_until_listening",
-    "write_apps",
 ]
-
-# What every server answers on `/`: checked byte for byte where a client can see it.
-JSON_BODY = b'{"hello":"world"}'
-
-# The lifespan half of every raw ASGI app the benchmarks serve: it starts and stops, nothing else.
-ASGI_LIFESPAN = """
-async def lifespan(receive, send):
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-"""
-
-# The same work per request as httpy's handler below: serialize the dict with a reused
-# encoder (as httpy's JSONResponse does), build the headers.
-ASGI_APP = (
-    ASGI_LIFESPAN
-    + """
-import json
-
-ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-
-
-async def app(scope, receive, send):
-    if scope["type"] == "lifespan":
-        return await lifespan(receive, send)
-    body = ENCODER.encode({"hello": "world"}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-"""
-)
-
-HTTPY_APP = """
-import httpy
-
-app = httpy.App()
-
-
-@app.get("/")
-async def index(request):
-    return {"hello": "world"}
-"""
 
 # Each server (one process) gets a core of its own and the load generator the other, so the
 # scheduler's placement does not decide the result on a 2-core machine.
@@ -115,12 +63,6 @@ class Running:
     @property
     def url(self) -> str:
         return self.spec.url
-
-
-def write_apps(workdir: Path) -> None:
-    """The two app modules (`asgi_app:app`, `httpy_app:app`) the server commands import."""
-    (workdir / "asgi_app.py").write_text(ASGI_APP, encoding="utf-8")
-    (workdir / "httpy_app.py").write_text(HTTPY_APP, encoding="utf-8")
 
 
 def free_port_block(size: int = 3) -> int:
@@ -160,9 +102,13 @@ def wait_until_listening(url: str, process: subprocess.Popen[bytes], timeout: fl
 
 @contextmanager
 def run_servers(
-    specs: list[ServerSpec], workdir: Path, logs: Path | None = None
+    specs: list[ServerSpec],
+    workdir: Path,
+    logs: Path | None = None,
+    *,
+    cpu: int | None = SERVER_CPU,
 ) -> Iterator[dict[str, Running]]:
-    """Start every spec pinned to SERVER_CPU in `workdir`, one after the other; stop all after.
+    """Start every spec pinned to `cpu` in `workdir`, one after the other; stop all after.
 
     With `logs`, each server's output goes to a file there instead of the terminal (see
     `log_summary`): under load some servers log a line per dropped connection.
@@ -178,8 +124,8 @@ def run_servers(
                     None if logs is None else logs / (re.sub(r"[^\w.@-]+", "_", spec.name) + ".log")
                 )
                 output = None if log is None else files.enter_context(log.open("wb"))
-                process = subprocess.Popen(
-                    pinned(spec.command, SERVER_CPU),
+                process = subprocess.Popen(  # noqa: S603 - commands built by this package
+                    pinned(spec.command, cpu),
                     cwd=workdir,
                     env=environment,
                     stdout=output,

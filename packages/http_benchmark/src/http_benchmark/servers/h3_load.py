@@ -1,6 +1,6 @@
-"""The HTTP/3 load generator of httpy_h3.py: one QUIC connection, N requests in flight.
+"""The HTTP/3 load generator of the `h3` server suite: one QUIC connection, N requests in flight.
 
-    python benchmarks/_h3_load.py HOST PORT --streams 10 --seconds 5
+    python -m http_benchmark.servers.h3_load HOST PORT --streams 10 --seconds 5
 
 aioquic's client (the same one for every server; the certificate is not verified, it is a
 throwaway). Each answer counts only when it is a 200 whose body is exactly the route's; the
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         _load(arguments.host, arguments.port, arguments.streams, arguments.seconds,
               arguments.expect.encode())
     )  # fmt: skip
-    print(json.dumps(result))
+    print(json.dumps(result))  # noqa: T201 - the result line the runner reads
     return 0
 
 

@@ -1,4 +1,4 @@
-"""What clients.py and each client's subprocess (_clients_worker.py) agree on.
+"""What `nginx-clients` and each client's subprocess (`nginx.worker`) agree on.
 
 A `Job` goes to the subprocess as one JSON argument; an `Outcome` comes back as the last line
 of its stdout. Both sides share the request headers, paths and body sizes defined here, so

@@ -1,6 +1,6 @@
 """One load process of the WebSocket echo benchmark: its sockets' round trips, every echo checked.
 
-Started by `_ws_load.run_load`, which starts several and tells them when to begin. Each opens
+Started by `ws_load.run_load`, which starts several and tells them when to begin. Each opens
 its share of the sockets, prints "ready", waits for "go" on stdin, then each socket sends one
 64-byte text message, waits for the echo, checks it byte for byte and sends the next, for
 `--duration` seconds; the process then prints its `LoadResult` as one JSON line. Messages
@@ -9,7 +9,7 @@ arrive inside the window count.
 
 The opening handshake is done by the `websockets` library's sans-IO client (without offering
 permessage-deflate: compression stays off), the round trips with hand-built frames
-(`_ws_frames.py`): a library's per-message work would cap the load below what the servers
+(`ws_frames`): a library's per-message work would cap the load below what the servers
 serve. Errors are counted by kind, never hidden: sockets that failed to open, echoes that did
 not match, frames that broke the protocol, sockets the server closed or reset during the run,
 and echoes still missing well after the window (stalled). The process also reports its CPU
@@ -26,11 +26,24 @@ import os
 import sys
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import asdict, dataclass, fields
-from pathlib import Path
+from dataclasses import asdict
 from typing import Any, cast
 
-from _ws_frames import (
+from websockets.client import ClientProtocol
+from websockets.exceptions import WebSocketException
+from websockets.http11 import Response
+from websockets.protocol import State
+from websockets.uri import parse_uri
+
+from http_benchmark.servers.ws_figures import (
+    CLOSE_TIMEOUT,
+    ECHO_HEADER,
+    OPEN_TIMEOUT,
+    SETTLE_TIMEOUT,
+    LoadResult,
+    schedstat,
+)
+from http_benchmark.servers.ws_frames import (
     BINARY,
     CLOSE,
     CONTINUATION,
@@ -42,77 +55,10 @@ from _ws_frames import (
     apply_mask,
     encode_frame,
 )
-from websockets.client import ClientProtocol
-from websockets.exceptions import WebSocketException
-from websockets.http11 import Response
-from websockets.protocol import State
-from websockets.uri import parse_uri
 
-__all__ = [
-    "END_TIMEOUT",
-    "MESSAGE_SIZE",
-    "OPEN_TIMEOUT",
-    "EchoSocket",
-    "LoadResult",
-    "main",
-    "schedstat",
-]
+__all__ = ["EchoSocket", "main"]
 
-MESSAGE_SIZE = 64
-# The echo of a 64-byte text message: a final text frame, unmasked, 7-bit length 64.
-_ECHO_HEADER = bytes((0x81, MESSAGE_SIZE))
 _CLOSE_NORMAL = (1000).to_bytes(2, "big")
-OPEN_TIMEOUT = 15.0
-# How long the end of a run may take: the last in-flight echoes, then the close handshakes.
-_SETTLE_TIMEOUT = 10.0
-_CLOSE_TIMEOUT = 5.0
-END_TIMEOUT = _SETTLE_TIMEOUT + _CLOSE_TIMEOUT + 1.0
-
-
-@dataclass
-class LoadResult:
-    """What one run measured, summed over its processes."""
-
-    messages_per_second: float = 0.0  # the sum of each process's echoes over its window
-    messages: int = 0
-    latency_seconds: float = 0.0  # summed over the counted round trips
-    failed: int = 0  # sockets that never opened (connect or handshake failed)
-    mismatched: int = 0  # echoes that differed from what was sent (the socket is dropped)
-    protocol_errors: int = 0  # frames a server may not send (the socket is dropped)
-    closed: int = 0  # sockets the server closed or reset during the run
-    stalled: int = 0  # echoes missing _SETTLE_TIMEOUT seconds after the window
-    # The processes' CPU time over their window, in cores: near 1.0 with every process on one
-    # core, the load generator was saturated and the rate is its limit, not the server's.
-    cpu_busy: float = 0.0
-    # Time they were ready to run but waited for a CPU (Linux's schedstat), in cores: other
-    # processes on the machine held it, and the rate says more about them than the server.
-    cpu_wait: float = 0.0
-    # The same two for the server process, over the window and the close (when watched).
-    server_busy: float = 0.0
-    server_wait: float = 0.0
-
-    # The Measurement protocol of _bench_rounds (a round trip is its "request").
-    @property
-    def requests_per_second(self) -> float:
-        return self.messages_per_second
-
-    @property
-    def latency_ms(self) -> float:
-        return 1000 * self.latency_seconds / self.messages if self.messages else 0.0
-
-    @property
-    def errors(self) -> int:
-        return sum(self.error_counts().values())
-
-    def error_counts(self) -> dict[str, int]:
-        return {
-            name: getattr(self, name)
-            for name in ("failed", "mismatched", "protocol_errors", "closed", "stalled")
-        }
-
-    def add(self, other: LoadResult) -> None:
-        for field in fields(self):
-            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
 
 
 class _Run:
@@ -179,7 +125,7 @@ class EchoSocket(asyncio.Protocol):
     def send_next(self) -> None:
         self._sequence += 1
         self._payload = b"%06d %057d" % (self._index, self._sequence)
-        self._expected = _ECHO_HEADER + self._payload
+        self._expected = ECHO_HEADER + self._payload
         self._transport.write(
             b"\x81\xc0" + self._mask + apply_mask(self._payload, self._mask)
         )  # a final, masked text frame of 64 bytes
@@ -303,7 +249,9 @@ async def _open(url: str, index: int, run: _Run) -> EchoSocket | None:
         )
         await asyncio.wait_for(cast("EchoSocket", echo).opened, OPEN_TIMEOUT)
     except (OSError, TimeoutError, FrameError, WebSocketException) as error:
-        print(f"socket {index} did not open: {type(error).__name__}: {error}", file=sys.stderr)
+        print(  # noqa: T201 - a load process reports on its own stderr
+            f"socket {index} did not open: {type(error).__name__}: {error}", file=sys.stderr
+        )
         run.result.failed += 1
         if echo is not None:
             echo.abort()
@@ -316,7 +264,7 @@ async def _process(url: str, first_index: int, sockets: int, duration: float) ->
     run = _Run()
     opened = await asyncio.gather(*(_open(url, first_index + n, run) for n in range(sockets)))
     live = [echo for echo in opened if echo is not None]
-    print("ready", flush=True)
+    print("ready", flush=True)  # noqa: T201 - the handshake with ws_load
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, sys.stdin.readline)  # "go": every process is ready
     started, cpu_started, sched_started = time.perf_counter(), time.process_time(), schedstat()
@@ -332,12 +280,12 @@ async def _process(url: str, first_index: int, sockets: int, duration: float) ->
         run.result.cpu_wait = (sched_ended[1] - sched_started[1]) / window
     if live:
         # The last echoes in flight must still come back: a socket lost now counts as closed.
-        _, stalled = await asyncio.wait([e.settled for e in live], timeout=_SETTLE_TIMEOUT)
+        _, stalled = await asyncio.wait([e.settled for e in live], timeout=SETTLE_TIMEOUT)
         run.result.stalled += len(stalled)
         run.stopping = True
         for echo in live:
             echo.start_close()
-        _, unfinished = await asyncio.wait([e.finished for e in live], timeout=_CLOSE_TIMEOUT)
+        _, unfinished = await asyncio.wait([e.finished for e in live], timeout=CLOSE_TIMEOUT)
         for echo in live:
             if not echo.finished.done():
                 echo.abort()
@@ -347,23 +295,10 @@ async def _process(url: str, first_index: int, sockets: int, duration: float) ->
     return run.result
 
 
-def schedstat(pid: int | None = None) -> tuple[float, float] | None:
-    """Seconds a process (all its threads) ran and waited for a CPU; None off Linux."""
-    tasks = Path("/proc") / ("self" if pid is None else str(pid)) / "task"
-    ran = waited = 0
-    try:
-        for task in tasks.iterdir():
-            fields = (task / "schedstat").read_text(encoding="ascii").split()
-            ran, waited = ran + int(fields[0]), waited + int(fields[1])
-    except (OSError, IndexError, ValueError):
-        return None  # no procfs, or a thread that ended while read: no figure, not a wrong one
-    return ran / 1e9, waited / 1e9
-
-
 def _loop_runner() -> Callable[[Coroutine[Any, Any, LoadResult]], LoadResult]:
     """uvloop's runner where installed (the cheaper loop leaves more for the servers)."""
     try:
-        import uvloop  # optional
+        import uvloop  # noqa: PLC0415 - optional
     except ImportError:
         return asyncio.run
     return uvloop.run
@@ -379,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     work = _process(arguments.url, arguments.first_index, arguments.sockets, arguments.duration)
     result = _loop_runner()(work)
-    print(json.dumps(asdict(result)), flush=True)
+    print(json.dumps(asdict(result)), flush=True)  # noqa: T201 - the line ws_load reads
     return 0
 
 

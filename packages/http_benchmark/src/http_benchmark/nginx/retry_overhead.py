@@ -2,11 +2,11 @@
 httpx.Client and AsyncClient and other retry layers, on sequential keep-alive GETs against
 nginx on loopback.
 
-    python packages/aresilient/benchmarks/overhead.py [--rounds 7] [--requests 10000]
+    http-benchmark retry-overhead [--rounds 7] [--requests 10000]
         [--clients httpx,aresilient,...] [--modes sync,async] [--quick]
 
 nginx (Debian's package) is started on a free 127.0.0.1 port with the config and helpers of
-requestx's client benchmark (packages/requestx/benchmarks/_clients_nginx.py) and stopped at
+the nginx client benchmark (`http_benchmark.nginx.nginx`) and stopped at
 the end. Each (round, mode, client) run is a fresh process pinned to CPU 1 (nginx to CPU 0)
 that warms up, then sends N GETs of a small JSON body on one keep-alive connection and
 reports its CPU time (time.process_time: every thread of the process) and wall time. An
@@ -53,13 +53,8 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager, nullco
 from pathlib import Path
 from typing import Any
 
-# nginx's runner and the request/body constants are requestx's benchmark helpers: one nginx
-# setup for the toolkit's client benchmarks.
-REQUESTX_BENCHMARKS = Path(__file__).resolve().parents[2] / "requestx" / "benchmarks"
-sys.path.insert(0, str(REQUESTX_BENCHMARKS))
-
-from _clients_nginx import can_pin, find_nginx, nginx_version, pinned, run_nginx  # noqa: E402
-from _clients_protocol import SMALL_BODY, SMALL_PATH  # noqa: E402
+from http_benchmark.nginx.nginx import can_pin, find_nginx, nginx_version, pinned, run_nginx
+from http_benchmark.nginx.protocol import SMALL_BODY, SMALL_PATH
 
 __all__ = ["main"]
 
@@ -343,7 +338,7 @@ def _environment() -> dict[str, str]:
 
 def _run_pinned(what: str, arguments: list[str], timeout: float) -> dict[str, Any]:
     """This script with `arguments` in a fresh process pinned to the client CPU: its JSON."""
-    command = [sys.executable, __file__, *arguments]
+    command = [sys.executable, "-m", "http_benchmark.nginx.retry_overhead", *arguments]
     result = subprocess.run(
         pinned(command, CLIENT_CPU),
         capture_output=True,
