@@ -31,6 +31,7 @@ from aresilient._circuit_breaker import CircuitBreaker
 from aresilient._deadline import DeadlineStream, send_within_deadline_async
 from aresilient._engine import Run
 from aresilient._hedging import Hedging, hedge_async
+from aresilient._interrupt import make_interruptible_async
 from aresilient._policy import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_RETRY_AFTER,
@@ -178,6 +179,10 @@ class AsyncClient(httpx.AsyncClient):
             transport=transport,
             default_encoding=default_encoding,
         )
+        # So that a sync read can be held to max_total_time and a hedge's losing copy be
+        # stopped (see _interrupt); an async one is ended by cancellation, needing nothing.
+        for mounted in (self._transport, *self._mounts.values()):
+            make_interruptible_async(mounted)
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -332,7 +337,11 @@ class AsyncClient(httpx.AsyncClient):
             extensions=extensions,
         )
         # Through send(), as httpx does, so a subclass that overrides send() sees every request.
-        return await self.send(request, auth=auth, follow_redirects=follow_redirects, **overrides)
+        if overrides:
+            return await self.send(
+                request, auth=auth, follow_redirects=follow_redirects, **overrides
+            )
+        return await self.send(request, auth=auth, follow_redirects=follow_redirects)
 
     @asynccontextmanager
     async def stream(
@@ -381,6 +390,9 @@ class AsyncClient(httpx.AsyncClient):
             await response.aclose()
 
     # -- the verbs: httpx's signatures plus the per-request overrides -----------------------
+    # Each passes `**overrides` on only when there are some: a call that unpacks a mapping
+    # (even an empty one) builds a dict of every keyword argument and parses it again in the
+    # callee, which cost about 1% of a whole request's CPU apiece on the success path.
 
     async def get(
         self,
@@ -395,6 +407,19 @@ class AsyncClient(httpx.AsyncClient):
         extensions: RequestExtensions | None = None,
         **overrides: Unpack[RetryOptions],
     ) -> httpx.Response:
+        if overrides:
+            return await self.request(
+                "GET",
+                url,
+                params=params,
+                headers=headers,
+                cookies=cookies,
+                auth=auth,
+                follow_redirects=follow_redirects,
+                timeout=timeout,
+                extensions=extensions,
+                **overrides,
+            )
         return await self.request(
             "GET",
             url,
@@ -405,7 +430,6 @@ class AsyncClient(httpx.AsyncClient):
             follow_redirects=follow_redirects,
             timeout=timeout,
             extensions=extensions,
-            **overrides,
         )
 
     async def options(
@@ -421,6 +445,19 @@ class AsyncClient(httpx.AsyncClient):
         extensions: RequestExtensions | None = None,
         **overrides: Unpack[RetryOptions],
     ) -> httpx.Response:
+        if overrides:
+            return await self.request(
+                "OPTIONS",
+                url,
+                params=params,
+                headers=headers,
+                cookies=cookies,
+                auth=auth,
+                follow_redirects=follow_redirects,
+                timeout=timeout,
+                extensions=extensions,
+                **overrides,
+            )
         return await self.request(
             "OPTIONS",
             url,
@@ -431,7 +468,6 @@ class AsyncClient(httpx.AsyncClient):
             follow_redirects=follow_redirects,
             timeout=timeout,
             extensions=extensions,
-            **overrides,
         )
 
     async def head(
@@ -447,6 +483,19 @@ class AsyncClient(httpx.AsyncClient):
         extensions: RequestExtensions | None = None,
         **overrides: Unpack[RetryOptions],
     ) -> httpx.Response:
+        if overrides:
+            return await self.request(
+                "HEAD",
+                url,
+                params=params,
+                headers=headers,
+                cookies=cookies,
+                auth=auth,
+                follow_redirects=follow_redirects,
+                timeout=timeout,
+                extensions=extensions,
+                **overrides,
+            )
         return await self.request(
             "HEAD",
             url,
@@ -457,7 +506,6 @@ class AsyncClient(httpx.AsyncClient):
             follow_redirects=follow_redirects,
             timeout=timeout,
             extensions=extensions,
-            **overrides,
         )
 
     async def post(
@@ -477,6 +525,23 @@ class AsyncClient(httpx.AsyncClient):
         extensions: RequestExtensions | None = None,
         **overrides: Unpack[RetryOptions],
     ) -> httpx.Response:
+        if overrides:
+            return await self.request(
+                "POST",
+                url,
+                content=content,
+                data=data,
+                files=files,
+                json=json,
+                params=params,
+                headers=headers,
+                cookies=cookies,
+                auth=auth,
+                follow_redirects=follow_redirects,
+                timeout=timeout,
+                extensions=extensions,
+                **overrides,
+            )
         return await self.request(
             "POST",
             url,
@@ -491,7 +556,6 @@ class AsyncClient(httpx.AsyncClient):
             follow_redirects=follow_redirects,
             timeout=timeout,
             extensions=extensions,
-            **overrides,
         )
 
     async def put(
@@ -511,6 +575,23 @@ class AsyncClient(httpx.AsyncClient):
         extensions: RequestExtensions | None = None,
         **overrides: Unpack[RetryOptions],
     ) -> httpx.Response:
+        if overrides:
+            return await self.request(
+                "PUT",
+                url,
+                content=content,
+                data=data,
+                files=files,
+                json=json,
+                params=params,
+                headers=headers,
+                cookies=cookies,
+                auth=auth,
+                follow_redirects=follow_redirects,
+                timeout=timeout,
+                extensions=extensions,
+                **overrides,
+            )
         return await self.request(
             "PUT",
             url,
@@ -525,7 +606,6 @@ class AsyncClient(httpx.AsyncClient):
             follow_redirects=follow_redirects,
             timeout=timeout,
             extensions=extensions,
-            **overrides,
         )
 
     async def patch(
@@ -545,6 +625,23 @@ class AsyncClient(httpx.AsyncClient):
         extensions: RequestExtensions | None = None,
         **overrides: Unpack[RetryOptions],
     ) -> httpx.Response:
+        if overrides:
+            return await self.request(
+                "PATCH",
+                url,
+                content=content,
+                data=data,
+                files=files,
+                json=json,
+                params=params,
+                headers=headers,
+                cookies=cookies,
+                auth=auth,
+                follow_redirects=follow_redirects,
+                timeout=timeout,
+                extensions=extensions,
+                **overrides,
+            )
         return await self.request(
             "PATCH",
             url,
@@ -559,7 +656,6 @@ class AsyncClient(httpx.AsyncClient):
             follow_redirects=follow_redirects,
             timeout=timeout,
             extensions=extensions,
-            **overrides,
         )
 
     async def delete(
@@ -575,6 +671,19 @@ class AsyncClient(httpx.AsyncClient):
         extensions: RequestExtensions | None = None,
         **overrides: Unpack[RetryOptions],
     ) -> httpx.Response:
+        if overrides:
+            return await self.request(
+                "DELETE",
+                url,
+                params=params,
+                headers=headers,
+                cookies=cookies,
+                auth=auth,
+                follow_redirects=follow_redirects,
+                timeout=timeout,
+                extensions=extensions,
+                **overrides,
+            )
         return await self.request(
             "DELETE",
             url,
@@ -585,7 +694,6 @@ class AsyncClient(httpx.AsyncClient):
             follow_redirects=follow_redirects,
             timeout=timeout,
             extensions=extensions,
-            **overrides,
         )
 
 

@@ -31,6 +31,7 @@ from aresilient._circuit_breaker import CircuitBreaker
 from aresilient._deadline import DeadlineStream, send_within_deadline
 from aresilient._engine import Run
 from aresilient._hedging import Hedging, hedge
+from aresilient._interrupt import make_interruptible
 from aresilient._loop import run_attempts
 from aresilient._policy import (
     DEFAULT_MAX_RETRIES,
@@ -179,6 +180,10 @@ class Client(httpx.Client):
             transport=transport,
             default_encoding=default_encoding,
         )
+        # So that a sync read can be held to max_total_time and a hedge's losing copy be
+        # stopped (see _interrupt); an async one is ended by cancellation, needing nothing.
+        for mounted in (self._transport, *self._mounts.values()):
+            make_interruptible(mounted)
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -331,7 +336,9 @@ class Client(httpx.Client):
             extensions=extensions,
         )
         # Through send(), as httpx does, so a subclass that overrides send() sees every request.
-        return self.send(request, auth=auth, follow_redirects=follow_redirects, **overrides)
+        if overrides:
+            return self.send(request, auth=auth, follow_redirects=follow_redirects, **overrides)
+        return self.send(request, auth=auth, follow_redirects=follow_redirects)
 
     @contextmanager
     def stream(
@@ -380,6 +387,9 @@ class Client(httpx.Client):
             response.close()
 
     # -- the verbs: httpx's signatures plus the per-request overrides -----------------------
+    # Each passes `**overrides` on only when there are some: a call that unpacks a mapping
+    # (even an empty one) builds a dict of every keyword argument and parses it again in the
+    # callee, which cost about 1% of a whole request's CPU apiece on the success path.
 
     def get(
         self,
@@ -394,6 +404,19 @@ class Client(httpx.Client):
         extensions: RequestExtensions | None = None,
         **overrides: Unpack[RetryOptions],
     ) -> httpx.Response:
+        if overrides:
+            return self.request(
+                "GET",
+                url,
+                params=params,
+                headers=headers,
+                cookies=cookies,
+                auth=auth,
+                follow_redirects=follow_redirects,
+                timeout=timeout,
+                extensions=extensions,
+                **overrides,
+            )
         return self.request(
             "GET",
             url,
@@ -404,7 +427,6 @@ class Client(httpx.Client):
             follow_redirects=follow_redirects,
             timeout=timeout,
             extensions=extensions,
-            **overrides,
         )
 
     def options(
@@ -420,6 +442,19 @@ class Client(httpx.Client):
         extensions: RequestExtensions | None = None,
         **overrides: Unpack[RetryOptions],
     ) -> httpx.Response:
+        if overrides:
+            return self.request(
+                "OPTIONS",
+                url,
+                params=params,
+                headers=headers,
+                cookies=cookies,
+                auth=auth,
+                follow_redirects=follow_redirects,
+                timeout=timeout,
+                extensions=extensions,
+                **overrides,
+            )
         return self.request(
             "OPTIONS",
             url,
@@ -430,7 +465,6 @@ class Client(httpx.Client):
             follow_redirects=follow_redirects,
             timeout=timeout,
             extensions=extensions,
-            **overrides,
         )
 
     def head(
@@ -446,6 +480,19 @@ class Client(httpx.Client):
         extensions: RequestExtensions | None = None,
         **overrides: Unpack[RetryOptions],
     ) -> httpx.Response:
+        if overrides:
+            return self.request(
+                "HEAD",
+                url,
+                params=params,
+                headers=headers,
+                cookies=cookies,
+                auth=auth,
+                follow_redirects=follow_redirects,
+                timeout=timeout,
+                extensions=extensions,
+                **overrides,
+            )
         return self.request(
             "HEAD",
             url,
@@ -456,7 +503,6 @@ class Client(httpx.Client):
             follow_redirects=follow_redirects,
             timeout=timeout,
             extensions=extensions,
-            **overrides,
         )
 
     def post(
@@ -476,6 +522,23 @@ class Client(httpx.Client):
         extensions: RequestExtensions | None = None,
         **overrides: Unpack[RetryOptions],
     ) -> httpx.Response:
+        if overrides:
+            return self.request(
+                "POST",
+                url,
+                content=content,
+                data=data,
+                files=files,
+                json=json,
+                params=params,
+                headers=headers,
+                cookies=cookies,
+                auth=auth,
+                follow_redirects=follow_redirects,
+                timeout=timeout,
+                extensions=extensions,
+                **overrides,
+            )
         return self.request(
             "POST",
             url,
@@ -490,7 +553,6 @@ class Client(httpx.Client):
             follow_redirects=follow_redirects,
             timeout=timeout,
             extensions=extensions,
-            **overrides,
         )
 
     def put(
@@ -510,6 +572,23 @@ class Client(httpx.Client):
         extensions: RequestExtensions | None = None,
         **overrides: Unpack[RetryOptions],
     ) -> httpx.Response:
+        if overrides:
+            return self.request(
+                "PUT",
+                url,
+                content=content,
+                data=data,
+                files=files,
+                json=json,
+                params=params,
+                headers=headers,
+                cookies=cookies,
+                auth=auth,
+                follow_redirects=follow_redirects,
+                timeout=timeout,
+                extensions=extensions,
+                **overrides,
+            )
         return self.request(
             "PUT",
             url,
@@ -524,7 +603,6 @@ class Client(httpx.Client):
             follow_redirects=follow_redirects,
             timeout=timeout,
             extensions=extensions,
-            **overrides,
         )
 
     def patch(
@@ -544,6 +622,23 @@ class Client(httpx.Client):
         extensions: RequestExtensions | None = None,
         **overrides: Unpack[RetryOptions],
     ) -> httpx.Response:
+        if overrides:
+            return self.request(
+                "PATCH",
+                url,
+                content=content,
+                data=data,
+                files=files,
+                json=json,
+                params=params,
+                headers=headers,
+                cookies=cookies,
+                auth=auth,
+                follow_redirects=follow_redirects,
+                timeout=timeout,
+                extensions=extensions,
+                **overrides,
+            )
         return self.request(
             "PATCH",
             url,
@@ -558,7 +653,6 @@ class Client(httpx.Client):
             follow_redirects=follow_redirects,
             timeout=timeout,
             extensions=extensions,
-            **overrides,
         )
 
     def delete(
@@ -574,6 +668,19 @@ class Client(httpx.Client):
         extensions: RequestExtensions | None = None,
         **overrides: Unpack[RetryOptions],
     ) -> httpx.Response:
+        if overrides:
+            return self.request(
+                "DELETE",
+                url,
+                params=params,
+                headers=headers,
+                cookies=cookies,
+                auth=auth,
+                follow_redirects=follow_redirects,
+                timeout=timeout,
+                extensions=extensions,
+                **overrides,
+            )
         return self.request(
             "DELETE",
             url,
@@ -584,7 +691,6 @@ class Client(httpx.Client):
             follow_redirects=follow_redirects,
             timeout=timeout,
             extensions=extensions,
-            **overrides,
         )
 
 
