@@ -107,8 +107,8 @@ def _get_through(flavour: str, layer: str, url: str, max_total_time: float) -> h
             return client.get(url)
     if flavour == "sync":
         transport = aresilient.RetryTransport(max_total_time=max_total_time)
-        with httpx.Client(transport=transport, timeout=30.0) as client:
-            return client.get(url)
+        with httpx.Client(transport=transport, timeout=30.0) as plain_client:
+            return plain_client.get(url)
 
     async def main() -> httpx.Response:
         if layer == "client":

@@ -1,6 +1,6 @@
 """Instructions per request under callgrind: aresilient.Client / AsyncClient against bare httpx.
 
-    python packages/aresilient/benchmarks/instructions.py [--clients httpx,aresilient]
+    python packages/aresilient/benchmarks/overhead_instructions.py [--clients httpx,aresilient]
         [--modes sync,async]
 
 CPU time on a shared machine swings by more than the 2% aresilient's success path is allowed
@@ -29,9 +29,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "requestx" / "benchmarks"))
 
-from _clients_nginx import find_nginx, run_nginx  # noqa: E402
-from _clients_protocol import SMALL_PATH  # noqa: E402
-from overhead import CLIENTS, MODES, _environment, _names  # noqa: E402
+from _clients_nginx import find_nginx, run_nginx
+from _clients_protocol import SMALL_PATH
+from overhead import CLIENTS, MODES, _environment, _names
 
 __all__ = ["main"]
 
