@@ -203,7 +203,24 @@ class Client(httpx.Client):
     ) -> httpx.Response:
         """Send `request`, retrying as the client's policy (with `overrides`) says."""
         policy = self._policy.replace(overrides) if overrides else self._policy
-        return self._send_with(policy, request, stream, auth, follow_redirects)
+        # `_send_with`'s body, inlined: every request comes here, and a call less is a frame
+        # less (async: a coroutine less, resumed at each of the request's I/O waits).
+        if not policy.plain:
+            return self._retrying(policy, request, stream, auth, follow_redirects, None, None, None)
+        started = self._clock()
+        try:
+            response = _httpx_send(
+                self, request, stream=stream, auth=auth, follow_redirects=follow_redirects
+            )
+        except Exception as error:  # noqa: BLE001 - the policy decides which ones to retry
+            return self._retrying(
+                policy, request, stream, auth, follow_redirects, error, None, started
+            )
+        if policy.retry_if is None and response.status_code not in policy.status_forcelist:
+            return response
+        return self._retrying(
+            policy, request, stream, auth, follow_redirects, None, response, started
+        )
 
     def _send_with(
         self,
@@ -213,6 +230,8 @@ class Client(httpx.Client):
         auth: AuthTypes | UseClientDefault | None,
         follow_redirects: bool | UseClientDefault,
     ) -> httpx.Response:
+        """`send` with a policy of the caller's choosing (`stream()`'s): the attempt loop
+        only when the policy needs it or the first attempt asks for a retry."""
         if not policy.plain:
             return self._retrying(policy, request, stream, auth, follow_redirects, None, None, None)
         # `max_retry_time` counts from the start of the first attempt.

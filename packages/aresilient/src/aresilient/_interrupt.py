@@ -165,6 +165,8 @@ class InterruptibleStream(httpcore.NetworkStream):
         return guard.run(self, timeout, httpcore.ReadTimeout, lambda t: read(max_bytes, t))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if not buffer:  # h11 ends a request without a body with empty writes: nothing to do
+            return None
         if self.multiplexed is None:
             self.multiplexed = buffer.startswith(_H2_PREFACE)
         guard = _state.guard
