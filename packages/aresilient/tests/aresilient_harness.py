@@ -147,7 +147,8 @@ class StallServer:
     "stall" sends nothing after the request, "partial" sends the head and 2 of 10 body bytes,
     "trickle-head" sends its head a byte every `trickle_interval` s (0.1 s: about 6 s in all,
     every read quick), then its body; it ends "answered", or "client closed" if the client hung
-    up first.
+    up first. "ok-then-trickle-head" answers `200 ok` and keeps the connection open, then
+    trickles its answer to the next request on it.
     A stalled connection then waits until the client closes it ("client closed") or `hold`
     seconds pass, when it sends the rest of a 10-byte `200` response ("answered"). What each
     stalled connection saw is in `outcomes`, in the order they ended.
@@ -202,6 +203,12 @@ class StallServer:
                 )
                 return
             head = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\n"
+            if action == "ok-then-trickle-head":
+                # Kept alive: the client's next request comes on this same connection.
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                if not _read_request_head(connection):
+                    return
+                action = "trickle-head"
             if action == "trickle-head":
                 self._trickle(connection, head + b"late!!!!!!")
                 return

@@ -136,6 +136,20 @@ def test_a_head_that_trickles_ends_at_max_total_time(flavour: str, layer: str) -
         assert server.wait_for_outcomes(1) == ["client closed"]
 
 
+def test_a_request_deadline_holds_on_a_connection_kept_from_before() -> None:
+    # A client without max_total_time, whose kept-alive connection then carries a request that
+    # has one: the deadline must hold on that connection too, opened before anything asked
+    # for one.
+    with (
+        closing(StallServer(["ok-then-trickle-head"], trickle_interval=0.3)) as server,
+        aresilient.Client(timeout=30.0) as client,
+    ):
+        assert client.get(server.url).text == "ok"
+        with pytest.raises(httpx.ReadTimeout, match="max_total_time ran out before the response"):
+            client.get(server.url, max_total_time=1.0)
+        assert server.wait_for_outcomes(1) == ["client closed"]
+
+
 def test_a_body_within_max_total_time_is_read_whole(
     harness: Harness, httpbin: RunningServer
 ) -> None:

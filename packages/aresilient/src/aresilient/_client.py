@@ -180,10 +180,17 @@ class Client(httpx.Client):
             transport=transport,
             default_encoding=default_encoding,
         )
-        # So that a sync read can be held to max_total_time and a hedge's losing copy be
-        # stopped (see _interrupt); an async one is ended by cancellation, needing nothing.
+        self._interruptible = False
+        if self._policy.max_total_time is not None or self._policy.hedging is not None:
+            self._make_interruptible()
+
+    def _make_interruptible(self) -> None:
+        """So that a sync read can be held to max_total_time and a hedge's losing copy be
+        stopped (see _interrupt); an async one is ended by cancellation, needing nothing.
+        Only where a policy asks: the wrapper costs every read a frame."""
         for mounted in (self._transport, *self._mounts.values()):
             make_interruptible(mounted)
+        self._interruptible = True
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -263,6 +270,10 @@ class Client(httpx.Client):
     ) -> httpx.Response:
         """The attempt loop; `error` or `response` is the outcome of a first attempt already
         made by the fast path at `started` (both None: no attempt made yet)."""
+        if not self._interruptible and (
+            policy.max_total_time is not None or policy.hedging is not None
+        ):
+            self._make_interruptible()  # a request's own deadline or hedging: from now on
         made = 0 if error is None and response is None else 1
         run = Run(policy, request, self._clock, self.timeout, attempts_made=made, started=started)
 

@@ -17,10 +17,12 @@ set a `Guard`, which stream that thread is using. With that:
 
 Only a thread's own HTTP/1.1 connection is ever shut down: an HTTP/2 connection carries
 other requests' streams too (it is recognised by the preface its first write sends), so a
-cancel leaves it alone, and so does a guard with no operation under way. A thread without a
-guard pays one thread-local lookup per read or write. A transport that is not httpx's own
-(or an httpcore without the attributes relied on) is left as it is: calls through it behave
-as before, bounded by their timeouts alone.
+cancel leaves it alone, and so does a guard with no operation under way. The wrapper is
+installed only where a policy needs it (hedging or `max_total_time`, at the client's
+construction or at the first request that asks): a thread without a guard still pays a frame
+and a thread-local lookup per read or write, which the default success path does not carry. A
+transport that is not httpx's own (or an httpcore without the attributes relied on) is left as
+it is: calls through it behave as before, bounded by their timeouts alone.
 """
 
 from __future__ import annotations
@@ -247,8 +249,9 @@ class InterruptibleBackend(httpcore.NetworkBackend):
 
 
 def make_interruptible(transport: httpx.BaseTransport | None) -> bool:
-    """Install `InterruptibleBackend` in `transport`'s connection pool (once); False when
-    `transport` is not httpx's own, whose pool this knows how to reach."""
+    """Install `InterruptibleBackend` in `transport`'s connection pool (once), and wrap the
+    streams of the connections it already holds; False when `transport` is not httpx's own,
+    whose pool this knows how to reach."""
     pool = getattr(transport, "_pool", None)
     if not isinstance(pool, httpcore.ConnectionPool):  # HTTPProxy, SOCKSProxy too
         return False
@@ -258,7 +261,26 @@ def make_interruptible(transport: httpx.BaseTransport | None) -> bool:
     if not isinstance(backend, httpcore.NetworkBackend):
         return False
     pool._network_backend = InterruptibleBackend(backend)
+    # A client installs this at the first request that needs it (a per-request deadline or
+    # hedging): its kept-alive connections must be covered too, not only the new ones.
+    for connection in pool.connections:
+        _wrap_open_stream(connection)
     return True
+
+
+def _wrap_open_stream(connection: object) -> None:
+    """Wrap the stream of an open connection (an HTTPConnection, or a proxy's, holding an
+    HTTP/1.1 or HTTP/2 connection under `_connection`), if it is found where httpcore 1.x
+    keeps it; an HTTP/2 one is marked multiplexed, never to be shut down."""
+    for _depth in range(3):
+        stream = getattr(connection, "_network_stream", None)
+        if isinstance(stream, httpcore.NetworkStream):
+            if not isinstance(stream, InterruptibleStream):
+                wrapped = InterruptibleStream(stream)
+                wrapped.multiplexed = not isinstance(connection, httpcore.HTTP11Connection)
+                connection._network_stream = wrapped  # type: ignore[attr-defined]
+            return
+        connection = getattr(connection, "_connection", None)
 
 
 def make_interruptible_async(transport: httpx.AsyncBaseTransport | None) -> bool:

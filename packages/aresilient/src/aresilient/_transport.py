@@ -52,9 +52,10 @@ class RetryTransport(httpx.BaseTransport):
     ) -> None:
         self._policy = RetryPolicy(**options)
         self._transport = transport if transport is not None else httpx.HTTPTransport()
-        # So that a sync read can be held to max_total_time and a hedge's losing copy be
-        # stopped (see _interrupt); an async one is ended by cancellation, needing nothing.
-        make_interruptible(self._transport)
+        if self._policy.max_total_time is not None or self._policy.hedging is not None:
+            # So that a sync read can be held to max_total_time and a hedge's losing copy be
+            # stopped (see _interrupt); an async one is ended by cancellation, needing nothing.
+            make_interruptible(self._transport)
         self._sleep: Sleep = sleep or _waiting.sleep
         self._clock = clock
 
