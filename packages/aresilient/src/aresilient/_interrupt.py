@@ -58,6 +58,13 @@ class _State(threading.local):
 
 
 _state = _State()
+# What a cancelled guard's next operation raises, by the timeout that operation would raise.
+_CANCELLED: dict[type[Exception], type[Exception]] = {
+    httpcore.ReadTimeout: httpcore.ReadError,
+    httpcore.WriteTimeout: httpcore.WriteError,
+    httpcore.ConnectTimeout: httpcore.ConnectError,
+}
+_install_lock = threading.Lock()
 
 
 class Guard:
@@ -108,7 +115,7 @@ class Guard:
         timeout = self._timeout(timeout, error)
         with self._lock:
             if self.cancelled:
-                raise error("the request was cancelled (a hedge's losing copy)")
+                raise _CANCELLED[error]("the request was cancelled (a hedge's losing copy)")
             if stream is not None and not stream.multiplexed:
                 self._stream = stream
         try:
@@ -255,17 +262,18 @@ def make_interruptible(transport: httpx.BaseTransport | None) -> bool:
     pool = getattr(transport, "_pool", None)
     if not isinstance(pool, httpcore.ConnectionPool):  # HTTPProxy, SOCKSProxy too
         return False
-    backend = getattr(pool, "_network_backend", None)
-    if isinstance(backend, InterruptibleBackend):
+    with _install_lock:  # two threads' first deadlines at once: one wrapper, not two
+        backend = getattr(pool, "_network_backend", None)
+        if isinstance(backend, InterruptibleBackend):
+            return True
+        if not isinstance(backend, httpcore.NetworkBackend):
+            return False
+        pool._network_backend = InterruptibleBackend(backend)
+        # A client installs this at the first request that needs it (a per-request deadline
+        # or hedging): its kept-alive connections must be covered too, not only new ones.
+        for connection in pool.connections:
+            _wrap_open_stream(connection)
         return True
-    if not isinstance(backend, httpcore.NetworkBackend):
-        return False
-    pool._network_backend = InterruptibleBackend(backend)
-    # A client installs this at the first request that needs it (a per-request deadline or
-    # hedging): its kept-alive connections must be covered too, not only the new ones.
-    for connection in pool.connections:
-        _wrap_open_stream(connection)
-    return True
 
 
 def _wrap_open_stream(connection: object) -> None:
