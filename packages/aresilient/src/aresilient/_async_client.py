@@ -3,10 +3,11 @@
 Every httpx constructor argument is accepted with httpx's default; the resilience arguments
 come on top, and any request may override them (`await client.get(url, max_retries=5)`).
 
-The success path is httpx's own plus: one dict test for per-request overrides, one frame,
-one clock read (for `max_retry_time`), one set lookup of the status code. Everything else
-(the `Run` bookkeeping, callbacks, the breaker, budget, limiter, bulkhead, hedging) is entered
-only when a policy needs it or an attempt failed.
+The success path is httpx's own plus: a test of the per-request overrides in the verb,
+`request` and `send` (each passes them on only when there are some), one frame (`send`), one
+clock read (for `max_retry_time`), one set lookup of the status code. Everything else (the
+`Run` bookkeeping, callbacks, the breaker, budget, limiter, bulkhead, hedging, the sync
+transports' interruptible streams) is entered only when a policy needs it or an attempt failed.
 
 One source for sync and async: tools/unasync.py generates the sync module from the async one.
 """
