@@ -475,6 +475,24 @@ def bench_aresilient(session: nox.Session) -> None:
     session.run("python", "packages/aresilient/benchmarks/overhead.py", *session.posargs)
 
 
+@nox.session(name="bench_aresilient_instructions", python=PYTHON)
+def bench_aresilient_instructions(session: nox.Session) -> None:
+    """Instructions per request under callgrind, aresilient vs bare httpx, sync and async:
+    `-- --modes sync`, `-- --clients httpx,aresilient,httpx-retries`."""
+    for tool in ("nginx", "valgrind"):
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
+            session.error(f"{tool} is not installed (Debian/Ubuntu: apt-get install {tool})")
+    session.run_install(
+        "uv", "sync", "--locked", "--package=aresilient", "--no-editable", "--no-default-groups",
+        "--group=bench-aresilient", *REBUILD_MEMBERS, f"--python={_venv_python(session)}",
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        external=True,
+    )  # fmt: skip
+    session.run(
+        "python", "packages/aresilient/benchmarks/overhead_instructions.py", *session.posargs
+    )
+
+
 @nox.session(python=PYTHON)
 def compat(session: nox.Session) -> None:
     """requests' own test suite (from its sdist) run against requestx; prints the pass count."""

@@ -36,8 +36,8 @@ from overhead import CLIENTS, MODES, _environment, _names
 __all__ = ["main"]
 
 OVERHEAD = Path(__file__).with_name("overhead.py")
-SHORT, LONG = 1_000, 3_000
-WARMUP = 500
+SHORT, LONG = 500, 1_500
+WARMUP = 300
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
@@ -47,9 +47,9 @@ def instructions(name: str, mode: str, url: str, requests: int) -> int:
         "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
         sys.executable, str(OVERHEAD), "--worker", name, mode, url, str(requests), str(WARMUP),
     ]  # fmt: skip
-    finished = subprocess.run(
-        command, capture_output=True, text=True, check=False, env=_environment()
-    )
+    # A fixed hash seed: dict and set layouts, and so the instructions, repeat run to run.
+    environment = {**_environment(), "PYTHONHASHSEED": "0"}
+    finished = subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
     found = _COLLECTED.search(finished.stderr)
     lines = finished.stdout.strip().splitlines()
     if finished.returncode != 0 or found is None or not lines:
