@@ -547,6 +547,18 @@ def bench_aresilient(session: nox.Session) -> None:
     session.run("http-benchmark", "retry-overhead", *session.posargs)
 
 
+@nox.session(name="bench_aresilient_instructions", python=PYTHON)
+def bench_aresilient_instructions(session: nox.Session) -> None:
+    """Instructions per request under callgrind, aresilient vs bare httpx, sync and async:
+    `-- --modes sync`, `-- --clients httpx,aresilient,httpx-retries`."""
+    for tool in ("nginx", "valgrind"):
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
+            session.error(f"{tool} is not installed (Debian/Ubuntu: apt-get install {tool})")
+    # http-benchmark with every extra: its retry-layers extra brings the retry layers.
+    _sync(session, all_extras=True)
+    session.run("http-benchmark", "retry-instructions", *session.posargs)
+
+
 @nox.session(python=PYTHON)
 def compat(session: nox.Session) -> None:
     """requests' own test suite (from its sdist) run against requestx; prints the pass count."""

@@ -145,16 +145,21 @@ class StallServer:
 
     The n-th accepted connection follows `script[n]` (later ones get `200 ok` at once):
     "stall" sends nothing after the request, "partial" sends the head and 2 of 10 body bytes,
-    "trickle-head" sends its head a byte every 0.1 s (about 6 s in all, every read quick), then
-    its body; it ends "answered", or "client closed" if the client hung up first.
+    "trickle-head" sends its head a byte every `trickle_interval` s (0.1 s: about 6 s in all,
+    every read quick), then its body; it ends "answered", or "client closed" if the client hung
+    up first. "ok-then-trickle-head" answers `200 ok` and keeps the connection open, then
+    trickles its answer to the next request on it.
     A stalled connection then waits until the client closes it ("client closed") or `hold`
     seconds pass, when it sends the rest of a 10-byte `200` response ("answered"). What each
     stalled connection saw is in `outcomes`, in the order they ended.
     """
 
-    def __init__(self, script: list[str], hold: float = 30.0) -> None:
+    def __init__(
+        self, script: list[str], hold: float = 30.0, trickle_interval: float = 0.1
+    ) -> None:
         self.script = script
         self.hold = hold
+        self.trickle_interval = trickle_interval
         self.outcomes: list[str] = []
         self._ended = threading.Condition()
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -198,6 +203,12 @@ class StallServer:
                 )
                 return
             head = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\n"
+            if action == "ok-then-trickle-head":
+                # Kept alive: the client's next request comes on this same connection.
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                if not _read_request_head(connection):
+                    return
+                action = "trickle-head"
             if action == "trickle-head":
                 self._trickle(connection, head + b"late!!!!!!")
                 return
@@ -223,7 +234,7 @@ class StallServer:
         try:
             for byte in data:
                 connection.sendall(bytes([byte]))
-                time.sleep(0.1)
+                time.sleep(self.trickle_interval)
         except OSError:  # reset or broken pipe: the client closed its end
             outcome = "client closed"
         with self._ended:

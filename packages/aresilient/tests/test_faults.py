@@ -90,35 +90,63 @@ def test_a_trickling_stream_cannot_overrun_max_total_time(
 
 
 def test_a_body_that_stalls_cannot_outlast_max_total_time(harness: Harness) -> None:
-    # Two body bytes, then silence for 30 s, under a 30 s read timeout: only the read timeout
-    # shortened to the time max_total_time leaves ends the call before the server finishes.
+    # Two body bytes, then silence for 30 s, under a 30 s read timeout: only the deadline ends
+    # the call before the server finishes. The message says which: the read timeout shortened
+    # when the attempt began would only fire later (it counts from the read's own start).
     with closing(StallServer(["partial"], hold=30.0)) as server:
-        with pytest.raises(httpx.ReadTimeout) as caught:
+        with pytest.raises(httpx.ReadTimeout, match="max_total_time ran out while the response"):
             harness.request("GET", server.url, client={"timeout": 30.0, "max_total_time": 1.0})
         assert server.wait_for_outcomes(1) == ["client closed"]
     assert harness.sleeps == []
-    if harness.flavour == "async":
-        # Async bodies are read under the deadline itself, which comes before the shortened
-        # read timeout (that one counts from a later start: the read's), so a body that
-        # trickles and then stalls cannot overrun the deadline by up to one read timeout.
-        assert "max_total_time" in str(caught.value)
+
+
+def _get_through(flavour: str, layer: str, url: str, max_total_time: float) -> httpx.Response:
+    """One GET with a 30 s timeout and `max_total_time`, by a client or a transport."""
+    if flavour == "sync" and layer == "client":
+        with aresilient.Client(timeout=30.0, max_total_time=max_total_time) as client:
+            return client.get(url)
+    if flavour == "sync":
+        transport = aresilient.RetryTransport(max_total_time=max_total_time)
+        with httpx.Client(transport=transport, timeout=30.0) as plain_client:
+            return plain_client.get(url)
+
+    async def main() -> httpx.Response:
+        if layer == "client":
+            async with aresilient.AsyncClient(
+                timeout=30.0, max_total_time=max_total_time
+            ) as client:
+                return await client.get(url)
+        async_transport = aresilient.AsyncRetryTransport(max_total_time=max_total_time)
+        async with httpx.AsyncClient(transport=async_transport, timeout=30.0) as client:
+            return await client.get(url)
+
+    return asyncio.run(main())
 
 
 @pytest.mark.parametrize("layer", ["client", "transport"])
-def test_an_async_head_that_trickles_ends_at_max_total_time(layer: str) -> None:
-    # Every read of the head returns a byte within 0.1 s, so no read timeout ever fires; the
-    # head takes about 6 s. Only the deadline itself, over the wait for the head, ends it.
-    async def main(url: str) -> httpx.Response:
-        if layer == "client":
-            async with aresilient.AsyncClient(timeout=30.0, max_total_time=1.0) as client:
-                return await client.get(url)
-        transport = aresilient.AsyncRetryTransport(max_total_time=1.0)
-        async with httpx.AsyncClient(transport=transport, timeout=30.0) as client:
-            return await client.get(url)
-
-    with closing(StallServer(["trickle-head"])) as server:
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_a_head_that_trickles_ends_at_max_total_time(flavour: str, layer: str) -> None:
+    # The response head comes a byte every 0.3 s (about 20 s in all): every read returns well
+    # within its 30 s timeout, so only the deadline itself, over the whole wait for the head,
+    # ends the call. Had it not, the call would return the server's 200.
+    with closing(StallServer(["trickle-head"], trickle_interval=0.3)) as server:
         with pytest.raises(httpx.ReadTimeout, match="max_total_time ran out before the response"):
-            asyncio.run(main(server.url))
+            _get_through(flavour, layer, server.url, max_total_time=1.0)
+        # The connection is closed, not left to the server to finish.
+        assert server.wait_for_outcomes(1) == ["client closed"]
+
+
+def test_a_request_deadline_holds_on_a_connection_kept_from_before() -> None:
+    # A client without max_total_time, whose kept-alive connection then carries a request that
+    # has one: the deadline must hold on that connection too, opened before anything asked
+    # for one.
+    with (
+        closing(StallServer(["ok-then-trickle-head"], trickle_interval=0.3)) as server,
+        aresilient.Client(timeout=30.0) as client,
+    ):
+        assert client.get(server.url).text == "ok"
+        with pytest.raises(httpx.ReadTimeout, match="max_total_time ran out before the response"):
+            client.get(server.url, max_total_time=1.0)
         assert server.wait_for_outcomes(1) == ["client closed"]
 
 

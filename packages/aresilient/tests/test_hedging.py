@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 
 import httpx
@@ -36,18 +38,66 @@ def test_a_slow_first_answer_is_overtaken_by_the_hedge(
     assert harness.sleeps == []  # a hedge is not a retry: no backoff
 
 
-def test_async_clients_cancel_the_losing_copy() -> None:
-    # The first copy's server never answers (for 30 s); the hedge gets `ok` at once. The
-    # winner must not wait for the loser: the loser is cancelled, so its connection closes.
-    async def main(url: str) -> httpx.Response:
-        async with aresilient.AsyncClient(timeout=60.0, hedging=Hedging(0.05)) as client:
+def _hedged_get(flavour: str, layer: str, url: str) -> httpx.Response:
+    """One GET under a 60 s timeout, hedged after 0.05 s, by a client or a transport."""
+    hedging = Hedging(0.05)
+    if flavour == "sync" and layer == "client":
+        with aresilient.Client(timeout=60.0, hedging=hedging) as client:
+            return client.get(url)
+    if flavour == "sync":
+        transport = aresilient.RetryTransport(hedging=hedging)
+        with httpx.Client(transport=transport, timeout=60.0) as plain_client:
+            return plain_client.get(url)
+
+    async def main() -> httpx.Response:
+        if layer == "client":
+            async with aresilient.AsyncClient(timeout=60.0, hedging=hedging) as client:
+                return await client.get(url)
+        async_transport = aresilient.AsyncRetryTransport(hedging=hedging)
+        async with httpx.AsyncClient(transport=async_transport, timeout=60.0) as client:
             return await client.get(url)
 
+    return asyncio.run(main())
+
+
+def _hedge_threads_end() -> list[threading.Thread]:
+    """The hedge worker threads still running after a bounded wait for each to end."""
+    threads = [t for t in threading.enumerate() if t.name.startswith("aresilient-hedge")]
+    for thread in threads:
+        thread.join(10.0)
+    return [thread for thread in threads if thread.is_alive()]
+
+
+@pytest.mark.parametrize("layer", ["client", "transport"])
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_the_losing_copy_is_cancelled(flavour: str, layer: str) -> None:
+    # The first copy's server never answers (for 30 s); the hedge gets `ok` at once. The
+    # winner must not leave the loser running: its connection is closed (async: its task is
+    # cancelled; sync: its socket is shut down under the blocked read), and no thread stays.
     with closing(StallServer(["stall"], hold=30.0)) as server:
-        response = asyncio.run(main(server.url))
+        response = _hedged_get(flavour, layer, server.url)
         assert response.text == "ok"
-        # Uncancelled, the loser would have been answered after 30 s ("answered").
+        # Left running, the loser would have been answered after 30 s ("answered").
         assert server.wait_for_outcomes(1) == ["client closed"]
+    assert _hedge_threads_end() == []
+
+
+def test_a_sync_loser_gives_its_pool_slot_back() -> None:
+    # Two connections at most. A loser still blocked on its read would hold one of them for
+    # 30 s, and of two requests sent together after the hedged one, one would wait for a
+    # slot until its pool timeout.
+    limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
+    timeout = httpx.Timeout(60.0, pool=5.0)
+    with (
+        closing(StallServer(["stall"], hold=30.0)) as server,
+        aresilient.Client(limits=limits, timeout=timeout, hedging=Hedging(0.05)) as client,
+    ):
+        assert client.get(server.url).text == "ok"
+        assert server.wait_for_outcomes(1) == ["client closed"]
+        with ThreadPoolExecutor(2) as pool:
+            # POST: not hedged, so each is one request on one connection.
+            answers = list(pool.map(lambda _: client.post(server.url).text, range(2)))
+        assert answers == ["ok", "ok"]
 
 
 def test_a_quick_answer_sends_no_copy(harness: Harness, httpbin: RunningServer, key: str) -> None:

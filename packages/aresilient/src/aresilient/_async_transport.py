@@ -22,6 +22,7 @@ from aresilient._async_loop import run_attempts
 from aresilient._deadline import DeadlineStream, send_within_deadline_async
 from aresilient._engine import Run
 from aresilient._hedging import hedge_async
+from aresilient._interrupt import make_interruptible_async
 from aresilient._policy import RetryOptions, RetryPolicy
 from aresilient._waiting import AsyncSleep
 
@@ -50,6 +51,10 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
     ) -> None:
         self._policy = RetryPolicy(**options)
         self._transport = transport if transport is not None else httpx.AsyncHTTPTransport()
+        if self._policy.max_total_time is not None or self._policy.hedging is not None:
+            # So that a sync read can be held to max_total_time and a hedge's losing copy be
+            # stopped (see _interrupt); an async one is ended by cancellation, needing nothing.
+            make_interruptible_async(self._transport)
         self._sleep: AsyncSleep = sleep or _waiting.async_sleep
         self._clock = clock
 

@@ -5,13 +5,14 @@ httpx's timeouts are per operation: a server that sends one byte every 0.3 s nev
 response's stream and checks the clock after every chunk (and before the first), raising
 `httpx.ReadTimeout` once the deadline has passed.
 
-Async, the deadline itself ends the call: `send_within_deadline_async` waits for the response
-head under a cancel scope that ends at the deadline, and each body read waits under one too. So
-a server that trickles its head, or stalls between body chunks, gets `httpx.ReadTimeout` at the
-deadline. A sync read cannot be interrupted from outside: a sync call relies on the timeouts
-the engine shortened to the time left when the attempt began (so a stall ends it at most one
-such timeout after the deadline), and on the check after every body chunk. A server that
-trickles the head itself can hold a sync call until the head is complete.
+The deadline itself ends the call, from the request's start to the body's last byte. Async,
+`send_within_deadline_async` waits for the response head under a cancel scope that ends at the
+deadline, and each body read waits under one too. Sync, `send_within_deadline` and each body
+read run under a `Guard` (see `_interrupt`) that shortens every connect, write and read
+timeout to the time the deadline leaves. So a server that trickles its head, or stalls between
+body chunks, gets `httpx.ReadTimeout` at the deadline either way. (A sync call through a
+transport that is not httpx's own keeps only the timeouts the engine shortened to the time left
+when the attempt began, and the check after every body chunk.)
 
 One class serves sync and async responses, as httpx's own wrapped streams do.
 """
@@ -23,7 +24,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 import anyio
 import httpx
 
+from aresilient import _interrupt
+
 __all__ = ["DeadlineStream", "send_within_deadline", "send_within_deadline_async"]
+
+_HEAD_TIMEOUT = "max_total_time ran out before the response head arrived"
 
 
 async def send_within_deadline_async(
@@ -37,9 +42,7 @@ async def send_within_deadline_async(
     own start, so together they could run past the deadline."""
     with anyio.move_on_after(deadline - clock()):
         return await send()
-    raise httpx.ReadTimeout(
-        "max_total_time ran out before the response head arrived", request=request
-    )
+    raise httpx.ReadTimeout(_HEAD_TIMEOUT, request=request)
 
 
 def send_within_deadline(
@@ -48,10 +51,16 @@ def send_within_deadline(
     request: httpx.Request,
     send: Callable[[], httpx.Response],
 ) -> httpx.Response:
-    """The sync twin (the generated sync modules call it): a blocking send cannot be
-    interrupted from outside, so only the shortened timeouts bound it."""
-    del deadline, clock, request
-    return send()
+    """The sync twin (the generated sync modules call it): every operation of `send()` gets
+    its timeout shortened to the time left, so the one that would end past the deadline
+    times out at it."""
+    with _interrupt.deadline(deadline, clock) as guard:
+        try:
+            return send()
+        except httpx.TimeoutException as error:
+            if not guard.limited:
+                raise  # the operation's own timeout, before the deadline
+            raise httpx.ReadTimeout(_HEAD_TIMEOUT, request=request) from error
 
 
 class DeadlineStream(httpx.SyncByteStream, httpx.AsyncByteStream):
@@ -83,7 +92,19 @@ class DeadlineStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         if not isinstance(self._stream, httpx.SyncByteStream):
             raise TypeError("attempted to read a sync body from an async response")
         self._check()
-        for chunk in self._stream:
+        chunks = iter(self._stream)
+        while True:
+            # The guard only spans the read, never the yield: the caller's own reads between
+            # chunks (on other connections, maybe) are not bounded by this deadline.
+            with _interrupt.deadline(self._deadline, self._clock) as guard:
+                try:
+                    chunk = next(chunks)
+                except StopIteration:
+                    return
+                except httpx.TimeoutException as error:
+                    if not guard.limited:
+                        raise
+                    raise self._timeout() from error
             self._check()
             yield chunk
 

@@ -12,9 +12,12 @@ token, one bulkhead slot. Only idempotent methods (the policy's `retry_methods`)
 that can be sent twice are hedged, and never a streamed request (its body is read later).
 
 Async: the copies run in one anyio task group; the winner cancels the others, and a loser's
-response that arrived meanwhile is closed. Sync: each copy runs in a worker thread; a thread
-cannot be interrupted, so a losing copy runs on until it ends (bounded by its timeouts) and its
-response is then closed at once. These two functions are the one place where sync and async
+response that arrived meanwhile is closed. Sync: each copy runs in a worker thread under a
+`Guard` (see `_interrupt`); the winner cancels the others' guards, which shuts down the socket
+a losing copy is blocked on, so its read fails at once, its connection is closed and its pool
+slot freed (on a transport that is not httpx's own, or an HTTP/2 connection shared with other
+requests, a loser runs on until it ends, bounded by its timeouts). Whatever a loser got is
+closed as soon as it arrives. These two functions are the one place where sync and async
 differ in kind (tasks against threads) rather than in keywords, so they are not generated.
 """
 
@@ -29,6 +32,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 import anyio
 import httpx
+
+from aresilient._interrupt import Guard, guarded
 
 __all__ = ["Hedging", "hedge", "hedge_async"]
 
@@ -172,25 +177,34 @@ def hedge(
     winner: httpx.Response | None = None
     last: Outcome | None = None
 
-    def copy() -> Outcome:
+    def copy(guard: Guard) -> Outcome:
         started = clock()
         try:
-            response = send()
+            with guarded(guard):
+                response = send()
         except Exception as error:  # noqa: BLE001 - an outcome like any other
             return None, error
         hedging.record_latency(clock() - started)
         return response, None
 
     pool = ThreadPoolExecutor(copies, thread_name_prefix="aresilient-hedge")
+    guards: dict[Future[Outcome], Guard] = {}
+
+    def launch() -> Future[Outcome]:
+        guard = Guard()
+        future = pool.submit(copy, guard)
+        guards[future] = guard
+        return future
+
     pending: set[Future[Outcome]] = set()
     try:
-        pending.add(pool.submit(copy))
+        pending.add(launch())
         launched = 1
         while pending:
             timeout = hedging.current_delay() if launched < copies else None
             done, pending = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
             if not done:  # slow: send the next copy
-                pending.add(pool.submit(copy))
+                pending.add(launch())
                 launched += 1
                 continue
             for future in done:
@@ -206,10 +220,11 @@ def hedge(
             if winner is not None:
                 break
     finally:
-        # A thread cannot be interrupted: a losing copy ends on its own, and what it gets
-        # is closed as soon as it arrives.
+        # The losers' sockets are shut down, so their threads end at once; what a loser got
+        # before that is closed as soon as it arrives.
         for future in pending:
             future.add_done_callback(_close_outcome)
+            guards[future].cancel()
         pool.shutdown(wait=False)
     if winner is not None:
         _close(last)

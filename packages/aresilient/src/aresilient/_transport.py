@@ -22,6 +22,7 @@ from aresilient import _waiting
 from aresilient._deadline import DeadlineStream, send_within_deadline
 from aresilient._engine import Run
 from aresilient._hedging import hedge
+from aresilient._interrupt import make_interruptible
 from aresilient._loop import run_attempts
 from aresilient._policy import RetryOptions, RetryPolicy
 from aresilient._waiting import Sleep
@@ -51,6 +52,10 @@ class RetryTransport(httpx.BaseTransport):
     ) -> None:
         self._policy = RetryPolicy(**options)
         self._transport = transport if transport is not None else httpx.HTTPTransport()
+        if self._policy.max_total_time is not None or self._policy.hedging is not None:
+            # So that a sync read can be held to max_total_time and a hedge's losing copy be
+            # stopped (see _interrupt); an async one is ended by cancellation, needing nothing.
+            make_interruptible(self._transport)
         self._sleep: Sleep = sleep or _waiting.sleep
         self._clock = clock
 

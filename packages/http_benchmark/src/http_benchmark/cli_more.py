@@ -1,5 +1,5 @@
 """The CLI's commands beyond client runs: `servers`, `history`, `export`, and the nginx
-client benchmarks (`nginx-clients`, `instructions`, `retry-overhead`).
+client benchmarks (`nginx-clients`, `instructions`, `retry-overhead`, `retry-instructions`).
 
 They register on `cli.app` (imported at the end of cli.py), sharing its console and helpers.
 """
@@ -203,5 +203,13 @@ def instructions(context: typer.Context) -> None:
 def retry_overhead(context: typer.Context) -> None:
     """aresilient's Client/AsyncClient vs bare httpx and other retry layers, on nginx."""
     from http_benchmark.nginx.retry_overhead import main  # noqa: PLC0415
+
+    raise typer.Exit(main(context.args))
+
+
+@app.command("retry-instructions", context_settings=_PASS_THROUGH, add_help_option=False)
+def retry_instructions(context: typer.Context) -> None:
+    """Instructions per request under callgrind (valgrind), aresilient vs bare httpx."""
+    from http_benchmark.nginx.retry_instructions import main  # noqa: PLC0415
 
     raise typer.Exit(main(context.args))
