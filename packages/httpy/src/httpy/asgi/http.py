@@ -160,7 +160,7 @@ class HTTPCycle:
 
     async def send(self, message: Message) -> None:
         kind = message["type"]
-        if self.closed or self.stream.disconnected:
+        if self.closed or self.stream.sender.disconnected:
             self.closed = True
             raise ClientDisconnectedError("the client is gone; the response cannot be sent")
         response = self.response
@@ -174,7 +174,8 @@ class HTTPCycle:
         elif kind == "http.response.start":
             if response != _IDLE:
                 self._unexpected(kind)
-            self.status = response_status(message)
+            status = message.get("status")
+            self.status = status if type(status) is int else response_status(message)
             self.headers = response_headers(message.get("headers", ()))
             self.with_trailers = bool(message.get("trailers", False))
             self.response = _STARTED
@@ -194,7 +195,9 @@ class HTTPCycle:
             self._finish()
 
     async def _first_body(self, message: Message) -> None:
-        body = response_body(message)
+        body = message.get("body", b"")
+        if type(body) is not bytes:
+            body = response_body(message)
         more = message.get("more_body", False)
         stream = self.stream
         if not more and not self.with_trailers:

@@ -42,10 +42,12 @@ from httpy.protocol.events import (
 )
 from httpy.protocol.rules import (
     check_outgoing_header,
+    forbidden_in_value,
     has_token,
     http_date,
     is_token,
     is_valid_host,
+    name_is_token,
     reason_phrase,
 )
 
@@ -562,7 +564,7 @@ class HTTP11Connection:
         keep_alive = slot.keep_alive and not self._force_close and slot.request_complete
         no_body = request.method == "HEAD" or status in _NO_BODY_STATUSES
 
-        lines = [_status_line(status)]
+        lines = [_STATUS_LINES.get(status) or _status_line(status)]
         append = lines.append
         declared_length: int | None = None
         has_date = has_server = False
@@ -570,12 +572,13 @@ class HTTP11Connection:
             if checked:
                 lowered = name
             else:
-                check_outgoing_header(name, value)
+                if name_is_token(name) is None or forbidden_in_value(value) is not None:
+                    check_outgoing_header(name, value)  # raises, saying what is wrong
                 lowered = name.lower()
             if lowered == b"content-length":
                 if declared_length is not None:
                     raise LocalProtocolError("more than one content-length header")
-                declared_length = _parse_declared_length(value)
+                declared_length = int(value) if value.isdigit() else _parse_declared_length(value)
                 if status in _NO_BODY_STATUSES:
                     continue
             elif lowered == b"transfer-encoding":

@@ -168,7 +168,15 @@ class HTTP11Protocol(asyncio.Protocol):
             self._pump()
         elif self._conn.discards_input:
             self._input_unread = True  # bytes after the last request we will answer
-        self._apply_backpressure()
+        # Nothing paused and nothing that could pause reading (one request at a time, the
+        # common case): `_apply_backpressure` would do nothing.
+        if (
+            self._reading_paused
+            or self._pending
+            or self._waiting_to_write
+            or self._body is not None
+        ):
+            self._apply_backpressure()
 
     def _sniff(self, data: bytes) -> bytes:
         """The first bytes: an HTTP/2 preface moves the connection to HTTP/2 (returns b"")."""
@@ -251,11 +259,12 @@ class HTTP11Protocol(asyncio.Protocol):
         """Hand queued events to the request in progress, or start the next request."""
         if self._pumping:
             return  # a response finished inside _start; the running loop continues
-        self._pumping = True
-        try:
-            self._pump_events()
-        finally:
-            self._pumping = False
+        if self._pending:  # after most responses nothing is: no loop to run
+            self._pumping = True
+            try:
+                self._pump_events()
+            finally:
+                self._pumping = False
         if self._task is not None or self._closed or self._waiting_to_write:
             return
         if self._eof:
@@ -415,7 +424,15 @@ class HTTP11Protocol(asyncio.Protocol):
             return
         # Next pipelined request, or the idle deadline (done by the running pump, if any).
         self._pump()
-        self._apply_backpressure()
+        # Nothing paused and nothing that could pause reading (one request at a time, the
+        # common case): `_apply_backpressure` would do nothing.
+        if (
+            self._reading_paused
+            or self._pending
+            or self._waiting_to_write
+            or self._body is not None
+        ):
+            self._apply_backpressure()
 
     # --- Sender: how the current stream's response reaches the wire -------------------
 
