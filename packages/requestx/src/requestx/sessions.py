@@ -25,6 +25,7 @@ from requestx._proxy_utils import environment_ca_bundle, no_proxy_variables
 from requestx.adapters import (
     BaseAdapter,
     HTTPAdapter,
+    Http2Setting,
     _is_stock,
     _response_kit,
     _wire_headers,
@@ -362,7 +363,8 @@ class SessionRedirectMixin:
 
 class Session(SessionRedirectMixin):
     """A requests-compatible Session; `mode` forces sync or async ("auto" by default);
-    `http2=False` keeps its HTTPS connections on HTTP/1.1 (h2 is offered by ALPN else)."""
+    `http2=False` keeps its HTTPS connections on HTTP/1.1 (h2 is offered by ALPN else);
+    `http2="prior_knowledge"` also speaks HTTP/2 on http:// from the first byte (h2c)."""
 
     __attrs__: ClassVar[list[str]] = [
         "headers",
@@ -380,7 +382,7 @@ class Session(SessionRedirectMixin):
         "mode",
     ]
 
-    def __init__(self, *, mode: Mode = "auto", http2: bool = True) -> None:
+    def __init__(self, *, mode: Mode = "auto", http2: Http2Setting = True) -> None:
         self.mode: Mode = check_mode(mode)
         self.headers: CaseInsensitiveDict[Any] = default_headers()
         self.auth: Any = None
