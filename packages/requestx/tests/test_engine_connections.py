@@ -202,8 +202,12 @@ def _serve_canned(listener: socket.socket, context: ssl.SSLContext | None, stop:
 
 
 def _answer(accepted: socket.socket, context: ssl.SSLContext | None) -> None:
-    with accepted:
+    try:
         conn = context.wrap_socket(accepted, server_side=True) if context else accepted
+    except (OSError, ssl.SSLError):  # a handshake the client gave up on
+        accepted.close()
+        return
+    with conn:
         buffered = b""
         while True:
             try:

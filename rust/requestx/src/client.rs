@@ -345,12 +345,8 @@ impl Client {
                     unreachable!("the plain pool was asked for")
                 };
                 let exchange = pending.take().expect("taken once");
-                let pools = engine::Pools {
-                    here,
-                    shared: self.shared_h1(),
-                };
                 async move {
-                    let (head, body) = engine::send(route, pools, exchange).await?;
+                    let (head, body) = engine::send(route, &here, exchange).await?;
                     Ok(RawResponse::complete(head, body))
                 }
             },
@@ -379,11 +375,7 @@ impl Client {
         let route = self.settings.route.clone();
         let pool = self.shared_h1();
         async move {
-            let pools = engine::Pools {
-                here: Arc::clone(&pool),
-                shared: pool,
-            };
-            let (head, body) = engine::send(&route, pools, exchange).await?;
+            let (head, body) = engine::send(&route, &pool, exchange).await?;
             Ok(RawResponse::complete(head, body))
         }
     }

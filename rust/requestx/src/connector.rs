@@ -5,8 +5,8 @@
 //! connection, to see whether the server has closed it.
 //!
 //! A connection belongs to the runtime it was opened on (its socket is registered with that
-//! runtime's I/O driver): `engine.rs` opens on the shared runtime what must outlive the
-//! calling thread's request (HTTP/2 connections, shared by every thread).
+//! runtime's I/O driver); `Io::rehome` moves it to another, as `engine.rs` does with an
+//! HTTP/2 connection (opened by any thread, then driven for all of them by the shared one).
 
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpStream as ProbeStream};
@@ -49,15 +49,13 @@ pub async fn connect(
     let connecting = open(target, tls);
     match limit {
         None => connecting.await,
-        Some(limit) => tokio::time::timeout(limit, connecting)
-            .await
-            .map_err(|_| {
-                EngineError::ConnectTimeout(format!(
-                    "connection to {} timed out (connect timeout={}s)",
-                    target.origin,
-                    limit.as_secs_f64()
-                ))
-            })?,
+        Some(limit) => tokio::time::timeout(limit, connecting).await.map_err(|_| {
+            EngineError::ConnectTimeout(format!(
+                "connection to {} timed out (connect timeout={}s)",
+                target.origin,
+                limit.as_secs_f64()
+            ))
+        })?,
     }
 }
 
@@ -91,6 +89,36 @@ async fn open(target: &Target, tls: Option<&Arc<ClientConfig>>) -> Result<Connec
         probe,
         h2,
     })
+}
+
+impl Io {
+    /// Register the socket with `runtime`'s I/O driver instead of the one it was opened on.
+    /// The TLS state stays as it is: only the socket under it is swapped, for a duplicate
+    /// of itself registered there (the original is deregistered as it is dropped).
+    pub fn rehome(&mut self, runtime: &tokio::runtime::Runtime) -> io::Result<()> {
+        let tcp = match self {
+            Self::Plain(stream) => stream,
+            Self::Tls(stream) => &mut stream.get_mut().0,
+        };
+        let copy = duplicate(tcp)?;
+        // Unix carries the non-blocking mode over to a duplicate; Windows does not.
+        copy.set_nonblocking(true)?;
+        let _entered = runtime.enter();
+        *tcp = TcpStream::from_std(copy)?;
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+fn duplicate(stream: &TcpStream) -> io::Result<std::net::TcpStream> {
+    use std::os::fd::AsFd;
+    Ok(stream.as_fd().try_clone_to_owned()?.into())
+}
+
+#[cfg(windows)]
+fn duplicate(stream: &TcpStream) -> io::Result<std::net::TcpStream> {
+    use std::os::windows::io::AsSocket;
+    Ok(stream.as_socket().try_clone_to_owned()?.into())
 }
 
 fn handshake_error(target: &Target, error: &io::Error) -> EngineError {

@@ -7,10 +7,10 @@
 //!
 //! The choice, per request:
 //! 1. HTTP/2 where it may be spoken (`https://` unless `http2=False`, `http://` only with
-//!    prior knowledge): the process's shared connection to the origin (`h2.rs`), opened on
-//!    the shared runtime when there is none. If ALPN answers HTTP/1.1 instead, that
-//!    connection carries this request and then joins the shared runtime's pool, and the
-//!    origin is remembered as HTTP/1.1.
+//!    prior knowledge): the process's shared connection to the origin (`h2.rs`), opened
+//!    when there is none and then handed to the shared runtime. If ALPN answers HTTP/1.1
+//!    instead, that connection carries this request and joins the HTTP/1.1 pool of the
+//!    runtime the request runs on, and the origin is remembered as HTTP/1.1.
 //! 2. Otherwise HTTP/1.1 (`h1.rs`): an idle connection of the runtime this request runs on,
 //!    or a new one offering only http/1.1 by ALPN.
 
@@ -33,7 +33,6 @@ use crate::h1::{self, Connection, DriverSlot, Failure};
 use crate::h2::{self, Opened, Way};
 use crate::header_case::Spellings;
 use crate::response::{Head, WholeBody};
-use crate::runtime::AbortOnDrop;
 use crate::target::{Scheme, Target};
 use crate::tls::Tls;
 
@@ -55,13 +54,6 @@ pub struct Route {
     pub http2: Http2,
 }
 
-/// The HTTP/1.1 pools a request may use: the one of the runtime it runs on, and the shared
-/// runtime's (where a connection opened there for HTTP/2 but answered in HTTP/1.1 goes).
-pub struct Pools {
-    pub here: h1::SharedPool,
-    pub shared: h1::SharedPool,
-}
-
 /// One request the engine carries itself.
 pub struct Exchange {
     pub target: Arc<Target>,
@@ -72,10 +64,11 @@ pub struct Exchange {
     pub connect_timeout: Option<Duration>,
 }
 
-/// Send `exchange` and read the whole response.
+/// Send `exchange` and read the whole response; `pool` holds the HTTP/1.1 connections of
+/// the runtime this runs on.
 pub async fn send(
     route: &Route,
-    pools: Pools,
+    pool: &h1::SharedPool,
     exchange: Exchange,
 ) -> Result<(Head, WholeBody), EngineError> {
     let target = Arc::clone(&exchange.target);
@@ -91,44 +84,44 @@ pub async fn send(
         let slot = h2::slot(tls_id, &target.origin);
         if !slot.speaks_h1() {
             // Boxed: the rare path would otherwise size (and slow) every request's future.
-            let opening = Box::pin(open_shared(
-                Arc::clone(&target),
-                Arc::clone(&route.tls.config),
-                exchange.connect_timeout,
-            ));
+            // Boxed: the rare path would otherwise size (and slow) every request's future.
+            let opening = Box::pin(open(&target, route, exchange.connect_timeout));
             match h2::way(&slot, opening).await? {
                 Way::H2(sender) => return Box::pin(send_h2(route, &slot, sender, exchange)).await,
                 Way::H1(Some(connected)) => {
                     let connection = Connection::handshake(connected).await?;
-                    return send_h1(&pools.shared, Some(connection), route, exchange).await;
+                    return send_h1(pool, Some(connection), route, exchange).await;
                 }
                 Way::H1(None) => {}
             }
         }
     }
-    send_h1(&pools.here, None, route, exchange).await
+    send_h1(pool, None, route, exchange).await
 }
 
-/// Open a connection on the shared runtime, speaking HTTP/2 when ALPN (or, for
-/// `http://`, prior knowledge) says so.
-async fn open_shared(
-    target: Arc<Target>,
-    config: Arc<rustls::ClientConfig>,
+/// Open a connection offering HTTP/2: on `https://` by ALPN, on `http://` by prior
+/// knowledge. An HTTP/2 connection moves to the shared runtime, whose task drives it for
+/// every thread; one that ALPN made HTTP/1.1 stays on this runtime.
+async fn open(
+    target: &Target,
+    route: &Route,
     limit: Option<Duration>,
 ) -> Result<Opened, EngineError> {
-    let task = crate::runtime::runtime().spawn(async move {
-        let tls = (target.scheme == Scheme::Https).then_some(&config);
-        let connected = connector::connect(&target, tls, limit).await?;
-        if connected.h2 || target.scheme == Scheme::Http {
-            Ok(Opened::H2(h2::handshake(connected.io).await?))
-        } else {
-            Ok(Opened::H1(connected))
-        }
-    });
-    AbortOnDrop(task)
-        .wait()
-        .await
-        .map_err(|error| EngineError::Engine(format!("the connect task failed: {error}")))?
+    let tls = (target.scheme == Scheme::Https).then_some(&route.tls.config);
+    let mut connected = connector::connect(target, tls, limit).await?;
+    if !connected.h2 && target.scheme == Scheme::Https {
+        return Ok(Opened::H1(connected));
+    }
+    connected
+        .io
+        .rehome(&crate::runtime::runtime())
+        .map_err(|error| {
+            EngineError::ConnectFailed(format!(
+                "could not hand the connection to {} to the I/O thread: {error}",
+                target.origin
+            ))
+        })?;
+    Ok(Opened::H2(h2::handshake(connected.io).await?))
 }
 
 async fn send_h1(
@@ -232,11 +225,7 @@ async fn send_h2(
             Ok(Err((Some(request), _))) if !retried => {
                 retried = true;
                 outgoing = *request;
-                let reopening = Box::pin(open_shared(
-                    Arc::clone(&target),
-                    Arc::clone(&route.tls.config),
-                    connect_timeout,
-                ));
+                let reopening = Box::pin(open(&target, route, connect_timeout));
                 sender = match h2::way(slot, reopening).await? {
                     Way::H2(sender) => sender,
                     Way::H1(_) => {

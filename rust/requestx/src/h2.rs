@@ -3,8 +3,8 @@
 //! Every thread and task that sends to an origin over HTTP/2 takes a handle to the same
 //! connection from this table, so a thread pool of plain `requestx.get` calls rides one
 //! connection. The connection's I/O runs as a task on the shared runtime (`runtime.rs`),
-//! which every sender only hands requests to and takes responses from; it is opened there
-//! too, since a socket belongs to the runtime it was opened on.
+//! which every sender only hands requests to and takes responses from; whichever caller
+//! opens it moves its socket there first (`connector::Io::rehome`).
 //!
 //! Invariants:
 //! - One connect at a time per slot: callers that find no open connection queue on the
@@ -163,10 +163,13 @@ pub async fn exchange(
     if let Err(error) = poll_fn(|cx| sender.poll_ready(cx)).await {
         return Err((Some(Box::new(request)), EngineError::from_hyper(&error)));
     }
-    sender.try_send_request(request).await.map_err(|mut failed| {
-        let error = EngineError::from_hyper(failed.error());
-        (failed.take_message().map(Box::new), error)
-    })
+    sender
+        .try_send_request(request)
+        .await
+        .map_err(|mut failed| {
+            let error = EngineError::from_hyper(failed.error());
+            (failed.take_message().map(Box::new), error)
+        })
 }
 
 /// hyper's HTTP/2 connection spawns its helper tasks through this: on the shared runtime,

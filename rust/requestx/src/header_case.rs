@@ -95,11 +95,14 @@ impl Capture {
 /// The length of the head at the start of `bytes` (its blank line included), if complete.
 /// Lines may end in CRLF or, as hyper also accepts, a bare LF.
 fn head_end(bytes: &[u8]) -> Option<usize> {
-    bytes.windows(2).enumerate().find_map(|(at, pair)| match pair {
-        [b'\n', b'\n'] => Some(at + 2),
-        [b'\n', b'\r'] if bytes.get(at + 2) == Some(&b'\n') => Some(at + 3),
-        _ => None,
-    })
+    bytes
+        .windows(2)
+        .enumerate()
+        .find_map(|(at, pair)| match pair {
+            [b'\n', b'\n'] => Some(at + 2),
+            [b'\n', b'\r'] if bytes.get(at + 2) == Some(&b'\n') => Some(at + 3),
+            _ => None,
+        })
 }
 
 /// Whether the head is an interim (1xx) response other than 101, which ends the exchange.
@@ -112,7 +115,10 @@ fn interim(head: &[u8]) -> bool {
 fn spellings(head: &[u8]) -> Spellings {
     let mut found: Spellings = Vec::new();
     for line in head.split(|&byte| byte == b'\n').skip(1) {
-        if line.first().is_some_and(|&byte| byte == b' ' || byte == b'\t') {
+        if line
+            .first()
+            .is_some_and(|&byte| byte == b' ' || byte == b'\t')
+        {
             continue; // an obsolete folded continuation of the previous value
         }
         let Some(colon) = line.iter().position(|&byte| byte == b':') else {

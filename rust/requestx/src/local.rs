@@ -22,8 +22,8 @@ use std::sync::{Arc, Weak};
 use pyo3::prelude::*;
 use tokio::runtime::Runtime;
 
-use crate::h1;
 use crate::errors::EngineError;
+use crate::h1;
 use crate::runtime::with_signal_checks;
 
 /// Identity of one `Client`'s settings; its pools on every thread are keyed by it.

@@ -28,7 +28,7 @@ pub struct Head {
     /// As hyper parsed them: turned into Python text only for the headers someone reads.
     headers: HeaderMap,
     /// The server's spelling of names not sent in lower case (HTTP/1.1 on the engine's
-    /// own connections; see header_case.rs). Empty elsewhere: names stay lower case.
+    /// own connections; see `header_case.rs`). Empty elsewhere: names stay lower case.
     spellings: Spellings,
 }
 
