@@ -154,9 +154,7 @@ def test_h2c_with_prior_knowledge_is_an_opt_in(plain_origin: Origin) -> None:
 def test_h2c_with_prior_knowledge_async(plain_origin: Origin) -> None:
     async def main() -> list[str]:
         async with requestx.Session(mode="async", http2="prior_knowledge") as session:
-            answers = await asyncio.gather(
-                *(session.get(f"{plain_origin.url}/") for _ in range(4))
-            )
+            answers = await asyncio.gather(*(session.get(f"{plain_origin.url}/") for _ in range(4)))
         return [r.json()["http_version"] for r in answers]
 
     assert asyncio.run(main()) == ["2"] * 4
@@ -191,7 +189,9 @@ class RawServer:
     stop: threading.Event
 
 
-def _serve_canned(listener: socket.socket, context: ssl.SSLContext | None, stop: threading.Event) -> None:
+def _serve_canned(
+    listener: socket.socket, context: ssl.SSLContext | None, stop: threading.Event
+) -> None:
     listener.settimeout(0.2)
     while not stop.is_set():
         try:
@@ -223,7 +223,9 @@ def _answer(accepted: socket.socket, context: ssl.SSLContext | None) -> None:
 
 
 @pytest.fixture(params=["http", "https"])
-def raw_server(request: pytest.FixtureRequest, server_tls_files: ServerTlsFiles) -> Iterator[RawServer]:
+def raw_server(
+    request: pytest.FixtureRequest, server_tls_files: ServerTlsFiles
+) -> Iterator[RawServer]:
     context = None
     if request.param == "https":
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -250,7 +252,9 @@ def _check_spelling(response: requestx.Response) -> None:
     assert response.cookies.get_dict() == {"one": "1", "two": "2"}
 
 
-def test_header_names_keep_the_servers_spelling(raw_server: RawServer, server_tls_files: ServerTlsFiles) -> None:
+def test_header_names_keep_the_servers_spelling(
+    raw_server: RawServer, server_tls_files: ServerTlsFiles
+) -> None:
     with requestx.Session(http2=False) as session:
         for _ in range(2):  # a new connection, then the same one kept alive
             _check_spelling(session.get(raw_server.url, verify=str(server_tls_files.ca)))
@@ -262,8 +266,7 @@ def test_header_names_keep_the_servers_spelling_async(
     async def main() -> list[requestx.Response]:
         async with requestx.Session(mode="async") as session:
             return [
-                await session.get(raw_server.url, verify=str(server_tls_files.ca))
-                for _ in range(2)
+                await session.get(raw_server.url, verify=str(server_tls_files.ca)) for _ in range(2)
             ]
 
     for response in asyncio.run(main()):

@@ -74,6 +74,8 @@ def check_http2(value: object) -> Http2Setting:
         if value is setting or (isinstance(value, str) and value == setting):
             return setting
     raise ValueError(f"http2 must be True, False or 'prior_knowledge', not {value!r}")
+
+
 # Bound on the plain calls' pool look-ups kept (by scheme, timeout and verify); emptied
 # when full: a program with a new timeout per call must not grow it forever.
 _PLAIN_POOLS_MAX = 64
@@ -521,7 +523,6 @@ class HTTPAdapter(BaseAdapter):
 
 
 _MISSING = object()
-
 
 
 @functools.cache

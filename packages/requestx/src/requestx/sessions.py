@@ -24,8 +24,8 @@ from requestx._mode import Mode, check_mode, track_auto, wants_async
 from requestx._proxy_utils import environment_ca_bundle, no_proxy_variables
 from requestx.adapters import (
     BaseAdapter,
-    HTTPAdapter,
     Http2Setting,
+    HTTPAdapter,
     _is_stock,
     _response_kit,
     _wire_headers,
