@@ -14,6 +14,7 @@ import json
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -159,6 +160,44 @@ def test_h2c_with_prior_knowledge_async(plain_origin: Origin) -> None:
 
     assert asyncio.run(main()) == ["2"] * 4
     assert plain_origin.peers.connections() == 1
+
+
+def test_a_shared_http2_connection_the_server_closed_is_replaced(
+    server_tls_files: ServerTlsFiles,
+) -> None:
+    """httpy closes an idle HTTP/2 connection after its keep-alive timeout; the next request
+    opens a new shared connection instead of failing on the closed one."""
+    peers = Peers()
+    config = httpy.Config(
+        port=0,
+        certfile=server_tls_files.cert,
+        keyfile=server_tls_files.key,
+        keep_alive_timeout=0.1,
+    )
+    ca = str(server_tls_files.ca)
+    with serve_in_thread(peer_app(peers), config) as running, requestx.Session() as session:
+        assert session.get(f"{running.url}/", verify=ca).http_version == 20
+        time.sleep(1.0)  # well past the server's idle timeout: it has closed the connection
+        assert session.get(f"{running.url}/", verify=ca).http_version == 20
+    assert peers.connections() == 2
+
+
+def test_a_tls_handshake_that_never_completes_is_a_connect_timeout() -> None:
+    """The connect timeout covers the TLS handshake; callers queued behind the first one's
+    connect to the origin get the same error, not a hang."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts TCP, never speaks TLS
+        url = f"https://127.0.0.1:{silent.getsockname()[1]}/"
+
+        def get(_: int) -> type[BaseException] | None:
+            try:
+                requestx.sync.get(url, timeout=(0.3, 5))
+            except requestx.RequestException as error:
+                return type(error)
+            return None
+
+        with ThreadPoolExecutor(4) as pool:
+            outcomes = list(pool.map(get, range(4)))
+    assert outcomes == [requestx.ConnectTimeout] * 4
 
 
 @pytest.mark.parametrize("value", ["yes", 1, None])

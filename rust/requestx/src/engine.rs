@@ -86,7 +86,22 @@ pub async fn send(
             // Boxed: the rare path would otherwise size (and slow) every request's future.
             // Boxed: the rare path would otherwise size (and slow) every request's future.
             let opening = Box::pin(open(&target, route, exchange.connect_timeout));
-            match h2::way(&slot, opening).await? {
+            // The connect timeout bounds the wait for another caller's connect too: queued
+            // behind a connect that hangs, each caller fails after its own limit, not after
+            // the limits of everyone ahead of it.
+            let way = match exchange.connect_timeout {
+                None => h2::way(&slot, opening).await,
+                Some(limit) => tokio::time::timeout(limit, h2::way(&slot, opening))
+                    .await
+                    .map_err(|_| {
+                        EngineError::ConnectTimeout(format!(
+                            "connection to {} timed out (connect timeout={}s)",
+                            target.origin,
+                            limit.as_secs_f64()
+                        ))
+                    })?,
+            };
+            match way? {
                 Way::H2(sender) => return Box::pin(send_h2(route, &slot, sender, exchange)).await,
                 Way::H1(Some(connected)) => {
                     let connection = Connection::handshake(connected).await?;
