@@ -116,6 +116,21 @@ def test_https_async_on_the_engines_connections(
         assert tls_origin.peers.connections() == 1
 
 
+@pytest.mark.parametrize(("http2", "version"), [(True, 20), (False, 11)])
+def test_streamed_responses_ride_the_engines_connections(
+    tls_origin: Origin, http2: bool, version: int
+) -> None:
+    """`stream=True` on the engine's own connections: read to its end, an HTTP/1.1 body
+    hands its connection back to the pool, so three streamed calls use one connection."""
+    with requestx.Session(http2=http2) as session:
+        for _ in range(3):
+            with session.get(f"{tls_origin.url}/", verify=tls_origin.ca, stream=True) as answer:
+                body = b"".join(answer.iter_content(chunk_size=None))
+                assert answer.http_version == version
+                assert json.loads(body)["http_version"] == {20: "2", 11: "1.1"}[version]
+    assert tls_origin.peers.connections() == 1
+
+
 def test_a_thread_pool_of_module_level_gets_rides_one_http2_connection(
     tls_origin: Origin,
 ) -> None:
@@ -295,8 +310,10 @@ def test_header_names_keep_the_servers_spelling(
     raw_server: RawServer, server_tls_files: ServerTlsFiles
 ) -> None:
     with requestx.Session(http2=False) as session:
-        for _ in range(2):  # a new connection, then the same one kept alive
-            _check_spelling(session.get(raw_server.url, verify=str(server_tls_files.ca)))
+        for stream in (False, False, True):  # a new connection, then the same one kept alive
+            _check_spelling(
+                session.get(raw_server.url, verify=str(server_tls_files.ca), stream=stream)
+            )
 
 
 def test_header_names_keep_the_servers_spelling_async(

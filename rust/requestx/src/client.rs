@@ -221,6 +221,8 @@ impl Client {
             if let Some(result) = ran {
                 return result;
             }
+        } else if let Some(exchange) = self.exchange(py, call) {
+            return self.wait_on_shared(py, exchange?, true);
         }
         self.send_shared(py, call, stream)
     }
@@ -262,8 +264,8 @@ impl Client {
         stream: bool,
     ) -> PyResult<Submitted> {
         let shared = completions.shared();
-        if !stream && let Some(exchange) = self.exchange(py, call) {
-            let sending = self.send_on_shared(exchange?);
+        if let Some(exchange) = self.exchange(py, call) {
+            let sending = self.send_on_shared(exchange?, stream);
             let task = crate::runtime::runtime().spawn(async move {
                 shared.finish(future, sending.await);
             });
@@ -286,8 +288,8 @@ impl Client {
         call: &Call,
         stream: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        if !stream && let Some(exchange) = self.exchange(py, call) {
-            let sending = self.send_on_shared(exchange?);
+        if let Some(exchange) = self.exchange(py, call) {
+            let sending = self.send_on_shared(exchange?, stream);
             return into_awaitable(py, async move { sending.await.map_err(PyErr::from) });
         }
         let outgoing = self.outgoing(py, call, stream)?;
@@ -355,28 +357,49 @@ impl Client {
             return ran;
         }
         // Re-entered from Python code this thread's engine called: the shared runtime.
-        let sending = self.send_on_shared(pending.take().expect("not taken"));
+        let exchange = pending.take().expect("not taken");
+        Some(self.wait_on_shared(py, exchange, false))
+    }
+
+    /// The engine's own path on the shared runtime, waited for here (GIL released).
+    fn wait_on_shared(
+        &self,
+        py: Python<'_>,
+        exchange: Exchange,
+        stream: bool,
+    ) -> PyResult<RawResponse> {
+        let sending = self.send_on_shared(exchange, stream);
         let task = AbortOnDrop(crate::runtime::runtime().spawn(sending));
-        Some(block_on(py, async move {
+        block_on(py, async move {
             match task.wait().await {
                 Ok(result) => result.map_err(PyErr::from),
                 Err(error) => {
                     Err(EngineError::Engine(format!("the request task failed: {error}")).into())
                 }
             }
-        }))
+        })
     }
 
-    /// The engine's own path on the shared runtime, as a future to spawn there.
+    /// The engine's own path on the shared runtime, as a future to spawn there: the body
+    /// read whole, or streamed (read later from any thread, through the shared runtime).
     fn send_on_shared(
         &self,
         exchange: Exchange,
+        stream: bool,
     ) -> impl Future<Output = Result<RawResponse, EngineError>> + Send + 'static {
         let route = self.settings.route.clone();
         let pool = self.shared_h1();
         async move {
-            let (head, body) = engine::send(&route, &pool, exchange).await?;
-            Ok(RawResponse::complete(head, body))
+            if stream {
+                let (head, decoder, body) = engine::send_streamed(&route, &pool, exchange).await?;
+                Ok(RawResponse::streaming(
+                    head,
+                    BodyStream::engine(body, decoder),
+                ))
+            } else {
+                let (head, body) = engine::send(&route, &pool, exchange).await?;
+                Ok(RawResponse::complete(head, body))
+            }
         }
     }
 

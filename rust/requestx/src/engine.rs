@@ -1,8 +1,9 @@
 //! The engine's own request path: one function that picks the connection and protocol.
 //!
-//! Scope: `http://` and `https://` without a proxy, a body held in memory (or none), the
-//! response read whole; sync calls (on the calling thread's runtime) and async calls (on
-//! the shared runtime) alike. What else a `Client` sends goes through reqwest (see
+//! Scope: `http://` and `https://` without a proxy, a body held in memory (or none); the
+//! response read whole (`send`: sync calls on the calling thread's runtime, async calls on
+//! the shared runtime) or streamed (`send_streamed`, on the shared runtime, where every
+//! later read of the body runs). What else a `Client` sends goes through reqwest (see
 //! `client.rs`).
 //!
 //! The choice, per request:
@@ -29,7 +30,7 @@ use hyper::{Method, Request, Uri, Version};
 use crate::connector;
 use crate::decode::Decoder;
 use crate::errors::EngineError;
-use crate::h1::{self, Connection, DriverSlot, Failure};
+use crate::h1::{self, Connection, Failure};
 use crate::h2::{self, Opened, Way};
 use crate::header_case::Spellings;
 use crate::response::{Head, WholeBody};
@@ -71,6 +72,21 @@ pub async fn send(
     pool: &h1::SharedPool,
     exchange: Exchange,
 ) -> Result<(Head, WholeBody), EngineError> {
+    let (head, decoder, mut body) = send_streamed(route, pool, exchange).await?;
+    let mut chunks = Vec::new();
+    while let Some(chunk) = body.next_chunk().await? {
+        chunks.push(chunk);
+    }
+    Ok((head, decode(decoder, chunks)?))
+}
+
+/// Send `exchange` and wait for the response's head; the body is read from the returned
+/// `Streaming` (decoded with the decoder its Content-Encoding asks for, if any).
+pub async fn send_streamed(
+    route: &Route,
+    pool: &h1::SharedPool,
+    exchange: Exchange,
+) -> Result<(Head, Option<Decoder>, Streaming), EngineError> {
     let target = Arc::clone(&exchange.target);
     let h2_wanted = match (target.scheme, route.http2) {
         (_, Http2::Off) | (Scheme::Http, Http2::Alpn) => false,
@@ -144,7 +160,7 @@ async fn send_h1(
     mut fresh: Option<Connection>,
     route: &Route,
     exchange: Exchange,
-) -> Result<(Head, WholeBody), EngineError> {
+) -> Result<(Head, Option<Decoder>, Streaming), EngineError> {
     let Exchange {
         target,
         method,
@@ -187,11 +203,16 @@ async fn send_h1(
             Err(Failure::Unsent(_, error) | Failure::Sent(error)) => return Err(error),
         };
         let (head, decoder, incoming) = head_of(response, spellings, &target);
-        let chunks = read_body(Some(&mut connection.driver), incoming, read_timeout).await?;
-        if connection.is_open() {
-            h1::lock(pool).put(Arc::clone(&target.origin), connection);
-        }
-        return Ok((head, decode(decoder, chunks)?));
+        let body = Streaming {
+            incoming,
+            connection: Some(Returning {
+                connection,
+                pool: Arc::clone(pool),
+                origin: Arc::clone(&target.origin),
+            }),
+            read_timeout,
+        };
+        return Ok((head, decoder, body));
     }
 }
 
@@ -209,7 +230,7 @@ async fn send_h2(
     slot: &h2::Slot,
     mut sender: h2::Sender,
     exchange: Exchange,
-) -> Result<(Head, WholeBody), EngineError> {
+) -> Result<(Head, Option<Decoder>, Streaming), EngineError> {
     let Exchange {
         target,
         method,
@@ -255,8 +276,12 @@ async fn send_h2(
         }
     };
     let (head, decoder, incoming) = head_of(response, None, &target);
-    let chunks = read_body(None, incoming, read_timeout).await?;
-    Ok((head, decode(decoder, chunks)?))
+    let body = Streaming {
+        incoming,
+        connection: None,
+        read_timeout,
+    };
+    Ok((head, decoder, body))
 }
 
 /// `uri` with its authority replaced by `host`, or as it is when `host` is not one.
@@ -308,42 +333,81 @@ fn decode(decoder: Option<Decoder>, chunks: Vec<Bytes>) -> Result<WholeBody, Eng
     })
 }
 
-/// The body's frames, driving the connection (HTTP/1.1) while waiting when given one.
-async fn read_body(
-    mut driver: Option<&mut DriverSlot>,
-    mut incoming: Incoming,
+/// A response body being read from the engine's own connection.
+pub struct Streaming {
+    incoming: Incoming,
+    /// HTTP/1.1: the connection, whose driver is polled while the body is read, and the
+    /// pool it goes back to at the body's end. None for HTTP/2 (the shared task drives it).
+    connection: Option<Returning>,
     read_timeout: Option<Duration>,
-) -> Result<Vec<Bytes>, EngineError> {
-    let mut chunks = Vec::new();
-    while !incoming.is_end_stream() {
-        let next = poll_fn(|cx| Pin::new(&mut incoming).poll_frame(cx));
-        let waited = match driver.as_deref_mut() {
-            Some(driver) => within(read_timeout, driver.drive(next)).await,
-            None => within(read_timeout, next).await,
-        };
-        let frame = waited.map_err(|limit| {
-            EngineError::ReadTimeout(format!(
-                "the body stalled for more than {:.3}s (read timeout)",
-                limit.as_secs_f64()
-            ))
-        })?;
-        match frame {
-            None => break,
-            Some(Ok(frame)) => {
-                if let Ok(data) = frame.into_data()
-                    && !data.is_empty()
-                {
-                    chunks.push(data);
-                }
+}
+
+struct Returning {
+    connection: Connection,
+    pool: h1::SharedPool,
+    origin: Arc<str>,
+}
+
+impl Streaming {
+    /// The next piece of the body as sent (still encoded), or None at its end, when an
+    /// HTTP/1.1 connection goes back to its pool. Dropped before its end, the body closes
+    /// its HTTP/1.1 connection (or resets its HTTP/2 stream) instead.
+    pub async fn next_chunk(&mut self) -> Result<Option<Bytes>, EngineError> {
+        let Self {
+            incoming,
+            connection,
+            read_timeout,
+        } = self;
+        loop {
+            if incoming.is_end_stream() {
+                give_back(connection);
+                return Ok(None);
             }
-            Some(Err(error)) => {
-                return Err(EngineError::ChunkedEncoding(format!(
-                    "the response body ended early or was malformed: {error}"
-                )));
+            let next = poll_fn(|cx| Pin::new(&mut *incoming).poll_frame(cx));
+            let waited = match connection.as_mut() {
+                Some(held) => within(*read_timeout, held.connection.driver.drive(next)).await,
+                None => within(*read_timeout, next).await,
+            };
+            let frame = waited.map_err(|limit| {
+                EngineError::ReadTimeout(format!(
+                    "the body stalled for more than {:.3}s (read timeout)",
+                    limit.as_secs_f64()
+                ))
+            })?;
+            match frame {
+                None => {
+                    give_back(connection);
+                    return Ok(None);
+                }
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data()
+                        && !data.is_empty()
+                    {
+                        return Ok(Some(data));
+                    }
+                }
+                Some(Err(error)) => {
+                    *connection = None;
+                    return Err(EngineError::ChunkedEncoding(format!(
+                        "the response body ended early or was malformed: {error}"
+                    )));
+                }
             }
         }
     }
-    Ok(chunks)
+}
+
+/// The body is read to its end: its HTTP/1.1 connection can carry another request.
+fn give_back(connection: &mut Option<Returning>) {
+    if let Some(Returning {
+        connection,
+        pool,
+        origin,
+    }) = connection.take()
+        && connection.is_open()
+    {
+        h1::lock(&pool).put(origin, connection);
+    }
 }
 
 pub fn head_timeout(limit: Duration) -> EngineError {

@@ -13,6 +13,7 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
@@ -28,53 +29,64 @@ pub type Spellings = Vec<(HeaderName, Box<str>)>;
 
 #[derive(Default)]
 struct State {
-    active: bool,
     bytes: Vec<u8>,
     /// Where the search for the head's end resumes.
     scanned: usize,
     head: Option<Vec<u8>>,
 }
 
+#[derive(Default)]
+struct Shared {
+    /// Read before taking the lock: a body's reads (most reads) cost one atomic load.
+    active: AtomicBool,
+    state: Mutex<State>,
+}
+
 /// The shared end of a `Tap`: started before a request is written, read after its head.
 #[derive(Clone, Default)]
-pub struct Capture(Arc<Mutex<State>>);
+pub struct Capture(Arc<Shared>);
 
 impl Capture {
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.0
+            .state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn set_active(&self, active: bool) {
+        self.0.active.store(active, Ordering::Release);
     }
 
     /// Copy the next response head read from now on.
     pub fn start(&self) {
         let mut state = self.state();
-        state.active = true;
         state.bytes.clear();
         state.scanned = 0;
         state.head = None;
+        self.set_active(true);
     }
 
     /// The spellings of the head captured since `start`, if it was captured whole.
     pub fn spellings(&self) -> Option<Spellings> {
+        self.set_active(false);
         let mut state = self.state();
-        state.active = false;
         state.bytes.clear();
         state.head.take().map(|head| spellings(&head))
     }
 
     fn record(&self, read: &[u8]) {
-        let mut state = self.state();
-        if !state.active || read.is_empty() {
+        if read.is_empty() || !self.0.active.load(Ordering::Acquire) {
             return;
         }
+        let mut state = self.state();
         state.bytes.extend_from_slice(read);
         loop {
             let from = state.scanned.saturating_sub(2);
             let Some(end) = head_end(&state.bytes[from..]).map(|end| from + end) else {
                 state.scanned = state.bytes.len();
                 if state.bytes.len() > CAPTURE_MAX {
-                    state.active = false;
+                    self.set_active(false);
                     state.bytes = Vec::new();
                 }
                 return;
@@ -85,7 +97,7 @@ impl Capture {
                 continue; // a 1xx: the final head follows
             }
             state.head = Some(head);
-            state.active = false;
+            self.set_active(false);
             state.bytes.clear();
             return;
         }

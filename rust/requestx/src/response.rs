@@ -15,6 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 
 use crate::decode::Decoder;
+use crate::engine::Streaming;
 use crate::errors::EngineError;
 use crate::header_case::Spellings;
 use crate::runtime::{block_on, into_awaitable};
@@ -71,9 +72,16 @@ impl Head {
 }
 
 pub struct BodyStream {
-    response: Option<reqwest::Response>,
+    /// None once the body has ended (or was closed).
+    source: Option<Source>,
     decoder: Option<Decoder>,
     read_timeout: Option<Duration>,
+}
+
+/// Where a streamed body comes from: the engine's own connection or reqwest's.
+enum Source {
+    Engine(Box<Streaming>),
+    Reqwest(reqwest::Response),
 }
 
 impl BodyStream {
@@ -85,17 +93,27 @@ impl BodyStream {
                 .and_then(|value| value.to_str().ok()),
         );
         Self {
-            response: Some(response),
+            source: Some(Source::Reqwest(response)),
             decoder,
             read_timeout,
         }
     }
 
+    /// A body on the engine's own connection (`engine.rs`), which applies the read
+    /// timeout itself.
+    pub fn engine(body: Streaming, decoder: Option<Decoder>) -> Self {
+        Self {
+            source: Some(Source::Engine(Box::new(body))),
+            decoder,
+            read_timeout: None,
+        }
+    }
+
+    /// The head of a reqwest response (the engine gives its heads separately).
     pub fn head(&self) -> Head {
-        let response = self
-            .response
-            .as_ref()
-            .expect("the head is read before the body");
+        let Some(Source::Reqwest(response)) = self.source.as_ref() else {
+            unreachable!("only reqwest's bodies are asked for their head, before the body")
+        };
         Head::from_parts(
             response.status(),
             response.version(),
@@ -107,8 +125,16 @@ impl BodyStream {
 
     /// The next piece of the body as sent (still encoded), or None at its end.
     async fn next_raw(&mut self) -> Result<Option<Bytes>, EngineError> {
-        let Some(response) = self.response.as_mut() else {
-            return Ok(None);
+        let response = match self.source.as_mut() {
+            None => return Ok(None),
+            Some(Source::Engine(body)) => {
+                let next = body.next_chunk().await;
+                if !matches!(next, Ok(Some(_))) {
+                    self.source = None;
+                }
+                return next;
+            }
+            Some(Source::Reqwest(response)) => response,
         };
         let reading = response.chunk();
         let result = match self.read_timeout {
@@ -123,11 +149,11 @@ impl BodyStream {
         match result {
             Ok(Some(chunk)) => Ok(Some(chunk)),
             Ok(None) => {
-                self.response = None;
+                self.source = None;
                 Ok(None)
             }
             Err(error) => {
-                self.response = None;
+                self.source = None;
                 Err(EngineError::ChunkedEncoding(format!(
                     "the response body ended early or was malformed: {error}"
                 )))
@@ -312,7 +338,7 @@ impl RawResponse {
         if let Some(stream) = &self.stream
             && let Ok(mut guard) = stream.try_lock()
         {
-            guard.response = None;
+            guard.source = None;
             guard.decoder = None;
         }
         self.body
