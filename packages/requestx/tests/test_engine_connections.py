@@ -49,7 +49,12 @@ def peer_app(peers: Peers) -> ASGIApp:
         client = scope.get("client")
         if client:
             peers.ports.append(client[1])
-        body = json.dumps({"http_version": scope["http_version"]}).encode()
+        size, more = 0, True
+        while more:
+            message = await receive()
+            size += len(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = json.dumps({"http_version": scope["http_version"], "size": size}).encode()
         await send(
             {
                 "type": "http.response.start",
@@ -128,6 +133,22 @@ def test_streamed_responses_ride_the_engines_connections(
                 body = b"".join(answer.iter_content(chunk_size=None))
                 assert answer.http_version == version
                 assert json.loads(body)["http_version"] == {20: "2", 11: "1.1"}[version]
+    assert tls_origin.peers.connections() == 1
+
+
+@pytest.mark.parametrize("http2", [True, False])
+def test_streamed_uploads_ride_the_engines_connections(tls_origin: Origin, http2: bool) -> None:
+    """A generator body goes out on the same connection as a plain call: the engine's own
+    (reqwest's pool would open a second one)."""
+
+    def chunks() -> Iterator[bytes]:
+        yield from (b"x" * 1000 for _ in range(5))
+
+    with requestx.Session(http2=http2) as session:
+        plain = session.get(f"{tls_origin.url}/", verify=tls_origin.ca)
+        upload = session.post(f"{tls_origin.url}/", data=chunks(), verify=tls_origin.ca)
+    assert plain.http_version == upload.http_version == (20 if http2 else 11)
+    assert upload.json()["size"] == 5000
     assert tls_origin.peers.connections() == 1
 
 

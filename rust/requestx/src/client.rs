@@ -30,6 +30,7 @@ use crate::target::Target;
 use crate::tls;
 use crate::upload::{Upload, UploadFailure};
 use bytes::Bytes;
+use http_body_util::{Either, Full};
 
 /// What a Client's connections are made from; kept to rebuild reqwest's pool after fork.
 #[derive(Clone)]
@@ -78,7 +79,7 @@ fn install_crypto_provider() {
 #[pyclass(module = "requestx._requestx", frozen)]
 pub struct Client {
     settings: Settings,
-    /// reqwest's pool on the shared runtime (streamed responses, proxies, streamed uploads).
+    /// reqwest's pool on the shared runtime (proxies, credentials in the URL).
     built: Mutex<Option<(u32, reqwest::Client)>>,
     /// The engine's HTTP/1.1 pool on the shared runtime (async calls), by process.
     shared_h1: Mutex<Option<(u32, h1::SharedPool)>>,
@@ -302,7 +303,7 @@ impl Client {
 
 impl Client {
     /// The call as the engine's own path (`engine.rs`) takes it; None when it needs
-    /// reqwest (a proxy, another scheme, credentials in the URL, a streamed upload).
+    /// reqwest (a proxy, another scheme, credentials in the URL).
     fn exchange(&self, py: Python<'_>, call: &Call) -> Option<PyResult<Exchange>> {
         if self.settings.proxy.is_some() {
             return None;
@@ -311,11 +312,14 @@ impl Client {
             Ok(parsed) => parsed.target.clone()?,
             Err(error) => return Some(Err(error.into())),
         };
-        let body = match &call.body {
-            None => Bytes::new(),
-            Some(body) => match Upload::whole(body.bind(py)) {
-                Ok(Some(whole)) => whole,
-                Ok(None) => return None,
+        let (body, upload_failure) = match &call.body {
+            None => (Either::Left(Full::new(Bytes::new())), None),
+            Some(body) => match Upload::from_python(body.bind(py)) {
+                Ok(Upload::Whole(whole)) => (Either::Left(Full::new(whole)), None),
+                Ok(streamed) => {
+                    let failure = UploadFailure::default();
+                    (streamed.into_out_body(&failure), Some(failure))
+                }
                 Err(error) => return Some(Err(error)),
             },
         };
@@ -324,6 +328,7 @@ impl Client {
             method: call.method.clone(),
             headers: call.headers.clone(),
             body,
+            upload_failure,
             read_timeout: call.timeouts.read,
             connect_timeout: call.timeouts.connect,
         }))

@@ -22,7 +22,6 @@ use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::{Body as _, Incoming};
 use hyper::header::{HOST, HeaderMap};
 use hyper::{Method, Request, Uri, Version};
@@ -36,6 +35,7 @@ use crate::header_case::Spellings;
 use crate::response::{Head, WholeBody};
 use crate::target::{Scheme, Target};
 use crate::tls::Tls;
+use crate::upload::{OutBody, UploadFailure, raised};
 
 /// Whether and how HTTP/2 is spoken (the `http2=` knob).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -60,7 +60,9 @@ pub struct Exchange {
     pub target: Arc<Target>,
     pub method: Method,
     pub headers: HeaderMap,
-    pub body: Bytes,
+    pub body: OutBody,
+    /// Where a streamed body's iterator leaves the exception it raised (None when whole).
+    pub upload_failure: Option<UploadFailure>,
     pub read_timeout: Option<Duration>,
     pub connect_timeout: Option<Duration>,
 }
@@ -83,6 +85,20 @@ pub async fn send(
 /// Send `exchange` and wait for the response's head; the body is read from the returned
 /// `Streaming` (decoded with the decoder its Content-Encoding asks for, if any).
 pub async fn send_streamed(
+    route: &Route,
+    pool: &h1::SharedPool,
+    exchange: Exchange,
+) -> Result<(Head, Option<Decoder>, Streaming), EngineError> {
+    let failure = exchange.upload_failure.clone();
+    let result = send_head(route, pool, exchange).await;
+    match (result, failure) {
+        // The body's iterator raised: that exception, not a transport error, is the cause.
+        (Err(error), Some(failure)) => Err(raised(&failure).map_or(error, EngineError::Python)),
+        (result, _) => result,
+    }
+}
+
+async fn send_head(
     route: &Route,
     pool: &h1::SharedPool,
     exchange: Exchange,
@@ -168,11 +184,12 @@ async fn send_h1(
         body,
         read_timeout,
         connect_timeout,
+        ..
     } = exchange;
     if !headers.contains_key(HOST) {
         headers.insert(HOST, target.host_header.clone());
     }
-    let mut outgoing = Request::new(Full::new(body));
+    let mut outgoing = Request::new(body);
     *outgoing.method_mut() = method;
     *outgoing.uri_mut() = target.path.clone();
     *outgoing.version_mut() = Version::HTTP_11;
@@ -238,6 +255,7 @@ async fn send_h2(
         body,
         read_timeout,
         connect_timeout,
+        ..
     } = exchange;
     // HTTP/2 carries the host as `:authority`, taken from the URI: a Host header the
     // caller set names it.
@@ -245,7 +263,7 @@ async fn send_h2(
         Some(host) => with_authority(&target.absolute, host.as_bytes()),
         None => target.absolute.clone(),
     };
-    let mut outgoing = Request::new(Full::new(body));
+    let mut outgoing = Request::new(body);
     *outgoing.method_mut() = method;
     *outgoing.uri_mut() = uri;
     *outgoing.version_mut() = Version::HTTP_2;

@@ -19,8 +19,6 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::client::conn::http1;
 use hyper::{Request, Response};
@@ -29,8 +27,9 @@ use hyper_util::rt::TokioIo;
 use crate::connector::{Connected, Io};
 use crate::errors::EngineError;
 use crate::header_case::{Capture, Spellings, Tap};
+use crate::upload::OutBody;
 
-type Driver = http1::Connection<TokioIo<Tap<Io>>, Full<Bytes>>;
+type Driver = http1::Connection<TokioIo<Tap<Io>>, OutBody>;
 
 /// Idle connections older than this are closed rather than reused (reqwest's default).
 const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
@@ -39,7 +38,7 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// duplicate of the socket to check, before reuse, that the server has not closed it, and
 /// the capture of response heads (for the names' spelling).
 pub struct Connection {
-    sender: http1::SendRequest<Full<Bytes>>,
+    sender: http1::SendRequest<OutBody>,
     pub driver: DriverSlot,
     probe: ProbeStream,
     capture: Capture,
@@ -84,7 +83,7 @@ impl Connection {
     /// with the spelling of its header names.
     pub async fn exchange(
         &mut self,
-        request: Request<Full<Bytes>>,
+        request: Request<OutBody>,
         read_timeout: Option<Duration>,
     ) -> Result<(Response<Incoming>, Option<Spellings>), Failure> {
         let Self {
@@ -122,7 +121,7 @@ impl Connection {
 /// Why an exchange failed.
 pub enum Failure {
     /// The request never left: it can go on another connection.
-    Unsent(Box<Request<Full<Bytes>>>, EngineError),
+    Unsent(Box<Request<OutBody>>, EngineError),
     Sent(EngineError),
 }
 

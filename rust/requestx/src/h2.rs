@@ -19,8 +19,6 @@ use std::future::{Future, poll_fn};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::client::conn::http2;
 use hyper::{Request, Response};
@@ -28,8 +26,9 @@ use hyper_util::rt::TokioIo;
 
 use crate::connector::{Connected, Io};
 use crate::errors::EngineError;
+use crate::upload::OutBody;
 
-pub type Sender = http2::SendRequest<Full<Bytes>>;
+pub type Sender = http2::SendRequest<OutBody>;
 
 /// Bound on the slots kept; emptied when full (open connections then close when their
 /// last request ends and a new one is opened on demand).
@@ -158,8 +157,8 @@ pub async fn handshake(io: Io) -> Result<Sender, EngineError> {
 /// request comes back to be sent on a new connection.
 pub async fn exchange(
     sender: &mut Sender,
-    request: Request<Full<Bytes>>,
-) -> Result<Response<Incoming>, (Option<Box<Request<Full<Bytes>>>>, EngineError)> {
+    request: Request<OutBody>,
+) -> Result<Response<Incoming>, (Option<Box<Request<OutBody>>>, EngineError)> {
     if let Err(error) = poll_fn(|cx| sender.poll_ready(cx)).await {
         return Err((Some(Box::new(request)), EngineError::from_hyper(&error)));
     }
