@@ -5,6 +5,7 @@
 //! lazily in a child process after `fork()`, like the runtime its pool lives on.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -19,23 +20,26 @@ use crate::assemble::ResponseKit;
 use crate::bridge::{Completions, Submitted};
 use crate::call::Call;
 use crate::connect_timeout::{self, CallConnectTimeout};
-use crate::direct::{self, PlainRequest, Target};
+use crate::engine::{self, Exchange, Http2, Route};
 use crate::errors::EngineError;
+use crate::h1;
 use crate::local::{self, ClientKey, PoolHandle, Pools};
 use crate::response::{BodyStream, RawResponse, read_whole_body};
-use crate::runtime::{block_on, into_awaitable};
+use crate::runtime::{AbortOnDrop, block_on, into_awaitable};
+use crate::target::Target;
 use crate::tls;
 use crate::upload::{Upload, UploadFailure};
 use bytes::Bytes;
+use http_body_util::{Either, Full};
 
-/// What a reqwest client is built from; kept to rebuild it after fork.
+/// What a Client's connections are made from; kept to rebuild reqwest's pool after fork.
 #[derive(Clone)]
 struct Settings {
-    /// Built once (see tls.rs); every pool gets a copy.
-    tls: rustls::ClientConfig,
+    /// TLS (built once per distinct settings, see tls.rs) and HTTP/2: how the engine's own
+    /// connections are made.
+    route: Route,
     proxy: Option<reqwest::Proxy>,
     pool_maxsize: usize,
-    http2: bool,
 }
 
 impl Settings {
@@ -47,7 +51,7 @@ impl Settings {
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .pool_max_idle_per_host(self.pool_maxsize)
-            .tls_backend_preconfigured(self.tls.clone())
+            .tls_backend_preconfigured((*self.route.tls.config).clone())
             // requests writes header names as given (mostly Title-Case); some servers and
             // proxies still care, so send them Title-Case rather than hyper's lower case.
             .http1_title_case_headers()
@@ -58,7 +62,7 @@ impl Settings {
         if let Some(proxy) = &self.proxy {
             builder = builder.proxy(proxy.clone());
         }
-        if !self.http2 {
+        if self.route.http2 == Http2::Off {
             builder = builder.http1_only();
         }
         builder
@@ -75,8 +79,10 @@ fn install_crypto_provider() {
 #[pyclass(module = "requestx._requestx", frozen)]
 pub struct Client {
     settings: Settings,
-    /// The pool on the shared runtime (async calls, streamed responses).
+    /// reqwest's pool on the shared runtime (proxies, credentials in the URL).
     built: Mutex<Option<(u32, reqwest::Client)>>,
+    /// The engine's HTTP/1.1 pool on the shared runtime (async calls), by process.
+    shared_h1: Mutex<Option<(u32, h1::SharedPool)>>,
     /// Names this Client's pools on the threads that sent with it (see `local.rs`).
     key: ClientKey,
     /// Each URL parsed once, by its text: a client sends to few URLs, and parsing (IDNA
@@ -84,11 +90,11 @@ pub struct Client {
     urls: Mutex<HashMap<String, Arc<ParsedUrl>>>,
 }
 
-/// A URL as the engine sends to it: parsed, and its plain target (`direct.rs`) worked out.
+/// A URL as the engine sends to it: parsed, and its target (`target.rs`) worked out.
 struct ParsedUrl {
     url: reqwest::Url,
-    /// None when the URL needs reqwest (not `http://`, or credentials in it).
-    plain: Option<Arc<Target>>,
+    /// None when the URL needs reqwest (another scheme, or credentials in it).
+    target: Option<Arc<Target>>,
 }
 
 /// Bound on `urls`; emptied when full (cheap, and enough for the common case).
@@ -119,7 +125,7 @@ impl Client {
     #[new]
     #[pyo3(signature = (
         *, verify = true, ca_bundle = None, cert = None, key = None, proxy = None,
-        proxy_auth = None, pool_maxsize = 10, http2 = true,
+        proxy_auth = None, pool_maxsize = 10, http2 = true, http2_prior_knowledge = false,
     ))]
     #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
     fn new(
@@ -131,6 +137,7 @@ impl Client {
         proxy_auth: Option<(String, String)>,
         pool_maxsize: usize,
         http2: bool,
+        http2_prior_knowledge: bool,
     ) -> PyResult<Self> {
         let ca_pem = match &ca_bundle {
             Some(path) => Some(load_ca_bundle(path)?),
@@ -148,7 +155,7 @@ impl Client {
             }
             None => None,
         };
-        let tls = tls::client_config(&tls::TlsOptions {
+        let tls = tls::shared(&tls::TlsOptions {
             verify,
             ca_bundle: ca_pem.as_deref(),
             identity: identity_pem
@@ -169,16 +176,21 @@ impl Client {
             }
             None => None,
         };
+        let http2 = match (http2, http2_prior_knowledge) {
+            (false, _) => Http2::Off,
+            (true, false) => Http2::Alpn,
+            (true, true) => Http2::PriorKnowledge,
+        };
         let settings = Settings {
-            tls,
+            route: Route { tls, http2 },
             proxy,
             pool_maxsize,
-            http2,
         };
         // The settings were checked above; pools are built when first needed.
         Ok(Self {
             settings,
             built: Mutex::new(None),
+            shared_h1: Mutex::new(None),
             key: ClientKey::default(),
             urls: Mutex::new(HashMap::new()),
         })
@@ -189,7 +201,7 @@ impl Client {
     #[pyo3(signature = (call, stream = false))]
     fn send(&self, py: Python<'_>, call: &Call, stream: bool) -> PyResult<RawResponse> {
         if !stream {
-            if let Some(result) = self.send_plain(py, call) {
+            if let Some(result) = self.send_direct(py, call) {
                 return result;
             }
             // The whole exchange on this thread (see local.rs), unless this thread is
@@ -210,6 +222,8 @@ impl Client {
             if let Some(result) = ran {
                 return result;
             }
+        } else if let Some(exchange) = self.exchange(py, call) {
+            return self.wait_on_shared(py, exchange?, true);
         }
         self.send_shared(py, call, stream)
     }
@@ -250,8 +264,15 @@ impl Client {
         call: &Call,
         stream: bool,
     ) -> PyResult<Submitted> {
-        let outgoing = self.outgoing(py, call, stream)?;
         let shared = completions.shared();
+        if let Some(exchange) = self.exchange(py, call) {
+            let sending = self.send_on_shared(exchange?, stream);
+            let task = crate::runtime::runtime().spawn(async move {
+                shared.finish(future, sending.await);
+            });
+            return Ok(Submitted::new(task.abort_handle()));
+        }
+        let outgoing = self.outgoing(py, call, stream)?;
         let task = crate::runtime::runtime().spawn(async move {
             let result = perform(outgoing).await;
             shared.finish(future, result);
@@ -268,6 +289,10 @@ impl Client {
         call: &Call,
         stream: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(exchange) = self.exchange(py, call) {
+            let sending = self.send_on_shared(exchange?, stream);
+            return into_awaitable(py, async move { sending.await.map_err(PyErr::from) });
+        }
         let outgoing = self.outgoing(py, call, stream)?;
         into_awaitable(
             py,
@@ -277,47 +302,130 @@ impl Client {
 }
 
 impl Client {
-    /// A call `direct.rs` can carry, sent on this thread's plain pool; None when the
-    /// call needs reqwest (TLS, a proxy, a streamed upload) or this thread is busy.
-    fn send_plain(&self, py: Python<'_>, call: &Call) -> Option<PyResult<RawResponse>> {
+    /// The call as the engine's own path (`engine.rs`) takes it; None when it needs
+    /// reqwest (a proxy, another scheme, credentials in the URL).
+    fn exchange(&self, py: Python<'_>, call: &Call) -> Option<PyResult<Exchange>> {
         if self.settings.proxy.is_some() {
             return None;
         }
-        if !call.url.starts_with("http://") {
-            return None; // the common https:// case needs no lookup to know it
-        }
-        let target = self.parsed(&call.url).ok()?.plain.clone()?;
-        let body = match &call.body {
-            None => Bytes::new(),
-            Some(body) => match Upload::whole(body.bind(py)) {
-                Ok(Some(whole)) => whole,
-                Ok(None) => return None,
+        let target = match self.parsed(&call.url) {
+            Ok(parsed) => parsed.target.clone()?,
+            Err(error) => return Some(Err(error.into())),
+        };
+        let (body, upload_failure) = match &call.body {
+            None => (Either::Left(Full::new(Bytes::new())), None),
+            Some(body) => match Upload::from_python(body.bind(py)) {
+                Ok(Upload::Whole(whole)) => (Either::Left(Full::new(whole)), None),
+                Ok(streamed) => {
+                    let failure = UploadFailure::default();
+                    (streamed.into_out_body(&failure), Some(failure))
+                }
                 Err(error) => return Some(Err(error)),
             },
         };
-        let request = PlainRequest {
+        Some(Ok(Exchange {
             target,
             method: call.method.clone(),
             headers: call.headers.clone(),
             body,
+            upload_failure,
             read_timeout: call.timeouts.read,
             connect_timeout: call.timeouts.connect,
+        }))
+    }
+
+    /// A sync call on the engine's own path, on this thread's runtime and pool (or, when
+    /// this thread is already inside a request, the shared ones); None when it needs reqwest.
+    fn send_direct(&self, py: Python<'_>, call: &Call) -> Option<PyResult<RawResponse>> {
+        let mut pending = match self.exchange(py, call)? {
+            Ok(exchange) => Some(exchange),
+            Err(error) => return Some(Err(error)),
         };
-        local::run(
+        let route = &self.settings.route;
+        let ran = local::run(
             py,
             &self.key,
             self.settings.pool_maxsize,
             Pools::<fn() -> Result<reqwest::Client, EngineError>>::Plain,
             |handle| {
-                let PoolHandle::Plain(pool) = handle else {
+                let PoolHandle::Plain(here) = handle else {
                     unreachable!("the plain pool was asked for")
                 };
+                let exchange = pending.take().expect("taken once");
                 async move {
-                    let (head, body) = direct::send(pool, request).await?;
+                    let (head, body) = engine::send(route, &here, exchange).await?;
                     Ok(RawResponse::complete(head, body))
                 }
             },
-        )
+        );
+        if ran.is_some() {
+            return ran;
+        }
+        // Re-entered from Python code this thread's engine called: the shared runtime.
+        let exchange = pending.take().expect("not taken");
+        Some(self.wait_on_shared(py, exchange, false))
+    }
+
+    /// The engine's own path on the shared runtime, waited for here (GIL released).
+    fn wait_on_shared(
+        &self,
+        py: Python<'_>,
+        exchange: Exchange,
+        stream: bool,
+    ) -> PyResult<RawResponse> {
+        let sending = self.send_on_shared(exchange, stream);
+        let task = AbortOnDrop(crate::runtime::runtime().spawn(sending));
+        block_on(py, async move {
+            match task.wait().await {
+                Ok(result) => result.map_err(PyErr::from),
+                Err(error) => {
+                    Err(EngineError::Engine(format!("the request task failed: {error}")).into())
+                }
+            }
+        })
+    }
+
+    /// The engine's own path on the shared runtime, as a future to spawn there: the body
+    /// read whole, or streamed (read later from any thread, through the shared runtime).
+    fn send_on_shared(
+        &self,
+        exchange: Exchange,
+        stream: bool,
+    ) -> impl Future<Output = Result<RawResponse, EngineError>> + Send + 'static {
+        let route = self.settings.route.clone();
+        let pool = self.shared_h1();
+        async move {
+            if stream {
+                let (head, decoder, body) = engine::send_streamed(&route, &pool, exchange).await?;
+                Ok(RawResponse::streaming(
+                    head,
+                    BodyStream::engine(body, decoder),
+                ))
+            } else {
+                let (head, body) = engine::send(&route, &pool, exchange).await?;
+                Ok(RawResponse::complete(head, body))
+            }
+        }
+    }
+
+    /// The engine's HTTP/1.1 pool on the shared runtime, made anew in a child after fork.
+    fn shared_h1(&self) -> h1::SharedPool {
+        let pid = crate::process::id();
+        let mut slot = self
+            .shared_h1
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((owner, pool)) = slot.as_ref()
+            && *owner == pid
+        {
+            return Arc::clone(pool);
+        }
+        if let Some(stale) = slot.take() {
+            std::mem::forget(stale); // the parent's sockets, on the parent's runtime
+        }
+        let pool = Arc::new(Mutex::new(h1::Pool::new(self.settings.pool_maxsize)));
+        *slot = Some((pid, Arc::clone(&pool)));
+        pool
     }
 
     /// `url` parsed, from the cache when it was sent to before; shared, so a request takes
@@ -332,8 +440,11 @@ impl Client {
         }
         let parsed = reqwest::Url::parse(url)
             .map_err(|error| EngineError::InvalidUrl(format!("invalid URL {url:?}: {error}")))?;
-        let plain = Target::for_url(&parsed).map(Arc::new);
-        let known = Arc::new(ParsedUrl { url: parsed, plain });
+        let target = Target::for_url(&parsed).map(Arc::new);
+        let known = Arc::new(ParsedUrl {
+            url: parsed,
+            target,
+        });
         if cache.len() >= PARSED_URLS_MAX {
             cache.clear();
         }
@@ -483,20 +594,4 @@ fn read_file(path: &str, what: &str) -> PyResult<Vec<u8>> {
             "could not find the {what} at {path:?}, invalid path: {error}"
         ))
     })
-}
-
-/// Aborts the spawned request when the caller stops waiting (Ctrl-C), instead of leaving it
-/// to run to the end in the background.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> AbortOnDrop<T> {
-    async fn wait(mut self) -> Result<T, tokio::task::JoinError> {
-        (&mut self.0).await
-    }
-}
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }

@@ -79,6 +79,20 @@ impl EngineError {
         Self::Connection(message)
     }
 
+    /// Classify a failure of one of the engine's own connections (`h1.rs`, `h2.rs`).
+    pub fn from_hyper(error: &hyper::Error) -> Self {
+        let message = describe(error);
+        if chain_has::<rustls::Error>(error) {
+            // A TLS alert after the handshake: a client certificate the server refused.
+            Self::Ssl(message)
+        } else if error.is_parse() {
+            // A malformed response head (conflicting Content-Length, bad header bytes).
+            Self::InvalidHeader(message)
+        } else {
+            Self::Connection(message)
+        }
+    }
+
     pub fn into_pyerr(self, py: Python<'_>) -> PyErr {
         if let Self::Python(error) = self {
             return error;
@@ -113,7 +127,7 @@ impl From<EngineError> for PyErr {
     }
 }
 
-fn chain_has<E: StdError + 'static>(error: &(dyn StdError + 'static)) -> bool {
+pub fn chain_has<E: StdError + 'static>(error: &(dyn StdError + 'static)) -> bool {
     let mut current: Option<&(dyn StdError + 'static)> = Some(error);
     while let Some(cause) = current {
         if cause.is::<E>() {

@@ -22,8 +22,8 @@ use std::sync::{Arc, Weak};
 use pyo3::prelude::*;
 use tokio::runtime::Runtime;
 
-use crate::direct::{PlainPool, SharedPlainPool};
 use crate::errors::EngineError;
+use crate::h1;
 use crate::runtime::with_signal_checks;
 
 /// Identity of one `Client`'s settings; its pools on every thread are keyed by it.
@@ -37,10 +37,10 @@ struct Engine {
 }
 
 /// One `Client`'s pools on this thread: reqwest's (built on first need) and the plain
-/// HTTP/1.1 connections of `direct.rs`.
+/// HTTP/1.1 connections of `h1.rs` (`http://` and `https://`).
 struct ThreadPools {
     reqwest: Option<reqwest::Client>,
-    plain: SharedPlainPool,
+    plain: h1::SharedPool,
 }
 
 /// What a `Client` hands `run`: how to build its pools here, and what its job needs.
@@ -54,7 +54,7 @@ pub enum Pools<B> {
 /// The pool a job runs with.
 pub enum PoolHandle {
     Reqwest(reqwest::Client),
-    Plain(SharedPlainPool),
+    Plain(h1::SharedPool),
 }
 
 impl Engine {
@@ -93,7 +93,7 @@ impl Engine {
                 Arc::downgrade(key),
                 ThreadPools {
                     reqwest: None,
-                    plain: Arc::new(std::sync::Mutex::new(PlainPool::new(max_idle))),
+                    plain: Arc::new(std::sync::Mutex::new(h1::Pool::new(max_idle))),
                 },
             ));
             self.clients.len() - 1

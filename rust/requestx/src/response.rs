@@ -10,12 +10,14 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use hyper::HeaderMap;
-use hyper::header::{CONTENT_TYPE, GetAll, HeaderValue, SET_COOKIE};
+use hyper::header::{CONTENT_TYPE, GetAll, HeaderName, HeaderValue, SET_COOKIE};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 
 use crate::decode::Decoder;
+use crate::engine::Streaming;
 use crate::errors::EngineError;
+use crate::header_case::Spellings;
 use crate::runtime::{block_on, into_awaitable};
 
 /// The parts of a response known before its body.
@@ -26,6 +28,9 @@ pub struct Head {
     url: String,
     /// As hyper parsed them: turned into Python text only for the headers someone reads.
     headers: HeaderMap,
+    /// The server's spelling of names not sent in lower case (HTTP/1.1 on the engine's
+    /// own connections; see `header_case.rs`). Empty elsewhere: names stay lower case.
+    spellings: Spellings,
 }
 
 impl Head {
@@ -55,14 +60,28 @@ impl Head {
             version,
             url,
             headers,
+            spellings: Spellings::new(),
         }
+    }
+
+    /// The same head with the server's spelling of its header names.
+    pub fn with_spellings(mut self, spellings: Option<Spellings>) -> Self {
+        self.spellings = spellings.unwrap_or_default();
+        self
     }
 }
 
 pub struct BodyStream {
-    response: Option<reqwest::Response>,
+    /// None once the body has ended (or was closed).
+    source: Option<Source>,
     decoder: Option<Decoder>,
     read_timeout: Option<Duration>,
+}
+
+/// Where a streamed body comes from: the engine's own connection or reqwest's.
+enum Source {
+    Engine(Box<Streaming>),
+    Reqwest(reqwest::Response),
 }
 
 impl BodyStream {
@@ -74,17 +93,27 @@ impl BodyStream {
                 .and_then(|value| value.to_str().ok()),
         );
         Self {
-            response: Some(response),
+            source: Some(Source::Reqwest(response)),
             decoder,
             read_timeout,
         }
     }
 
+    /// A body on the engine's own connection (`engine.rs`), which applies the read
+    /// timeout itself.
+    pub fn engine(body: Streaming, decoder: Option<Decoder>) -> Self {
+        Self {
+            source: Some(Source::Engine(Box::new(body))),
+            decoder,
+            read_timeout: None,
+        }
+    }
+
+    /// The head of a reqwest response (the engine gives its heads separately).
     pub fn head(&self) -> Head {
-        let response = self
-            .response
-            .as_ref()
-            .expect("the head is read before the body");
+        let Some(Source::Reqwest(response)) = self.source.as_ref() else {
+            unreachable!("only reqwest's bodies are asked for their head, before the body")
+        };
         Head::from_parts(
             response.status(),
             response.version(),
@@ -96,8 +125,16 @@ impl BodyStream {
 
     /// The next piece of the body as sent (still encoded), or None at its end.
     async fn next_raw(&mut self) -> Result<Option<Bytes>, EngineError> {
-        let Some(response) = self.response.as_mut() else {
-            return Ok(None);
+        let response = match self.source.as_mut() {
+            None => return Ok(None),
+            Some(Source::Engine(body)) => {
+                let next = body.next_chunk().await;
+                if !matches!(next, Ok(Some(_))) {
+                    self.source = None;
+                }
+                return next;
+            }
+            Some(Source::Reqwest(response)) => response,
         };
         let reading = response.chunk();
         let result = match self.read_timeout {
@@ -112,11 +149,11 @@ impl BodyStream {
         match result {
             Ok(Some(chunk)) => Ok(Some(chunk)),
             Ok(None) => {
-                self.response = None;
+                self.source = None;
                 Ok(None)
             }
             Err(error) => {
-                self.response = None;
+                self.source = None;
                 Err(EngineError::ChunkedEncoding(format!(
                     "the response body ended early or was malformed: {error}"
                 )))
@@ -189,6 +226,7 @@ pub struct RawResponse {
     #[pyo3(get)]
     url: String,
     headers: HeaderMap,
+    spellings: Spellings,
     body: Mutex<Option<WholeBody>>,
     stream: Option<SharedStream>,
 }
@@ -209,6 +247,7 @@ impl RawResponse {
             version: head.version,
             url: head.url,
             headers: head.headers,
+            spellings: head.spellings,
             body: Mutex::new(body),
             stream,
         }
@@ -224,6 +263,15 @@ impl RawResponse {
 
     pub fn version(&self) -> u8 {
         self.version
+    }
+
+    /// A header name as the server spelled it (lower case when it sent it so, or when the
+    /// spelling is not known).
+    fn spelled<'a>(&'a self, name: &'a HeaderName) -> &'a str {
+        self.spellings
+            .iter()
+            .find(|(known, _)| known == name)
+            .map_or(name.as_str(), |(_, spelled)| &**spelled)
     }
 
     fn stream(&self) -> PyResult<SharedStream> {
@@ -290,7 +338,7 @@ impl RawResponse {
         if let Some(stream) = &self.stream
             && let Ok(mut guard) = stream.try_lock()
         {
-            guard.response = None;
+            guard.source = None;
             guard.decoder = None;
         }
         self.body
@@ -300,24 +348,30 @@ impl RawResponse {
     }
 
     /// The headers as `CaseInsensitiveDict` stores them, built here in one pass:
-    /// `{lower-case name: (name, value)}`, repeated fields joined with ", " as requests
-    /// (through urllib3) shows them. hyper gives names in lower case already.
+    /// `{lower-case name: (name as the server spelled it, value)}`, repeated fields joined
+    /// with ", " as requests (through urllib3) shows them; the first spelling of a repeated
+    /// name is kept, as urllib3 keeps it.
     fn folded_headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let store = PyDict::new(py);
         for name in self.headers.keys() {
             let key = PyString::new(py, name.as_str());
+            let spelled = match self.spelled(name) {
+                same if same == name.as_str() => key.clone(),
+                other => PyString::new(py, other),
+            };
             let value = PyString::new(py, &joined(self.headers.get_all(name)));
-            store.set_item(&key, PyTuple::new(py, [key.clone(), value])?)?;
+            store.set_item(&key, PyTuple::new(py, [spelled, value])?)?;
         }
         Ok(store)
     }
 
-    /// Every header line as received: `(lower-case name, value)`, in order.
+    /// Every header line as received: `(name as the server spelled it, value)`, repeated
+    /// names together in the order of their first line.
     #[getter]
     fn headers(&self) -> Vec<(&str, Cow<'_, str>)> {
         self.headers
             .iter()
-            .map(|(name, value)| (name.as_str(), text(value)))
+            .map(|(name, value)| (self.spelled(name), text(value)))
             .collect()
     }
 

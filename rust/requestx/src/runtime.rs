@@ -187,3 +187,19 @@ impl ContextExt for EngineRuntime {
             .unwrap_or_default()
     }
 }
+
+/// A spawned task that is aborted when its waiter stops waiting (Ctrl-C, a cancelled
+/// asyncio task), instead of running to its end in the background.
+pub struct AbortOnDrop<T>(pub tokio::task::JoinHandle<T>);
+
+impl<T> AbortOnDrop<T> {
+    pub async fn wait(mut self) -> Result<T, tokio::task::JoinError> {
+        (&mut self.0).await
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}

@@ -5,9 +5,12 @@
 //! 5 ms). requestx builds a pool per thread and a `Client` per Session, so that cost would be
 //! paid per thread and per Session. Here the configuration is built once (and the default
 //! one, platform roots without a client certificate, once per process) and handed to each
-//! pool ready-made.
+//! pool ready-made. The engine's own connections (`connector.rs`) take them from a
+//! process-wide table by settings (`shared`), so equal settings share HTTP/2 connections.
 
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
@@ -32,6 +35,74 @@ pub struct TlsOptions<'a> {
 pub fn platform_has_roots() -> bool {
     static ANSWER: OnceLock<bool> = OnceLock::new();
     *ANSWER.get_or_init(|| !rustls_native_certs::load_native_certs().certs.is_empty())
+}
+
+/// One TLS configuration as the engine shares it: HTTP/2 connections are pooled per
+/// process by origin *and* this id, so two Sessions with the same settings share one.
+pub struct Tls {
+    /// Equal for equal settings (same verify, CA bundle bytes, client identity, ALPN).
+    pub id: u64,
+    /// As configured: ALPN offers h2 then http/1.1 when HTTP/2 is on.
+    pub config: Arc<ClientConfig>,
+    /// The same with ALPN offering http/1.1 only: for an origin known to answer in HTTP/1.1
+    /// on this thread's own connections (see `engine.rs`).
+    pub h1_only: Arc<ClientConfig>,
+}
+
+/// Bound on the distinct configurations kept; emptied when full (they are only shared less).
+const SHARED_MAX: usize = 64;
+
+/// The shared configuration for `options`, built once per distinct settings per process.
+pub fn shared(options: &TlsOptions<'_>) -> Result<Arc<Tls>, String> {
+    static KNOWN: Mutex<Option<HashMap<Vec<u8>, Arc<Tls>>>> = Mutex::new(None);
+    static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+    let key = settings_key(options);
+    if let Some(known) = KNOWN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_ref()
+        .and_then(|known| known.get(&key))
+    {
+        return Ok(Arc::clone(known));
+    }
+    // Built without the lock held: loading the platform's roots takes milliseconds.
+    let config = client_config(options)?;
+    let mut h1_only = config.clone();
+    h1_only.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let tls = Arc::new(Tls {
+        id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+        config: Arc::new(config),
+        h1_only: Arc::new(h1_only),
+    });
+    let mut guard = KNOWN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let known = guard.get_or_insert_with(HashMap::new);
+    if let Some(raced) = known.get(&key) {
+        return Ok(Arc::clone(raced));
+    }
+    if known.len() >= SHARED_MAX {
+        known.clear();
+    }
+    known.insert(key, Arc::clone(&tls));
+    Ok(tls)
+}
+
+/// The settings as one byte string (lengths included, so no two settings run together).
+fn settings_key(options: &TlsOptions<'_>) -> Vec<u8> {
+    let mut key = vec![u8::from(options.verify), u8::from(options.http2)];
+    let mut part = |bytes: Option<&[u8]>| match bytes {
+        None => key.push(0),
+        Some(bytes) => {
+            key.push(1);
+            key.extend(u64::try_from(bytes.len()).unwrap_or(u64::MAX).to_le_bytes());
+            key.extend(bytes);
+        }
+    };
+    part(options.ca_bundle);
+    part(options.identity.map(|(cert, _)| cert));
+    part(options.identity.map(|(_, key)| key));
+    key
 }
 
 /// The rustls configuration for `options`; errors are messages for the user.

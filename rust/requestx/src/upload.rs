@@ -5,9 +5,13 @@
 //! the runtime. An exception raised by the iterator is kept and re-raised to the caller as
 //! itself, as requests lets it propagate.
 
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use http_body_util::{Either, Full, StreamBody};
+use hyper::body::Frame;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
@@ -19,6 +23,19 @@ pub enum Upload {
 
 /// Where a failing iterator leaves its exception for the sender to pick up.
 pub type UploadFailure = Arc<Mutex<Option<PyErr>>>;
+
+type Frames = Pin<Box<dyn Stream<Item = Result<Frame<Bytes>, UploadAborted>> + Send>>;
+
+/// A request body on the engine's own connections: whole, or pulled from a Python iterator.
+pub type OutBody = Either<Full<Bytes>, StreamBody<Frames>>;
+
+/// The exception a body's iterator raised, if it raised one.
+pub fn raised(failure: &UploadFailure) -> Option<PyErr> {
+    failure
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take()
+}
 
 impl Upload {
     pub fn from_python(body: &Bound<'_, PyAny>) -> PyResult<Self> {
@@ -51,35 +68,50 @@ impl Upload {
     pub fn into_body(self, failure: &UploadFailure) -> reqwest::Body {
         match self {
             Self::Whole(bytes) => reqwest::Body::from(bytes),
+            Self::Stream(iterator) => reqwest::Body::wrap_stream(chunks(iterator, failure)),
+        }
+    }
+
+    /// The body as the engine's own connections send it.
+    pub fn into_out_body(self, failure: &UploadFailure) -> OutBody {
+        match self {
+            Self::Whole(bytes) => Either::Left(Full::new(bytes)),
             Self::Stream(iterator) => {
-                let failure = Arc::clone(failure);
-                let chunks = futures_util::stream::unfold(Some(iterator), move |state| {
-                    let failure = Arc::clone(&failure);
-                    async move {
-                        let iterator = state?;
-                        let pulled = tokio::task::spawn_blocking(move || {
-                            let next = Python::attach(|py| next_chunk(py, &iterator));
-                            (next, iterator)
-                        })
-                        .await;
-                        match pulled {
-                            Ok((Ok(Some(chunk)), iterator)) => Some((Ok(chunk), Some(iterator))),
-                            Ok((Ok(None), _)) => None,
-                            Ok((Err(error), _)) => {
-                                *failure
-                                    .lock()
-                                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
-                                    Some(error);
-                                Some((Err(UploadAborted), None))
-                            }
-                            Err(_) => Some((Err(UploadAborted), None)),
-                        }
-                    }
-                });
-                reqwest::Body::wrap_stream(chunks)
+                let frames = chunks(iterator, failure).map(|chunk| chunk.map(Frame::data));
+                Either::Right(StreamBody::new(Box::pin(frames)))
             }
         }
     }
+}
+
+/// The iterator's chunks, each pulled on the blocking pool with the GIL held for that call.
+fn chunks(
+    iterator: Py<PyAny>,
+    failure: &UploadFailure,
+) -> impl Stream<Item = Result<Bytes, UploadAborted>> + Send + 'static {
+    let failure = Arc::clone(failure);
+    futures_util::stream::unfold(Some(iterator), move |state| {
+        let failure = Arc::clone(&failure);
+        async move {
+            let iterator = state?;
+            let pulled = tokio::task::spawn_blocking(move || {
+                let next = Python::attach(|py| next_chunk(py, &iterator));
+                (next, iterator)
+            })
+            .await;
+            match pulled {
+                Ok((Ok(Some(chunk)), iterator)) => Some((Ok(chunk), Some(iterator))),
+                Ok((Ok(None), _)) => None,
+                Ok((Err(error), _)) => {
+                    *failure
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(error);
+                    Some((Err(UploadAborted), None))
+                }
+                Err(_) => Some((Err(UploadAborted), None)),
+            }
+        }
+    })
 }
 
 fn next_chunk(py: Python<'_>, iterator: &Py<PyAny>) -> PyResult<Option<Bytes>> {

@@ -44,6 +44,7 @@ class Client:
         proxy_auth: tuple[str, str] | None = None,
         pool_maxsize: int = 10,
         http2: bool = True,
+        http2_prior_knowledge: bool = False,
     ) -> Client: ...
     def send(self, call: Call, stream: bool = False) -> RawResponse:
         """Send `call` and wait (GIL released): the sync entry, whole or streamed."""

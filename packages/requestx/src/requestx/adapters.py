@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeGuard, cast
 from urllib.parse import urlparse
 
 from requestx import _requestx
@@ -63,6 +63,22 @@ TimeoutArg = float | int | tuple[float | int | None, float | int | None] | None
 _Call = _requestx.Call
 # The engine Client for a plain call, and its read and connect timeouts.
 _PlainPool = tuple[_requestx.Client, float | None, float | None]
+
+Http2Setting = bool | Literal["prior_knowledge"]
+"""The `http2=` knob: True (offer h2 by ALPN on https://), False (HTTP/1.1 only), or
+"prior_knowledge" (as True, and h2c from the first byte on http://)."""
+
+HTTP2_SETTINGS: tuple[Http2Setting, ...] = (True, False, "prior_knowledge")
+
+
+def check_http2(value: object) -> Http2Setting:
+    """`value` if it is a setting of the `http2=` knob; ValueError else."""
+    for setting in HTTP2_SETTINGS:
+        if value is setting or (isinstance(value, str) and value == setting):
+            return setting
+    raise ValueError(f"http2 must be True, False or 'prior_knowledge', not {value!r}")
+
+
 # Bound on the plain calls' pool look-ups kept (by scheme, timeout and verify); emptied
 # when full: a program with a new timeout per call must not grow it forever.
 _PLAIN_POOLS_MAX = 64
@@ -105,11 +121,12 @@ class HTTPAdapter(BaseAdapter):
         max_retries: Retry | int | None = DEFAULT_RETRIES,
         pool_block: bool = DEFAULT_POOLBLOCK,
         *,
-        http2: bool = True,
+        http2: Http2Setting = True,
     ) -> None:
         self.max_retries = Retry.from_int(max_retries)
-        # Offer h2 by ALPN on HTTPS (the server picks); False keeps to HTTP/1.1.
-        self.http2 = http2
+        # Offer h2 by ALPN on HTTPS (the server picks); False keeps to HTTP/1.1;
+        # "prior_knowledge" also speaks h2 on http:// from the first byte (h2c).
+        self.http2: Http2Setting = check_http2(http2)
         self.config: dict[str, Any] = {}
         self.proxy_manager: dict[str, Any] = {}
         self._pool_connections = pool_connections
@@ -129,7 +146,7 @@ class HTTPAdapter(BaseAdapter):
         self.config = {}
         for attr, value in state.items():
             setattr(self, attr, value)
-        if not isinstance(getattr(self, "http2", None), bool):
+        if getattr(self, "http2", None) not in HTTP2_SETTINGS:
             self.http2 = True  # pickled before the knob existed, or by requests' adapter
         self._clients = {}
         self._plain_pools = {}
@@ -505,7 +522,8 @@ class HTTPAdapter(BaseAdapter):
                             proxy=proxy,
                             proxy_auth=proxy_auth,
                             pool_maxsize=self._pool_maxsize,
-                            http2=self.http2,
+                            http2=self.http2 is not False,
+                            http2_prior_knowledge=self.http2 == "prior_knowledge",
                         )
                     except ValueError as error:
                         raise InvalidURL(str(error), request=request) from None

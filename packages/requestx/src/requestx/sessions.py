@@ -24,6 +24,7 @@ from requestx._mode import Mode, check_mode, track_auto, wants_async
 from requestx._proxy_utils import environment_ca_bundle, no_proxy_variables
 from requestx.adapters import (
     BaseAdapter,
+    Http2Setting,
     HTTPAdapter,
     _async_send_of,
     _is_stock,
@@ -363,7 +364,8 @@ class SessionRedirectMixin:
 
 class Session(SessionRedirectMixin):
     """A requests-compatible Session; `mode` forces sync or async ("auto" by default);
-    `http2=False` keeps its HTTPS connections on HTTP/1.1 (h2 is offered by ALPN else)."""
+    `http2=False` keeps its HTTPS connections on HTTP/1.1 (h2 is offered by ALPN else);
+    `http2="prior_knowledge"` also speaks HTTP/2 on http:// from the first byte (h2c)."""
 
     __attrs__: ClassVar[list[str]] = [
         "headers",
@@ -381,7 +383,7 @@ class Session(SessionRedirectMixin):
         "mode",
     ]
 
-    def __init__(self, *, mode: Mode = "auto", http2: bool = True) -> None:
+    def __init__(self, *, mode: Mode = "auto", http2: Http2Setting = True) -> None:
         self.mode: Mode = check_mode(mode)
         self.headers: CaseInsensitiveDict[Any] = default_headers()
         self.auth: Any = None

@@ -1,0 +1,450 @@
+//! The engine's own request path: one function that picks the connection and protocol.
+//!
+//! Scope: `http://` and `https://` without a proxy, a body held in memory (or none); the
+//! response read whole (`send`: sync calls on the calling thread's runtime, async calls on
+//! the shared runtime) or streamed (`send_streamed`, on the shared runtime, where every
+//! later read of the body runs). What else a `Client` sends goes through reqwest (see
+//! `client.rs`).
+//!
+//! The choice, per request:
+//! 1. HTTP/2 where it may be spoken (`https://` unless `http2=False`, `http://` only with
+//!    prior knowledge): the process's shared connection to the origin (`h2.rs`), opened
+//!    when there is none and then handed to the shared runtime. If ALPN answers HTTP/1.1
+//!    instead, that connection carries this request and joins the HTTP/1.1 pool of the
+//!    runtime the request runs on, and the origin is remembered as HTTP/1.1.
+//! 2. Otherwise HTTP/1.1 (`h1.rs`): an idle connection of the runtime this request runs on,
+//!    or a new one offering only http/1.1 by ALPN.
+
+use std::future::{Future, poll_fn};
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+
+use bytes::Bytes;
+use hyper::body::{Body as _, Incoming};
+use hyper::header::{HOST, HeaderMap};
+use hyper::{Method, Request, Uri, Version};
+
+use crate::connector;
+use crate::decode::Decoder;
+use crate::errors::EngineError;
+use crate::h1::{self, Connection, Failure};
+use crate::h2::{self, Opened, Way};
+use crate::header_case::Spellings;
+use crate::response::{Head, WholeBody};
+use crate::target::{Scheme, Target};
+use crate::tls::Tls;
+use crate::upload::{OutBody, UploadFailure, raised};
+
+/// Whether and how HTTP/2 is spoken (the `http2=` knob).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Http2 {
+    /// HTTP/1.1 only.
+    Off,
+    /// Offered by ALPN on `https://`; `http://` stays HTTP/1.1.
+    Alpn,
+    /// As `Alpn`, and `http://` speaks HTTP/2 from the first byte (h2c, prior knowledge).
+    PriorKnowledge,
+}
+
+/// What a `Client`'s settings say about how to connect.
+#[derive(Clone)]
+pub struct Route {
+    pub tls: Arc<Tls>,
+    pub http2: Http2,
+}
+
+/// One request the engine carries itself.
+pub struct Exchange {
+    pub target: Arc<Target>,
+    pub method: Method,
+    pub headers: HeaderMap,
+    pub body: OutBody,
+    /// Where a streamed body's iterator leaves the exception it raised (None when whole).
+    pub upload_failure: Option<UploadFailure>,
+    pub read_timeout: Option<Duration>,
+    pub connect_timeout: Option<Duration>,
+}
+
+/// Send `exchange` and read the whole response; `pool` holds the HTTP/1.1 connections of
+/// the runtime this runs on.
+pub async fn send(
+    route: &Route,
+    pool: &h1::SharedPool,
+    exchange: Exchange,
+) -> Result<(Head, WholeBody), EngineError> {
+    let (head, decoder, mut body) = send_streamed(route, pool, exchange).await?;
+    let mut chunks = Vec::new();
+    while let Some(chunk) = body.next_chunk().await? {
+        chunks.push(chunk);
+    }
+    Ok((head, decode(decoder, chunks)?))
+}
+
+/// Send `exchange` and wait for the response's head; the body is read from the returned
+/// `Streaming` (decoded with the decoder its Content-Encoding asks for, if any).
+pub async fn send_streamed(
+    route: &Route,
+    pool: &h1::SharedPool,
+    exchange: Exchange,
+) -> Result<(Head, Option<Decoder>, Streaming), EngineError> {
+    let failure = exchange.upload_failure.clone();
+    let result = send_head(route, pool, exchange).await;
+    match (result, failure) {
+        // The body's iterator raised: that exception, not a transport error, is the cause.
+        (Err(error), Some(failure)) => Err(raised(&failure).map_or(error, EngineError::Python)),
+        (result, _) => result,
+    }
+}
+
+async fn send_head(
+    route: &Route,
+    pool: &h1::SharedPool,
+    exchange: Exchange,
+) -> Result<(Head, Option<Decoder>, Streaming), EngineError> {
+    let target = Arc::clone(&exchange.target);
+    let h2_wanted = match (target.scheme, route.http2) {
+        (_, Http2::Off) | (Scheme::Http, Http2::Alpn) => false,
+        (Scheme::Https, _) | (Scheme::Http, Http2::PriorKnowledge) => true,
+    };
+    if h2_wanted {
+        let tls_id = match target.scheme {
+            Scheme::Https => route.tls.id,
+            Scheme::Http => 0,
+        };
+        let slot = h2::slot(tls_id, &target.origin);
+        if !slot.speaks_h1() {
+            // Boxed: the rare path would otherwise size (and slow) every request's future.
+            // Boxed: the rare path would otherwise size (and slow) every request's future.
+            let opening = Box::pin(open(&target, route, exchange.connect_timeout));
+            // The connect timeout bounds the wait for another caller's connect too: queued
+            // behind a connect that hangs, each caller fails after its own limit, not after
+            // the limits of everyone ahead of it.
+            let way = match exchange.connect_timeout {
+                None => h2::way(&slot, opening).await,
+                Some(limit) => tokio::time::timeout(limit, h2::way(&slot, opening))
+                    .await
+                    .map_err(|_| {
+                        EngineError::ConnectTimeout(format!(
+                            "connection to {} timed out (connect timeout={}s)",
+                            target.origin,
+                            limit.as_secs_f64()
+                        ))
+                    })?,
+            };
+            match way? {
+                Way::H2(sender) => return Box::pin(send_h2(route, &slot, sender, exchange)).await,
+                Way::H1(Some(connected)) => {
+                    let connection = Connection::handshake(connected).await?;
+                    return send_h1(pool, Some(connection), route, exchange).await;
+                }
+                Way::H1(None) => {}
+            }
+        }
+    }
+    send_h1(pool, None, route, exchange).await
+}
+
+/// Open a connection offering HTTP/2: on `https://` by ALPN, on `http://` by prior
+/// knowledge. An HTTP/2 connection moves to the shared runtime, whose task drives it for
+/// every thread; one that ALPN made HTTP/1.1 stays on this runtime.
+async fn open(
+    target: &Target,
+    route: &Route,
+    limit: Option<Duration>,
+) -> Result<Opened, EngineError> {
+    let tls = (target.scheme == Scheme::Https).then_some(&route.tls.config);
+    let mut connected = connector::connect(target, tls, limit).await?;
+    if !connected.h2 && target.scheme == Scheme::Https {
+        return Ok(Opened::H1(connected));
+    }
+    connected
+        .io
+        .rehome(&crate::runtime::runtime())
+        .map_err(|error| {
+            EngineError::ConnectFailed(format!(
+                "could not hand the connection to {} to the I/O thread: {error}",
+                target.origin
+            ))
+        })?;
+    Ok(Opened::H2(h2::handshake(connected.io).await?))
+}
+
+async fn send_h1(
+    pool: &h1::SharedPool,
+    mut fresh: Option<Connection>,
+    route: &Route,
+    exchange: Exchange,
+) -> Result<(Head, Option<Decoder>, Streaming), EngineError> {
+    let Exchange {
+        target,
+        method,
+        mut headers,
+        body,
+        read_timeout,
+        connect_timeout,
+        ..
+    } = exchange;
+    if !headers.contains_key(HOST) {
+        headers.insert(HOST, target.host_header.clone());
+    }
+    let mut outgoing = Request::new(body);
+    *outgoing.method_mut() = method;
+    *outgoing.uri_mut() = target.path.clone();
+    *outgoing.version_mut() = Version::HTTP_11;
+    *outgoing.headers_mut() = headers;
+    loop {
+        // The pool's lock is let go at the end of this statement, before any wait.
+        let pooled = match fresh.take() {
+            Some(connection) => Some((connection, false)),
+            None => h1::lock(pool)
+                .take(&target.origin)
+                .map(|connection| (connection, true)),
+        };
+        let (mut connection, reused) = match pooled {
+            Some(pooled) => pooled,
+            None => (
+                Box::pin(connect_h1(&target, route, connect_timeout)).await?,
+                false,
+            ),
+        };
+        let (response, spellings) = match connection.exchange(outgoing, read_timeout).await {
+            Ok(answer) => answer,
+            Err(Failure::Unsent(request, _)) if reused => {
+                // The pooled connection was closed under us before the request left: a new
+                // connection gets it (nothing reached the server).
+                outgoing = *request;
+                continue;
+            }
+            Err(Failure::Unsent(_, error) | Failure::Sent(error)) => return Err(error),
+        };
+        let (head, decoder, incoming) = head_of(response, spellings, &target);
+        let body = Streaming {
+            incoming,
+            connection: Some(Returning {
+                connection,
+                pool: Arc::clone(pool),
+                origin: Arc::clone(&target.origin),
+            }),
+            read_timeout,
+        };
+        return Ok((head, decoder, body));
+    }
+}
+
+async fn connect_h1(
+    target: &Target,
+    route: &Route,
+    limit: Option<Duration>,
+) -> Result<Connection, EngineError> {
+    let tls = (target.scheme == Scheme::Https).then_some(&route.tls.h1_only);
+    Connection::handshake(connector::connect(target, tls, limit).await?).await
+}
+
+async fn send_h2(
+    route: &Route,
+    slot: &h2::Slot,
+    mut sender: h2::Sender,
+    exchange: Exchange,
+) -> Result<(Head, Option<Decoder>, Streaming), EngineError> {
+    let Exchange {
+        target,
+        method,
+        mut headers,
+        body,
+        read_timeout,
+        connect_timeout,
+        ..
+    } = exchange;
+    // HTTP/2 carries the host as `:authority`, taken from the URI: a Host header the
+    // caller set names it.
+    let uri = match headers.remove(HOST) {
+        Some(host) => with_authority(&target.absolute, host.as_bytes()),
+        None => target.absolute.clone(),
+    };
+    let mut outgoing = Request::new(body);
+    *outgoing.method_mut() = method;
+    *outgoing.uri_mut() = uri;
+    *outgoing.version_mut() = Version::HTTP_2;
+    *outgoing.headers_mut() = headers;
+    let mut retried = false;
+    let response = loop {
+        let sending = h2::exchange(&mut sender, outgoing);
+        match within(read_timeout, sending).await {
+            Err(limit) => return Err(head_timeout(limit)),
+            Ok(Ok(response)) => break response,
+            // The shared connection closed (GOAWAY, idle timeout) before the request left:
+            // once, on a new connection.
+            Ok(Err((Some(request), _))) if !retried => {
+                retried = true;
+                outgoing = *request;
+                let reopening = Box::pin(open(&target, route, connect_timeout));
+                sender = match h2::way(slot, reopening).await? {
+                    Way::H2(sender) => sender,
+                    Way::H1(_) => {
+                        return Err(EngineError::Connection(format!(
+                            "the HTTP/2 connection to {} closed, and the server now answers in HTTP/1.1",
+                            target.origin
+                        )));
+                    }
+                };
+            }
+            Ok(Err((_, error))) => return Err(error),
+        }
+    };
+    let (head, decoder, incoming) = head_of(response, None, &target);
+    let body = Streaming {
+        incoming,
+        connection: None,
+        read_timeout,
+    };
+    Ok((head, decoder, body))
+}
+
+/// `uri` with its authority replaced by `host`, or as it is when `host` is not one.
+fn with_authority(uri: &Uri, host: &[u8]) -> Uri {
+    let mut parts = uri.clone().into_parts();
+    match hyper::http::uri::Authority::try_from(host) {
+        Ok(authority) => {
+            parts.authority = Some(authority);
+            Uri::from_parts(parts).unwrap_or_else(|_| uri.clone())
+        }
+        Err(_) => uri.clone(),
+    }
+}
+
+fn head_of(
+    response: hyper::Response<Incoming>,
+    spellings: Option<Spellings>,
+    target: &Target,
+) -> (Head, Option<Decoder>, Incoming) {
+    let (parts, incoming) = response.into_parts();
+    let decoder = Decoder::for_encoding(
+        parts
+            .headers
+            .get(hyper::header::CONTENT_ENCODING)
+            .and_then(|value| value.to_str().ok()),
+    );
+    let head = Head::from_parts(
+        parts.status,
+        parts.version,
+        parts.headers,
+        &parts.extensions,
+        target.url.clone(),
+    )
+    .with_spellings(spellings);
+    (head, decoder, incoming)
+}
+
+fn decode(decoder: Option<Decoder>, chunks: Vec<Bytes>) -> Result<WholeBody, EngineError> {
+    Ok(match decoder {
+        None => WholeBody::Chunks(chunks),
+        Some(mut decoder) => {
+            let mut out = Vec::new();
+            for chunk in &chunks {
+                out.extend(decoder.feed(chunk)?);
+            }
+            out.extend(decoder.finish()?);
+            WholeBody::Decoded(out)
+        }
+    })
+}
+
+/// A response body being read from the engine's own connection.
+pub struct Streaming {
+    incoming: Incoming,
+    /// HTTP/1.1: the connection, whose driver is polled while the body is read, and the
+    /// pool it goes back to at the body's end. None for HTTP/2 (the shared task drives it).
+    connection: Option<Returning>,
+    read_timeout: Option<Duration>,
+}
+
+struct Returning {
+    connection: Connection,
+    pool: h1::SharedPool,
+    origin: Arc<str>,
+}
+
+impl Streaming {
+    /// The next piece of the body as sent (still encoded), or None at its end, when an
+    /// HTTP/1.1 connection goes back to its pool. Dropped before its end, the body closes
+    /// its HTTP/1.1 connection (or resets its HTTP/2 stream) instead.
+    pub async fn next_chunk(&mut self) -> Result<Option<Bytes>, EngineError> {
+        let Self {
+            incoming,
+            connection,
+            read_timeout,
+        } = self;
+        loop {
+            if incoming.is_end_stream() {
+                give_back(connection);
+                return Ok(None);
+            }
+            let next = poll_fn(|cx| Pin::new(&mut *incoming).poll_frame(cx));
+            let waited = match connection.as_mut() {
+                Some(held) => within(*read_timeout, held.connection.driver.drive(next)).await,
+                None => within(*read_timeout, next).await,
+            };
+            let frame = waited.map_err(|limit| {
+                EngineError::ReadTimeout(format!(
+                    "the body stalled for more than {:.3}s (read timeout)",
+                    limit.as_secs_f64()
+                ))
+            })?;
+            match frame {
+                None => {
+                    give_back(connection);
+                    return Ok(None);
+                }
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data()
+                        && !data.is_empty()
+                    {
+                        return Ok(Some(data));
+                    }
+                }
+                Some(Err(error)) => {
+                    *connection = None;
+                    return Err(EngineError::ChunkedEncoding(format!(
+                        "the response body ended early or was malformed: {error}"
+                    )));
+                }
+            }
+        }
+    }
+}
+
+/// The body is read to its end: its HTTP/1.1 connection can carry another request.
+fn give_back(connection: &mut Option<Returning>) {
+    if let Some(Returning {
+        connection,
+        pool,
+        origin,
+    }) = connection.take()
+        && connection.is_open()
+    {
+        h1::lock(&pool).put(origin, connection);
+    }
+}
+
+pub fn head_timeout(limit: Duration) -> EngineError {
+    EngineError::ReadTimeout(format!(
+        "no response within {:.3}s (read timeout)",
+        limit.as_secs_f64()
+    ))
+}
+
+/// `future`'s output, or the limit it overran. Like `tokio::time::timeout`, but the timer
+/// is set only when `future` has to wait: the body of a small response is usually in the
+/// buffer already, and a timer costs a visible share of such a request.
+pub async fn within<F: Future>(limit: Option<Duration>, future: F) -> Result<F::Output, Duration> {
+    let mut future = pin!(future);
+    if let Poll::Ready(output) = poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await {
+        return Ok(output);
+    }
+    match limit {
+        None => Ok(future.await),
+        Some(limit) => tokio::time::timeout(limit, future).await.map_err(|_| limit),
+    }
+}
