@@ -232,8 +232,26 @@ async def main():
     await requestx.get(sys.argv[1])
 
 asyncio.run(main())
-names = [p.read_text().strip() for p in pathlib.Path("/proc/self/task").glob("*/comm")]
-print(sum(name.startswith("requestx-io") for name in names))
+
+def io_threads():
+    count = 0
+    for comm in pathlib.Path("/proc/self/task").glob("*/comm"):
+        try:
+            count += comm.read_text().startswith("requestx-io")
+        except OSError:  # a thread that ended between listing and reading
+            pass
+    return count
+
+# A new thread names itself once it runs: on a loaded machine a worker may exist before
+# its name does. Read until the count holds still for half a second (10 s at most).
+import time
+seen, since, deadline = io_threads(), time.monotonic(), time.monotonic() + 10
+while time.monotonic() - since < 0.5 and time.monotonic() < deadline:
+    time.sleep(0.05)
+    now = io_threads()
+    if now != seen:
+        seen, since = now, time.monotonic()
+print(seen)
 """
 
 
