@@ -8,6 +8,8 @@ from http_benchmark.adapters.base import (
     FairSettings,
     SyncSession,
     UnsupportedModeError,
+    UnsupportedProtocolError,
+    protocol_gap,
     request_headers,
 )
 from http_benchmark.adapters.registry import (
@@ -28,6 +30,8 @@ __all__ = [
     "FairSettings",
     "SyncSession",
     "UnsupportedModeError",
+    "UnsupportedProtocolError",
     "get_adapter",
+    "protocol_gap",
     "request_headers",
 ]
