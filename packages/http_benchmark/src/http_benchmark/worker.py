@@ -71,6 +71,8 @@ class WorkerJob(BaseModel):
     rate: float | None = None
     #: Check the protocol one response came with against the request's (skipped for `null`).
     check_protocol: bool = True
+    #: Connections the pool may hold; None: one per request in flight (`concurrency`).
+    connections: int | None = None
 
 
 class WorkerOutcome(BaseModel):
@@ -359,7 +361,10 @@ def _sample(
 
 def _settings(job: WorkerJob) -> FairSettings:
     return FairSettings(
-        pool_size=job.concurrency, timeout=job.timeout, verify=job.verify, retries=job.retries
+        pool_size=job.connections or job.concurrency,
+        timeout=job.timeout,
+        verify=job.verify,
+        retries=job.retries,
     )
 
 

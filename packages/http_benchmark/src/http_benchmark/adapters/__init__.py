@@ -11,6 +11,7 @@ from http_benchmark.adapters.base import (
     UnsupportedProtocolError,
     protocol_gap,
     request_headers,
+    ssl_context,
 )
 from http_benchmark.adapters.registry import (
     CLIENT_NAMES,
@@ -34,4 +35,5 @@ __all__ = [
     "get_adapter",
     "protocol_gap",
     "request_headers",
+    "ssl_context",
 ]

@@ -33,6 +33,7 @@ class AresilientAdapter(ClientAdapter):
     distribution = "aresilient"
     modes: ClassVar[frozenset[Mode]] = frozenset({"sync", "async"})
     protocols: ClassVar[frozenset[str]] = HTTPX_PROTOCOLS
+    multiplexes = True
     # aresilient's own policy: it retries 429/5xx answers and transport errors, with backoff.
     retries: ClassVar[str | None] = "answers 429/5xx and errors, with backoff"
     exposes_connect_time = True

@@ -154,6 +154,9 @@ class ClientAdapter(ABC):
     #: is configured to); None: it has no retries; anything else is a different meaning that
     #: the table shows beside its numbers.
     retries: ClassVar[str | None] = "connect"
+    #: Whether requests from all its threads or tasks can share ONE HTTP/2 connection
+    #: (streams), as the h2-multiplex scenario asks.
+    multiplexes: ClassVar[bool] = False
     #: Whether `connect_ms_*` can measure the TCP connect time of this client.
     exposes_connect_time: ClassVar[bool] = False
 

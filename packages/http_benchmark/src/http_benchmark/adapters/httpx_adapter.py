@@ -163,6 +163,7 @@ class HttpxAdapter(ClientAdapter):
     distribution = "httpx"
     modes: ClassVar[frozenset[Mode]] = frozenset({"sync", "async"})
     protocols: ClassVar[frozenset[str]] = HTTPX_PROTOCOLS
+    multiplexes = True
     exposes_connect_time = True
 
     def _open_sync(self, request: HTTPRequest, settings: FairSettings) -> SyncSession:

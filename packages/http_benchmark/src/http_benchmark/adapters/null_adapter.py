@@ -47,6 +47,7 @@ class NullAdapter(ClientAdapter):
     modes: ClassVar[frozenset[Mode]] = frozenset({"sync", "async"})
     # It speaks nothing, so it stands for every protocol's harness cost.
     protocols: ClassVar[frozenset[str]] = frozenset(PROTOCOLS)
+    multiplexes = True
 
     def unavailable_reason(self) -> str | None:
         return None

@@ -115,6 +115,8 @@ class RequestxAdapter(ClientAdapter):
     distribution = "requestx"
     modes: ClassVar[frozenset[Mode]] = frozenset({"sync", "async"})
     protocols: ClassVar[frozenset[str]] = frozenset({"h1", "h1-tls", "h2"})
+    # Its engine sends concurrent requests to one host over one HTTP/2 connection.
+    multiplexes = True
 
     def _open_sync(self, request: HTTPRequest, settings: FairSettings) -> SyncSession:
         return _SyncSession(request, settings)
