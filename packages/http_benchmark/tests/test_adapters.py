@@ -161,7 +161,24 @@ def test_modes_of_each_client() -> None:
         "urllib3": {"sync"},
         "pycurl": {"sync"},
         "aresilient": {"sync", "async"},
+        "niquests": {"sync", "async"},
         "null": {"sync", "async"},
+    }
+
+
+def test_protocols_of_each_client() -> None:
+    protocols = {name: get_adapter(name).protocols for name in CLIENT_NAMES}
+    h1 = {"h1", "h1-tls"}
+    assert protocols == {
+        "requests": h1,
+        "requestx": h1 | {"h2"},
+        "httpx": h1 | {"h2", "h2c"},
+        "aiohttp": h1,
+        "urllib3": h1,
+        "pycurl": h1 | {"h2", "h2c"},
+        "aresilient": h1 | {"h2", "h2c"},
+        "niquests": h1 | {"h2", "h2c", "h3"},
+        "null": h1 | {"h2", "h2c", "h3"},
     }
 
 

@@ -26,6 +26,7 @@ def test_defaults() -> None:
     assert "null" not in config.clients
     assert set(config.clients) == {
         "requests", "requestx", "httpx", "aiohttp", "urllib3", "pycurl", "aresilient",
+        "niquests",
     }  # fmt: skip
 
 

@@ -392,6 +392,24 @@ async def _aprobe(adapter: ClientAdapter, job: WorkerJob, settings: FairSettings
         return None
 
 
+def _version(measure: Callable[[HTTPRequest, FairSettings], int | None], job: WorkerJob) -> (
+    int | None
+):
+    # A probe that fails (the server is down...) leaves the version unknown: the timed
+    # requests already counted that failure.
+    try:
+        return measure(job.request, _settings(job))
+    except Exception:  # noqa: BLE001
+        return None
+
+
+async def _aversion(adapter: ClientAdapter, job: WorkerJob) -> int | None:
+    try:
+        return await adapter.http_version_async(job.request, _settings(job))
+    except Exception:  # noqa: BLE001 - as in _version
+        return None
+
+
 def _check_version(job: WorkerJob, version: int | None) -> None:
     expected = wire_version(job.request.protocol)
     if version is not None and version != expected:
@@ -428,7 +446,7 @@ def _run_sync(adapter: ClientAdapter, job: WorkerJob) -> RoundSample:
     finally:
         session.close()
     if job.check_protocol:
-        _check_version(job, adapter.http_version_sync(job.request, settings))
+        _check_version(job, _version(adapter.http_version_sync, job))
     connect = None
     if job.measure_connect and adapter.exposes_connect_time:
         connect = _median_connect(
@@ -452,7 +470,7 @@ async def _run_async(adapter: ClientAdapter, job: WorkerJob) -> RoundSample:
     finally:
         await session.close()
     if job.check_protocol:
-        _check_version(job, await adapter.http_version_async(job.request, settings))
+        _check_version(job, await _aversion(adapter, job))
     connect = None
     if job.measure_connect and adapter.exposes_connect_time:
         connect = _median_connect(
