@@ -37,7 +37,7 @@ def test_niquests_is_not_in_the_main_environment() -> None:
 def test_a_missing_interpreter_is_refused_before_the_run(tmp_path: Path) -> None:
     from http_benchmark.config import ConfigurationError  # noqa: PLC0415
 
-    with pytest.raises(ConfigurationError, match="interpreter .* does not exist"):
+    with pytest.raises(ConfigurationError, match=r"interpreter .* does not exist"):
         BenchmarkConfiguration.load(client_python=[f"niquests={tmp_path / 'python'}"])
 
 
