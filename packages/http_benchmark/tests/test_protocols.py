@@ -56,15 +56,22 @@ def _round(job: WorkerJob) -> None:
     assert outcome.sample.ok == job.requests
 
 
+@pytest.fixture(scope="module")
+def servers(tls: TlsMaterial, tls_server: str, plain_server: str) -> tuple[str, str, str]:
+    """(cleartext base URL, TLS base URL, the CA file clients verify with)."""
+    return plain_server, tls_server, str(tls.ca_file)
+
+
 @pytest.mark.parametrize(("client", "mode", "protocol"), CASES)
 def test_client_speaks_the_protocol(
-    client: str, mode: Mode, protocol: str, tls: TlsMaterial, tls_server: str, plain_server: str
+    client: str, mode: Mode, protocol: str, servers: tuple[str, str, str]
 ) -> None:
-    base = plain_server if protocol == "h2c" else tls_server
+    plain, secure, ca_file = servers
+    base = plain if protocol == "h2c" else secure
     request = HTTPRequest(url=base + "/payload/2048", expected_length=2048, protocol=protocol)
     job = WorkerJob(
         client=client, mode=mode, request=request, concurrency=2, requests=40, warmup=4,
-        timeout=10, verify=str(tls.ca_file),
+        timeout=10, verify=ca_file,
     )  # fmt: skip
     _round(job)
 
