@@ -141,7 +141,7 @@ class BenchmarkConfiguration(BaseSettings):
     max_error_rate: float = 0.01
     #: Interpreter per client, for clients that cannot share this environment (niquests:
     #: its urllib3-future replaces urllib3). "niquests=/path/bin/python" pairs.
-    client_python: dict[str, Path] = Field(default_factory=dict)
+    client_python: Annotated[dict[str, Path], NoDecode] = Field(default_factory=dict)
 
     @classmethod
     def load(cls, toml_file: Path | None = None, **values: Any) -> Self:

@@ -392,9 +392,9 @@ async def _aprobe(adapter: ClientAdapter, job: WorkerJob, settings: FairSettings
         return None
 
 
-def _version(measure: Callable[[HTTPRequest, FairSettings], int | None], job: WorkerJob) -> (
-    int | None
-):
+def _version(
+    measure: Callable[[HTTPRequest, FairSettings], int | None], job: WorkerJob
+) -> int | None:
     # A probe that fails (the server is down...) leaves the version unknown: the timed
     # requests already counted that failure.
     try:
