@@ -92,9 +92,9 @@ def test_every_cell_is_measured_and_stored(recorded: tuple[Path, list[str]]) -> 
 
 def test_the_table_compares_the_clients(recorded: tuple[Path, list[str]]) -> None:
     _, outputs = recorded
-    for title in ("sequential · sync", "sequential · async", "concurrent · sync",
-                  "concurrent · async"):  # fmt: skip
-        assert title in outputs[1]
+    for scenario in ("sequential", "concurrent"):
+        for mode in ("sync", "async"):
+            assert f"{scenario} · HTTP/1.1 · {mode}" in outputs[1]
     assert re.search(r"│\s+16 │ requestx\s+│\s+[\d,]+ │", outputs[1])
 
 
