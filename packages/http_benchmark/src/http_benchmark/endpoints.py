@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from loguru import logger
+
 from http_benchmark.config import BenchmarkConfiguration
 from http_benchmark.protocols import TlsMaterial, is_tls
 from http_benchmark.server import ExternalServer, ServerProvider
@@ -75,7 +77,10 @@ def start_endpoints(
     if any(is_tls(name) for name in protocols):
         if tls_server is None:
             material = stack.enter_context(TlsMaterial.create())
-            provider = select_server(configuration, tls=material, http3="h3" in protocols).provider
+            choice = select_server(configuration, tls=material, http3="h3" in protocols)
+            if choice.note is not None:
+                logger.warning("TLS {}", choice.note)
+            provider = choice.provider
         else:
             provider, material = tls_server
         base = stack.enter_context(provider)

@@ -136,7 +136,8 @@ def _worker_timeout(job: WorkerJob) -> float:
     # of stalling the run.
     if job.duration is not None:
         return 120 + job.duration * 2
-    return 120 + ((job.requests or 0) + job.warmup) / 10
+    scheduled = (job.requests or 0) / job.rate if job.rate else 0.0  # an open loop's length
+    return 120 + scheduled * 2 + ((job.requests or 0) + job.warmup) / 10
 
 
 def run_worker_process(
