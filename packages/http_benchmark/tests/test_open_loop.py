@@ -96,3 +96,12 @@ def test_an_open_loop_sync_round_by_duration(bench_server: RunningServer) -> Non
     assert sample is not None
     assert sample.open_loop is not None
     assert sample.open_loop.sent == 20  # 0.2 s at 100/s, whatever the answers did
+
+
+def test_an_open_loop_round_gets_the_time_its_schedule_needs() -> None:
+    from http_benchmark.runner import _worker_timeout  # noqa: PLC0415 - the rule itself
+
+    request = HTTPRequest(url="http://127.0.0.1/")
+    slow = WorkerJob(client="httpx", mode="sync", request=request, concurrency=1,
+                     requests=1000, rate=1)  # fmt: skip
+    assert _worker_timeout(slow) > 1000  # 1000 requests at 1/s take 1000 s by definition
