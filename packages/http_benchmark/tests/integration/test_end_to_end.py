@@ -19,6 +19,9 @@ from http_benchmark.cli import app
 from http_benchmark.storage import Storage
 
 CLIENTS = ["requestx", "httpx", "aiohttp", "pycurl"]
+# Two whole runs (16 cells, 2 rounds, each with its harness-overhead workers) on a shared
+# 2-core machine: bounded, but longer than the suite's default 120 s per test.
+pytestmark = pytest.mark.timeout(900)
 
 
 def _invoke(*args: str) -> tuple[int, str]:
