@@ -24,9 +24,11 @@ from http_benchmark.runner import reference_request
 from httpy import App, Request, Response
 from httpy.testing import RunningServer, serve_in_thread
 
+# niquests runs under its own interpreter: test_niquests.py checks it there.
 PAIRS = [
     (name, mode)
     for name in MEASURED_CLIENTS
+    if name != "niquests"
     for mode in ("sync", "async")
     if mode in get_adapter(name).modes
 ]

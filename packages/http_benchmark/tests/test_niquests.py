@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from http_benchmark.adapters import get_adapter
+from http_benchmark.adapters import COMMON_HEADERS, get_adapter
 from http_benchmark.config import BenchmarkConfiguration
 from http_benchmark.models import HTTPRequest, Mode
 from http_benchmark.protocols import PROTOCOLS, TlsMaterial, is_tls
@@ -21,6 +21,8 @@ from http_benchmark.runner import check_interpreter, run_worker_process
 from http_benchmark.server import LocalHttpyServer
 from http_benchmark.storage import Storage
 from http_benchmark.worker import WorkerJob
+from httpy import App, Request, Response
+from httpy.testing import serve_in_thread
 
 SIDE = os.environ.get("HTTP_BENCHMARK_NIQUESTS_PYTHON")
 needs_side = pytest.mark.skipif(
@@ -96,3 +98,43 @@ def test_a_run_measures_niquests_beside_the_others(tmp_path: Path) -> None:
     statuses = {result.key.client: result.status for result in run.results}
     assert statuses == {"niquests": "ok", "httpx": "ok"}
     assert run.run.environment["client_python"] == {"niquests": SIDE}
+
+
+class _Recorder:
+    """An httpy app that keeps each request's headers and body size."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, dict[str, str], int]] = []
+        self.app = App()
+        self.app.route("/record", methods=["GET", "POST"])(self.record)
+
+    async def record(self, request: Request) -> Response:
+        body = await request.body()
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        self.seen.append((request.method, headers, len(body)))
+        return Response(b"0123456789", media_type="application/octet-stream")
+
+
+@needs_side
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_niquests_sends_the_same_request_as_every_client(mode: Mode) -> None:
+    # The in-process check of test_adapters.py, through the side interpreter.
+    recorder = _Recorder()
+    with serve_in_thread(recorder.app) as server:
+        request = HTTPRequest(method="POST", url=server.url + "/record", body=b"x" * 3000,
+                              headers={"X-Bench": "1"}, expected_length=10)  # fmt: skip
+        job = WorkerJob(client="niquests", mode=mode, request=request, concurrency=1,
+                        requests=2, warmup=0, timeout=10)  # fmt: skip
+        outcome = run_worker_process(job, pin=False, python=SIDE)
+    assert outcome.status == "ok", outcome.reason
+    expected = {key.lower(): value for key, value in COMMON_HEADERS.items()}
+    expected |= {
+        "x-bench": "1",
+        "content-type": "application/octet-stream",
+        "content-length": "3000",
+        "host": f"127.0.0.1:{server.port}",
+    }
+    assert len(recorder.seen) >= 2  # the counted requests, then the protocol check's
+    for method, headers, body_length in recorder.seen:
+        assert (method, body_length) == ("POST", 3000)
+        assert headers == expected
