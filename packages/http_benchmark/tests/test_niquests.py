@@ -98,6 +98,10 @@ def test_a_run_measures_niquests_beside_the_others(tmp_path: Path) -> None:
     statuses = {result.key.client: result.status for result in run.results}
     assert statuses == {"niquests": "ok", "httpx": "ok"}
     assert run.run.environment["client_python"] == {"niquests": SIDE}
+    # The stored versions are the side interpreter's, not "not installed" from this one.
+    niquests = run.run.environment["clients"]["niquests"]
+    assert niquests["reason"] is None
+    assert niquests["version"][0].isdigit()
 
 
 class _Recorder:

@@ -60,6 +60,7 @@ __all__ = [
     "RunObserver",
     "Runner",
     "check_interpreter",
+    "interpreter_client",
     "measure_harness_overhead",
     "run_worker_process",
 ]
@@ -73,6 +74,11 @@ SIDE_ENVIRONMENT_CLIENTS = frozenset({"niquests"})
 
 def check_interpreter(python: Path, client: str) -> str | None:
     """Why `client` cannot run under `python` (None if it can), asked of that interpreter."""
+    return interpreter_client(python, client)[0]
+
+
+def interpreter_client(python: Path, client: str) -> tuple[str | None, str | None]:
+    """(why `client` cannot run under `python` or None, its version there), asked of it."""
     try:
         result = subprocess.run(  # noqa: S603 - an interpreter the user named, our module
             [str(python), "-m", "http_benchmark.worker", "--check", client],
@@ -83,13 +89,15 @@ def check_interpreter(python: Path, client: str) -> str | None:
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as error:
-        return f"{python} does not run: {error}"
+        return f"{python} does not run: {error}", None
     lines = result.stdout.strip().splitlines()
     if result.returncode != 0 or not lines:
         tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        return f"{python} cannot run http_benchmark's worker: {tail}"
-    reason: str | None = json.loads(lines[-1])["reason"]
-    return None if reason is None else f"{reason} (under {python})"
+        return f"{python} cannot run http_benchmark's worker: {tail}", None
+    answer = json.loads(lines[-1])
+    reason: str | None = answer["reason"]
+    version: str | None = answer.get("version")
+    return (None if reason is None else f"{reason} (under {python})"), version
 
 
 class RunError(RuntimeError):
@@ -262,6 +270,8 @@ class Runner:
         self.tls_server = tls_server
         self.verify: bool | str = configuration.verify
         self._availability: dict[str, str | None] = {}
+        # Clients under their own interpreter: their version there, for the environment.
+        self._versions: dict[str, dict[str, str | None]] = {}
         if server is None:
             choice = select_server(configuration)
             if choice.note is not None:
@@ -349,7 +359,9 @@ class Runner:
                 if reason is not None and client in SIDE_ENVIRONMENT_CLIENTS:
                     reason += " here (give it an interpreter: --client-python NAME=PYTHON)"
             else:
-                reason = check_interpreter(python, client)
+                reason, version = interpreter_client(python, client)
+                self._versions[client] = {"version": version, "reason": reason,
+                                          "python": str(python)}  # fmt: skip
             self._availability[client] = reason
         return self._availability[client]
 
@@ -471,6 +483,7 @@ class Runner:
             environment["client_python"] = {
                 name: str(path) for name, path in config.client_python.items()
             }
+            environment.setdefault("clients", {}).update(self._versions)
             environment["pinned"] = self.pin
             run_id = self.storage.create_run(
                 config.name or self._default_name(),

@@ -504,18 +504,21 @@ def run_job(job: WorkerJob) -> WorkerOutcome:
     return WorkerOutcome(status="ok", sample=sample)
 
 
-def availability(client: str) -> str | None:
-    """Why `client` cannot run under this interpreter, or None (`--check CLIENT`)."""
+def availability(client: str) -> dict[str, str | None]:
+    """Why `client` cannot run under this interpreter (None if it can) and its version
+    (`--check CLIENT`)."""
     try:
-        return get_adapter(client).unavailable_reason()
+        adapter = get_adapter(client)
     except KeyError as error:
-        return str(error)
+        return {"reason": str(error), "version": None}
+    reason = adapter.unavailable_reason()
+    return {"reason": reason, "version": adapter.version() if reason is None else None}
 
 
 def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "--check":
         # Asked by the runner of an interpreter given with --client-python: can it run here?
-        sys.stdout.write(json.dumps({"reason": availability(sys.argv[2])}) + "\n")
+        sys.stdout.write(json.dumps(availability(sys.argv[2])) + "\n")
         return 0
     job = WorkerJob.model_validate_json(sys.stdin.read())
     outcome = run_job(job)
