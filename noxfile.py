@@ -86,6 +86,24 @@ def _sync(
     )
 
 
+def _niquests_python(session: nox.Session) -> Path:
+    """A side environment with http-benchmark and niquests (from uv.lock); its interpreter.
+
+    niquests' urllib3-future replaces urllib3 wherever it is installed, so its benchmark
+    workers run under this interpreter (`--client-python niquests=...`), never the session's.
+    requestx is left out: the niquests worker never imports it, and no Rust build is needed.
+    """
+    location = Path(f"{session.virtualenv.location}-niquests")
+    session.run_install(
+        "uv", "sync", "--locked", "--package=htk-http-benchmark", "--group=bench-niquests",
+        "--no-default-groups", "--no-editable", "--reinstall-package=htk-http-benchmark",
+        "--no-install-package=htk-requestx", f"--python={_venv_python(session)}",
+        env={"UV_PROJECT_ENVIRONMENT": str(location)},
+        external=True,
+    )  # fmt: skip
+    return location / "bin" / "python"
+
+
 def _cargo_env(session: nox.Session) -> dict[str, str]:
     """Point PyO3 at the session's interpreter, and let Rust test binaries find libpython."""
     python = _venv_python(session)
@@ -234,6 +252,8 @@ def tests(session: nox.Session) -> None:
     _sync(session, "test", "images", env=CI_BUILD_ENV, all_extras=True)
     images = _images(session, "httpy")
     image_env = {"HTTP_BENCHMARK_IMAGE": images["httpy"]} if "httpy" in images else {}
+    # http_benchmark's niquests adapter is tested under its own interpreter.
+    image_env["HTTP_BENCHMARK_NIQUESTS_PYTHON"] = str(_niquests_python(session))
     suites = {dist: package_dir / "tests" for dist, package_dir in PACKAGE_DIRS.items()}
     suites["release train"] = ROOT / "tests"
     failed: list[str] = []
@@ -437,19 +457,23 @@ def images(session: nox.Session) -> None:
 
 
 BENCH_RESULTS = ROOT / ".benchmarks"
-BENCH_CLIENTS = "requestx,aresilient,requests,httpx,aiohttp,urllib3,pycurl"
+BENCH_CLIENTS = "requestx,aresilient,requests,httpx,aiohttp,urllib3,pycurl,niquests"
 # The main job's default run, as HTTP_BENCHMARK_* settings: any flag after `--` overrides
-# them. Sequential (one request at a time) and concurrent (16 in flight), sync and async.
+# them. Sequential (one request at a time) and concurrent (16 in flight), sync and async, over
+# HTTP/1.1 on cleartext, HTTP/1.1 over TLS, HTTP/2 over TLS and HTTP/3 (niquests, the one
+# client here that speaks it): 70 measured cells. Sized for 15 minutes on 2 cores: 5 rounds
+# of 1000 requests (a worker's start is about half a second of each round).
 BENCH_SETTINGS = {
     "CLIENTS": BENCH_CLIENTS,
     "MODES": "sync,async",
     "SCENARIOS": "sequential,concurrent",
+    "PROTOCOLS": "h1,h1-tls,h2,h3",
     "ROUNDS": "5",
-    "REQUESTS": "2000",
+    "REQUESTS": "1000",
     "NAME": "bench",
 }
-# `-- --quick`: the same cells, fewer and shorter rounds (about two minutes once built).
-BENCH_QUICK = {**BENCH_SETTINGS, "ROUNDS": "3", "REQUESTS": "300", "WARMUP": "50",
+# `-- --quick`: the same cells, fewer and shorter rounds (under three minutes once built).
+BENCH_QUICK = {**BENCH_SETTINGS, "ROUNDS": "3", "REQUESTS": "100", "WARMUP": "20",
                "CEILING_DURATION": "1", "NAME": "bench-quick"}  # fmt: skip
 
 
@@ -467,7 +491,8 @@ def _last_run(db: Path, name: str) -> int | None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """The main job: seven clients against the httpy container, stored, compared, reported.
+    """The main job: eight clients on four protocols against the httpy container, stored,
+    compared, reported.
 
     `nox -s bench -- --quick` for a short run; other arguments go to `http-benchmark run`
     (`-- --client requestx --client httpx`, `-- --rounds 9`, `-- --server local`...). Results:
@@ -479,6 +504,7 @@ def bench(session: nox.Session) -> None:
     arguments = [argument for argument in session.posargs if argument != "--quick"]
     settings = BENCH_QUICK if quick else BENCH_SETTINGS
     env = {f"HTTP_BENCHMARK_{name}": value for name, value in settings.items()}
+    env["HTTP_BENCHMARK_CLIENT_PYTHON"] = f"niquests={_niquests_python(session)}"
     images = _images(session, "httpy")
     if images:
         env |= {"HTTP_BENCHMARK_SERVER": "docker", "HTTP_BENCHMARK_IMAGE": images["httpy"]}

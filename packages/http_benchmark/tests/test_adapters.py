@@ -24,9 +24,11 @@ from http_benchmark.runner import reference_request
 from httpy import App, Request, Response
 from httpy.testing import RunningServer, serve_in_thread
 
+# niquests runs under its own interpreter: test_niquests.py checks it there.
 PAIRS = [
     (name, mode)
     for name in MEASURED_CLIENTS
+    if name != "niquests"
     for mode in ("sync", "async")
     if mode in get_adapter(name).modes
 ]
@@ -161,7 +163,24 @@ def test_modes_of_each_client() -> None:
         "urllib3": {"sync"},
         "pycurl": {"sync"},
         "aresilient": {"sync", "async"},
+        "niquests": {"sync", "async"},
         "null": {"sync", "async"},
+    }
+
+
+def test_protocols_of_each_client() -> None:
+    protocols = {name: get_adapter(name).protocols for name in CLIENT_NAMES}
+    h1 = {"h1", "h1-tls"}
+    assert protocols == {
+        "requests": h1,
+        "requestx": h1 | {"h2"},
+        "httpx": h1 | {"h2", "h2c"},
+        "aiohttp": h1,
+        "urllib3": h1,
+        "pycurl": h1 | {"h2", "h2c"},
+        "aresilient": h1 | {"h2", "h2c"},
+        "niquests": h1 | {"h2", "h2c", "h3"},
+        "null": h1 | {"h2", "h2c", "h3"},
     }
 
 

@@ -40,7 +40,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory, bench_server: RunningServ
 def test_run_prints_the_table_with_ratios_and_verdicts(recorded: Path) -> None:
     code, output = _invoke("show", "first", "--db", str(recorded))
     assert code == 0, output
-    assert "request · sync" in output
+    assert "request · HTTP/1.1 · sync" in output
     assert "vs requests (95% CI)" in output
     # The baseline's ratio to itself is exactly 1, and every client row has a verdict.
     assert re.search(r"requests\s+│\s+[\d,]+\s+│\s+[\d,]+-[\d,]+\s+│\s+1\.00x", output)
@@ -55,7 +55,7 @@ def test_run_prints_the_table_with_ratios_and_verdicts(recorded: Path) -> None:
 def test_show_samples_lists_every_round(recorded: Path) -> None:
     code, output = _invoke("show", "latest", "--db", str(recorded), "--samples")
     assert code == 0
-    assert output.count("request/requests/sync/c2") == 3
+    assert output.count("request/h1/requests/sync/c2") == 3
 
 
 def test_list(recorded: Path) -> None:

@@ -26,6 +26,7 @@ def test_defaults() -> None:
     assert "null" not in config.clients
     assert set(config.clients) == {
         "requests", "requestx", "httpx", "aiohttp", "urllib3", "pycurl", "aresilient",
+        "niquests",
     }  # fmt: skip
 
 
@@ -99,3 +100,20 @@ def test_body_file_is_read_as_bytes(tmp_path: Path) -> None:
     body.write_bytes(b"\x00\xffdata")
     assert BenchmarkConfiguration.load(body_file=body).request_body() == b"\x00\xffdata"
     assert BenchmarkConfiguration.load(body="é").request_body() == "é".encode()
+
+
+def test_protocols_and_client_interpreters_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    python = tmp_path / "python"
+    python.write_text("")
+    monkeypatch.setenv("HTTP_BENCHMARK_PROTOCOLS", "h1,h2, h3")
+    monkeypatch.setenv("HTTP_BENCHMARK_TLS", "true")
+    monkeypatch.setenv("HTTP_BENCHMARK_CLIENT_PYTHON", f"niquests={python}")
+    config = BenchmarkConfiguration.load()
+    assert config.protocols == ["h1-tls", "h2", "h3"]
+    assert config.client_python == {"niquests": python}
+    with pytest.raises(ConfigurationError, match="'niquests' is not 'client=/path/to/python'"):
+        BenchmarkConfiguration.load(client_python=["niquests"])
+    with pytest.raises(ConfigurationError, match="rate: must be more than 0"):
+        BenchmarkConfiguration.load(rate=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -15,7 +16,7 @@ import pytest
 
 from http_benchmark.metrics import summarize
 from http_benchmark.models import CellKey, LatencySummary, ResourceMetrics, RoundSample
-from http_benchmark.storage import SCHEMA_VERSION, Ceiling, Storage, StorageError
+from http_benchmark.storage import _MIGRATIONS, SCHEMA_VERSION, Ceiling, Storage, StorageError
 
 KEY = CellKey(scenario="sweep", client="requests", mode="sync", concurrency=16)
 
@@ -72,7 +73,7 @@ def test_wal_and_schema_version(tmp_path: Path) -> None:
     assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     connection.close()
-    with pytest.raises(StorageError, match="schema version 2; this http_benchmark knows up to 1"):
+    with pytest.raises(StorageError, match="schema version 3; this http_benchmark knows up to 2"):
         Storage(tmp_path / "runs.db")
 
 
@@ -152,3 +153,74 @@ def _server_gone(environment: dict[str, object]) -> bool:
     for process in alive:  # started by this test: stop it, but fail
         process.kill()
     return not alive
+
+
+def _run_named(storage: Storage, name: str) -> int:
+    return storage.create_run(name, {}, {}, None)
+
+
+def test_a_run_named_with_digits_is_found_by_name_not_as_an_id(tmp_path: Path) -> None:
+    with Storage(tmp_path / "runs.db") as storage:
+        first = _run_named(storage, "first")
+        named = _run_named(storage, "1")  # a name that looks like the first run's id
+        year = _run_named(storage, "2024")
+        assert storage.resolve("1") == named
+        assert storage.resolve("2024") == year
+        assert storage.resolve("id:1") == first
+        assert storage.resolve(str(year)) == year  # digits naming no run: an id
+        with pytest.raises(StorageError, match="no run 'id:2024'"):
+            storage.resolve("id:2024")
+
+
+def test_a_version_1_database_is_migrated_and_keeps_its_cells_and_samples(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    connection = sqlite3.connect(path)
+    connection.executescript(_MIGRATIONS[0])
+    connection.execute(
+        "INSERT INTO runs VALUES (1, 'old', 'finished', '2026-01-01T00:00:00+00:00', NULL, "
+        "NULL, '{}', '{}')"
+    )
+    connection.execute(
+        "INSERT INTO cells (id, run_id, scenario, client, mode, concurrency, rounds_planned,"
+        " status) VALUES (7, 1, 'sequential', 'httpx', 'sync', 1, 1, 'pending')"
+    )
+    sample = _sample_json()
+    connection.execute(
+        "INSERT INTO samples VALUES (7, 1, 100.0, ?, '2026-01-01T00:00:00+00:00')", (sample,)
+    )
+    connection.execute("PRAGMA user_version = 1")
+    connection.commit()
+    connection.close()
+    with Storage(path) as storage:
+        assert storage.schema_version == SCHEMA_VERSION
+        run = storage.load_run("old")
+    (result,) = run.results
+    assert result.key.protocol == "h1"
+    assert len(result.samples) == 1
+    assert json.loads(sample)["ok"] == result.samples[0].ok
+
+
+def _sample_json() -> str:
+    return RoundSample(
+        round=1,
+        ok=10,
+        elapsed=0.1,
+        requests_per_second=100.0,
+        latency=None,
+        resources=ResourceMetrics(
+            cpu_us_per_request=1, rss_start=1, rss_peak=1, rss_growth=0, rss_peak_method="t"
+        ),
+    ).model_dump_json()
+
+
+def test_two_protocols_of_one_cell_are_two_cells(tmp_path: Path) -> None:
+    with Storage(tmp_path / "runs.db") as storage:
+        run_id = _run_named(storage, "protocols")
+        for protocol in ("h1", "h2"):
+            key = CellKey(scenario="s", client="httpx", mode="sync", concurrency=1,
+                          protocol=protocol)  # fmt: skip
+            storage.add_cell(run_id, key, 1)
+        run = storage.load_run(run_id)
+    assert sorted(result.key.protocol for result in run.results) == ["h1", "h2"]

@@ -1,8 +1,9 @@
 """http_benchmark: fair, repeatable benchmarks of Python HTTP clients.
 
-Seven clients (requests, requestx, httpx, aiohttp, urllib3, pycurl, aresilient) behind one
-adapter interface, each round of each cell in a fresh process, interleaved rounds, every
-response checked, a server-ceiling probe, results in SQLite, comparisons and HTML reports.
+Eight clients (requests, requestx, httpx, aiohttp, urllib3, pycurl, aresilient, niquests)
+behind one adapter interface, over HTTP/1.1, TLS, HTTP/2 and HTTP/3, closed or open loop, each
+round of each cell in a fresh process, interleaved rounds, every response checked, a
+server-ceiling probe, results in SQLite, comparisons and HTML reports.
 The server is the httpy Docker image (run by testcontainers), a local httpy process, or any URL.
 The `http-benchmark` command drives it all; this module exposes the same pieces to Python.
 """
@@ -20,6 +21,7 @@ if _TYPE_CHECKING:
         ClientUnavailableError,
         FairSettings,
         UnsupportedModeError,
+        UnsupportedProtocolError,
         get_adapter,
     )
     from http_benchmark.compare import CellComparison, Change, compare_runs
@@ -31,11 +33,13 @@ if _TYPE_CHECKING:
         CellKey,
         HTTPRequest,
         LatencySummary,
+        OpenLoopRound,
         ResourceMetrics,
         RoundSample,
         Spread,
         Verdict,
     )
+    from http_benchmark.protocols import PROTOCOLS, TlsMaterial
     from http_benchmark.report import render_html
     from http_benchmark.runner import RunError, Runner, measure_harness_overhead
     from http_benchmark.scenarios import SCENARIOS, Scenario
@@ -53,14 +57,16 @@ _logger.disable("http_benchmark")
 # wait for the CLI's and the report's modules to load.
 _LAZY = {
     "ClientAdapter": "adapters", "ClientUnavailableError": "adapters", "FairSettings": "adapters",
-    "UnsupportedModeError": "adapters", "get_adapter": "adapters",
+    "UnsupportedModeError": "adapters", "UnsupportedProtocolError": "adapters",
+    "get_adapter": "adapters",
     "CellComparison": "compare", "Change": "compare", "compare_runs": "compare",
     "BenchmarkConfiguration": "config", "ConfigurationError": "config",
     "DockerUnavailableError": "docker_engine", "ImageMissingError": "docker_engine",
     "DockerHttpyServer": "docker_server", "remove_leftovers": "docker_server",
     "BenchmarkResult": "models", "CellKey": "models", "HTTPRequest": "models",
     "LatencySummary": "models", "ResourceMetrics": "models", "RoundSample": "models",
-    "Spread": "models", "Verdict": "models",
+    "Spread": "models", "Verdict": "models", "OpenLoopRound": "models",
+    "PROTOCOLS": "protocols", "TlsMaterial": "protocols",
     "render_html": "report",
     "Runner": "runner", "RunError": "runner", "measure_harness_overhead": "runner",
     "SCENARIOS": "scenarios", "Scenario": "scenarios",
@@ -81,6 +87,7 @@ def __getattr__(name: str) -> _Any:
 
 
 __all__ = [
+    "PROTOCOLS",
     "SCENARIOS",
     "BenchmarkConfiguration",
     "BenchmarkResult",
@@ -98,6 +105,7 @@ __all__ = [
     "ImageMissingError",
     "LatencySummary",
     "LocalHttpyServer",
+    "OpenLoopRound",
     "ResourceMetrics",
     "RoundSample",
     "RunError",
@@ -109,7 +117,9 @@ __all__ = [
     "Spread",
     "Storage",
     "StoredRun",
+    "TlsMaterial",
     "UnsupportedModeError",
+    "UnsupportedProtocolError",
     "Verdict",
     "__version__",
     "compare_runs",

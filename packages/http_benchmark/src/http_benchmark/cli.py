@@ -20,6 +20,7 @@ from http_benchmark.compare import Change, compare_runs
 from http_benchmark.config import BenchmarkConfiguration, ConfigurationError
 from http_benchmark.history import history_html, load_history
 from http_benchmark.logs import configure_logging
+from http_benchmark.protocols import PROTOCOLS
 from http_benchmark.report import render_html
 from http_benchmark.runner import RunError, Runner
 from http_benchmark.scenarios import SCENARIOS
@@ -157,6 +158,26 @@ def run(  # noqa: PLR0913 - one option per setting is the command's interface
     name: Annotated[str | None, typer.Option(help="Name stored with the run.")] = None,
     config: Annotated[Path | None, typer.Option(help="TOML file with settings.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No per-round lines.")] = False,
+    protocol: Annotated[
+        list[str] | None,
+        typer.Option("--protocol", "-p", help="h1, h1-tls, h2, h2c or h3 (repeat)."),
+    ] = None,
+    tls: Annotated[
+        bool | None, typer.Option("--tls/--no-tls", help="h1 over TLS (h2, h3 imply TLS).")
+    ] = None,
+    ca_file: Annotated[
+        Path | None, typer.Option(help="CA bundle for an https --url's certificate.")
+    ] = None,
+    rate: Annotated[
+        float | None, typer.Option(help="Open loop: requests/s on a fixed schedule.")
+    ] = None,
+    max_error_rate: Annotated[
+        float | None, typer.Option(help="Above this failed share: verdict 'errors'.")
+    ] = None,
+    client_python: Annotated[
+        list[str] | None,
+        typer.Option("--client-python", help="CLIENT=PYTHON: a client's own interpreter."),
+    ] = None,
 ) -> None:
     """Measure clients (each round of each cell in a fresh process) and store the run."""
     if use_async and mode:
@@ -170,7 +191,8 @@ def run(  # noqa: PLR0913 - one option per setting is the command's interface
         check_length=check_length, ceiling=ceiling, ceiling_duration=ceiling_duration,
         pin_cpus=pin, db=db, name=name, server=server, image=image,
         docker_network=docker_network, startup_timeout=startup_timeout,
-        health_interval=health_interval,
+        health_interval=health_interval, protocols=protocol, tls=tls, ca_file=ca_file,
+        rate=rate, max_error_rate=max_error_rate, client_python=client_python,
     )  # fmt: skip
     try:
         configuration = BenchmarkConfiguration.load(config, **values)
@@ -328,7 +350,7 @@ def report(
 def clients() -> None:
     """Every client adapter, its modes and whether it can run here."""
     table = Table(title="clients")
-    for column in ("client", "modes", "version", "status"):
+    for column in ("client", "modes", "protocols", "retries", "version", "status"):
         table.add_column(column)
     for client_name in CLIENT_NAMES:
         adapter = get_adapter(client_name)
@@ -336,6 +358,8 @@ def clients() -> None:
         table.add_row(
             client_name,
             ", ".join(sorted(adapter.modes)),
+            ", ".join(name for name in PROTOCOLS if name in adapter.protocols),
+            adapter.retries or "none",
             adapter.version() if reason is None else "-",
             "available" if reason is None else f"unavailable: {reason}",
         )
@@ -346,11 +370,12 @@ def clients() -> None:
 def scenarios() -> None:
     """The named scenarios."""
     table = Table(title="scenarios")
-    for column in ("name", "request", "concurrency", "description"):
+    for column in ("name", "request", "concurrency", "protocols", "description"):
         table.add_column(column)
     for item in SCENARIOS.values():
         levels = ",".join(map(str, item.concurrency)) if item.concurrency else "--concurrency"
-        table.add_row(item.name, f"{item.method} {item.path}", levels, item.description)
+        protocols = ",".join(item.protocols) if item.protocols else "--protocol"
+        table.add_row(item.name, f"{item.method} {item.path}", levels, protocols, item.description)
     console.print(table)
 
 

@@ -5,22 +5,20 @@ small to matter is "unchanged" however certain), and a two-sided Mann-Whitney U 
 rounds' requests/s says the difference is not noise (p < `alpha`). A large difference the test
 cannot confirm is "unstable": more rounds, or a quieter machine, would settle it.
 
-The test is exact: the p-value is the share of all ways to split the pooled samples into groups
-of the same sizes whose U is at least as extreme (ties handled by midranks). Above
-`EXACT_LIMIT` splits a seeded random subset of them is used instead.
+The test is scipy's `mannwhitneyu` (two-sided): exact for small samples without ties, the
+tie-corrected normal approximation otherwise.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-import random
 import statistics
 from collections.abc import Sequence
 from enum import StrEnum
 
 from pydantic import BaseModel
 
+from http_benchmark import stats
 from http_benchmark.models import CellKey
 from http_benchmark.storage import StoredRun
 
@@ -30,11 +28,7 @@ __all__ = [
     "classify",
     "compare_runs",
     "mann_whitney_p",
-    "mann_whitney_u",
 ]
-
-EXACT_LIMIT = 50_000
-RANDOM_SPLITS = 20_000
 
 
 class Change(StrEnum):
@@ -57,52 +51,9 @@ class CellComparison(BaseModel):
     note: str | None = None
 
 
-def _ranks(values: Sequence[float]) -> list[float]:
-    """1-based ranks, ties sharing the mean of the ranks they span."""
-    order = sorted(range(len(values)), key=values.__getitem__)
-    ranks = [0.0] * len(values)
-    start = 0
-    while start < len(order):
-        end = start
-        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
-            end += 1
-        for position in range(start, end + 1):
-            ranks[order[position]] = (start + end) / 2 + 1
-        start = end + 1
-    return ranks
-
-
-def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> float:
-    """U of sample `a`: how many (a, b) pairs have a > b, ties counting one half."""
-    ranks = _ranks([*a, *b])
-    return sum(ranks[: len(a)]) - len(a) * (len(a) + 1) / 2
-
-
-def mann_whitney_p(a: Sequence[float], b: Sequence[float], *, seed: int = 0) -> float:
-    """Two-sided p-value of the Mann-Whitney U test by permutation (exact when small)."""
-    if not a or not b:
-        raise ValueError("both samples need at least one value")
-    pooled = [*a, *b]
-    ranks = _ranks(pooled)
-    n_a, total = len(a), len(pooled)
-    middle = n_a * len(b) / 2
-    offset = n_a * (n_a + 1) / 2
-    observed = abs(sum(ranks[:n_a]) - offset - middle)
-    # A tolerance, so float rounding of midranks never moves a split across the boundary.
-    tolerance = 1e-9
-
-    def extreme(indices: Sequence[int]) -> bool:
-        return abs(sum(ranks[i] for i in indices) - offset - middle) >= observed - tolerance
-
-    splits = math.comb(total, n_a)
-    if splits <= EXACT_LIMIT:
-        hits = sum(extreme(indices) for indices in itertools.combinations(range(total), n_a))
-        return hits / splits
-    generator = random.Random(seed)  # noqa: S311 - resampling, not secrets
-    population = range(total)
-    hits = sum(extreme(generator.sample(population, n_a)) for _ in range(RANDOM_SPLITS))
-    # The observed split counts as one of them, so p is never exactly 0.
-    return (hits + 1) / (RANDOM_SPLITS + 1)
+def mann_whitney_p(a: Sequence[float], b: Sequence[float]) -> float:
+    """Two-sided p-value of the Mann-Whitney U test (scipy's `mannwhitneyu`)."""
+    return stats.mann_whitney_p(a, b)
 
 
 def classify(

@@ -25,6 +25,7 @@ from pydantic_settings import (
 from http_benchmark.adapters.registry import CLIENT_NAMES, MEASURED_CLIENTS
 from http_benchmark.docker_server import DEFAULT_IMAGE
 from http_benchmark.models import Mode
+from http_benchmark.protocols import ProtocolName, is_tls, normalize
 from http_benchmark.scenarios import SCENARIOS
 
 __all__ = ["BenchmarkConfiguration", "ConfigurationError", "format_validation_error"]
@@ -43,6 +44,10 @@ class ConfigurationError(ValueError):
 
 def _sync_only() -> list[Mode]:
     return ["sync"]
+
+
+def _h1_only() -> list[ProtocolName]:
+    return ["h1"]
 
 
 def _split(value: Any) -> Any:
@@ -122,6 +127,21 @@ class BenchmarkConfiguration(BaseSettings):
     unstable_spread: float = 0.15
     #: Pin the server and the clients to different CPUs (needs taskset and 2 CPUs).
     pin_cpus: bool = True
+    #: Wire protocols measured, each a dimension of the table: h1, h1-tls, h2, h2c, h3
+    #: (`http_benchmark.protocols`). With `tls`, h1 means h1-tls; h2 and h3 are TLS anyway.
+    protocols: Annotated[list[ProtocolName], NoDecode] = Field(default_factory=_h1_only)
+    tls: bool = False
+    #: CA bundle for an https `url` whose certificate the system does not trust (the run's
+    #: own server uses a CA made for the run).
+    ca_file: Path | None = None
+    #: Open loop: requests per second sent on a fixed schedule (wrk2-style), latency counted
+    #: from each request's scheduled time. None: closed loop (as fast as the answers come).
+    rate: float | None = None
+    #: A cell whose failed share of requests is above this gets the "errors" verdict.
+    max_error_rate: float = 0.01
+    #: Interpreter per client, for clients that cannot share this environment (niquests:
+    #: its urllib3-future replaces urllib3). "niquests=/path/bin/python" pairs.
+    client_python: Annotated[dict[str, Path], NoDecode] = Field(default_factory=dict)
 
     @classmethod
     def load(cls, toml_file: Path | None = None, **values: Any) -> Self:
@@ -172,6 +192,37 @@ class BenchmarkConfiguration(BaseSettings):
                     raise ValueError(f"header {line!r} is not 'Name: value'")
                 headers[name.strip()] = text.strip()
             return headers
+        return value
+
+    @field_validator("protocols", mode="before")
+    @classmethod
+    def _protocol_names(cls, value: Any) -> Any:
+        return [str(name).strip().lower() for name in _split(value)]
+
+    @field_validator("client_python", mode="before")
+    @classmethod
+    def _client_pythons(cls, value: Any) -> Any:
+        # "client=path" strings (flag, environment) as well as a mapping (TOML).
+        if isinstance(value, str):
+            value = _split(value)
+        if isinstance(value, list):
+            pairs: dict[str, str] = {}
+            for item in value:
+                client, separator, path = str(item).partition("=")
+                if not separator or not client.strip() or not path.strip():
+                    raise ValueError(f"{item!r} is not 'client=/path/to/python'")
+                pairs[client.strip()] = path.strip()
+            return pairs
+        return value
+
+    @field_validator("client_python")
+    @classmethod
+    def _check_client_pythons(cls, value: dict[str, Path]) -> dict[str, Path]:
+        for client, python in value.items():
+            if client not in CLIENT_NAMES:
+                raise ValueError(f"unknown client {client} (known: {', '.join(CLIENT_NAMES)})")
+            if not python.is_file():
+                raise ValueError(f"{client}'s interpreter {python} does not exist")
         return value
 
     @field_validator("url")
@@ -253,7 +304,14 @@ class BenchmarkConfiguration(BaseSettings):
             raise ValueError("must be more than 0 seconds")
         return value
 
-    @field_validator("server_bound_fraction", "unstable_spread")
+    @field_validator("rate")
+    @classmethod
+    def _positive_rate(cls, value: float | None) -> float | None:
+        if value is not None and value <= 0:
+            raise ValueError("must be more than 0 requests per second")
+        return value
+
+    @field_validator("server_bound_fraction", "unstable_spread", "max_error_rate")
     @classmethod
     def _fraction(cls, value: float) -> float:
         if not 0 < value <= 1:
@@ -270,12 +328,28 @@ class BenchmarkConfiguration(BaseSettings):
             raise ValueError("give either body or body_file, not both")
         if self.body_file is not None and not self.body_file.is_file():
             raise ValueError(f"body_file {self.body_file} does not exist")
+        self.protocols = self._normalized_protocols()
+        if self.ca_file is not None and not self.ca_file.is_file():
+            raise ValueError(f"ca_file {self.ca_file} does not exist")
+        if self.url is not None:
+            https = urlsplit(self.url).scheme == "https"
+            wrong = [name for name in self.protocols if is_tls(name) != https]
+            if wrong:
+                raise ValueError(
+                    f"protocol {', '.join(wrong)} does not match the {urlsplit(self.url).scheme}"
+                    " URL (an https URL needs h1-tls/h2/h3, an http one h1/h2c)"
+                )
         if self.url is not None and self.scenarios and urlsplit(self.url).path not in {"", "/"}:
             raise ValueError(
                 "scenarios bring their own paths: give --url as a server origin "
                 "(http://host:port) or drop --scenario"
             )
         return self
+
+    def _normalized_protocols(self) -> list[ProtocolName]:
+        if not self.protocols:
+            raise ValueError("give at least one protocol (h1, h1-tls, h2, h2c, h3)")
+        return list(dict.fromkeys(normalize(name, tls=self.tls) for name in self.protocols))
 
     def request_body(self) -> bytes | None:
         """The ad-hoc request's body as bytes (the file is read here, when the run starts)."""

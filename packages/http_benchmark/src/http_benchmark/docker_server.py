@@ -35,11 +35,20 @@ import psutil
 from loguru import logger
 
 from http_benchmark.docker_engine import connect, require_image
-from http_benchmark.server import SERVER_CPU, ServerError, StartedServer, can_pin, free_port
+from http_benchmark.server import (
+    SERVER_CPU,
+    ServerError,
+    StartedServer,
+    can_pin,
+    free_port,
+    readiness_connection,
+)
 
 if TYPE_CHECKING:
     import docker
     from testcontainers.core.container import DockerContainer
+
+    from http_benchmark.protocols import TlsMaterial
 
 __all__ = [
     "CONTAINER_PORT",
@@ -66,6 +75,7 @@ LABEL_PID = "io.http-toolkit.owner-pid"
 LABEL_STARTED = "io.http-toolkit.owner-started"
 _APP_MODULE = "http_benchmark_app"
 _APP_IN_CONTAINER = f"/app/{_APP_MODULE}.py"
+_CERTS_IN_CONTAINER = "/certs"
 _NANOSECONDS = 1_000_000_000
 
 
@@ -135,7 +145,7 @@ def _disable_ryuk() -> None:
 class DockerHttpyServer(StartedServer):
     """The httpy image serving the benchmark app, for as long as the `with` block lasts."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - keyword-only settings of one container
         self,
         *,
         image: str = DEFAULT_IMAGE,
@@ -143,9 +153,17 @@ class DockerHttpyServer(StartedServer):
         pin: bool = True,
         startup_timeout: float = 60.0,
         health_interval: float = 1.0,
+        tls: TlsMaterial | None = None,
+        http3: bool = False,
     ) -> None:
         if network not in ("host", "bridge"):
             raise ValueError(f"network must be host or bridge, not {network!r}")
+        if http3 and tls is None:
+            raise ValueError("HTTP/3 needs TLS: give the server a TlsMaterial")
+        if http3 and network != "host":
+            # QUIC is UDP: the bridge mode publishes TCP only.
+            raise ValueError("HTTP/3 in a container needs the host network")
+        self.tls, self.http3 = tls, http3
         self.image, self.network, self.pin = image, network, pin
         self.startup_timeout, self.health_interval = startup_timeout, health_interval
         self.port = 0
@@ -154,7 +172,8 @@ class DockerHttpyServer(StartedServer):
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "http" if self.tls is None else "https"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def container_options(self) -> dict[str, Any]:
         """The docker `create` arguments besides image, environment and mounts."""
@@ -166,6 +185,10 @@ class DockerHttpyServer(StartedServer):
                 "start_period": int(self.startup_timeout * _NANOSECONDS),
             },
         }
+        if self.tls is not None:
+            # The image's check speaks cleartext HTTP, which a TLS port refuses: readiness is
+            # asked from here instead, over TLS and verified by the run's CA.
+            options["healthcheck"] = {"test": ["NONE"]}
         if self.network == "host":
             options["network_mode"] = "host"
         if self.pin and can_pin():
@@ -177,12 +200,18 @@ class DockerHttpyServer(StartedServer):
             host, port = "127.0.0.1", self.port
         else:  # every address of the container's own namespace; published on loopback only
             host, port = "0.0.0.0", CONTAINER_PORT  # noqa: S104
-        return {
+        environment = {
             "HTTPY_APP": f"{_APP_MODULE}:app",
             "HTTPY_HOST": host,
             "HTTPY_PORT": str(port),
             "HTTPY_LOG_LEVEL": "warning",
         }
+        if self.tls is not None:
+            environment["HTTPY_CERTFILE"] = f"{_CERTS_IN_CONTAINER}/{self.tls.cert_file.name}"
+            environment["HTTPY_KEYFILE"] = f"{_CERTS_IN_CONTAINER}/{self.tls.key_file.name}"
+        if self.http3:
+            environment["HTTPY_HTTP3"] = "1"
+        return environment
 
     def start(self) -> str:
         from testcontainers.core.container import DockerContainer  # noqa: PLC0415
@@ -201,6 +230,8 @@ class DockerHttpyServer(StartedServer):
         container = DockerContainer(self.image, **self.container_options())
         container.with_envs(**self.environment())
         container.with_volume_mapping(str(Path(spec.origin)), _APP_IN_CONTAINER, "ro")
+        if self.tls is not None:
+            container.with_volume_mapping(str(self.tls.folder), _CERTS_IN_CONTAINER, "ro")
         if self.network == "bridge":
             # Published on loopback only: testcontainers' own helper would bind every interface.
             ports: dict[str, Any] = container.ports
@@ -215,6 +246,17 @@ class DockerHttpyServer(StartedServer):
             raise
         return self.base_url
 
+    def _answers_over_tls(self) -> bool:
+        try:
+            connection = readiness_connection("127.0.0.1", self.port, self.tls)
+            try:
+                connection.request("GET", "/")
+                return connection.getresponse().status == 200
+            finally:
+                connection.close()
+        except OSError:
+            return False
+
     def _wait_until_healthy(self, container: DockerContainer) -> None:
         wrapped = container.get_wrapped_container()
         deadline = time.monotonic() + self.startup_timeout
@@ -222,7 +264,7 @@ class DockerHttpyServer(StartedServer):
             wrapped.reload()
             state: dict[str, Any] = wrapped.attrs.get("State", {})
             health = (state.get("Health") or {}).get("Status")
-            if health == "healthy":
+            if health == "healthy" or (self.tls is not None and self._answers_over_tls()):
                 return
             if state.get("Status") in {"exited", "dead"} or health == "unhealthy":
                 logs = wrapped.logs(tail=20).decode(errors="replace").strip()
@@ -258,4 +300,6 @@ class DockerHttpyServer(StartedServer):
             "image_id": self.image_id,
             "url": self.base_url,
             "cpu": SERVER_CPU if self.pin and can_pin() else None,
+            "tls": self.tls is not None,
+            "http3": self.http3,
         }

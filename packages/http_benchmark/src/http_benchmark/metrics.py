@@ -1,17 +1,16 @@
-"""Numbers from samples: latency percentiles, medians with a bootstrap interval, verdicts.
+"""A cell's numbers from its rounds: medians with a bootstrap interval, error rate, verdicts.
 
-Everything here is plain arithmetic on lists, so it is the same code in the worker (one round)
-and in the parent (a cell over its rounds).
+The intervals come from scipy (`http_benchmark.stats`); one round's latency percentiles are
+`http_benchmark.latency`'s, re-exported here.
 """
 
 from __future__ import annotations
 
-import math
-import random
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from http_benchmark.latency import latency_summary, percentile
 from http_benchmark.models import (
     BenchmarkResult,
     CellKey,
@@ -20,10 +19,13 @@ from http_benchmark.models import (
     Spread,
     Verdict,
 )
+from http_benchmark.stats import median_ci
 
 __all__ = [
+    "MAX_ERROR_RATE",
     "MIN_STABLE_ROUNDS",
     "bootstrap_ci",
+    "error_rate",
     "latency_summary",
     "percentile",
     "spread",
@@ -33,54 +35,17 @@ __all__ = [
 
 #: With fewer rounds nothing can be said about the spread: the cell is "unstable".
 MIN_STABLE_ROUNDS = 3
-BOOTSTRAP_RESAMPLES = 2000
+#: A cell that lost more than this share of its requests gets the "errors" verdict.
+MAX_ERROR_RATE = 0.01
 #: A median this much above the ceiling means the ceiling probe caught a slow moment.
 CEILING_TOLERANCE = 1.1
-
-
-def percentile(ordered: Sequence[float], fraction: float) -> float:
-    """The `fraction` quantile of sorted values, interpolating between neighbours."""
-    if not ordered:
-        raise ValueError("no values")
-    if not 0 <= fraction <= 1:
-        raise ValueError("fraction must be in [0, 1]")
-    position = (len(ordered) - 1) * fraction
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def latency_summary(seconds: Iterable[float]) -> LatencySummary | None:
-    """avg, p50, p90, p99, p99.9 and max of latencies given in seconds, reported in ms."""
-    ordered = sorted(seconds)
-    if not ordered:
-        return None
-    ms = 1000.0
-    return LatencySummary(
-        avg=statistics.fmean(ordered) * ms,
-        p50=percentile(ordered, 0.5) * ms,
-        p90=percentile(ordered, 0.9) * ms,
-        p99=percentile(ordered, 0.99) * ms,
-        p999=percentile(ordered, 0.999) * ms,
-        max=ordered[-1] * ms,
-    )
 
 
 def bootstrap_ci(
     values: Sequence[float], *, confidence: float = 0.95, seed: int = 0
 ) -> tuple[float, float]:
-    """Percentile-bootstrap interval of the median (seeded: the same samples, the same CI)."""
-    if not values:
-        raise ValueError("no values")
-    if len(values) == 1:
-        return values[0], values[0]
-    generator = random.Random(seed)  # noqa: S311 - resampling, not secrets
-    medians = sorted(
-        statistics.median(generator.choices(values, k=len(values)))
-        for _ in range(BOOTSTRAP_RESAMPLES)
-    )
-    tail = (1 - confidence) / 2
-    return percentile(medians, tail), percentile(medians, 1 - tail)
+    """Bootstrap interval of the median (scipy; seeded: the same samples, the same CI)."""
+    return median_ci(values, confidence=confidence, seed=seed)
 
 
 def spread(values: Sequence[float], *, seed: int = 0) -> Spread:
@@ -94,19 +59,25 @@ def spread(values: Sequence[float], *, seed: int = 0) -> Spread:
     )
 
 
-def verdict(
+def verdict(  # noqa: PLR0913 - keyword-only knobs of one decision
     throughput: Spread,
     rounds: int,
     ceiling: float | None,
     *,
     server_bound_fraction: float = 0.85,
     unstable_spread: float = 0.15,
+    error_rate: float = 0.0,
+    max_error_rate: float = MAX_ERROR_RATE,
 ) -> Verdict:
-    """Server-bound near the ceiling, else unstable if the rounds disagree, else client-bound.
+    """Errors above the allowed rate first; then server-bound near the ceiling, else unstable
+    if the rounds disagree, else client-bound.
 
-    Server-bound is checked first: near the ceiling the server's own noise is what varies. A
+    A client that fails is not fast, whatever its successful requests' rate: "errors" wins.
+    Server-bound comes next: near the ceiling the server's own noise is what varies. A
     median well above the ceiling is unstable: the probe and the client saw different servers.
     """
+    if error_rate > max_error_rate:
+        return Verdict.ERRORS
     if ceiling is not None and ceiling > 0:
         if throughput.median > ceiling * CEILING_TOLERANCE:
             # The client beat the server's measured ceiling: the server's capacity moved while
@@ -124,16 +95,38 @@ def _median_of(values: Iterable[float | None]) -> float | None:
     return statistics.median(present) if present else None
 
 
-def _median_latency(samples: Sequence[RoundSample]) -> LatencySummary | None:
-    summaries = [sample.latency for sample in samples if sample.latency is not None]
-    if not summaries:
+def _median_summary(summaries: Sequence[LatencySummary | None]) -> LatencySummary | None:
+    present = [summary for summary in summaries if summary is not None]
+    if not present:
         return None
-    return LatencySummary(
-        **{
-            name: statistics.median(getattr(summary, name) for summary in summaries)
-            for name in LatencySummary.model_fields
-        }
-    )
+    values = {
+        name: _median_of(getattr(summary, name) for summary in present)
+        for name in LatencySummary.model_fields
+    }
+    return LatencySummary.model_validate(values)
+
+
+def _median_latency(samples: Sequence[RoundSample]) -> LatencySummary | None:
+    return _median_summary([sample.latency for sample in samples])
+
+
+def _open_loop(samples: Sequence[RoundSample]) -> tuple[dict[str, float] | None, float | None]:
+    rounds = [sample.open_loop for sample in samples if sample.open_loop is not None]
+    if not rounds:
+        return None, None
+    keys = sorted({key for r in rounds for key in r.percentiles}, key=float)
+    percentiles = {
+        key: statistics.median(r.percentiles[key] for r in rounds if key in r.percentiles)
+        for key in keys
+    }
+    return percentiles, statistics.median(r.achieved_rate for r in rounds)
+
+
+def error_rate(samples: Sequence[RoundSample], extra_failures: int = 0) -> float | None:
+    """Failed over sent requests, all rounds together (a crashed round counts one failure)."""
+    sent = sum(sample.attempted for sample in samples) + extra_failures
+    failed = sum(sum(sample.errors.values()) for sample in samples) + extra_failures
+    return failed / sent if sent else None
 
 
 def summarize(  # noqa: PLR0913 - keyword-only knobs of one computation
@@ -146,11 +139,15 @@ def summarize(  # noqa: PLR0913 - keyword-only knobs of one computation
     server_bound_fraction: float = 0.85,
     unstable_spread: float = 0.15,
     seed: int = 0,
+    max_error_rate: float = MAX_ERROR_RATE,
+    note: str | None = None,
 ) -> BenchmarkResult:
     """A cell over its rounds. Rounds without a counted response add errors, not zeros."""
     errors: Counter[str] = Counter(extra_errors or {})
     for sample in samples:
         errors.update(sample.errors)
+    rate = error_rate(samples, sum((extra_errors or {}).values()))
+    failures = _median_summary([sample.failure_latency for sample in samples])
     counted = [sample for sample in samples if sample.ok > 0]
     if not counted:
         return BenchmarkResult(
@@ -159,9 +156,13 @@ def summarize(  # noqa: PLR0913 - keyword-only knobs of one computation
             reason="no round produced a checked response",
             rounds=len(samples),
             errors=dict(errors),
+            error_rate=rate,
+            failure_latency=failures,
+            note=note,
             samples=list(samples),
         )
     throughput = spread([sample.requests_per_second for sample in counted], seed=seed)
+    open_loop_percentiles, achieved = _open_loop(counted)
     return BenchmarkResult(
         key=key,
         status="ok" if len(samples) >= rounds_planned else "partial",
@@ -173,12 +174,19 @@ def summarize(  # noqa: PLR0913 - keyword-only knobs of one computation
         rss_growth=_int_or_none(_median_of(s.resources.rss_growth for s in counted)),
         connect_ms=_median_of(sample.connect_ms for sample in counted),
         errors=dict(errors),
+        error_rate=rate,
+        failure_latency=failures,
+        open_loop_percentiles=open_loop_percentiles,
+        achieved_rate=achieved,
+        note=note,
         verdict=verdict(
             throughput,
             len(counted),
             ceiling,
             server_bound_fraction=server_bound_fraction,
             unstable_spread=unstable_spread,
+            error_rate=rate or 0.0,
+            max_error_rate=max_error_rate,
         ),
         samples=list(samples),
     )

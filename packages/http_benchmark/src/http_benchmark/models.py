@@ -18,6 +18,7 @@ __all__ = [
     "HTTPRequest",
     "LatencySummary",
     "Mode",
+    "OpenLoopRound",
     "ResourceMetrics",
     "RoundSample",
     "Spread",
@@ -47,6 +48,8 @@ class Verdict(StrEnum):
     SERVER_BOUND = "server-bound"
     #: The rounds disagree too much (or there were too few) to trust the median.
     UNSTABLE = "unstable"
+    #: More requests failed than the run allows (`max_error_rate`): the number is no speed.
+    ERRORS = "errors"
 
 
 class HTTPRequest(BaseModel):
@@ -66,6 +69,11 @@ class HTTPRequest(BaseModel):
     expected_length: int | None = None
     #: Send `Connection: close` and refuse connection reuse: every request opens a connection.
     new_connection: bool = False
+    #: The wire protocol every client must speak for it (`http_benchmark.protocols`).
+    protocol: str = "h1"
+    #: Read the body in chunks as it arrives and drop them (a streamed download), instead of
+    #: holding the whole body in memory.
+    stream: bool = False
 
 
 class CellKey(BaseModel):
@@ -77,9 +85,11 @@ class CellKey(BaseModel):
     client: str
     mode: CellMode
     concurrency: int
+    #: Runs stored before protocols existed were all HTTP/1.1 on cleartext.
+    protocol: str = "h1"
 
     def label(self) -> str:
-        return f"{self.scenario}/{self.client}/{self.mode}/c{self.concurrency}"
+        return f"{self.scenario}/{self.protocol}/{self.client}/{self.mode}/c{self.concurrency}"
 
 
 class LatencySummary(BaseModel):
@@ -91,6 +101,8 @@ class LatencySummary(BaseModel):
     p99: float
     p999: float
     max: float
+    #: p99.99: from the HDR histogram of open-loop rounds (None where not recorded).
+    p9999: float | None = None
 
 
 class ResourceMetrics(BaseModel):
@@ -105,6 +117,24 @@ class ResourceMetrics(BaseModel):
     rss_growth: int
     #: How the peak was read ("VmHWM after reset" is exact; "ru_maxrss" is a lower bound).
     rss_peak_method: str
+
+
+class OpenLoopRound(BaseModel):
+    """A round sent on a fixed schedule (`--rate`), latency counted from each scheduled time."""
+
+    #: Requests per second the schedule asked for, and what was sent and answered.
+    target_rate: float
+    sent: int
+    #: Responses per second that passed the checks, over the round's wall time.
+    achieved_rate: float
+    #: Requests whose send started later than scheduled by more than one interval (the client
+    #: or the machine could not keep up: their waiting time is in the latency).
+    late: int
+    #: Percentiles of latency from the scheduled send time, ms, keyed "50", "99.99"...
+    percentiles: dict[str, float]
+    #: The whole HDR histogram of successful requests (microseconds), base64 as hdrhistogram
+    #: encodes it: the report's latency-by-percentile plot is drawn from it.
+    histogram: str
 
 
 class RoundSample(BaseModel):
@@ -125,6 +155,20 @@ class RoundSample(BaseModel):
     #: What a load tool measured beyond the fields above (server runs: mean latency in ms,
     #: the load generator's CPU share...), by name.
     detail: dict[str, float] = Field(default_factory=dict)
+    #: Time to failure of the failed requests (ms): a client that fails fast is shown so.
+    failure_latency: LatencySummary | None = None
+    #: Open-loop rounds only: the schedule and what came of it.
+    open_loop: OpenLoopRound | None = None
+
+    @property
+    def attempted(self) -> int:
+        return self.ok + sum(self.errors.values())
+
+    @property
+    def error_rate(self) -> float:
+        """Failed requests over all requests sent in the timed part (0 when none was sent)."""
+        attempted = self.attempted
+        return sum(self.errors.values()) / attempted if attempted else 0.0
 
 
 class Spread(BaseModel):
@@ -159,5 +203,15 @@ class BenchmarkResult(BaseModel):
     rss_growth: int | None = None
     connect_ms: float | None = None
     errors: dict[str, int] = Field(default_factory=dict)
+    #: Failed over sent requests, all counted rounds together.
+    error_rate: float | None = None
+    #: Median over the rounds of the failed requests' time to failure.
+    failure_latency: LatencySummary | None = None
+    #: Open-loop runs: median over the rounds of each percentile (ms, keyed "99.99"...) and
+    #: of the achieved rate.
+    open_loop_percentiles: dict[str, float] | None = None
+    achieved_rate: float | None = None
+    #: Why a cell's numbers are not like its neighbours' (e.g. retries it could not do).
+    note: str | None = None
     verdict: Verdict | None = None
     samples: list[RoundSample] = Field(default_factory=list)

@@ -14,10 +14,11 @@ from html import escape
 
 from http_benchmark.adapters import CLIENT_NAMES
 from http_benchmark.models import BenchmarkResult
+from http_benchmark.open_loop import decode_histogram, percentile_curve
 from http_benchmark.storage import StoredRun
-from http_benchmark.tables import methodology_lines
+from http_benchmark.tables import group_title, methodology_lines
 
-__all__ = ["latency_svg", "render_html", "throughput_svg"]
+__all__ = ["latency_svg", "percentile_svg", "render_html", "throughput_svg"]
 
 # One colour per client, the same in every plot (colour-blind-safe Okabe-Ito palette).
 _PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999")
@@ -186,6 +187,81 @@ def latency_svg(results: Sequence[BenchmarkResult], title: str) -> str:
     return "".join(parts)
 
 
+def _merged_curve(result: BenchmarkResult) -> list[tuple[float, float]]:
+    """The latency-by-percentile curve of all of a cell's open-loop rounds together."""
+    histogram = None
+    for sample in result.samples:
+        if sample.open_loop is None:
+            continue
+        decoded = decode_histogram(sample.open_loop.histogram)
+        if histogram is None:
+            histogram = decoded
+        else:
+            histogram.add(decoded)
+    if histogram is None or histogram.get_total_count() == 0:
+        return []
+    return percentile_curve(histogram)
+
+
+def _nines(percentile: float) -> float:
+    """x position of a percentile on a "number of nines" axis: 0 -> 0, 90 -> 1, 99 -> 2..."""
+    return -math.log10(max(1e-6, 1 - percentile / 100))
+
+
+def percentile_svg(results: Sequence[BenchmarkResult], title: str) -> str:
+    """Latency (ms, log) by percentile (a log-of-nines axis, to p99.99 and beyond), one line
+    per client, from the open-loop rounds' HDR histograms: the wrk2 / HdrHistogram plot."""
+    curves = [(r.key.client, _merged_curve(r)) for r in results]
+    curves = [(client, points) for client, points in curves if points]
+    if not curves:
+        return ""
+    values = [ms for _, points in curves for _, ms in points if ms > 0] or [1e-3]
+    low = 10 ** math.floor(math.log10(min(values)))
+    high = 10 ** math.ceil(math.log10(max(values)))
+    if high <= low:
+        high = low * 10
+    right = max(_nines(p) for _, points in curves for p, _ in points[:-1])
+    right = max(4.0, math.ceil(right))
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x_of(percentile: float) -> float:
+        return LEFT + plot_w * min(_nines(percentile), right) / right
+
+    def y_of(value: float) -> float:
+        share = (math.log10(max(value, low)) - math.log10(low)) / (
+            math.log10(high) - math.log10(low)
+        )
+        return TOP + plot_h * (1 - share)
+
+    parts = [_svg_open(title)]
+    decade = low
+    while decade <= high * 1.0001:
+        y = y_of(decade)
+        parts.append(
+            f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">'
+            f"{decade:g} ms</text>"
+        )
+        decade *= 10
+    for nines in range(int(right) + 1):
+        percentile = 100 * (1 - 10**-nines)
+        label = f"p{percentile:.{max(0, nines - 2)}f}" if nines else "p0"
+        x = LEFT + plot_w * nines / right
+        parts.append(
+            f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" font-size="12" '
+            f'text-anchor="middle">{label}</text>'
+        )
+    for client, points in curves:
+        path = " ".join(f"{x_of(p):.1f},{y_of(ms):.1f}" for p, ms in points[:-1])
+        parts.append(
+            f'<polyline points="{path}" fill="none" stroke="{_colour(client)}" '
+            f'stroke-width="2"><title>{escape(client)}</title></polyline>'
+        )
+    parts.append(_legend([client for client, _ in curves]))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def _svg_open(title: str) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
@@ -198,10 +274,12 @@ def _cell_table(results: Sequence[BenchmarkResult]) -> str:
     rows = []
     for r in sorted(results, key=lambda r: (r.key.concurrency, r.key.client)):
         t, lat = r.requests_per_second, r.latency
+        rate = "-" if r.error_rate is None else f"{r.error_rate:.1%}"
         if t is None:
             rows.append(
                 f"<tr><td>{r.key.concurrency}</td><td>{escape(r.key.client)}</td>"
-                f'<td colspan="8">{escape(r.status)}: {escape(r.reason or "")}</td></tr>'
+                f'<td colspan="8">{escape(r.status)}: {escape(r.reason or "")}</td>'
+                f"<td>{rate}</td></tr>"
             )
             continue
         errors = ", ".join(f"{k} {v}" for k, v in r.errors.items()) or "0"
@@ -214,12 +292,14 @@ def _cell_table(results: Sequence[BenchmarkResult]) -> str:
             f"<td>{r.cpu_us_per_request or 0:.0f}</td>"
             f"<td>{(r.rss_peak or 0) / 2**20:.1f}</td>"
             f"<td>{escape(errors)}</td><td>{escape(r.verdict.value if r.verdict else '-')}</td>"
-            "</tr>"
+            f"<td>{rate}</td></tr>"
         )
     return (
         "<table><tr><th>conc</th><th>client</th><th>req/s median</th><th>min-max</th>"
         "<th>95% CI</th><th>p50 / p99 / p99.9 ms</th><th>cpu us/req</th>"
-        "<th>peak RSS MiB</th><th>errors</th><th>verdict</th></tr>" + "".join(rows) + "</table>"
+        "<th>peak RSS MiB</th><th>errors</th><th>verdict</th><th>error rate</th></tr>"
+        + "".join(rows)
+        + "</table>"
     )
 
 
@@ -250,22 +330,26 @@ def render_html(stored: StoredRun) -> str:
         for c in stored.ceilings
     )
     sections = []
-    groups: dict[tuple[str, str], list[BenchmarkResult]] = defaultdict(list)
+    groups: dict[tuple[str, str, str], list[BenchmarkResult]] = defaultdict(list)
     for result in stored.results:
-        groups[result.key.scenario, result.key.mode].append(result)
-    for (scenario, mode), results in groups.items():
+        groups[result.key.scenario, result.key.protocol, result.key.mode].append(result)
+    for (scenario, protocol, mode), results in groups.items():
+        title = group_title(scenario, protocol, mode)
         level_ceilings = {
-            level: stored.ceiling_for(scenario, level)
+            level: stored.ceiling_for(scenario, level, protocol)
             for level in {r.key.concurrency for r in results}
         }
         parts = [
-            f"<h2>{escape(scenario)} · {escape(mode)}</h2>",
-            throughput_svg(results, level_ceilings, f"{scenario} {mode}: requests per second"),
+            f"<h2>{escape(title)}</h2>",
+            throughput_svg(results, level_ceilings, f"{title}: requests per second"),
         ]
         for level in sorted(level_ceilings):
             at_level = [r for r in results if r.key.concurrency == level]
+            parts.append(latency_svg(at_level, f"{title} c{level}: latency percentiles (log)"))
             parts.append(
-                latency_svg(at_level, f"{scenario} {mode} c{level}: latency percentiles (log)")
+                percentile_svg(
+                    at_level, f"{title} c{level}: open-loop latency by percentile (log-log)"
+                )
             )
         parts.append(_cell_table(results))
         sections.append("".join(parts))

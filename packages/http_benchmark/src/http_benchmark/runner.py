@@ -10,24 +10,37 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import json
 import random
-import ssl
+import shutil
 import subprocess
 import sys
 import zlib
 from collections import Counter
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from loguru import logger
 
-from http_benchmark.adapters import HARNESS_CLIENT, get_adapter, request_headers
+from http_benchmark.adapters import (
+    HARNESS_CLIENT,
+    get_adapter,
+    protocol_gap,
+    request_headers,
+    ssl_context,
+)
 from http_benchmark.ceiling import CeilingProbe
 from http_benchmark.config import BenchmarkConfiguration
+from http_benchmark.endpoints import Endpoints, start_endpoints
 from http_benchmark.environment import capture_environment, git_commit
 from http_benchmark.metrics import summarize
 from http_benchmark.models import CellKey, HTTPRequest, Mode, RoundSample, client_mode
+from http_benchmark.protocols import TlsMaterial, describe
+from http_benchmark.redaction import redacted_configuration
 from http_benchmark.scenarios import AD_HOC, SCENARIOS, Scenario
 from http_benchmark.server import (
     CLIENT_CPU,
@@ -38,20 +51,53 @@ from http_benchmark.server import (
     pinned,
 )
 from http_benchmark.server_selection import select_server
-from http_benchmark.storage import Storage, StoredRun
-from http_benchmark.worker import WorkerJob, WorkerOutcome, run_job
+from http_benchmark.storage import Storage, StoredRun, ceiling_key
+from http_benchmark.worker import WorkerJob, WorkerOutcome
 
 __all__ = [
     "PlannedCell",
     "RunError",
     "RunObserver",
     "Runner",
+    "check_interpreter",
+    "interpreter_client",
     "measure_harness_overhead",
     "run_worker_process",
 ]
 
 #: Requests the no-I/O client sends to measure the harness's own cost per request.
 OVERHEAD_REQUESTS = 20_000
+#: Clients that cannot share an environment with the others (niquests' urllib3-future
+#: replaces urllib3): they run under an interpreter given by `--client-python`.
+SIDE_ENVIRONMENT_CLIENTS = frozenset({"niquests"})
+
+
+def check_interpreter(python: Path, client: str) -> str | None:
+    """Why `client` cannot run under `python` (None if it can), asked of that interpreter."""
+    return interpreter_client(python, client)[0]
+
+
+def interpreter_client(python: Path, client: str) -> tuple[str | None, str | None]:
+    """(why `client` cannot run under `python` or None, its version there), asked of it."""
+    try:
+        result = subprocess.run(  # noqa: S603 - an interpreter the user named, our module
+            [str(python), "-m", "http_benchmark.worker", "--check", client],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=clean_environment(),
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"{python} does not run: {error}", None
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines:
+        tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        return f"{python} cannot run http_benchmark's worker: {tail}", None
+    answer = json.loads(lines[-1])
+    reason: str | None = answer["reason"]
+    version: str | None = answer.get("version")
+    return (None if reason is None else f"{reason} (under {python})"), version
 
 
 class RunError(RuntimeError):
@@ -85,6 +131,9 @@ class PlannedCell:
     request: HTTPRequest
     retries: int
     unavailable: str | None = None
+    note: str | None = None
+    connections: int | None = None
+    max_requests: int | None = None
     cell_id: int = 0
     samples: list[RoundSample] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
@@ -95,12 +144,17 @@ def _worker_timeout(job: WorkerJob) -> float:
     # of stalling the run.
     if job.duration is not None:
         return 120 + job.duration * 2
-    return 120 + ((job.requests or 0) + job.warmup) / 10
+    scheduled = (job.requests or 0) / job.rate if job.rate else 0.0  # an open loop's length
+    return 120 + scheduled * 2 + ((job.requests or 0) + job.warmup) / 10
 
 
-def run_worker_process(job: WorkerJob, *, pin: bool = True) -> WorkerOutcome:
-    """One round in a fresh `python -m http_benchmark.worker` (pinned to the client CPU)."""
-    command = pinned([sys.executable, "-m", "http_benchmark.worker"], CLIENT_CPU, enabled=pin)
+def run_worker_process(
+    job: WorkerJob, *, pin: bool = True, python: Path | str | None = None
+) -> WorkerOutcome:
+    """One round in a fresh `python -m http_benchmark.worker` (pinned to the client CPU),
+    under `python` when the client has an interpreter of its own (`--client-python`)."""
+    interpreter = str(python) if python is not None else sys.executable
+    command = pinned([interpreter, "-m", "http_benchmark.worker"], CLIENT_CPU, enabled=pin)
     try:
         result = subprocess.run(  # noqa: S603 - our own interpreter and module
             command,
@@ -121,16 +175,23 @@ def run_worker_process(job: WorkerJob, *, pin: bool = True) -> WorkerOutcome:
     return WorkerOutcome(status="failed", reason=f"worker-crash: {tail[0]}")
 
 
-def measure_harness_overhead(modes: list[Mode], levels: list[int]) -> dict[str, float]:
-    """Microseconds per request the harness itself costs, with the no-I/O client, in-process.
+def measure_harness_overhead(
+    modes: list[Mode],
+    levels: list[int],
+    *,
+    run_worker: Callable[[WorkerJob], WorkerOutcome] = run_worker_process,
+) -> dict[str, float]:
+    """Microseconds per request the harness itself costs, with the no-I/O client.
 
-    Keys are `sync/c1`, `async/c64`...: the wall time per request when the client costs
-    nothing, i.e. the floor under every real client's latency in that mode and concurrency.
+    Measured like every client: in a fresh worker process pinned to the clients' CPU (an
+    in-process figure would be taken warm, unpinned, in the parent). Keys are `sync/c1`,
+    `async/c64`...: the wall time per request when the client costs nothing, i.e. the floor
+    under every real client's latency in that mode and concurrency.
     """
     overhead: dict[str, float] = {}
     for mode in modes:
         for level in sorted({1, max(levels)}):
-            outcome = run_job(
+            outcome = run_worker(
                 WorkerJob(
                     client=HARNESS_CLIENT,
                     mode=mode,
@@ -139,6 +200,7 @@ def measure_harness_overhead(modes: list[Mode], levels: list[int]) -> dict[str, 
                     requests=OVERHEAD_REQUESTS,
                     warmup=100,
                     measure_connect=False,
+                    check_protocol=False,
                 )
             )
             if outcome.sample is not None and outcome.sample.requests_per_second > 0:
@@ -157,16 +219,19 @@ def _decode(body: bytes, encoding: str | None) -> bytes:
     return body
 
 
-def reference_request(request: HTTPRequest, *, timeout: float, verify: bool) -> tuple[int, int]:
-    """Status and decoded body length of one request with the stdlib, before any client."""
+def reference_request(
+    request: HTTPRequest, *, timeout: float, verify: bool | str
+) -> tuple[int, int]:
+    """Status and decoded body length of one request with the stdlib, before any client.
+
+    It speaks HTTP/1.1 (over TLS for https), which the benchmark's servers serve beside h2,
+    h2c and h3: the answer's status and length are the protocol's too.
+    """
     parts = urlsplit(request.url)
     host = parts.hostname or ""
     connection: http.client.HTTPConnection
     if parts.scheme == "https":
-        context = ssl.create_default_context()
-        if not verify:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
+        context = ssl_context(verify)
         connection = http.client.HTTPSConnection(host, parts.port, timeout=timeout, context=context)
     else:
         connection = http.client.HTTPConnection(host, parts.port, timeout=timeout)
@@ -196,11 +261,17 @@ class Runner:
         *,
         server: ServerProvider | None = None,
         observer: RunObserver | None = None,
+        tls_server: tuple[ServerProvider, TlsMaterial] | None = None,
     ) -> None:
         self.configuration = configuration
         self.storage = storage
         self.observer: RunObserver = observer or _Silent()
         self.pin = configuration.pin_cpus and can_pin()
+        self.tls_server = tls_server
+        self.verify: bool | str = configuration.verify
+        self._availability: dict[str, str | None] = {}
+        # Clients under their own interpreter: their version there, for the environment.
+        self._versions: dict[str, dict[str, str | None]] = {}
         if server is None:
             choice = select_server(configuration)
             if choice.note is not None:
@@ -219,7 +290,7 @@ class Runner:
             return list(scenario.concurrency)
         return list(self.configuration.concurrency)
 
-    def _request(self, scenario: Scenario, base_url: str) -> HTTPRequest:
+    def _request(self, scenario: Scenario, base_url: str, protocol: str = "h1") -> HTTPRequest:
         config = self.configuration
         if scenario.path is None:  # the ad-hoc request
             url = config.url or base_url + "/"
@@ -230,6 +301,7 @@ class Runner:
                 body=config.request_body(),
                 expected_status=config.expected_status,
                 expected_length=config.expected_length,
+                protocol=protocol,
             )
         body = None
         if scenario.body_size is not None:
@@ -242,12 +314,14 @@ class Runner:
             expected_status=200,
             expected_length=scenario.response_length,
             new_connection=scenario.new_connection,
+            protocol=protocol,
+            stream=scenario.stream,
         )
 
     def _checked(self, request: HTTPRequest) -> HTTPRequest:
         """The request with its expected length, after one stdlib request proves the target."""
         config = self.configuration
-        status, length = reference_request(request, timeout=config.timeout, verify=config.verify)
+        status, length = reference_request(request, timeout=config.timeout, verify=self.verify)
         if status != request.expected_status:
             raise RunError(
                 f"{request.method} {request.url} answered {status}, expected "
@@ -263,8 +337,51 @@ class Runner:
             return request.model_copy(update={"expected_length": length})
         return request
 
-    def plan(self, base_url: str) -> list[PlannedCell]:
+    def _protocols(self, scenario: Scenario) -> list[str]:
+        chosen = self.configuration.protocols
+        if scenario.protocols is None:
+            return list(chosen)
+        # The scenario's own protocol when the run measures none of them (tls-new-connection
+        # in a cleartext run measures h1-tls): a scenario asked for by name is never skipped.
+        return [name for name in chosen if name in scenario.protocols] or [scenario.protocols[0]]
+
+    def all_protocols(self) -> list[str]:
+        """Every protocol some scenario of the run measures: the servers to start."""
+        found = [name for scenario in self._scenarios() for name in self._protocols(scenario)]
+        return list(dict.fromkeys(found))
+
+    def availability(self, client: str) -> str | None:
+        """Why `client` cannot run (None if it can): here, or under its own interpreter."""
+        if client not in self._availability:
+            python = self.configuration.client_python.get(client)
+            if python is None:
+                reason = get_adapter(client).unavailable_reason()
+                if reason is not None and client in SIDE_ENVIRONMENT_CLIENTS:
+                    reason += " here (give it an interpreter: --client-python NAME=PYTHON)"
+            else:
+                reason, version = interpreter_client(python, client)
+                self._versions[client] = {"version": version, "reason": reason,
+                                          "python": str(python)}  # fmt: skip
+            self._availability[client] = reason
+        return self._availability[client]
+
+    def _retries_note(self, client: str, retries: int) -> str | None:
+        if not retries:
+            return None
+        meaning = get_adapter(client).retries
+        if meaning is None:
+            return "no retries (client has none)"
+        if meaning != "connect":
+            return f"retries {meaning}"
+        return None
+
+    def plan(self, endpoints: Endpoints | str) -> list[PlannedCell]:
         config = self.configuration
+        if isinstance(endpoints, str):
+            endpoints = Endpoints(
+                urls=dict.fromkeys(config.protocols, endpoints), verify=self.verify
+            )
+        self.verify = endpoints.verify
         cells = []
         for scenario in self._scenarios():
             clients = [
@@ -272,42 +389,81 @@ class Runner:
                 for name in config.clients
                 if scenario.clients is None or name in scenario.clients
             ]
-            if not clients:
-                logger.warning("scenario {} has none of the clients asked for", scenario.name)
+            protocols = self._protocols(scenario)
+            if not clients or not protocols:
+                logger.warning(
+                    "scenario {} has none of the clients or protocols asked for", scenario.name
+                )
                 continue
-            request = self._checked(self._request(scenario, base_url))
             retries = config.retries if scenario.retries is None else scenario.retries
-            for mode in config.modes:
-                for client in clients:
-                    adapter = get_adapter(client)
-                    reason = adapter.unavailable_reason()
-                    if mode not in adapter.modes:
-                        reason = f"no {mode} mode"
-                    for level in self._levels(scenario):
-                        key = CellKey(
-                            scenario=scenario.name, client=client, mode=mode, concurrency=level
-                        )
-                        cells.append(PlannedCell(key, request, retries, unavailable=reason))
+            for protocol in protocols:
+                request = self._checked(self._request(scenario, endpoints.urls[protocol], protocol))
+                for mode in config.modes:
+                    for client in clients:
+                        cells += self._cells(scenario, protocol, mode, client, request, retries)
         if not any(cell.unavailable is None for cell in cells):
             raise RunError("nothing to measure: every client asked for is unavailable here")
         return cells
+
+    def _cells(  # noqa: PLR0913, PLR0917 - one cell's coordinates
+        self,
+        scenario: Scenario,
+        protocol: str,
+        mode: Mode,
+        client: str,
+        request: HTTPRequest,
+        retries: int,
+    ) -> list[PlannedCell]:
+        adapter = get_adapter(client)
+        reason = self.availability(client)
+        if mode not in adapter.modes:
+            reason = f"no {mode} mode"
+        elif protocol not in adapter.protocols:
+            reason = f"no {protocol_gap(protocol)}"
+        elif scenario.connections is not None and not adapter.multiplexes:
+            reason = "no multiplexing on one connection"
+        note = self._retries_note(client, retries)
+        return [
+            PlannedCell(
+                CellKey(
+                    scenario=scenario.name,
+                    client=client,
+                    mode=mode,
+                    concurrency=level,
+                    protocol=protocol,
+                ),
+                request,
+                retries,
+                unavailable=reason,
+                note=note,
+                connections=scenario.connections,
+                max_requests=scenario.max_requests,
+            )
+            for level in self._levels(scenario)
+        ]
 
     # --- running ----------------------------------------------------------------------------
 
     def _job(self, cell: PlannedCell, round_number: int) -> WorkerJob:
         config = self.configuration
+        requests, warmup = config.requests, config.warmup
+        if cell.max_requests is not None:
+            requests = None if requests is None else min(requests, cell.max_requests)
+            warmup = min(warmup, max(1, cell.max_requests // 10))
         return WorkerJob(
             client=cell.key.client,
             mode=client_mode(cell.key.mode),
             request=cell.request,
             concurrency=cell.key.concurrency,
-            requests=config.requests,
+            requests=requests,
             duration=config.duration,
-            warmup=max(config.warmup, cell.key.concurrency) if config.warmup else 0,
+            warmup=max(warmup, cell.key.concurrency) if warmup else 0,
             timeout=config.timeout,
-            verify=config.verify,
+            verify=self.verify,
             retries=cell.retries,
             round=round_number,
+            rate=config.rate,
+            connections=cell.connections,
         )
 
     def _default_name(self) -> str:
@@ -315,14 +471,23 @@ class Runner:
 
     def run(self) -> StoredRun:
         config = self.configuration
-        with self.server as base_url:
-            cells = self.plan(base_url)
+        with ExitStack() as stack:
+            endpoints = start_endpoints(
+                config, stack, self.server, self.tls_server, protocols=self.all_protocols()
+            )
+            cells = self.plan(endpoints)
             environment = capture_environment()
-            environment["server"] = self.server.describe()
+            environment["server"] = endpoints.servers[0]
+            environment["servers"] = endpoints.servers
+            environment["protocols"] = {name: describe(name) for name in config.protocols}
+            environment["client_python"] = {
+                name: str(path) for name, path in config.client_python.items()
+            }
+            environment.setdefault("clients", {}).update(self._versions)
             environment["pinned"] = self.pin
             run_id = self.storage.create_run(
                 config.name or self._default_name(),
-                config.model_dump(mode="json"),
+                redacted_configuration(config.model_dump(mode="json")),
                 environment,
                 git_commit(),
             )
@@ -345,13 +510,25 @@ class Runner:
                 run_id, cell.key, config.rounds, status=status, reason=cell.unavailable
             )
         runnable = [cell for cell in cells if cell.unavailable is None]
-        probes = sorted({(c.key.scenario, c.key.concurrency): c.request for c in runnable}.items())
+        # The ceiling is wrk's (or a client's) over HTTP/1.1: measured for h1 cells, and for
+        # h1-tls ones when wrk does it; HTTP/2 and HTTP/3 cells have none to compare with.
+        probed = [c for c in runnable if c.key.protocol == "h1" or (
+            c.key.protocol == "h1-tls" and config.ceiling in {"auto", "wrk"}
+            and shutil.which("wrk") is not None)]  # fmt: skip
+        probes = sorted(
+            {
+                (ceiling_key(c.key.scenario, c.key.protocol), c.key.concurrency): c.request
+                for c in probed
+            }.items()
+        )
         probe_steps = 0 if config.ceiling == "off" else len(probes) * config.rounds
         self.observer.started(1 + probe_steps + len(runnable) * config.rounds)
 
         self.observer.step("harness overhead (no-I/O client)")
         levels = sorted({cell.key.concurrency for cell in runnable})
-        environment["harness_overhead_us"] = measure_harness_overhead(config.modes, levels)
+        environment["harness_overhead_us"] = measure_harness_overhead(
+            config.modes, levels, run_worker=lambda job: run_worker_process(job, pin=self.pin)
+        )
         self.storage.update_environment(run_id, environment)
         self.observer.done(
             "harness overhead: "
@@ -406,10 +583,15 @@ class Runner:
                 if cell.unavailable is not None:
                     continue
                 self.observer.step(f"round {round_number}/{config.rounds} {cell.key.label()}")
-                outcome = run_worker_process(self._job(cell, round_number), pin=self.pin)
+                outcome = run_worker_process(
+                    self._job(cell, round_number),
+                    pin=self.pin,
+                    python=config.client_python.get(cell.key.client),
+                )
                 self.observer.done(self._record(cell, outcome, round_number))
                 if round_number == config.rounds or cell.unavailable is not None:
-                    self._finish(cell, ceilings.get((cell.key.scenario, cell.key.concurrency)))
+                    key = ceiling_key(cell.key.scenario, cell.key.protocol)
+                    self._finish(cell, ceilings.get((key, cell.key.concurrency)))
 
     def _record(self, cell: PlannedCell, outcome: WorkerOutcome, round_number: int) -> str:
         label = f"round {round_number} {cell.key.label()}"
@@ -447,5 +629,7 @@ class Runner:
                 server_bound_fraction=config.server_bound_fraction,
                 unstable_spread=config.unstable_spread,
                 seed=config.seed,
+                max_error_rate=config.max_error_rate,
+                note=cell.note,
             )
         self.storage.finish_cell(cell.cell_id, result)

@@ -35,6 +35,17 @@ class Scenario:
     clients: tuple[str, ...] | None = None
     #: Retries given to clients that have them, instead of the run's setting.
     retries: int | None = None
+    #: Protocols the scenario is about: the run's protocols among them, or (when the run has
+    #: none of them) the first, whose server is then started too.
+    protocols: tuple[str, ...] | None = None
+    #: Read the body as a stream in chunks, dropping each (time to last byte, flat memory).
+    stream: bool = False
+    #: Connections the pool may hold, instead of one per request in flight: 1 makes every
+    #: request of the cell share one HTTP/2 connection (multiplexing).
+    connections: int | None = None
+    #: At most this many counted requests per round (and a tenth of it as warm-up): big
+    #: bodies make a few requests a long round, and the run's 1000 would take minutes each.
+    max_requests: int | None = None
 
 
 def _download(size: int, label: str) -> Scenario:
@@ -46,7 +57,7 @@ def _download(size: int, label: str) -> Scenario:
     )
 
 
-def _upload(size: int, label: str) -> Scenario:
+def _upload(size: int, label: str, max_requests: int | None = None) -> Scenario:
     return Scenario(
         name=f"upload-{label}",
         description=f"POST of a {label.upper()} body; the server answers with the count it read",
@@ -54,6 +65,7 @@ def _upload(size: int, label: str) -> Scenario:
         method="POST",
         body_size=size,
         response_length=len(str(size)),
+        max_requests=max_requests,
     )
 
 
@@ -87,11 +99,38 @@ _ALL = (
         response_length=64,
         concurrency=(1, 4, 16, 64),
     ),
+    Scenario(
+        name="tls-new-connection",
+        description="a new TLS connection per request (`Connection: close`): handshake cost",
+        path="/payload/64",
+        response_length=64,
+        new_connection=True,
+        protocols=("h1-tls", "h2"),
+    ),
     _download(KIB, "1k"),
     _download(64 * KIB, "64k"),
     _download(MIB, "1m"),
+    Scenario(
+        name="stream-64m",
+        description="streamed GET of 64 MiB read in chunks: time to last byte and peak RSS",
+        path=f"/payload/{64 * MIB}",
+        response_length=64 * MIB,
+        stream=True,
+        concurrency=(1,),
+        max_requests=20,
+    ),
     _upload(64 * KIB, "64k"),
     _upload(MIB, "1m"),
+    _upload(16 * MIB, "16m", max_requests=50),
+    Scenario(
+        name="h2-multiplex",
+        description="small GETs, all in flight at once on ONE HTTP/2 connection (streams)",
+        path="/payload/64",
+        response_length=64,
+        concurrency=(16,),
+        protocols=("h2", "h2c"),
+        connections=1,
+    ),
     Scenario(
         name="aresilient-vs-httpx",
         description="the cost of aresilient's retry layer (3 retries, none needed) over httpx",

@@ -15,15 +15,19 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
 from abc import ABC, abstractmethod
 from types import TracebackType
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from loguru import logger
+
+if TYPE_CHECKING:
+    from http_benchmark.protocols import TlsMaterial
 
 __all__ = [
     "CLIENT_CPU",
@@ -37,6 +41,7 @@ __all__ = [
     "child_options",
     "clean_environment",
     "pinned",
+    "readiness_connection",
 ]
 
 # On two cores or more the server gets CPU 0 and every client (and wrk) CPU 1, so the
@@ -116,6 +121,16 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
+def readiness_connection(
+    host: str, port: int, tls: TlsMaterial | None, timeout: float = 1.0
+) -> http.client.HTTPConnection:
+    """A stdlib connection to ask a starting server for `/`; over TLS, verified by the run's CA."""
+    if tls is None:
+        return http.client.HTTPConnection(host, port, timeout=timeout)
+    context = ssl.create_default_context(cafile=str(tls.ca_file))
+    return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
+
+
 class StartedServer(ABC):
     """A server this run starts and stops: the block's URL is `start()`'s, `stop()` at its end."""
 
@@ -163,16 +178,21 @@ class ExternalServer:
 class LocalHttpyServer(StartedServer):
     """`python -m httpy run http_benchmark.server_app:app` on a free 127.0.0.1 port."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - keyword-only settings of one process
         self,
         *,
         host: str = "127.0.0.1",
         pin: bool = True,
         startup_timeout: float = 20.0,
         app: str = APP,
+        tls: TlsMaterial | None = None,
+        http3: bool = False,
     ) -> None:
+        if http3 and tls is None:
+            raise ValueError("HTTP/3 needs TLS: give the server a TlsMaterial")
         self.host, self.pin, self.app = host, pin, app
         self.startup_timeout = startup_timeout
+        self.tls, self.http3 = tls, http3
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
         # A file, not a pipe: a chatty server must never block on a pipe nobody reads.
@@ -180,7 +200,8 @@ class LocalHttpyServer(StartedServer):
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        scheme = "http" if self.tls is None else "https"
+        return f"{scheme}://{self.host}:{self.port}"
 
     def start(self) -> str:
         self.port = free_port(self.host)
@@ -188,6 +209,10 @@ class LocalHttpyServer(StartedServer):
             sys.executable, "-m", "httpy", "run", self.app,
             "--host", self.host, "--port", str(self.port), "--log-level", "warning",
         ]  # fmt: skip
+        if self.tls is not None:
+            command += ["--certfile", str(self.tls.cert_file), "--keyfile", str(self.tls.key_file)]
+        if self.http3:
+            command.append("--http3")
         logger.info("starting {} on port {}", self.app, self.port)
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
@@ -213,7 +238,7 @@ class LocalHttpyServer(StartedServer):
                     f"httpy exited with {self._process.returncode}: {self.stderr_text()}"
                 )
             try:
-                connection = http.client.HTTPConnection(self.host, self.port, timeout=1)
+                connection = readiness_connection(self.host, self.port, self.tls)
                 connection.request("GET", "/")
                 if connection.getresponse().status == 200:
                     connection.close()
@@ -252,4 +277,6 @@ class LocalHttpyServer(StartedServer):
             "httpy": importlib.metadata.version("htk-httpy"),
             "uvloop": importlib.util.find_spec("uvloop") is not None,
             "cpu": SERVER_CPU if self.pin and can_pin() else None,
+            "tls": self.tls is not None,
+            "http3": self.http3,
         }

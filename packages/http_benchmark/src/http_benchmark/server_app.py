@@ -18,14 +18,14 @@ from httpy.httpbin import app as httpbin
 
 __all__ = ["MAX_PAYLOAD", "app", "payload"]
 
-#: Largest payload and upload served (the 1 MiB scenarios fit with room to spare).
-MAX_PAYLOAD = 16 * 1024 * 1024
+#: Largest payload and upload served: the 64 MiB streamed download is the largest scenario.
+MAX_PAYLOAD = 64 * 1024 * 1024
 _OURS = ("/payload/", "/upload")
 
 app = App(max_body_size=MAX_PAYLOAD)
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=8)
 def payload(size: int) -> bytes:
     """`size` pseudo-random bytes, the same for a size every time (incompressible)."""
     return random.Random(size).randbytes(size)  # noqa: S311 - filler bytes, not secrets

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from http_benchmark.config import BenchmarkConfiguration
 from http_benchmark.docker_engine import image_problem
 from http_benchmark.docker_server import DockerHttpyServer
 from http_benchmark.server import ExternalServer, LocalHttpyServer, ServerProvider
+
+if TYPE_CHECKING:
+    from http_benchmark.protocols import TlsMaterial
 
 __all__ = ["ServerChoice", "select_server"]
 
@@ -31,13 +35,22 @@ def select_server(
     configuration: BenchmarkConfiguration,
     *,
     docker_problem: Callable[[str], str | None] = image_problem,
+    tls: TlsMaterial | None = None,
+    http3: bool = False,
 ) -> ServerChoice:
-    """The provider for `configuration`; `docker_problem(image)` says why Docker cannot serve."""
+    """The provider for `configuration`; `docker_problem(image)` says why Docker cannot serve.
+
+    With `tls`, the server serves HTTPS (HTTP/1.1 and HTTP/2 by ALPN) with its certificate,
+    and with `http3` HTTP/3 on the same port number over UDP too.
+    """
     if configuration.url is not None:
         parts = urlsplit(configuration.url)
         return ServerChoice(ExternalServer(f"{parts.scheme}://{parts.netloc}"))
     local = LocalHttpyServer(
-        pin=configuration.pin_cpus, startup_timeout=configuration.startup_timeout
+        pin=configuration.pin_cpus,
+        startup_timeout=configuration.startup_timeout,
+        tls=tls,
+        http3=http3,
     )
     if configuration.server == "local":
         return ServerChoice(local)
@@ -47,6 +60,8 @@ def select_server(
         pin=configuration.pin_cpus,
         startup_timeout=configuration.startup_timeout,
         health_interval=configuration.health_interval,
+        tls=tls,
+        http3=http3,
     )
     if configuration.server == "docker":
         return ServerChoice(docker)

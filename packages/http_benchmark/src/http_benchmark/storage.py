@@ -29,9 +29,10 @@ __all__ = [
     "Storage",
     "StorageError",
     "StoredRun",
+    "ceiling_key",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 RunStatus = Literal["running", "finished", "interrupted", "failed"]
 
 # Each entry moves the schema from version `index` to `index + 1`.
@@ -80,7 +81,40 @@ _MIGRATIONS: list[str] = [
         PRIMARY KEY (cell_id, round)
     );
     """,
+    # 2: cells get a protocol (h1, h1-tls, h2, h2c, h3); earlier runs were all h1. SQLite
+    # cannot change a UNIQUE constraint in place, so the table is rebuilt (foreign keys are
+    # off during migrations: samples keep pointing at the same cell ids).
+    """
+    CREATE TABLE cells_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        scenario TEXT NOT NULL,
+        client TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        concurrency INTEGER NOT NULL,
+        protocol TEXT NOT NULL DEFAULT 'h1',
+        rounds_planned INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        reason TEXT,
+        errors TEXT NOT NULL DEFAULT '{}',
+        result TEXT,
+        finished_at TEXT,
+        UNIQUE (run_id, scenario, protocol, client, mode, concurrency)
+    );
+    INSERT INTO cells_new (id, run_id, scenario, client, mode, concurrency, rounds_planned,
+        status, reason, errors, result, finished_at)
+        SELECT id, run_id, scenario, client, mode, concurrency, rounds_planned, status, reason,
+        errors, result, finished_at FROM cells;
+    DROP TABLE cells;
+    ALTER TABLE cells_new RENAME TO cells;
+    """,
 ]
+
+
+def ceiling_key(scenario: str, protocol: str) -> str:
+    """The ceilings table's scenario column: the scenario, plus the protocol unless h1 (so
+    runs stored before protocols existed read the same)."""
+    return scenario if protocol == "h1" else f"{scenario} [{protocol}]"
 
 
 class StorageError(RuntimeError):
@@ -113,9 +147,10 @@ class StoredRun(BaseModel):
     ceilings: list[Ceiling]
     results: list[BenchmarkResult]
 
-    def ceiling_for(self, scenario: str, concurrency: int) -> float | None:
+    def ceiling_for(self, scenario: str, concurrency: int, protocol: str = "h1") -> float | None:
+        key = ceiling_key(scenario, protocol)
         for ceiling in self.ceilings:
-            if ceiling.scenario == scenario and ceiling.concurrency == concurrency:
+            if ceiling.scenario == key and ceiling.concurrency == concurrency:
                 return ceiling.requests_per_second
         return None
 
@@ -163,13 +198,21 @@ class Storage:
                 f"{self.path} has schema version {version}; this http_benchmark knows "
                 f"up to {SCHEMA_VERSION} (upgrade http_benchmark to read it)"
             )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            with self._transaction():
-                for statement in _MIGRATIONS[target - 1].split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
-                # PRAGMA takes no parameters; `target` is an int from the range above.
-                self._db.execute(f"PRAGMA user_version = {int(target)}")
+        if version == SCHEMA_VERSION:
+            return
+        # Table rebuilds must not cascade-delete through the foreign keys (a no-op inside a
+        # transaction, so set around them).
+        self._db.execute("PRAGMA foreign_keys=OFF")
+        try:
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                with self._transaction():
+                    for statement in _MIGRATIONS[target - 1].split(";"):
+                        if statement.strip():
+                            self._db.execute(statement)
+                    # PRAGMA takes no parameters; `target` is an int from the range above.
+                    self._db.execute(f"PRAGMA user_version = {int(target)}")
+        finally:
+            self._db.execute("PRAGMA foreign_keys=ON")
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -226,14 +269,15 @@ class Storage:
         reason: str | None = None,
     ) -> int:
         cursor = self._db.execute(
-            "INSERT INTO cells (run_id, scenario, client, mode, concurrency, rounds_planned,"
-            " status, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO cells (run_id, scenario, client, mode, concurrency, protocol,"
+            " rounds_planned, status, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 run_id,
                 key.scenario,
                 key.client,
                 key.mode,
                 key.concurrency,
+                key.protocol,
                 rounds_planned,
                 status,
                 reason,
@@ -283,15 +327,24 @@ class Storage:
         return [self._record(row) for row in rows]
 
     def resolve(self, reference: str) -> int:
-        """A run id, a run name (its latest run), or "latest"; StorageError if none matches."""
-        if reference.isdigit():
-            row = self._db.execute("SELECT id FROM runs WHERE id = ?", (int(reference),)).fetchone()
-        elif reference in {"latest", "last"}:
+        """A run name (its latest run), a run id, `id:N`, or "latest"; StorageError if none.
+
+        A name wins over an id: a run named "2024" is that run, not run number 2024 (`id:2024`
+        says the id). Digits that name no run are taken as an id.
+        """
+        if reference.startswith("id:") and reference[3:].isdigit():
+            row = self._db.execute("SELECT id FROM runs WHERE id = ?", (int(reference[3:]),))
+            return self._found(row.fetchone(), reference)
+        row = self._db.execute(
+            "SELECT id FROM runs WHERE name = ? ORDER BY id DESC LIMIT 1", (reference,)
+        ).fetchone()
+        if row is None and reference in {"latest", "last"}:
             row = self._db.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 1").fetchone()
-        else:
-            row = self._db.execute(
-                "SELECT id FROM runs WHERE name = ? ORDER BY id DESC LIMIT 1", (reference,)
-            ).fetchone()
+        elif row is None and reference.isdigit():
+            row = self._db.execute("SELECT id FROM runs WHERE id = ?", (int(reference),)).fetchone()
+        return self._found(row, reference)
+
+    def _found(self, row: sqlite3.Row | None, reference: str) -> int:
         if row is None:
             raise StorageError(f"no run {reference!r} in {self.path}")
         run_id: int = row["id"]
@@ -327,6 +380,7 @@ class Storage:
             client=cell["client"],
             mode=cell["mode"],
             concurrency=cell["concurrency"],
+            protocol=cell["protocol"],
         )
         samples = [
             RoundSample.model_validate_json(row["data"])
@@ -354,7 +408,7 @@ class Storage:
             key,
             samples,
             rounds_planned=cell["rounds_planned"],
-            ceiling=stored.ceiling_for(key.scenario, key.concurrency),
+            ceiling=stored.ceiling_for(key.scenario, key.concurrency, key.protocol),
             extra_errors=errors,
             server_bound_fraction=configuration.get("server_bound_fraction", 0.85),
             unstable_spread=configuration.get("unstable_spread", 0.15),

@@ -19,6 +19,9 @@ from http_benchmark.cli import app
 from http_benchmark.storage import Storage
 
 CLIENTS = ["requestx", "httpx", "aiohttp", "pycurl"]
+# Two whole runs (16 cells, 2 rounds, each with its harness-overhead workers) on a shared
+# 2-core machine: bounded, but longer than the suite's default 120 s per test.
+pytestmark = pytest.mark.timeout(900)
 
 
 def _invoke(*args: str) -> tuple[int, str]:
@@ -92,9 +95,9 @@ def test_every_cell_is_measured_and_stored(recorded: tuple[Path, list[str]]) -> 
 
 def test_the_table_compares_the_clients(recorded: tuple[Path, list[str]]) -> None:
     _, outputs = recorded
-    for title in ("sequential · sync", "sequential · async", "concurrent · sync",
-                  "concurrent · async"):  # fmt: skip
-        assert title in outputs[1]
+    for scenario in ("sequential", "concurrent"):
+        for mode in ("sync", "async"):
+            assert f"{scenario} · HTTP/1.1 · {mode}" in outputs[1]
     assert re.search(r"│\s+16 │ requestx\s+│\s+[\d,]+ │", outputs[1])
 
 

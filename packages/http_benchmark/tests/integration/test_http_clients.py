@@ -6,6 +6,7 @@ concurrency, every response checked (status and body length), errors counted by 
 
 from __future__ import annotations
 
+import os
 import random
 
 import pytest
@@ -16,8 +17,16 @@ from http_benchmark.models import HTTPRequest, Mode
 from http_benchmark.runner import reference_request, run_worker_process
 from http_benchmark.worker import WorkerJob
 
+# niquests runs under its own interpreter (`nox -s tests` makes it; see test_niquests.py).
+SIDE = os.environ.get("HTTP_BENCHMARK_NIQUESTS_PYTHON")
 PAIRS = [
-    (name, mode)
+    pytest.param(
+        name,
+        mode,
+        marks=[pytest.mark.skipif(SIDE is None, reason="no niquests interpreter")]
+        if name == "niquests"
+        else [],
+    )
     for name in MEASURED_CLIENTS
     for mode in ("sync", "async")
     if mode in get_adapter(name).modes
@@ -34,7 +43,7 @@ def _round(client: str, mode: Mode, request: HTTPRequest, *, concurrency: int) -
         warmup=10,
         timeout=10,
     )
-    outcome = run_worker_process(job, pin=False)
+    outcome = run_worker_process(job, pin=False, python=SIDE if client == "niquests" else None)
     assert outcome.status == "ok", outcome.reason
     assert outcome.sample is not None
     assert outcome.sample.errors == {}

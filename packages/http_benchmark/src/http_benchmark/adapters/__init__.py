@@ -8,7 +8,10 @@ from http_benchmark.adapters.base import (
     FairSettings,
     SyncSession,
     UnsupportedModeError,
+    UnsupportedProtocolError,
+    protocol_gap,
     request_headers,
+    ssl_context,
 )
 from http_benchmark.adapters.registry import (
     CLIENT_NAMES,
@@ -28,6 +31,9 @@ __all__ = [
     "FairSettings",
     "SyncSession",
     "UnsupportedModeError",
+    "UnsupportedProtocolError",
     "get_adapter",
+    "protocol_gap",
     "request_headers",
+    "ssl_context",
 ]

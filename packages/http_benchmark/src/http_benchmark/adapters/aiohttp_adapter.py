@@ -7,10 +7,12 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, ClassVar
 
 from http_benchmark.adapters.base import (
+    STREAM_CHUNK,
     AsyncSession,
     ClientAdapter,
     FairSettings,
     request_headers,
+    ssl_context,
 )
 from http_benchmark.models import HTTPRequest, Mode
 
@@ -29,7 +31,7 @@ def _client_session(
         limit=settings.pool_size,
         limit_per_host=settings.pool_size,
         force_close=request.new_connection,
-        ssl=settings.verify,
+        ssl=ssl_context(settings.verify),
     )
     return aiohttp.ClientSession(
         connector=connector,
@@ -45,9 +47,15 @@ class _AsyncSession:
     def __init__(self, session: aiohttp.ClientSession, request: HTTPRequest) -> None:
         self._session = session
         self._method, self._url, self._body = request.method, request.url, request.body
+        self._stream = request.stream
 
     async def send(self) -> tuple[int, int]:
         async with self._session.request(self._method, self._url, data=self._body) as response:
+            if self._stream:
+                size = 0
+                async for chunk in response.content.iter_chunked(STREAM_CHUNK):
+                    size += len(chunk)
+                return response.status, size
             body = await response.read()
             return response.status, len(body)
 
@@ -59,6 +67,7 @@ class AiohttpAdapter(ClientAdapter):
     name = "aiohttp"
     distribution = "aiohttp"
     modes: ClassVar[frozenset[Mode]] = frozenset({"async"})
+    retries: ClassVar[str | None] = None
     exposes_connect_time = True
 
     async def _open_async(self, request: HTTPRequest, settings: FairSettings) -> AsyncSession:
@@ -94,3 +103,12 @@ class AiohttpAdapter(ClientAdapter):
         if "start" not in times or "end" not in times:
             return None
         return (times["end"] - times["start"]) * 1000
+
+    async def http_version_async(self, request: HTTPRequest, settings: FairSettings) -> int | None:
+        async with (
+            _client_session(request, settings, None) as session,
+            session.request(request.method, request.url, data=request.body) as answer,
+        ):
+            await answer.read()
+            version = answer.version
+            return None if version is None else version.major * 10 + version.minor

@@ -11,8 +11,11 @@ from typing import TYPE_CHECKING, ClassVar
 
 from http_benchmark.adapters.base import AsyncSession, ClientAdapter, FairSettings, SyncSession
 from http_benchmark.adapters.httpx_adapter import (
+    HTTPX_PROTOCOLS,
     connect_ms_async,
     connect_ms_sync,
+    http_version_async,
+    http_version_sync,
     httpx_async_session,
     httpx_sync_session,
     httpx_transport_kwargs,
@@ -30,6 +33,10 @@ class AresilientAdapter(ClientAdapter):
     distribution = "htk-aresilient"
     module = "aresilient"
     modes: ClassVar[frozenset[Mode]] = frozenset({"sync", "async"})
+    protocols: ClassVar[frozenset[str]] = HTTPX_PROTOCOLS
+    multiplexes = True
+    # aresilient's own policy: it retries 429/5xx answers and transport errors, with backoff.
+    retries: ClassVar[str | None] = "answers 429/5xx and errors, with backoff"
     exposes_connect_time = True
 
     def unavailable_reason(self) -> str | None:
@@ -71,3 +78,9 @@ class AresilientAdapter(ClientAdapter):
 
     async def connect_ms_async(self, request: HTTPRequest, settings: FairSettings) -> float | None:
         return await connect_ms_async(self._async_client(request, settings), request)
+
+    def http_version_sync(self, request: HTTPRequest, settings: FairSettings) -> int | None:
+        return http_version_sync(self._sync_client(request, settings), request)
+
+    async def http_version_async(self, request: HTTPRequest, settings: FairSettings) -> int | None:
+        return await http_version_async(self._async_client(request, settings), request)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import ssl
 from abc import ABC
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,13 +20,17 @@ from http_benchmark.models import HTTPRequest, Mode
 
 __all__ = [
     "COMMON_HEADERS",
+    "STREAM_CHUNK",
     "AsyncSession",
     "ClientAdapter",
     "ClientUnavailableError",
     "FairSettings",
     "SyncSession",
     "UnsupportedModeError",
+    "UnsupportedProtocolError",
+    "protocol_gap",
     "request_headers",
+    "ssl_context",
 ]
 
 # Sent by every client on every request (plus Host, and Content-Length with a body). Naming
@@ -53,6 +58,20 @@ class ClientUnavailableError(RuntimeError):
     """The client library is not installed (or is too old to have what the adapter needs)."""
 
 
+class UnsupportedProtocolError(ValueError):
+    """A client was asked for a wire protocol (HTTP/2, h2c, HTTP/3) it cannot speak."""
+
+    def __init__(self, client: str, protocol: str) -> None:
+        self.client, self.protocol = client, protocol
+        super().__init__(f"{client} has no {protocol_gap(protocol)}")
+
+
+def protocol_gap(protocol: str) -> str:
+    """What a client without `protocol` lacks, as the table says it: "HTTP/2", "h2c"..."""
+    return {"h1-tls": "TLS", "h2": "HTTP/2", "h2c": "h2c (HTTP/2 prior knowledge)",
+            "h3": "HTTP/3"}.get(protocol, protocol)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class FairSettings:
     """The same for every client in a cell."""
@@ -60,10 +79,27 @@ class FairSettings:
     #: Connections the pool may keep: the cell's concurrency.
     pool_size: int
     timeout: float = 30.0
-    verify: bool = True
+    #: True: the system's CAs; a path: that CA bundle (the run's own CA for its TLS server);
+    #: False only when the user turned verification off (`--no-verify`), never implicitly.
+    verify: bool | str = True
     #: Retries for clients that have them; 0 means one attempt per request everywhere.
     retries: int = 0
     headers: Mapping[str, str] = field(default_factory=lambda: dict(COMMON_HEADERS))
+
+
+def ssl_context(verify: bool | str) -> ssl.SSLContext:  # noqa: FBT001 - verify's own type
+    """A verifying client context: the system's CAs (True), a CA bundle (a path), or, only when
+    the user said `--no-verify` (False), one that checks nothing."""
+    if verify is False:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    return ssl.create_default_context(cafile=None if verify is True else verify)
+
+
+#: Body chunks of streamed downloads are read in pieces this size where the client lets us say.
+STREAM_CHUNK = 64 * 1024
 
 
 def request_headers(request: HTTPRequest) -> dict[str, str]:
@@ -113,6 +149,17 @@ class ClientAdapter(ABC):
     #: The import name; empty means the distribution's name with `-` as `_`.
     module: ClassVar[str] = ""
     modes: ClassVar[frozenset[Mode]]
+    #: Wire protocols it speaks (`http_benchmark.protocols`): HTTP/1.1 with and without TLS
+    #: unless the adapter says more.
+    protocols: ClassVar[frozenset[str]] = frozenset({"h1", "h1-tls"})
+    #: What `--retries N` does for this client, in the table's words. "connect": N more
+    #: attempts after a failed connection, nothing else (the meaning every client that can
+    #: is configured to); None: it has no retries; anything else is a different meaning that
+    #: the table shows beside its numbers.
+    retries: ClassVar[str | None] = "connect"
+    #: Whether requests from all its threads or tasks can share ONE HTTP/2 connection
+    #: (streams), as the h2-multiplex scenario asks.
+    multiplexes: ClassVar[bool] = False
     #: Whether `connect_ms_*` can measure the TCP connect time of this client.
     exposes_connect_time: ClassVar[bool] = False
 
@@ -133,6 +180,10 @@ class ClientAdapter(ABC):
         if mode not in self.modes:
             raise UnsupportedModeError(self.name, mode, self.modes)
 
+    def check_protocol(self, protocol: str) -> None:
+        if protocol not in self.protocols:
+            raise UnsupportedProtocolError(self.name, protocol)
+
     def _check_available(self) -> None:
         reason = self.unavailable_reason()
         if reason is not None:
@@ -141,12 +192,14 @@ class ClientAdapter(ABC):
     def open_sync(self, request: HTTPRequest, settings: FairSettings) -> SyncSession:
         """A session for threads; UnsupportedModeError if the client has no sync mode."""
         self.check_mode("sync")
+        self.check_protocol(request.protocol)
         self._check_available()
         return self._open_sync(request, settings)
 
     async def open_async(self, request: HTTPRequest, settings: FairSettings) -> AsyncSession:
         """A session for asyncio tasks; UnsupportedModeError if the client has no async mode."""
         self.check_mode("async")
+        self.check_protocol(request.protocol)
         self._check_available()
         return await self._open_async(request, settings)
 
@@ -165,4 +218,13 @@ class ClientAdapter(ABC):
         return None
 
     async def connect_ms_async(self, request: HTTPRequest, settings: FairSettings) -> float | None:
+        return None
+
+    def http_version_sync(self, request: HTTPRequest, settings: FairSettings) -> int | None:
+        """The HTTP version (11, 20, 30) one response of a fresh session came with; None where
+        the client does not say. The worker compares it with the cell's protocol before the
+        timed part, so a client that quietly fell back to HTTP/1.1 is not counted as HTTP/2."""
+        return None
+
+    async def http_version_async(self, request: HTTPRequest, settings: FairSettings) -> int | None:
         return None

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from http_benchmark.adapters.base import AsyncSession, ClientAdapter, FairSettings, SyncSession
 from http_benchmark.models import HTTPRequest, Mode
+from http_benchmark.protocols import PROTOCOLS
 
 __all__ = ["NullAdapter"]
 
@@ -45,6 +46,9 @@ class NullAdapter(ClientAdapter):
     distribution = "htk-http-benchmark"
     module = "http_benchmark"
     modes: ClassVar[frozenset[Mode]] = frozenset({"sync", "async"})
+    # It speaks nothing, so it stands for every protocol's harness cost.
+    protocols: ClassVar[frozenset[str]] = frozenset(PROTOCOLS)
+    multiplexes = True
 
     def unavailable_reason(self) -> str | None:
         return None

@@ -28,6 +28,34 @@ def _pycurl() -> Any:
     return importlib.import_module("pycurl")
 
 
+def _http_version_option(pycurl: Any, protocol: str) -> int:
+    # 2TLS: HTTP/2 by ALPN over TLS; PRIOR_KNOWLEDGE: h2c with no HTTP/1.1 upgrade step.
+    if protocol == "h2":
+        return int(pycurl.CURL_HTTP_VERSION_2TLS)
+    if protocol == "h2c":
+        return int(pycurl.CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE)
+    return int(pycurl.CURL_HTTP_VERSION_1_1)
+
+
+def _wire_version(pycurl: Any, curl: Any) -> int | None:
+    answer = curl.getinfo(pycurl.INFO_HTTP_VERSION)
+    return {
+        pycurl.CURL_HTTP_VERSION_1_0: 10,
+        pycurl.CURL_HTTP_VERSION_1_1: 11,
+        pycurl.CURL_HTTP_VERSION_2_0: 20,
+    }.get(answer)
+
+
+class _Counter:
+    """A write callback that counts the body's bytes and keeps none (streamed downloads)."""
+
+    def __init__(self) -> None:
+        self.size = 0
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+
+
 def _new_handle(request: HTTPRequest, settings: FairSettings) -> Any:
     pycurl = _pycurl()
     curl = pycurl.Curl()
@@ -39,6 +67,9 @@ def _new_handle(request: HTTPRequest, settings: FairSettings) -> Any:
     curl.setopt(pycurl.TIMEOUT_MS, int(settings.timeout * 1000))
     curl.setopt(pycurl.SSL_VERIFYPEER, 1 if settings.verify else 0)
     curl.setopt(pycurl.SSL_VERIFYHOST, 2 if settings.verify else 0)
+    if isinstance(settings.verify, str):
+        curl.setopt(pycurl.CAINFO, settings.verify)
+    curl.setopt(pycurl.HTTP_VERSION, _http_version_option(pycurl, request.protocol))
     # ACCEPT_ENCODING sends the header and decodes what it names, like the other clients.
     curl.setopt(pycurl.ACCEPT_ENCODING, headers.pop("Accept-Encoding", ""))
     curl.setopt(pycurl.USERAGENT, headers.pop("User-Agent", ""))
@@ -66,6 +97,7 @@ class _Session:
         self._lock = threading.Lock()
         pycurl = _pycurl()
         self._code, self._writedata = pycurl.RESPONSE_CODE, pycurl.WRITEDATA
+        self._writefunction, self._stream = pycurl.WRITEFUNCTION, request.stream
 
     def _handle(self) -> Any:
         curl = getattr(self._local, "curl", None)
@@ -78,6 +110,11 @@ class _Session:
 
     def send(self) -> tuple[int, int]:
         curl = self._handle()
+        if self._stream:
+            counter = _Counter()
+            curl.setopt(self._writefunction, counter.write)
+            curl.perform()
+            return int(curl.getinfo(self._code)), counter.size
         buffer = io.BytesIO()
         curl.setopt(self._writedata, buffer)
         curl.perform()
@@ -94,6 +131,9 @@ class PycurlAdapter(ClientAdapter):
     name = "pycurl"
     distribution = "pycurl"
     modes: ClassVar[frozenset[Mode]] = frozenset({"sync"})
+    # h2 and h2c need a libcurl built with nghttp2 (Debian's is); HTTP/3 builds are rare.
+    protocols: ClassVar[frozenset[str]] = frozenset({"h1", "h1-tls", "h2", "h2c"})
+    retries: ClassVar[str | None] = None
     exposes_connect_time = True
 
     def unavailable_reason(self) -> str | None:
@@ -120,3 +160,13 @@ class PycurlAdapter(ClientAdapter):
         finally:
             curl.close()
         return float(seconds) * 1000
+
+    def http_version_sync(self, request: HTTPRequest, settings: FairSettings) -> int | None:
+        pycurl = _pycurl()
+        curl = _new_handle(request, settings)
+        try:
+            curl.setopt(pycurl.WRITEDATA, io.BytesIO())
+            curl.perform()
+            return _wire_version(pycurl, curl)
+        finally:
+            curl.close()

@@ -8,7 +8,7 @@ from http_benchmark.adapters.base import ClientAdapter
 
 __all__ = ["CLIENT_NAMES", "HARNESS_CLIENT", "MEASURED_CLIENTS", "get_adapter"]
 
-# The seven measured clients, in table order, then the harness's own no-I/O client.
+# The eight measured clients, in table order, then the harness's own no-I/O client.
 CLIENT_NAMES: tuple[str, ...] = (
     "requests",
     "requestx",
@@ -17,6 +17,7 @@ CLIENT_NAMES: tuple[str, ...] = (
     "urllib3",
     "pycurl",
     "aresilient",
+    "niquests",
     "null",
 )
 #: Does no I/O: its numbers are the harness's own overhead.
@@ -32,6 +33,7 @@ _MODULES = {
     "urllib3": ("http_benchmark.adapters.urllib3_adapter", "Urllib3Adapter"),
     "pycurl": ("http_benchmark.adapters.pycurl_adapter", "PycurlAdapter"),
     "aresilient": ("http_benchmark.adapters.aresilient_adapter", "AresilientAdapter"),
+    "niquests": ("http_benchmark.adapters.niquests_adapter", "NiquestsAdapter"),
     "null": ("http_benchmark.adapters.null_adapter", "NullAdapter"),
 }
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from http_benchmark.adapters.base import (
+    STREAM_CHUNK,
     ClientAdapter,
     FairSettings,
     SyncSession,
     request_headers,
+    ssl_context,
 )
+from http_benchmark.adapters.requests_adapter import connect_only_retry
 from http_benchmark.models import HTTPRequest, Mode
+
+if TYPE_CHECKING:
+    import urllib3
 
 __all__ = ["Urllib3Adapter"]
 
@@ -20,21 +26,29 @@ class _Session:
         import urllib3
 
         # retries=False when 0: like the other clients, one attempt and no redirect following.
-        retries: urllib3.Retry | bool = (
-            urllib3.Retry(total=settings.retries, redirect=0) if settings.retries else False
-        )
+        retries = connect_only_retry(urllib3.Retry, settings.retries) or False
         self._manager = urllib3.PoolManager(
             num_pools=1,
             maxsize=settings.pool_size,
             headers=request_headers(request),
             retries=retries,
             timeout=urllib3.Timeout(settings.timeout),
-            cert_reqs="CERT_REQUIRED" if settings.verify else "CERT_NONE",
+            ssl_context=ssl_context(settings.verify),
         )
         self._method, self._url, self._body = request.method, request.url, request.body
+        self._stream = request.stream
+
+    def response(self) -> urllib3.BaseHTTPResponse:
+        return self._manager.request(
+            self._method, self._url, body=self._body, preload_content=not self._stream
+        )
 
     def send(self) -> tuple[int, int]:
-        response = self._manager.request(self._method, self._url, body=self._body)
+        response = self.response()
+        if self._stream:
+            size = sum(len(chunk) for chunk in response.stream(STREAM_CHUNK))
+            response.release_conn()
+            return response.status, size
         return response.status, len(response.data)
 
     def close(self) -> None:
@@ -48,3 +62,10 @@ class Urllib3Adapter(ClientAdapter):
 
     def _open_sync(self, request: HTTPRequest, settings: FairSettings) -> SyncSession:
         return _Session(request, settings)
+
+    def http_version_sync(self, request: HTTPRequest, settings: FairSettings) -> int | None:
+        session = _Session(request, settings)
+        try:
+            return session.response().version
+        finally:
+            session.close()
