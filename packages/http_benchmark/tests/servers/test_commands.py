@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from http_benchmark.servers.apps import write_apps
 from http_benchmark.servers.commands import server_command, server_unavailable, server_version
 from http_benchmark.servers.suites import SUITES, get_suite
 from http_benchmark.servers.tls import Tls
@@ -32,6 +33,20 @@ def test_protocol_specific_flags() -> None:
     assert "websockets-sansio" in server_command("uvicorn-sansio", "ws", "python", 1, None)
     granian_h1 = server_command("granian", "h1", "python", 1, None)
     assert granian_h1[granian_h1.index("--http") + 1] == "1"
+
+
+@pytest.mark.parametrize("protocol", ["h2c", "h2", "h3"])
+def test_hypercorn_keeps_its_connections_over_multiplexed_protocols(
+    protocol: str, tmp_path: Path
+) -> None:
+    """h2load and the HTTP/3 load never reconnect: hypercorn's default cap of 1,000 requests
+    per connection would end its run early and understate it."""
+    tls = None if protocol == "h2c" else Tls(Path("c"), Path("k"))
+    command = server_command("hypercorn", protocol, "python", 1, tls)
+    config = command[command.index("--config") + 1]
+    write_apps(tmp_path)
+    assert (tmp_path / config).read_text() == "keep_alive_max_requests = 1000000000\n"
+    assert "--config" not in server_command("hypercorn", "h1", "python", 1, None)
 
 
 def test_unknown_servers_and_suites_are_refused() -> None:

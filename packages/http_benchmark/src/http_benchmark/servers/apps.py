@@ -110,8 +110,18 @@ async def echo(ws):
 """
 
 
+# hypercorn closes a connection after 1,000 requests (`keep_alive_max_requests`). wrk opens a
+# new one, but h2load (HTTP/2) and the HTTP/3 load do not: their connections would end early
+# and hypercorn would sit idle for the rest of the run, its rate capped at 1,000 requests per
+# connection per run, not measured. Over those protocols it runs with this file.
+HYPERCORN_MULTIPLEXED_CONFIG = "hypercorn_multiplexed.toml"
+HYPERCORN_MULTIPLEXED = "keep_alive_max_requests = 1000000000\n"
+
+
 def write_apps(workdir: Path) -> None:
-    """The app modules the server commands import, written into `workdir`."""
+    """The app modules the server commands import (and hypercorn's configuration file for
+    multiplexed protocols), written into `workdir`."""
+    (workdir / HYPERCORN_MULTIPLEXED_CONFIG).write_text(HYPERCORN_MULTIPLEXED, encoding="utf-8")
     modules = {
         "asgi_app": ASGI_APP,
         "httpy_app": HTTPY_APP,

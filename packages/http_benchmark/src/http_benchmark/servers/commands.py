@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 
+from http_benchmark.servers.apps import HYPERCORN_MULTIPLEXED_CONFIG
 from http_benchmark.servers.tls import HOST, Tls
 
 __all__ = [
@@ -102,7 +103,9 @@ def server_command(
         # hypercorn answers the HTTP/2 preface on a cleartext port and offers h2 by ALPN;
         # --quic-bind adds HTTP/3 on the same port number over UDP.
         quic = ["--quic-bind", f"{HOST}:{port}"] if protocol == "h3" else []
-        return [python, "-m", "hypercorn", app, "--bind", f"{HOST}:{port}", *quic,
+        # Over HTTP/2 and HTTP/3 its 1,000-requests-per-connection cap is lifted (see apps).
+        config = [] if protocol in ("h1", "ws") else ["--config", HYPERCORN_MULTIPLEXED_CONFIG]
+        return [python, "-m", "hypercorn", app, "--bind", f"{HOST}:{port}", *quic, *config,
                 "--worker-class", "uvloop", "--log-level", "warning", *tls_flags]  # fmt: skip
     if server == "granian":
         # A Rust core (hyper): the ceiling. `--http 2` speaks HTTP/2 only (prior knowledge
