@@ -1,4 +1,5 @@
-//! Opening a connection: DNS, TCP, and for `https://` the TLS handshake with ALPN.
+//! Opening a connection: DNS, TCP (or a proxy's tunnel, `proxy.rs`), and for `https://` the
+//! TLS handshake with ALPN.
 //!
 //! The result says which protocol the server chose (ALPN `h2`, else HTTP/1.1) and carries a
 //! duplicate of the TCP socket: the HTTP/1.1 pool peeks at it, before reusing an idle
@@ -22,6 +23,7 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use crate::errors::EngineError;
+use crate::proxy::Proxy;
 use crate::target::Target;
 
 /// A connection's byte stream: plain TCP or TLS over it.
@@ -39,14 +41,16 @@ pub struct Connected {
     pub h2: bool,
 }
 
-/// Connect to `target`, with TLS from `tls` when it is `https://`; `limit` bounds the
-/// whole of it (resolving, TCP and the handshake), as the connect timeout.
+/// Connect to `target`, through `proxy` when there is one, with TLS from `tls` when it is
+/// `https://` (to the origin, inside a tunnel); `limit` bounds the whole of it (resolving,
+/// TCP, the proxy's handshake and TLS), as the connect timeout.
 pub async fn connect(
     target: &Target,
+    proxy: Option<&Proxy>,
     tls: Option<&Arc<ClientConfig>>,
     limit: Option<Duration>,
 ) -> Result<Connected, EngineError> {
-    let connecting = open(target, tls);
+    let connecting = open(target, proxy, tls);
     match limit {
         None => connecting.await,
         Some(limit) => tokio::time::timeout(limit, connecting).await.map_err(|_| {
@@ -59,8 +63,15 @@ pub async fn connect(
     }
 }
 
-async fn open(target: &Target, tls: Option<&Arc<ClientConfig>>) -> Result<Connected, EngineError> {
-    let stream = tcp(target).await?;
+async fn open(
+    target: &Target,
+    proxy: Option<&Proxy>,
+    tls: Option<&Arc<ClientConfig>>,
+) -> Result<Connected, EngineError> {
+    let stream = match proxy {
+        None => tcp(target).await?,
+        Some(proxy) => proxy.open(target).await?,
+    };
     let failed = |error: io::Error| {
         EngineError::ConnectFailed(format!("error connecting to {}: {error}", target.origin))
     };
