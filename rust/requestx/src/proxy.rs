@@ -1,6 +1,6 @@
 //! Proxies on the engine's own connections: an HTTP proxy (forwarding `http://`, a CONNECT
-//! tunnel for `https://`) or SOCKS5 (`socks5://` resolves the host here, `socks5h://` has
-//! the proxy resolve it, as requests does).
+//! tunnel for `https://`), SOCKS5 (`socks5://` resolves the host here, `socks5h://` has
+//! the proxy resolve it, as requests does) or SOCKS4 (`socks4://`, `socks4a://` likewise).
 //!
 //! Which proxy a request takes (the `proxies` mapping, environment variables, `no_proxy`)
 //! is chosen in Python; a `Client` holds at most one, and every request it sends uses it.
@@ -24,7 +24,7 @@ use std::task::{Context, Poll};
 use base64::Engine as _;
 use hyper::Uri;
 use hyper::header::HeaderValue;
-use hyper_util::client::legacy::connect::proxy::{SocksV5, Tunnel};
+use hyper_util::client::legacy::connect::proxy::{SocksV4, SocksV5, Tunnel};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tower_service::Service;
@@ -40,6 +40,8 @@ pub enum Kind {
     Http,
     /// SOCKS5; `remote_dns` (`socks5h://`) sends the host name to the proxy.
     Socks5 { remote_dns: bool },
+    /// SOCKS4; `remote_dns` (`socks4a://`) sends the host name to the proxy.
+    Socks4 { remote_dns: bool },
 }
 
 /// One proxy, parsed once when its `Client` is made.
@@ -79,6 +81,8 @@ impl Proxy {
             "http" => (Kind::Http, 80),
             "socks5" => (Kind::Socks5 { remote_dns: false }, 1080),
             "socks5h" => (Kind::Socks5 { remote_dns: true }, 1080),
+            "socks4" => (Kind::Socks4 { remote_dns: false }, 1080),
+            "socks4a" => (Kind::Socks4 { remote_dns: true }, 1080),
             "https" => {
                 return Err(
                     "https:// proxies (TLS to the proxy itself) are not supported; \
@@ -99,6 +103,12 @@ impl Proxy {
             let password = percent_decoded(parsed.password().unwrap_or(""));
             (!user.is_empty()).then_some((user, password))
         });
+        if credentials.is_some() && matches!(kind, Kind::Socks4 { .. }) {
+            // SOCKS4 has a user id, not a password: refuse rather than drop the password.
+            return Err(
+                "SOCKS4 proxies take no credentials here; use socks5:// or socks5h://".into(),
+            );
+        }
         let authorization = match &credentials {
             Some((user, password)) if kind == Kind::Http => {
                 let token =
@@ -170,11 +180,22 @@ impl Proxy {
                     .await
                     .map_err(|error| failed(crate::errors::describe(&error)))?
             }
+            Kind::Socks4 { remote_dns } => {
+                let host = if remote_dns {
+                    target.host.clone()
+                } else {
+                    resolve(&target.host, target.port, true).await?.to_string()
+                };
+                SocksV4::new(self.uri.clone(), to_proxy)
+                    .call(destination(&host, target.port)?)
+                    .await
+                    .map_err(|error| failed(socks_error(&error)))?
+            }
             Kind::Socks5 { remote_dns } => {
                 let host = if remote_dns {
                     target.host.clone()
                 } else {
-                    resolve(&target.host, target.port).await?.to_string()
+                    resolve(&target.host, target.port, false).await?.to_string()
                 };
                 let mut socks = SocksV5::new(self.uri.clone(), to_proxy);
                 if let Some((user, password)) = &self.credentials {
@@ -190,17 +211,18 @@ impl Proxy {
     }
 }
 
-/// `host`'s first address, resolved here (`socks5://`).
-async fn resolve(host: &str, port: u16) -> Result<IpAddr, EngineError> {
+/// `host`'s first address (IPv4 only when `v4_only`: SOCKS4 has no other), resolved here
+/// (`socks5://`, `socks4://`).
+async fn resolve(host: &str, port: u16, v4_only: bool) -> Result<IpAddr, EngineError> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(ip);
     }
     tokio::net::lookup_host((host, port))
         .await
         .map_err(|error| EngineError::ConnectFailed(format!("failed to resolve {host}: {error}")))?
-        .next()
         .map(|address| address.ip())
-        .ok_or_else(|| EngineError::ConnectFailed(format!("{host} resolved to no address")))
+        .find(|ip| !v4_only || ip.is_ipv4())
+        .ok_or_else(|| EngineError::ConnectFailed(format!("{host} resolved to no usable address")))
 }
 
 /// The URI the handshakes read the destination's host and port from.
@@ -282,6 +304,9 @@ mod tests {
         assert_eq!((local.host.as_str(), local.port), ("::1", 1080));
         let remote = Proxy::parse("socks5h://proxy.test:9050", None).expect("socks5h");
         assert_eq!(remote.kind, Kind::Socks5 { remote_dns: true });
+        let socks4a = Proxy::parse("socks4a://127.0.0.1", None).expect("socks4a");
+        assert_eq!(socks4a.kind, Kind::Socks4 { remote_dns: true });
+        assert!(Proxy::parse("socks4://u:p@127.0.0.1", None).is_err());
         assert!(Proxy::parse("ftp://proxy.test", None).is_err());
         assert!(Proxy::parse("https://proxy.test", None).is_err());
     }
