@@ -27,7 +27,6 @@ from requestx.cookies import extract_cookies_to_jar
 from requestx.exceptions import (
     ConnectionError,
     InvalidProxyURL,
-    InvalidURL,
     ReadTimeout,
     RetryError,
 )
@@ -526,7 +525,8 @@ class HTTPAdapter(BaseAdapter):
                             http2_prior_knowledge=self.http2 == "prior_knowledge",
                         )
                     except ValueError as error:
-                        raise InvalidURL(str(error), request=request) from None
+                        # The engine's one ValueError here: a proxy URL it cannot speak to.
+                        raise InvalidProxyURL(str(error), request=request) from None
                     self._clients[key] = client
         return client, connect_timeout, read_timeout
 
