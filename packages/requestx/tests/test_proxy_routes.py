@@ -223,6 +223,15 @@ class HttpProxy(LoopbackProxy):
         _relay(conn, upstream)
 
 
+class SilentProxy(LoopbackProxy):
+    """Accepts connections and reads what comes, never answering: a proxy that hangs."""
+
+    def serve(self, conn: socket.socket) -> None:
+        with conn:
+            while data := conn.recv(65536):
+                self.heads.append(data)
+
+
 # --- servers behind the proxies ---------------------------------------------------------------
 
 
@@ -429,6 +438,35 @@ def test_http2_inside_a_connect_tunnel_shares_one_tunnel(tls_httpbin: tuple[int,
     expected = b"Proxy-Authorization: Basic " + base64.b64encode(b"user:pw")
     assert expected.lower() in proxy.heads[1].lower()
     assert b"proxy-authorization" not in proxy.heads[0].lower()
+
+
+def test_a_certificate_the_origin_cannot_prove_is_an_ssl_error_inside_the_tunnel(
+    tls_httpbin: tuple[int, Path],
+) -> None:
+    port, _ = tls_httpbin
+    with HttpProxy() as proxy:
+        with pytest.raises(requestx.exceptions.SSLError):
+            requestx.get(
+                f"https://127.0.0.1:{port}/get",
+                proxies={"https": f"http://127.0.0.1:{proxy.port}"},
+                verify=True,  # the platform's roots do not hold the test CA
+                timeout=TIMEOUT,
+            )
+    assert proxy.seen == [("CONNECT", f"127.0.0.1:{port}")]
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_proxy_that_never_answers_times_out_as_in_requests(scheme: str) -> None:
+    """A tunnel whose CONNECT gets no answer is a connect that did not finish
+    (ConnectTimeout); a forwarded request that gets no answer waited for its response
+    (ReadTimeout), as urllib3 reports both."""
+    expected: type[requestx.exceptions.Timeout] = requestx.exceptions.ReadTimeout
+    if scheme == "https":
+        expected = requestx.exceptions.ConnectTimeout
+    with SilentProxy() as proxy:
+        proxies = {scheme: f"http://127.0.0.1:{proxy.port}"}
+        with pytest.raises(expected):
+            requestx.get(f"{scheme}://127.0.0.1:9/", proxies=proxies, timeout=(0.3, 0.3))
 
 
 def test_forwarding_in_absolute_form_with_proxy_authorization(httpbin_port: int) -> None:
