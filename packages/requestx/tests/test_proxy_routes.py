@@ -444,14 +444,13 @@ def test_a_certificate_the_origin_cannot_prove_is_an_ssl_error_inside_the_tunnel
     tls_httpbin: tuple[int, Path],
 ) -> None:
     port, _ = tls_httpbin
-    with HttpProxy() as proxy:
-        with pytest.raises(requestx.exceptions.SSLError):
-            requestx.get(
-                f"https://127.0.0.1:{port}/get",
-                proxies={"https": f"http://127.0.0.1:{proxy.port}"},
-                verify=True,  # the platform's roots do not hold the test CA
-                timeout=TIMEOUT,
-            )
+    with HttpProxy() as proxy, pytest.raises(requestx.exceptions.SSLError):
+        requestx.get(
+            f"https://127.0.0.1:{port}/get",
+            proxies={"https": f"http://127.0.0.1:{proxy.port}"},
+            verify=True,  # the platform's roots do not hold the test CA
+            timeout=TIMEOUT,
+        )
     assert proxy.seen == [("CONNECT", f"127.0.0.1:{port}")]
 
 
