@@ -405,7 +405,7 @@ def test_async_through_socks5h(httpbin_port: int) -> None:
 
 @pytest.mark.parametrize(
     "proxy",
-    ["https://127.0.0.1:3128", "socks4://user:pw@127.0.0.1:1080", "ftp://127.0.0.1:21"],
+    ["socks4://user:pw@127.0.0.1:1080", "ftp://127.0.0.1:21"],
 )
 def test_proxies_the_engine_cannot_speak_to_are_invalid_proxy_urls(proxy: str) -> None:
     with pytest.raises(requestx.exceptions.InvalidProxyURL, match="invalid proxy URL"):

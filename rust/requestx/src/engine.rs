@@ -65,6 +65,14 @@ pub struct Route {
 }
 
 impl Route {
+    /// The `Client`'s proxy, with the TLS configuration of the hop to an `https://` proxy
+    /// (HTTP/1.1 by ALPN: a proxy is spoken to in HTTP/1.1).
+    fn proxy_hop(&self) -> Option<(&Proxy, &Arc<rustls::ClientConfig>)> {
+        self.proxy
+            .as_deref()
+            .map(|proxy| (proxy, &self.tls.h1_only))
+    }
+
     /// The proxy that forwards `target` as it is (an HTTP proxy, an `http://` URL).
     fn forwarder(&self, target: &Target) -> Option<&Proxy> {
         self.proxy.as_deref().filter(|proxy| proxy.forwards(target))
@@ -192,7 +200,7 @@ async fn open(
     limit: Option<Duration>,
 ) -> Result<Opened, EngineError> {
     let tls = (target.scheme == Scheme::Https).then_some(&route.tls.config);
-    let mut connected = connector::connect(target, route.proxy.as_deref(), tls, limit).await?;
+    let mut connected = connector::connect(target, route.proxy_hop(), tls, limit).await?;
     if !connected.h2 && target.scheme == Scheme::Https {
         return Ok(Opened::H1(connected));
     }
@@ -291,8 +299,7 @@ async fn connect_h1(
     limit: Option<Duration>,
 ) -> Result<Connection, EngineError> {
     let tls = (target.scheme == Scheme::Https).then_some(&route.tls.h1_only);
-    Connection::handshake(connector::connect(target, route.proxy.as_deref(), tls, limit).await?)
-        .await
+    Connection::handshake(connector::connect(target, route.proxy_hop(), tls, limit).await?).await
 }
 
 async fn send_h2(

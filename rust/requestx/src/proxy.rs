@@ -1,14 +1,15 @@
-//! Proxies on the engine's own connections: an HTTP proxy (forwarding `http://`, a CONNECT
-//! tunnel for `https://`), SOCKS5 (`socks5://` resolves the host here, `socks5h://` has
+//! Proxies on the engine's own connections: an HTTP proxy, spoken to in plain text or over
+//! TLS (`https://` proxies) (forwarding `http://`, a CONNECT tunnel for `https://`), SOCKS5 (`socks5://` resolves the host here, `socks5h://` has
 //! the proxy resolve it, as requests does) or SOCKS4 (`socks4://`, `socks4a://` likewise).
 //!
 //! Which proxy a request takes (the `proxies` mapping, environment variables, `no_proxy`)
 //! is chosen in Python; a `Client` holds at most one, and every request it sends uses it.
 //!
 //! The handshakes are hyper-util's (`Tunnel`, `SocksV5`), called once per new connection
-//! with a connector that opens the TCP connection to the proxy. What comes back is that TCP
-//! stream, so the rest of the engine (TLS to the origin inside the tunnel, the idle probe,
-//! moving an HTTP/2 connection to the shared runtime) treats it as any other connection.
+//! with a connector that opens the connection to the proxy (TCP, and TLS for an `https://`
+//! proxy). What comes back is that stream, so the rest of the engine (TLS to the origin
+//! inside the tunnel, the idle probe, moving an HTTP/2 connection to the shared runtime)
+//! treats it as any other connection.
 //!
 //! Every failure on the way to the origin (the proxy refused, closed, asked for credentials,
 //! could not reach the origin) is a `ProxyError`; a connect timeout stays a `ConnectTimeout`
@@ -26,9 +27,13 @@ use hyper::Uri;
 use hyper::header::HeaderValue;
 use hyper_util::client::legacy::connect::proxy::{SocksV4, SocksV5, Tunnel};
 use hyper_util::rt::TokioIo;
+use rustls::ClientConfig;
+use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
 use tower_service::Service;
 
+use crate::connector::Io;
 use crate::errors::EngineError;
 use crate::target::{Scheme, Target};
 
@@ -50,6 +55,8 @@ pub struct Proxy {
     host: String,
     port: u16,
     uri: Uri,
+    /// The name the proxy's certificate is checked against, for an `https://` proxy.
+    tls_name: Option<ServerName<'static>>,
     credentials: Option<(String, String)>,
     /// `Proxy-Authorization: Basic ...` from the credentials (HTTP proxies).
     pub authorization: Option<HeaderValue>,
@@ -73,23 +80,17 @@ impl std::fmt::Debug for Proxy {
 }
 
 impl Proxy {
-    /// Parse `url` (`http://`, `socks5://`, `socks5h://`; credentials in it or in
-    /// `credentials`, which win). The error says what is wrong, for a `ValueError`.
+    /// Parse `url` (`http://`, `https://`, `socks5://`, `socks5h://`, `socks4://`,
+    /// `socks4a://`; credentials in it or in `credentials`, which win). The error says
+    /// what is wrong, for a `ValueError`.
     pub fn parse(url: &str, credentials: Option<(String, String)>) -> Result<Self, String> {
         let parsed = url::Url::parse(url).map_err(|error| error.to_string())?;
         let (kind, default_port) = match parsed.scheme() {
-            "http" => (Kind::Http, 80),
+            "http" | "https" => (Kind::Http, if parsed.scheme() == "http" { 80 } else { 443 }),
             "socks5" => (Kind::Socks5 { remote_dns: false }, 1080),
             "socks5h" => (Kind::Socks5 { remote_dns: true }, 1080),
             "socks4" => (Kind::Socks4 { remote_dns: false }, 1080),
             "socks4a" => (Kind::Socks4 { remote_dns: true }, 1080),
-            "https" => {
-                return Err(
-                    "https:// proxies (TLS to the proxy itself) are not supported; \
-                     an http:// proxy still carries https:// requests through a CONNECT tunnel"
-                        .into(),
-                );
-            }
             other => return Err(format!("unsupported proxy scheme {other:?}")),
         };
         let host_text = parsed
@@ -97,6 +98,13 @@ impl Proxy {
             .filter(|host| !host.is_empty())
             .ok_or("the proxy URL has no host")?;
         let host = strip_brackets(host_text).to_owned();
+        let tls_name = match parsed.scheme() {
+            "https" => Some(
+                ServerName::try_from(host.clone())
+                    .map_err(|error| format!("invalid proxy host {host:?}: {error}"))?,
+            ),
+            _ => None,
+        };
         let port = parsed.port().unwrap_or(default_port);
         let credentials = credentials.or_else(|| {
             let user = percent_decoded(parsed.username());
@@ -138,6 +146,7 @@ impl Proxy {
             host,
             port,
             uri,
+            tls_name,
             credentials,
             authorization,
             key,
@@ -151,12 +160,14 @@ impl Proxy {
         self.kind == Kind::Http && target.scheme == Scheme::Http
     }
 
-    /// A TCP stream that reaches `target`: to the proxy when it forwards, else through a
-    /// tunnel (CONNECT or SOCKS5) that carries bytes to `target`'s host and port.
-    pub async fn open(&self, target: &Target) -> Result<TcpStream, EngineError> {
+    /// A stream that reaches `target`: to the proxy when it forwards, else through a
+    /// tunnel (CONNECT or SOCKS) that carries bytes to `target`'s host and port. `tls`
+    /// (HTTP/1.1 by ALPN) secures the hop to an `https://` proxy.
+    pub async fn open(&self, target: &Target, tls: &Arc<ClientConfig>) -> Result<Io, EngineError> {
         let to_proxy = ToProxy {
             host: self.host.clone(),
             port: self.port,
+            tls: self.tls_name.clone().map(|name| (name, Arc::clone(tls))),
         };
         let failed = |what: String| {
             EngineError::Proxy(format!(
@@ -259,26 +270,31 @@ fn percent_decoded(text: &str) -> String {
         .into_owned()
 }
 
-/// The connector the handshakes are given: a TCP connection to the proxy (the URI they
-/// pass is the proxy's own, already known here).
+/// The connector the handshakes are given: a connection to the proxy, TCP and, for an
+/// `https://` proxy, TLS (the URI they pass is the proxy's own, already known here).
 #[derive(Clone)]
 struct ToProxy {
     host: String,
     port: u16,
+    tls: Option<(ServerName<'static>, Arc<ClientConfig>)>,
 }
 
 impl ToProxy {
-    async fn connect(self) -> io::Result<TokioIo<TcpStream>> {
+    async fn connect(self) -> io::Result<TokioIo<Io>> {
         let stream = TcpStream::connect((self.host.as_str(), self.port)).await?;
         stream.set_nodelay(true)?;
-        Ok(TokioIo::new(stream))
+        let Some((name, config)) = self.tls else {
+            return Ok(TokioIo::new(Io::Plain(stream)));
+        };
+        let secured = TlsConnector::from(config).connect(name, stream).await?;
+        Ok(TokioIo::new(Io::Tls(Box::new(secured))))
     }
 }
 
-type Connecting = Pin<Box<dyn Future<Output = io::Result<TokioIo<TcpStream>>> + Send>>;
+type Connecting = Pin<Box<dyn Future<Output = io::Result<TokioIo<Io>>> + Send>>;
 
 impl Service<Uri> for ToProxy {
-    type Response = TokioIo<TcpStream>;
+    type Response = TokioIo<Io>;
     type Error = io::Error;
     type Future = Connecting;
 
@@ -308,7 +324,9 @@ mod tests {
         assert_eq!(socks4a.kind, Kind::Socks4 { remote_dns: true });
         assert!(Proxy::parse("socks4://u:p@127.0.0.1", None).is_err());
         assert!(Proxy::parse("ftp://proxy.test", None).is_err());
-        assert!(Proxy::parse("https://proxy.test", None).is_err());
+        let secured = Proxy::parse("https://proxy.test", None).expect("https");
+        assert_eq!((secured.kind, secured.port), (Kind::Http, 443));
+        assert!(secured.tls_name.is_some());
     }
 
     #[test]

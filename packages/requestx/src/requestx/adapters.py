@@ -487,8 +487,9 @@ class HTTPAdapter(BaseAdapter):
             if username:
                 proxy_auth = (username, password)
             proxy = urldefragauth(proxy)
-        if not url.lower().startswith("https:"):
-            # TLS settings mean nothing to plain HTTP (requests ignores them there too).
+        if not url.lower().startswith("https:") and not (proxy or "").startswith("https:"):
+            # TLS settings mean nothing to plain HTTP (requests ignores them there too); to
+            # an https:// proxy they apply to the hop to the proxy.
             verify, cert = True, None
         # verify=True trusts the platform's roots; a path trusts that bundle instead.
         ca_bundle: str | None = None
