@@ -138,8 +138,8 @@ def test_streamed_responses_ride_the_engines_connections(
 
 @pytest.mark.parametrize("http2", [True, False])
 def test_streamed_uploads_ride_the_engines_connections(tls_origin: Origin, http2: bool) -> None:
-    """A generator body goes out on the same connection as a plain call: the engine's own
-    (reqwest's pool would open a second one)."""
+    """A generator body goes out on the same connection as a plain call (no second pool
+    for streamed uploads)."""
 
     def chunks() -> Iterator[bytes]:
         yield from (b"x" * 1000 for _ in range(5))

@@ -220,7 +220,7 @@ def test_awaited_streamed_reads_yield_each_event_as_it_arrives(url: str, reader:
 
 @pytest.fixture(params=["http", "https"])
 def any_url(request: pytest.FixtureRequest, server_tls_files: ServerTlsFiles) -> Iterator[str]:
-    """The server over plain HTTP (the engine's own connections) and over TLS (reqwest's)."""
+    """The server over plain HTTP and over TLS."""
     yield from serve(server_tls_files if request.param == "https" else None)
 
 

@@ -82,6 +82,32 @@ def test_proxy_credentials_in_the_url(url: str, authenticated_proxy_port: int) -
     assert requestx.get(f"{url}/get", proxies={"http": bad}).status_code == 407
 
 
+@pytest.fixture(scope="module")
+def tls_proxy_url(server_tls_files: ServerTlsFiles) -> Iterator[str]:
+    """The same proxy spoken to over TLS (an https:// proxy), its certificate from the CA
+    the tests trust."""
+    files = server_tls_files
+    with _proxy_server("--cert-file", str(files.cert), "--key-file", str(files.key)) as running:
+        yield f"https://127.0.0.1:{running.flags.port}"
+
+
+def test_an_https_proxy_forwards_and_tunnels(
+    url: str, tls: tuple[str, Path], tls_proxy_url: str
+) -> None:
+    base, ca_file = tls
+    proxies = {"http": tls_proxy_url, "https": tls_proxy_url}
+    with requestx.Session() as session:
+        for _ in range(2):  # the second on the kept connection (or the shared HTTP/2 one)
+            tunnelled = session.get(f"{base}/get", proxies=proxies, verify=str(ca_file))
+            assert tunnelled.json()["url"].startswith("https://")
+            assert tunnelled.http_version == 20  # TLS and ALPN to the origin, inside TLS
+            forwarded = session.get(f"{url}/get", proxies=proxies, verify=str(ca_file))
+            assert forwarded.status_code == 200
+    # Its certificate is checked: without the test CA the proxy cannot be reached.
+    with pytest.raises(requestx.exceptions.ProxyError):
+        requestx.get(f"{url}/get", proxies=proxies, verify=True, timeout=5)
+
+
 def test_environment_proxies_and_no_proxy(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTTP_PROXY", _dead_proxy())
     monkeypatch.delenv("NO_PROXY", raising=False)

@@ -8,15 +8,15 @@
 
 use std::time::Duration;
 
+use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::errors::EngineError;
 
 #[pyclass(module = "requestx._requestx", frozen)]
 pub struct Call {
-    pub method: reqwest::Method,
+    pub method: hyper::Method,
     pub url: String,
     pub headers: HeaderMap,
     /// bytes, str, bytearray, or an iterator of chunks (streamed); None without a body.
@@ -95,8 +95,8 @@ pub struct Timeouts {
     pub connect: Option<Duration>,
 }
 
-fn parse_method(method: &str) -> Result<reqwest::Method, EngineError> {
-    reqwest::Method::from_bytes(method.as_bytes())
+fn parse_method(method: &str) -> Result<hyper::Method, EngineError> {
+    hyper::Method::from_bytes(method.as_bytes())
         .map_err(|_| EngineError::InvalidUrl(format!("invalid HTTP method {method:?}")))
 }
 

@@ -7,24 +7,23 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use reqwest::header::HeaderMap;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
 use crate::assemble::ResponseKit;
 use crate::bridge::{Completions, Submitted};
 use crate::call::Call;
-use crate::connect_timeout::{self, CallConnectTimeout};
 use crate::engine::{self, Exchange, Http2, Route};
 use crate::errors::EngineError;
 use crate::h1;
-use crate::local::{self, ClientKey, PoolHandle, Pools};
-use crate::response::{BodyStream, RawResponse, read_whole_body};
+use crate::local::{self, ClientKey};
+use crate::proxy::Proxy;
+use crate::response::{BodyStream, RawResponse};
 use crate::runtime::{AbortOnDrop, block_on, into_awaitable};
 use crate::target::Target;
 use crate::tls;
@@ -32,69 +31,20 @@ use crate::upload::{Upload, UploadFailure};
 use bytes::Bytes;
 use http_body_util::{Either, Full};
 
-/// What a Client's connections are made from; kept to rebuild reqwest's pool after fork.
-#[derive(Clone)]
-struct Settings {
-    /// TLS (built once per distinct settings, see tls.rs) and HTTP/2: how the engine's own
-    /// connections are made.
-    route: Route,
-    proxy: Option<reqwest::Proxy>,
-    pool_maxsize: usize,
-}
-
-impl Settings {
-    fn build(&self) -> Result<reqwest::Client, EngineError> {
-        install_crypto_provider();
-        let mut builder = reqwest::Client::builder()
-            // requests' semantics live in Python: redirects are followed hop by hop there,
-            // and bodies are decoded by `decode.rs` so headers stay as received.
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .pool_max_idle_per_host(self.pool_maxsize)
-            .tls_backend_preconfigured((*self.route.tls.config).clone())
-            // requests writes header names as given (mostly Title-Case); some servers and
-            // proxies still care, so send them Title-Case rather than hyper's lower case.
-            .http1_title_case_headers()
-            .tcp_nodelay(true)
-            // Each call's own connect timeout (see connect_timeout.rs), so one pool serves
-            // calls with any timeout.
-            .connector_layer(CallConnectTimeout);
-        if let Some(proxy) = &self.proxy {
-            builder = builder.proxy(proxy.clone());
-        }
-        if self.route.http2 == Http2::Off {
-            builder = builder.http1_only();
-        }
-        builder
-            .build()
-            .map_err(|error| EngineError::from_reqwest(&error, false))
-    }
-}
-
-fn install_crypto_provider() {
-    // Fails only when a provider is already installed, which is what we want anyway.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
 #[pyclass(module = "requestx._requestx", frozen)]
 pub struct Client {
-    settings: Settings,
-    /// reqwest's pool on the shared runtime (proxies, credentials in the URL).
-    built: Mutex<Option<(u32, reqwest::Client)>>,
+    /// TLS (built once per distinct settings, see tls.rs), HTTP/2 and the proxy: how the
+    /// engine's connections are made.
+    route: Route,
+    /// Idle HTTP/1.1 connections kept per origin, per runtime.
+    pool_maxsize: usize,
     /// The engine's HTTP/1.1 pool on the shared runtime (async calls), by process.
     shared_h1: Mutex<Option<(u32, h1::SharedPool)>>,
     /// Names this Client's pools on the threads that sent with it (see `local.rs`).
     key: ClientKey,
     /// Each URL parsed once, by its text: a client sends to few URLs, and parsing (IDNA
     /// included) is a visible part of a small request's cost.
-    urls: Mutex<HashMap<String, Arc<ParsedUrl>>>,
-}
-
-/// A URL as the engine sends to it: parsed, and its target (`target.rs`) worked out.
-struct ParsedUrl {
-    url: reqwest::Url,
-    /// None when the URL needs reqwest (another scheme, or credentials in it).
-    target: Option<Arc<Target>>,
+    urls: Mutex<HashMap<String, Arc<Target>>>,
 }
 
 /// Bound on `urls`; emptied when full (cheap, and enough for the common case).
@@ -105,19 +55,6 @@ impl Drop for Client {
         // Most Clients die on the thread that used them: close that thread's pool now.
         local::forget(&self.key);
     }
-}
-
-/// Everything one send needs, owned, so it can move into the runtime.
-struct Outgoing {
-    client: reqwest::Client,
-    method: reqwest::Method,
-    url: reqwest::Url,
-    headers: HeaderMap,
-    body: Option<Upload>,
-    read_timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    stream: bool,
-    via_proxy: bool,
 }
 
 #[pymethods]
@@ -165,15 +102,9 @@ impl Client {
         })
         .map_err(PyOSError::new_err)?;
         let proxy = match proxy {
-            Some(url) => {
-                let mut proxy = reqwest::Proxy::all(url.as_str()).map_err(|error| {
-                    PyValueError::new_err(format!("invalid proxy URL {url:?}: {error}"))
-                })?;
-                if let Some((user, password)) = &proxy_auth {
-                    proxy = proxy.basic_auth(user, password);
-                }
-                Some(proxy)
-            }
+            Some(url) => Some(Arc::new(Proxy::parse(&url, proxy_auth).map_err(
+                |error| PyValueError::new_err(format!("invalid proxy URL {url:?}: {error}")),
+            )?)),
             None => None,
         };
         let http2 = match (http2, http2_prior_knowledge) {
@@ -181,15 +112,10 @@ impl Client {
             (true, false) => Http2::Alpn,
             (true, true) => Http2::PriorKnowledge,
         };
-        let settings = Settings {
-            route: Route { tls, http2 },
-            proxy,
-            pool_maxsize,
-        };
         // The settings were checked above; pools are built when first needed.
         Ok(Self {
-            settings,
-            built: Mutex::new(None),
+            route: Route { tls, http2, proxy },
+            pool_maxsize,
             shared_h1: Mutex::new(None),
             key: ClientKey::default(),
             urls: Mutex::new(HashMap::new()),
@@ -200,32 +126,12 @@ impl Client {
     /// entry, whole or streamed.
     #[pyo3(signature = (call, stream = false))]
     fn send(&self, py: Python<'_>, call: &Call, stream: bool) -> PyResult<RawResponse> {
-        if !stream {
-            if let Some(result) = self.send_direct(py, call) {
-                return result;
-            }
-            // The whole exchange on this thread (see local.rs), unless this thread is
-            // already inside one.
-            let ran = local::run(
-                py,
-                &self.key,
-                self.settings.pool_maxsize,
-                Pools::Reqwest(|| self.settings.build()),
-                |handle| {
-                    let PoolHandle::Reqwest(client) = handle else {
-                        unreachable!("reqwest's pool was asked for")
-                    };
-                    let outgoing = self.outgoing_with(py, client, call, false);
-                    async move { perform(outgoing?).await.map_err(PyErr::from) }
-                },
-            );
-            if let Some(result) = ran {
-                return result;
-            }
-        } else if let Some(exchange) = self.exchange(py, call) {
-            return self.wait_on_shared(py, exchange?, true);
+        let exchange = self.exchange(py, call)?;
+        if stream {
+            self.wait_on_shared(py, exchange, true)
+        } else {
+            self.send_here(py, exchange)
         }
-        self.send_shared(py, call, stream)
     }
 
     /// `send` with the body read whole, and the `Response` that answers `request` made in
@@ -265,17 +171,9 @@ impl Client {
         stream: bool,
     ) -> PyResult<Submitted> {
         let shared = completions.shared();
-        if let Some(exchange) = self.exchange(py, call) {
-            let sending = self.send_on_shared(exchange?, stream);
-            let task = crate::runtime::runtime().spawn(async move {
-                shared.finish(future, sending.await);
-            });
-            return Ok(Submitted::new(task.abort_handle()));
-        }
-        let outgoing = self.outgoing(py, call, stream)?;
+        let sending = self.send_on_shared(self.exchange(py, call)?, stream);
         let task = crate::runtime::runtime().spawn(async move {
-            let result = perform(outgoing).await;
-            shared.finish(future, result);
+            shared.finish(future, sending.await);
         });
         Ok(Submitted::new(task.abort_handle()))
     }
@@ -289,29 +187,15 @@ impl Client {
         call: &Call,
         stream: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        if let Some(exchange) = self.exchange(py, call) {
-            let sending = self.send_on_shared(exchange?, stream);
-            return into_awaitable(py, async move { sending.await.map_err(PyErr::from) });
-        }
-        let outgoing = self.outgoing(py, call, stream)?;
-        into_awaitable(
-            py,
-            async move { perform(outgoing).await.map_err(PyErr::from) },
-        )
+        let sending = self.send_on_shared(self.exchange(py, call)?, stream);
+        into_awaitable(py, async move { sending.await.map_err(PyErr::from) })
     }
 }
 
 impl Client {
-    /// The call as the engine's own path (`engine.rs`) takes it; None when it needs
-    /// reqwest (a proxy, another scheme, credentials in the URL).
-    fn exchange(&self, py: Python<'_>, call: &Call) -> Option<PyResult<Exchange>> {
-        if self.settings.proxy.is_some() {
-            return None;
-        }
-        let target = match self.parsed(&call.url) {
-            Ok(parsed) => parsed.target.clone()?,
-            Err(error) => return Some(Err(error.into())),
-        };
+    /// The call as the engine (`engine.rs`) takes it.
+    fn exchange(&self, py: Python<'_>, call: &Call) -> PyResult<Exchange> {
+        let target = self.parsed(&call.url)?;
         let (body, upload_failure) = match &call.body {
             None => (Either::Left(Full::new(Bytes::new())), None),
             Some(body) => match Upload::from_python(body.bind(py)) {
@@ -320,10 +204,10 @@ impl Client {
                     let failure = UploadFailure::default();
                     (streamed.into_out_body(&failure), Some(failure))
                 }
-                Err(error) => return Some(Err(error)),
+                Err(error) => return Err(error),
             },
         };
-        Some(Ok(Exchange {
+        Ok(Exchange {
             target,
             method: call.method.clone(),
             headers: call.headers.clone(),
@@ -331,39 +215,27 @@ impl Client {
             upload_failure,
             read_timeout: call.timeouts.read,
             connect_timeout: call.timeouts.connect,
-        }))
+        })
     }
 
-    /// A sync call on the engine's own path, on this thread's runtime and pool (or, when
-    /// this thread is already inside a request, the shared ones); None when it needs reqwest.
-    fn send_direct(&self, py: Python<'_>, call: &Call) -> Option<PyResult<RawResponse>> {
-        let mut pending = match self.exchange(py, call)? {
-            Ok(exchange) => Some(exchange),
-            Err(error) => return Some(Err(error)),
-        };
-        let route = &self.settings.route;
-        let ran = local::run(
-            py,
-            &self.key,
-            self.settings.pool_maxsize,
-            Pools::<fn() -> Result<reqwest::Client, EngineError>>::Plain,
-            |handle| {
-                let PoolHandle::Plain(here) = handle else {
-                    unreachable!("the plain pool was asked for")
-                };
-                let exchange = pending.take().expect("taken once");
-                async move {
-                    let (head, body) = engine::send(route, &here, exchange).await?;
-                    Ok(RawResponse::complete(head, body))
-                }
-            },
-        );
-        if ran.is_some() {
-            return ran;
+    /// A sync call, its body read whole, on this thread's runtime and pool (or, when this
+    /// thread is already inside a request, the shared ones).
+    fn send_here(&self, py: Python<'_>, exchange: Exchange) -> PyResult<RawResponse> {
+        let mut pending = Some(exchange);
+        let route = &self.route;
+        let ran = local::run(py, &self.key, self.pool_maxsize, |here| {
+            let exchange = pending.take().expect("taken once");
+            async move {
+                let (head, body) = engine::send(route, &here, exchange).await?;
+                Ok(RawResponse::complete(head, body))
+            }
+        });
+        if let Some(result) = ran {
+            return result;
         }
         // Re-entered from Python code this thread's engine called: the shared runtime.
         let exchange = pending.take().expect("not taken");
-        Some(self.wait_on_shared(py, exchange, false))
+        self.wait_on_shared(py, exchange, false)
     }
 
     /// The engine's own path on the shared runtime, waited for here (GIL released).
@@ -392,7 +264,7 @@ impl Client {
         exchange: Exchange,
         stream: bool,
     ) -> impl Future<Output = Result<RawResponse, EngineError>> + Send + 'static {
-        let route = self.settings.route.clone();
+        let route = self.route.clone();
         let pool = self.shared_h1();
         async move {
             if stream {
@@ -423,14 +295,14 @@ impl Client {
         if let Some(stale) = slot.take() {
             std::mem::forget(stale); // the parent's sockets, on the parent's runtime
         }
-        let pool = Arc::new(Mutex::new(h1::Pool::new(self.settings.pool_maxsize)));
+        let pool = Arc::new(Mutex::new(h1::Pool::new(self.pool_maxsize)));
         *slot = Some((pid, Arc::clone(&pool)));
         pool
     }
 
-    /// `url` parsed, from the cache when it was sent to before; shared, so a request takes
+    /// `url`'s target, from the cache when it was sent to before; shared, so a request takes
     /// it without copying its strings.
-    fn parsed(&self, url: &str) -> Result<Arc<ParsedUrl>, EngineError> {
+    fn parsed(&self, url: &str) -> Result<Arc<Target>, EngineError> {
         let mut cache = self
             .urls
             .lock()
@@ -438,143 +310,18 @@ impl Client {
         if let Some(known) = cache.get(url) {
             return Ok(Arc::clone(known));
         }
-        let parsed = reqwest::Url::parse(url)
+        let parsed = url::Url::parse(url)
             .map_err(|error| EngineError::InvalidUrl(format!("invalid URL {url:?}: {error}")))?;
-        let target = Target::for_url(&parsed).map(Arc::new);
-        let known = Arc::new(ParsedUrl {
-            url: parsed,
-            target,
-        });
+        let known = Arc::new(Target::for_url(&parsed).ok_or_else(|| {
+            EngineError::InvalidUrl(format!(
+                "cannot send to {url:?}: only http:// and https:// URLs with a host are sent"
+            ))
+        })?);
         if cache.len() >= PARSED_URLS_MAX {
             cache.clear();
         }
         cache.insert(url.to_owned(), Arc::clone(&known));
         Ok(known)
-    }
-
-    fn client(&self) -> Result<reqwest::Client, EngineError> {
-        let pid = crate::process::id();
-        let mut built = self
-            .built
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((owner, client)) = built.as_ref()
-            && *owner == pid
-        {
-            return Ok(client.clone());
-        }
-        // After fork(): the inherited pool belongs to the parent's runtime.
-        if let Some(stale) = built.take() {
-            std::mem::forget(stale);
-        }
-        let client = self.settings.build()?;
-        *built = Some((pid, client.clone()));
-        Ok(client)
-    }
-
-    /// Send on the shared runtime: the response's body can then be read from any thread.
-    fn send_shared(&self, py: Python<'_>, call: &Call, stream: bool) -> PyResult<RawResponse> {
-        let outgoing = self.outgoing(py, call, stream)?;
-        // On a runtime worker, not the calling thread: when the body ends, the connection's
-        // own tasks (which hand it back to the pool) run on that worker right away, so the
-        // caller's next request finds the connection idle instead of opening another.
-        let task = AbortOnDrop(crate::runtime::runtime().spawn(perform(outgoing)));
-        block_on(py, async move {
-            match task.wait().await {
-                Ok(result) => result.map_err(PyErr::from),
-                Err(error) => {
-                    Err(EngineError::Engine(format!("the request task failed: {error}")).into())
-                }
-            }
-        })
-    }
-
-    fn outgoing(&self, py: Python<'_>, call: &Call, stream: bool) -> PyResult<Outgoing> {
-        let client = self.client()?;
-        self.outgoing_with(py, client, call, stream)
-    }
-
-    fn outgoing_with(
-        &self,
-        py: Python<'_>,
-        client: reqwest::Client,
-        call: &Call,
-        stream: bool,
-    ) -> PyResult<Outgoing> {
-        Ok(Outgoing {
-            client,
-            method: call.method.clone(),
-            url: self.parsed(&call.url)?.url.clone(),
-            headers: call.headers.clone(),
-            body: call
-                .body
-                .as_ref()
-                .map(|body| Upload::from_python(body.bind(py)))
-                .transpose()?,
-            read_timeout: call.timeouts.read,
-            connect_timeout: call.timeouts.connect,
-            stream,
-            via_proxy: self.settings.proxy.is_some(),
-        })
-    }
-}
-
-async fn perform(outgoing: Outgoing) -> Result<RawResponse, EngineError> {
-    let Outgoing {
-        client,
-        method,
-        url,
-        headers,
-        body,
-        read_timeout,
-        connect_timeout,
-        stream,
-        via_proxy,
-    } = outgoing;
-    let mut request = client.request(method, url).headers(headers);
-    let upload_failure = UploadFailure::default();
-    if let Some(body) = body {
-        request = request.body(body.into_body(&upload_failure));
-    }
-    let sending = connect_timeout::scoped(connect_timeout, request.send());
-    let response = match read_timeout {
-        // Waiting for the head covers the connect too: give it the connect budget as well.
-        Some(read) => {
-            let budget = read + connect_timeout.unwrap_or_default();
-            match tokio::time::timeout(budget, sending).await {
-                Ok(result) => result,
-                Err(_) => {
-                    return Err(EngineError::ReadTimeout(format!(
-                        "no response within {:.3}s (read timeout)",
-                        read.as_secs_f64()
-                    )));
-                }
-            }
-        }
-        None => sending.await,
-    }
-    .map_err(|error| {
-        // The body's iterator raised: that exception, not a transport error, is the cause.
-        let raised = upload_failure
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        match raised {
-            Some(python_error) => EngineError::Python(python_error),
-            None => EngineError::from_reqwest(&error, via_proxy),
-        }
-    })?;
-    let mut body = BodyStream::new(response, read_timeout);
-    let head = body.head();
-    if stream {
-        Ok(RawResponse::streaming(head, body))
-    } else {
-        let whole = read_whole_body(&mut body).await?;
-        drop(body);
-        // The connection goes back to the pool from its own task once the body is done; give
-        // that task its turn now, or the caller's next request may open a second connection.
-        tokio::task::yield_now().await;
-        Ok(RawResponse::complete(head, whole))
     }
 }
 

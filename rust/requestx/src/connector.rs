@@ -1,4 +1,5 @@
-//! Opening a connection: DNS, TCP, and for `https://` the TLS handshake with ALPN.
+//! Opening a connection: DNS, TCP (or a proxy's tunnel, `proxy.rs`), and for `https://` the
+//! TLS handshake with ALPN.
 //!
 //! The result says which protocol the server chose (ALPN `h2`, else HTTP/1.1) and carries a
 //! duplicate of the TCP socket: the HTTP/1.1 pool peeks at it, before reusing an idle
@@ -22,13 +23,20 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use crate::errors::EngineError;
+use crate::proxy::Proxy;
 use crate::target::Target;
 
 /// A connection's byte stream: plain TCP or TLS over it.
 pub enum Io {
     Plain(TcpStream),
     Tls(Box<TlsStream<TcpStream>>),
+    /// TLS to the origin inside TLS to an `https://` proxy.
+    Nested(Box<Nested>),
 }
+
+/// The stream of an `https://` URL reached through an `https://` proxy: TLS to the origin
+/// inside TLS to the proxy.
+type Nested = TlsStream<TlsStream<TcpStream>>;
 
 /// An open connection, not yet speaking HTTP.
 pub struct Connected {
@@ -39,14 +47,17 @@ pub struct Connected {
     pub h2: bool,
 }
 
-/// Connect to `target`, with TLS from `tls` when it is `https://`; `limit` bounds the
-/// whole of it (resolving, TCP and the handshake), as the connect timeout.
+/// Connect to `target`, through `proxy` when there is one (with the TLS configuration of
+/// the hop to an `https://` proxy), with TLS from `tls` when it is `https://` (to the
+/// origin, inside a tunnel); `limit` bounds the whole of it (resolving, TCP, the proxy's
+/// handshake and TLS), as the connect timeout.
 pub async fn connect(
     target: &Target,
+    proxy: Option<(&Proxy, &Arc<ClientConfig>)>,
     tls: Option<&Arc<ClientConfig>>,
     limit: Option<Duration>,
 ) -> Result<Connected, EngineError> {
-    let connecting = open(target, tls);
+    let connecting = open(target, proxy, tls);
     match limit {
         None => connecting.await,
         Some(limit) => tokio::time::timeout(limit, connecting).await.map_err(|_| {
@@ -59,36 +70,50 @@ pub async fn connect(
     }
 }
 
-async fn open(target: &Target, tls: Option<&Arc<ClientConfig>>) -> Result<Connected, EngineError> {
-    let stream = tcp(target).await?;
+async fn open(
+    target: &Target,
+    proxy: Option<(&Proxy, &Arc<ClientConfig>)>,
+    tls: Option<&Arc<ClientConfig>>,
+) -> Result<Connected, EngineError> {
+    let io = match proxy {
+        None => Io::Plain(tcp(target).await?),
+        Some((proxy, hop)) => proxy.open(target, hop).await?,
+    };
     let failed = |error: io::Error| {
         EngineError::ConnectFailed(format!("error connecting to {}: {error}", target.origin))
     };
-    stream.set_nodelay(true).map_err(failed)?;
-    // The probe is a duplicate of the socket made through std, which does it on every
-    // platform (dup on Unix, WSADuplicateSocket on Windows); non-blocking set on it
-    // explicitly, as Windows does not carry the mode over to a duplicate.
-    let socket = stream.into_std().map_err(failed)?;
-    let probe = socket.try_clone().map_err(failed)?;
+    // The probe is a duplicate of the TCP socket (dup on Unix, WSADuplicateSocket on
+    // Windows); non-blocking set on it explicitly, as Windows does not carry the mode over
+    // to a duplicate.
+    let probe = duplicate(io.tcp()).map_err(failed)?;
     probe.set_nonblocking(true).map_err(failed)?;
-    let stream = TcpStream::from_std(socket).map_err(failed)?;
     let (Some(config), Some(name)) = (tls, target.server_name.clone()) else {
         return Ok(Connected {
-            io: Io::Plain(stream),
+            io,
             probe,
             h2: false,
         });
     };
-    let stream = TlsConnector::from(Arc::clone(config))
-        .connect(name, stream)
-        .await
-        .map_err(|error| handshake_error(target, &error))?;
-    let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
-    Ok(Connected {
-        io: Io::Tls(Box::new(stream)),
-        probe,
-        h2,
-    })
+    let connector = TlsConnector::from(Arc::clone(config));
+    let refused = |error: io::Error| handshake_error(target, &error);
+    let (io, h2) = match io {
+        Io::Plain(stream) => {
+            let stream = connector.connect(name, stream).await.map_err(refused)?;
+            let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+            (Io::Tls(Box::new(stream)), h2)
+        }
+        Io::Tls(stream) => {
+            let stream = connector.connect(name, *stream).await.map_err(refused)?;
+            let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+            (Io::Nested(Box::new(stream)), h2)
+        }
+        Io::Nested(_) => {
+            return Err(EngineError::Engine(
+                "a proxy handed over a connection secured twice already".into(),
+            ));
+        }
+    };
+    Ok(Connected { io, probe, h2 })
 }
 
 impl Io {
@@ -99,6 +124,7 @@ impl Io {
         let tcp = match self {
             Self::Plain(stream) => stream,
             Self::Tls(stream) => &mut stream.get_mut().0,
+            Self::Nested(stream) => &mut stream.get_mut().0.get_mut().0,
         };
         let copy = duplicate(tcp)?;
         // Unix carries the non-blocking mode over to a duplicate; Windows does not.
@@ -106,6 +132,17 @@ impl Io {
         let _entered = runtime.enter();
         *tcp = TcpStream::from_std(copy)?;
         Ok(())
+    }
+}
+
+impl Io {
+    /// The TCP socket under any TLS.
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Self::Plain(stream) => stream,
+            Self::Tls(stream) => stream.get_ref().0,
+            Self::Nested(stream) => stream.get_ref().0.get_ref().0,
+        }
     }
 }
 
@@ -167,6 +204,7 @@ impl AsyncRead for Io {
         match self.get_mut() {
             Self::Plain(stream) => Pin::new(stream).poll_read(cx, buf),
             Self::Tls(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
+            Self::Nested(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
         }
     }
 }
@@ -180,6 +218,7 @@ impl AsyncWrite for Io {
         match self.get_mut() {
             Self::Plain(stream) => Pin::new(stream).poll_write(cx, buf),
             Self::Tls(stream) => Pin::new(stream.as_mut()).poll_write(cx, buf),
+            Self::Nested(stream) => Pin::new(stream.as_mut()).poll_write(cx, buf),
         }
     }
 
@@ -191,6 +230,7 @@ impl AsyncWrite for Io {
         match self.get_mut() {
             Self::Plain(stream) => Pin::new(stream).poll_write_vectored(cx, bufs),
             Self::Tls(stream) => Pin::new(stream.as_mut()).poll_write_vectored(cx, bufs),
+            Self::Nested(stream) => Pin::new(stream.as_mut()).poll_write_vectored(cx, bufs),
         }
     }
 
@@ -198,6 +238,7 @@ impl AsyncWrite for Io {
         match self {
             Self::Plain(stream) => stream.is_write_vectored(),
             Self::Tls(stream) => stream.is_write_vectored(),
+            Self::Nested(stream) => stream.is_write_vectored(),
         }
     }
 
@@ -205,6 +246,7 @@ impl AsyncWrite for Io {
         match self.get_mut() {
             Self::Plain(stream) => Pin::new(stream).poll_flush(cx),
             Self::Tls(stream) => Pin::new(stream.as_mut()).poll_flush(cx),
+            Self::Nested(stream) => Pin::new(stream.as_mut()).poll_flush(cx),
         }
     }
 
@@ -212,6 +254,7 @@ impl AsyncWrite for Io {
         match self.get_mut() {
             Self::Plain(stream) => Pin::new(stream).poll_shutdown(cx),
             Self::Tls(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
+            Self::Nested(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Content-Encoding decoding, incremental, as requests' `iter_content` decodes.
 //!
-//! Decoding happens here (not in reqwest) so the response keeps its headers as received
+//! Decoding happens here, when the body is read, so the response keeps its headers as received
 //! (`Content-Encoding`, `Content-Length`) and `raw` can still give the undecoded bytes.
 
 use std::io::Write;

@@ -1,10 +1,10 @@
 //! The engine's own request path: one function that picks the connection and protocol.
 //!
-//! Scope: `http://` and `https://` without a proxy, a body held in memory (or none); the
+//! Scope: every request a `Client` sends, `http://` and `https://`, directly or through its
+//! proxy (`proxy.rs`), its body in memory, absent or pulled from a Python iterator; the
 //! response read whole (`send`: sync calls on the calling thread's runtime, async calls on
 //! the shared runtime) or streamed (`send_streamed`, on the shared runtime, where every
-//! later read of the body runs). What else a `Client` sends goes through reqwest (see
-//! `client.rs`).
+//! later read of the body runs).
 //!
 //! The choice, per request:
 //! 1. HTTP/2 where it may be spoken (`https://` unless `http2=False`, `http://` only with
@@ -14,6 +14,12 @@
 //!    runtime the request runs on, and the origin is remembered as HTTP/1.1.
 //! 2. Otherwise HTTP/1.1 (`h1.rs`): an idle connection of the runtime this request runs on,
 //!    or a new one offering only http/1.1 by ALPN.
+//!
+//! Through a proxy: an `http://` request that an HTTP proxy forwards is HTTP/1.1 in absolute
+//! form with the proxy's `Proxy-Authorization`, on connections to the proxy pooled for every
+//! origin; anything else rides a tunnel to its origin (CONNECT or SOCKS5) and is sent in it
+//! as it would be sent directly, HTTP/2 included, its shared HTTP/2 connection keyed by the
+//! proxy as well as the origin.
 
 use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
@@ -23,7 +29,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use hyper::body::{Body as _, Incoming};
-use hyper::header::{HOST, HeaderMap};
+use hyper::header::{HOST, HeaderMap, PROXY_AUTHORIZATION};
 use hyper::{Method, Request, Uri, Version};
 
 use crate::connector;
@@ -32,6 +38,7 @@ use crate::errors::EngineError;
 use crate::h1::{self, Connection, Failure};
 use crate::h2::{self, Opened, Way};
 use crate::header_case::Spellings;
+use crate::proxy::Proxy;
 use crate::response::{Head, WholeBody};
 use crate::target::{Scheme, Target};
 use crate::tls::Tls;
@@ -53,6 +60,42 @@ pub enum Http2 {
 pub struct Route {
     pub tls: Arc<Tls>,
     pub http2: Http2,
+    /// Every request of the `Client` goes through it (Python chose it for the `Client`).
+    pub proxy: Option<Arc<Proxy>>,
+}
+
+impl Route {
+    /// The `Client`'s proxy, with the TLS configuration of the hop to an `https://` proxy
+    /// (HTTP/1.1 by ALPN: a proxy is spoken to in HTTP/1.1).
+    fn proxy_hop(&self) -> Option<(&Proxy, &Arc<rustls::ClientConfig>)> {
+        self.proxy
+            .as_deref()
+            .map(|proxy| (proxy, &self.tls.h1_only))
+    }
+
+    /// The proxy that forwards `target` as it is (an HTTP proxy, an `http://` URL).
+    fn forwarder(&self, target: &Target) -> Option<&Proxy> {
+        self.proxy.as_deref().filter(|proxy| proxy.forwards(target))
+    }
+
+    /// What `target`'s HTTP/1.1 connections are pooled by: its origin, or the proxy when
+    /// the proxy forwards it (one connection to the proxy carries every origin). A pool
+    /// belongs to one `Client`, and so to one proxy.
+    fn pool_key(&self, target: &Target) -> Arc<str> {
+        match self.forwarder(target) {
+            Some(proxy) => Arc::clone(&proxy.forward_key),
+            None => Arc::clone(&target.origin),
+        }
+    }
+
+    /// What `target`'s shared HTTP/2 connection is found by in the process-wide table:
+    /// its origin, and the proxy (with its credentials) whose tunnel carries it.
+    fn h2_key(&self, target: &Target) -> Arc<str> {
+        match &self.proxy {
+            None => Arc::clone(&target.origin),
+            Some(proxy) => Arc::from(format!("{} via {}", target.origin, proxy.key)),
+        }
+    }
 }
 
 /// One request the engine carries itself.
@@ -106,16 +149,18 @@ async fn send_head(
     let target = Arc::clone(&exchange.target);
     let h2_wanted = match (target.scheme, route.http2) {
         (_, Http2::Off) | (Scheme::Http, Http2::Alpn) => false,
-        (Scheme::Https, _) | (Scheme::Http, Http2::PriorKnowledge) => true,
+        // A forwarding proxy is spoken to in HTTP/1.1, whatever the origin speaks.
+        (Scheme::Https, _) | (Scheme::Http, Http2::PriorKnowledge) => {
+            route.forwarder(&target).is_none()
+        }
     };
     if h2_wanted {
         let tls_id = match target.scheme {
             Scheme::Https => route.tls.id,
             Scheme::Http => 0,
         };
-        let slot = h2::slot(tls_id, &target.origin);
+        let slot = h2::slot(tls_id, &route.h2_key(&target));
         if !slot.speaks_h1() {
-            // Boxed: the rare path would otherwise size (and slow) every request's future.
             // Boxed: the rare path would otherwise size (and slow) every request's future.
             let opening = Box::pin(open(&target, route, exchange.connect_timeout));
             // The connect timeout bounds the wait for another caller's connect too: queued
@@ -155,7 +200,7 @@ async fn open(
     limit: Option<Duration>,
 ) -> Result<Opened, EngineError> {
     let tls = (target.scheme == Scheme::Https).then_some(&route.tls.config);
-    let mut connected = connector::connect(target, tls, limit).await?;
+    let mut connected = connector::connect(target, route.proxy_hop(), tls, limit).await?;
     if !connected.h2 && target.scheme == Scheme::Https {
         return Ok(Opened::H1(connected));
     }
@@ -189,9 +234,24 @@ async fn send_h1(
     if !headers.contains_key(HOST) {
         headers.insert(HOST, target.host_header.clone());
     }
+    let forwarder = route.forwarder(&target);
+    let uri = match forwarder {
+        // The proxy reads where the request goes from its target: absolute form.
+        Some(proxy) => {
+            if let Some(authorization) = &proxy.authorization {
+                // One the caller set (requests' `proxy_headers`, a session header) wins.
+                headers
+                    .entry(PROXY_AUTHORIZATION)
+                    .or_insert_with(|| authorization.clone());
+            }
+            target.absolute.clone()
+        }
+        None => target.path.clone(),
+    };
+    let pool_key = route.pool_key(&target);
     let mut outgoing = Request::new(body);
     *outgoing.method_mut() = method;
-    *outgoing.uri_mut() = target.path.clone();
+    *outgoing.uri_mut() = uri;
     *outgoing.version_mut() = Version::HTTP_11;
     *outgoing.headers_mut() = headers;
     loop {
@@ -199,7 +259,7 @@ async fn send_h1(
         let pooled = match fresh.take() {
             Some(connection) => Some((connection, false)),
             None => h1::lock(pool)
-                .take(&target.origin)
+                .take(&pool_key)
                 .map(|connection| (connection, true)),
         };
         let (mut connection, reused) = match pooled {
@@ -225,7 +285,7 @@ async fn send_h1(
             connection: Some(Returning {
                 connection,
                 pool: Arc::clone(pool),
-                origin: Arc::clone(&target.origin),
+                origin: pool_key,
             }),
             read_timeout,
         };
@@ -239,7 +299,7 @@ async fn connect_h1(
     limit: Option<Duration>,
 ) -> Result<Connection, EngineError> {
     let tls = (target.scheme == Scheme::Https).then_some(&route.tls.h1_only);
-    Connection::handshake(connector::connect(target, tls, limit).await?).await
+    Connection::handshake(connector::connect(target, route.proxy_hop(), tls, limit).await?).await
 }
 
 async fn send_h2(

@@ -1,7 +1,8 @@
 //! Engine failures as the Python exceptions of `requestx.exceptions`, chosen by kind.
 //!
-//! The kind comes from the error's type and its source chain (reqwest's flags, rustls errors,
-//! I/O errors), never from its message text.
+//! The kind comes from where the failure happened (connecting, the proxy's handshake, TLS,
+//! reading) and from the error's type and source chain (rustls and hyper errors), never from
+//! its message text.
 
 use std::error::Error as StdError;
 
@@ -44,39 +45,6 @@ impl EngineError {
             Self::Engine(m) => ("RequestException", m),
             Self::Python(_) => ("RequestException", "an error raised by Python code"),
         }
-    }
-
-    /// Classify a reqwest failure; `via_proxy` says whether a proxy carried the request.
-    pub fn from_reqwest(error: &reqwest::Error, via_proxy: bool) -> Self {
-        let message = describe(error);
-        if error.is_builder() {
-            return Self::InvalidUrl(message);
-        }
-        if chain_has::<rustls::Error>(error) {
-            return Self::Ssl(message);
-        }
-        if error.is_timeout() || chain_has::<tokio::time::error::Elapsed>(error) {
-            return if error.is_connect() {
-                Self::ConnectTimeout(message)
-            } else {
-                Self::ReadTimeout(message)
-            };
-        }
-        if chain_matches::<hyper::Error>(error, hyper::Error::is_parse) {
-            // A malformed response head (conflicting Content-Length, bad header bytes).
-            return Self::InvalidHeader(message);
-        }
-        if error.is_connect() {
-            return if via_proxy {
-                Self::Proxy(message)
-            } else {
-                Self::ConnectFailed(message)
-            };
-        }
-        if error.is_body() || error.is_decode() {
-            return Self::ChunkedEncoding(message);
-        }
-        Self::Connection(message)
     }
 
     /// Classify a failure of one of the engine's own connections (`h1.rs`, `h2.rs`).
@@ -142,22 +110,6 @@ pub fn chain_has<E: StdError + 'static>(error: &(dyn StdError + 'static)) -> boo
             Some(inner) => Some(inner as &(dyn StdError + 'static)),
             None => cause.source(),
         };
-    }
-    false
-}
-
-fn chain_matches<E: StdError + 'static>(
-    error: &(dyn StdError + 'static),
-    predicate: impl Fn(&E) -> bool,
-) -> bool {
-    let mut current: Option<&(dyn StdError + 'static)> = Some(error);
-    while let Some(cause) = current {
-        if let Some(found) = cause.downcast_ref::<E>()
-            && predicate(found)
-        {
-            return true;
-        }
-        current = cause.source();
     }
     false
 }

@@ -3,8 +3,8 @@
 //! Why: a synchronous request waiting on the shared multi-thread runtime costs two thread
 //! hand-offs per I/O wait (a worker polls the socket, then wakes the caller). Here the caller
 //! polls the socket itself, as libcurl does, and no other thread is involved. The price is
-//! that connections opened here belong to this thread: each thread keeps its own reqwest
-//! client (its own pool) per `Client`, and a response whose body is read later, possibly
+//! that connections opened here belong to this thread: each thread keeps its own pool of
+//! HTTP/1.1 connections per `Client`, and a response whose body is read later, possibly
 //! from another thread (`stream=True`), still goes through the shared runtime instead.
 //!
 //! Invariants:
@@ -36,26 +36,8 @@ struct Engine {
     clients: Vec<(Weak<()>, ThreadPools)>,
 }
 
-/// One `Client`'s pools on this thread: reqwest's (built on first need) and the plain
-/// HTTP/1.1 connections of `h1.rs` (`http://` and `https://`).
-struct ThreadPools {
-    reqwest: Option<reqwest::Client>,
-    plain: h1::SharedPool,
-}
-
-/// What a `Client` hands `run`: how to build its pools here, and what its job needs.
-pub enum Pools<B> {
-    /// reqwest's pool, built by the closure the first time this thread needs it.
-    Reqwest(B),
-    /// The plain pool.
-    Plain,
-}
-
-/// The pool a job runs with.
-pub enum PoolHandle {
-    Reqwest(reqwest::Client),
-    Plain(h1::SharedPool),
-}
+/// One `Client`'s idle HTTP/1.1 connections on this thread (`h1.rs`).
+type ThreadPools = h1::SharedPool;
 
 impl Engine {
     fn new() -> Result<Self, EngineError> {
@@ -71,45 +53,19 @@ impl Engine {
         })
     }
 
-    fn pools<B>(
-        &mut self,
-        key: &ClientKey,
-        max_idle: usize,
-        wanted: Pools<B>,
-    ) -> Result<PoolHandle, EngineError>
-    where
-        B: FnOnce() -> Result<reqwest::Client, EngineError>,
-    {
+    fn pools(&mut self, key: &ClientKey, max_idle: usize) -> h1::SharedPool {
         // Pools of Clients that no longer exist are dropped here, on their own thread.
         self.clients.retain(|(owner, _)| owner.strong_count() > 0);
         let known = self
             .clients
             .iter()
-            .position(|(owner, _)| std::ptr::eq(owner.as_ptr(), Arc::as_ptr(key)));
-        let index = if let Some(index) = known {
-            index
-        } else {
-            self.clients.push((
-                Arc::downgrade(key),
-                ThreadPools {
-                    reqwest: None,
-                    plain: Arc::new(std::sync::Mutex::new(h1::Pool::new(max_idle))),
-                },
-            ));
-            self.clients.len() - 1
-        };
-        let pools = &mut self.clients[index].1;
-        match wanted {
-            Pools::Plain => Ok(PoolHandle::Plain(Arc::clone(&pools.plain))),
-            Pools::Reqwest(build) => {
-                if let Some(client) = &pools.reqwest {
-                    return Ok(PoolHandle::Reqwest(client.clone()));
-                }
-                let client = build()?;
-                pools.reqwest = Some(client.clone());
-                Ok(PoolHandle::Reqwest(client))
-            }
+            .find(|(owner, _)| std::ptr::eq(owner.as_ptr(), Arc::as_ptr(key)));
+        if let Some((_, pool)) = known {
+            return Arc::clone(pool);
         }
+        let pool = Arc::new(std::sync::Mutex::new(h1::Pool::new(max_idle)));
+        self.clients.push((Arc::downgrade(key), Arc::clone(&pool)));
+        pool
     }
 }
 
@@ -148,22 +104,20 @@ impl Drop for Busy {
     }
 }
 
-/// Run `job` with this thread's pool for `key`, on this thread, GIL released. Plain pools
-/// keep up to `max_idle` idle connections per origin.
+/// Run `job` with this thread's pool for `key`, on this thread, GIL released. The pool
+/// keeps up to `max_idle` idle connections per origin.
 ///
 /// `None` when this thread's engine is already running a request (a re-entrant call from
 /// Python code the engine called): the caller then uses the shared runtime.
-pub fn run<F, T, B>(
+pub fn run<F, T>(
     py: Python<'_>,
     key: &ClientKey,
     max_idle: usize,
-    wanted: Pools<B>,
-    job: impl FnOnce(PoolHandle) -> F,
+    job: impl FnOnce(h1::SharedPool) -> F,
 ) -> Option<PyResult<T>>
 where
     F: Future<Output = PyResult<T>> + Send,
     T: Send,
-    B: FnOnce() -> Result<reqwest::Client, EngineError>,
 {
     let claimed = ENGINE.with(|slot| {
         let mut slot = slot.borrow_mut();
@@ -183,10 +137,7 @@ where
         if engine.busy {
             return None;
         }
-        let handle = match engine.pools(key, max_idle, wanted) {
-            Ok(handle) => handle,
-            Err(error) => return Some(Err(error)),
-        };
+        let handle = engine.pools(key, max_idle);
         engine.busy = true;
         Some(Ok((Arc::clone(&engine.runtime), handle)))
     })?;
@@ -195,25 +146,9 @@ where
         Err(error) => return Some(Err(error.into())),
     };
     let _busy = Busy;
-    // reqwest's connections live in tasks of their own; plain ones are driven by the job.
-    let settle = matches!(handle, PoolHandle::Reqwest(_));
     // Boxed once here: the runtime moves the future it is given, several times.
     let future = Box::pin(job(handle));
-    Some(py.detach(move || {
-        runtime.block_on(Box::pin(async move {
-            if settle {
-                // Let the connections' own tasks see what happened while nobody polled
-                // them (a server that closed an idle connection) before one is picked.
-                tokio::task::yield_now().await;
-            }
-            let result = with_signal_checks(future).await;
-            if settle {
-                // And let them put their connection back in the pool before we leave.
-                tokio::task::yield_now().await;
-            }
-            result
-        }))
-    }))
+    Some(py.detach(move || runtime.block_on(with_signal_checks(future))))
 }
 
 /// Drop this thread's pool for `key` now (the `Client` is going away on this thread).
@@ -226,16 +161,9 @@ pub fn forget(key: &ClientKey) {
         if engine.busy || engine.pid != crate::process::id() {
             return;
         }
-        let before = engine.clients.len();
         engine
             .clients
             .retain(|(owner, _)| !std::ptr::eq(owner.as_ptr(), Arc::as_ptr(key)));
-        if engine.clients.len() != before {
-            // The idle connections' tasks close their sockets when next polled: now.
-            engine
-                .runtime
-                .block_on(async { tokio::task::yield_now().await });
-        }
     });
 }
 

@@ -6,7 +6,6 @@
 
 use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use bytes::Bytes;
 use hyper::HeaderMap;
@@ -34,7 +33,7 @@ pub struct Head {
 }
 
 impl Head {
-    /// The head of a response from hyper's parts (reqwest's responses and `direct.rs`'s).
+    /// The head of a response from hyper's parts.
     pub fn from_parts(
         status: hyper::StatusCode,
         version: hyper::Version,
@@ -72,93 +71,31 @@ impl Head {
 }
 
 pub struct BodyStream {
-    /// None once the body has ended (or was closed).
-    source: Option<Source>,
+    /// None once the body has ended (or was closed). The engine's connection applies the
+    /// read timeout itself.
+    source: Option<Box<Streaming>>,
     decoder: Option<Decoder>,
-    read_timeout: Option<Duration>,
-}
-
-/// Where a streamed body comes from: the engine's own connection or reqwest's.
-enum Source {
-    Engine(Box<Streaming>),
-    Reqwest(reqwest::Response),
 }
 
 impl BodyStream {
-    pub fn new(response: reqwest::Response, read_timeout: Option<Duration>) -> Self {
-        let decoder = Decoder::for_encoding(
-            response
-                .headers()
-                .get(reqwest::header::CONTENT_ENCODING)
-                .and_then(|value| value.to_str().ok()),
-        );
-        Self {
-            source: Some(Source::Reqwest(response)),
-            decoder,
-            read_timeout,
-        }
-    }
-
-    /// A body on the engine's own connection (`engine.rs`), which applies the read
-    /// timeout itself.
+    /// A body on the engine's own connection (`engine.rs`).
     pub fn engine(body: Streaming, decoder: Option<Decoder>) -> Self {
         Self {
-            source: Some(Source::Engine(Box::new(body))),
+            source: Some(Box::new(body)),
             decoder,
-            read_timeout: None,
         }
-    }
-
-    /// The head of a reqwest response (the engine gives its heads separately).
-    pub fn head(&self) -> Head {
-        let Some(Source::Reqwest(response)) = self.source.as_ref() else {
-            unreachable!("only reqwest's bodies are asked for their head, before the body")
-        };
-        Head::from_parts(
-            response.status(),
-            response.version(),
-            response.headers().clone(),
-            response.extensions(),
-            response.url().as_str().to_owned(),
-        )
     }
 
     /// The next piece of the body as sent (still encoded), or None at its end.
     async fn next_raw(&mut self) -> Result<Option<Bytes>, EngineError> {
-        let response = match self.source.as_mut() {
-            None => return Ok(None),
-            Some(Source::Engine(body)) => {
-                let next = body.next_chunk().await;
-                if !matches!(next, Ok(Some(_))) {
-                    self.source = None;
-                }
-                return next;
-            }
-            Some(Source::Reqwest(response)) => response,
+        let Some(body) = self.source.as_mut() else {
+            return Ok(None);
         };
-        let reading = response.chunk();
-        let result = match self.read_timeout {
-            Some(limit) => tokio::time::timeout(limit, reading).await.map_err(|_| {
-                EngineError::ReadTimeout(format!(
-                    "the body stalled for more than {:.3}s (read timeout)",
-                    limit.as_secs_f64()
-                ))
-            })?,
-            None => reading.await,
-        };
-        match result {
-            Ok(Some(chunk)) => Ok(Some(chunk)),
-            Ok(None) => {
-                self.source = None;
-                Ok(None)
-            }
-            Err(error) => {
-                self.source = None;
-                Err(EngineError::ChunkedEncoding(format!(
-                    "the response body ended early or was malformed: {error}"
-                )))
-            }
+        let next = body.next_chunk().await;
+        if !matches!(next, Ok(Some(_))) {
+            self.source = None;
         }
+        next
     }
 
     /// The next decoded piece (possibly empty while a decoder buffers), or None at the end.
@@ -192,24 +129,6 @@ impl BodyStream {
 pub enum WholeBody {
     Chunks(Vec<Bytes>),
     Decoded(Vec<u8>),
-}
-
-pub async fn read_whole_body(stream: &mut BodyStream) -> Result<WholeBody, EngineError> {
-    let mut chunks = Vec::new();
-    while let Some(chunk) = stream.next_raw().await? {
-        chunks.push(chunk);
-    }
-    match stream.decoder.take() {
-        None => Ok(WholeBody::Chunks(chunks)),
-        Some(mut decoder) => {
-            let mut out = Vec::new();
-            for chunk in &chunks {
-                out.extend(decoder.feed(chunk)?);
-            }
-            out.extend(decoder.finish()?);
-            Ok(WholeBody::Decoded(out))
-        }
-    }
 }
 
 type SharedStream = Arc<tokio::sync::Mutex<BodyStream>>;

@@ -38,17 +38,16 @@ pub struct Target {
 }
 
 impl Target {
-    /// The target of an `http://` or `https://` URL; None when the URL needs the general
-    /// path (another scheme, or credentials in it).
-    pub fn for_url(url: &reqwest::Url) -> Option<Self> {
+    /// The target of an `http://` or `https://` URL; None for another scheme or a URL
+    /// that cannot be sent. Credentials in the URL are left out of everything sent: the
+    /// Python layer has made them an Authorization header already (requests'
+    /// `prepare_auth`), and sends none when the caller chose other auth.
+    pub fn for_url(url: &url::Url) -> Option<Self> {
         let scheme = match url.scheme() {
             "http" => Scheme::Http,
             "https" => Scheme::Https,
             _ => return None,
         };
-        if !url.username().is_empty() || url.password().is_some() {
-            return None;
-        }
         let host_text = url.host_str()?;
         // An IPv6 address is written in brackets in the URL, not when connecting.
         let host = host_text
@@ -85,9 +84,21 @@ impl Target {
             host_header: HeaderValue::from_str(&host_header).ok()?,
             path: Uri::try_from(path).ok()?,
             absolute,
-            url: url.as_str().to_owned(),
+            url: without_credentials(url),
         })
     }
+}
+
+/// `url` as text, without a `user:password@` part.
+fn without_credentials(url: &url::Url) -> String {
+    if url.username().is_empty() && url.password().is_none() {
+        return url.as_str().to_owned();
+    }
+    let mut bare = url.clone();
+    // Only fails for URLs without a host, which have no target.
+    let _ = bare.set_username("");
+    let _ = bare.set_password(None);
+    bare.as_str().to_owned()
 }
 
 #[cfg(test)]
@@ -95,7 +106,7 @@ mod tests {
     use super::{Scheme, Target};
 
     fn target(url: &str) -> Option<Target> {
-        Target::for_url(&reqwest::Url::parse(url).expect("a valid URL"))
+        Target::for_url(&url::Url::parse(url).expect("a valid URL"))
     }
 
     #[test]
@@ -121,9 +132,17 @@ mod tests {
     }
 
     #[test]
-    fn only_http_and_https_without_credentials_take_this_path() {
+    fn only_http_and_https_have_a_target() {
         assert!(target("ftp://example.test/").is_none());
-        assert!(target("http://user:secret@example.test/").is_none());
-        assert!(target("https://user@example.test/").is_none());
+        assert!(target("http://example.test/").is_some());
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_never_sent() {
+        let with = target("http://user:secret@example.test:8080/a").expect("plain");
+        assert_eq!(with.host_header, "example.test:8080");
+        assert_eq!(with.absolute, "http://example.test:8080/a");
+        assert_eq!(with.url, "http://example.test:8080/a");
+        assert!(!with.url.contains("secret"));
     }
 }

@@ -1,11 +1,10 @@
 //! TLS settings, built once per `Client` and shared by every pool built from them.
 //!
-//! Why: reqwest builds its rustls configuration per `reqwest::Client`, and with the platform
-//! verifier that means reading and parsing the system's CA certificates every time (about
-//! 5 ms). requestx builds a pool per thread and a `Client` per Session, so that cost would be
-//! paid per thread and per Session. Here the configuration is built once (and the default
-//! one, platform roots without a client certificate, once per process) and handed to each
-//! pool ready-made. The engine's own connections (`connector.rs`) take them from a
+//! Why: with the platform verifier, building a rustls configuration means reading and
+//! parsing the system's CA certificates (about 5 ms). requestx keeps a pool per thread and a
+//! `Client` per Session, so building one per pool would cost that per thread and per
+//! Session. Here the configuration is built once (and the default one, platform roots
+//! without a client certificate, once per process) and handed to each pool ready-made. The engine's own connections (`connector.rs`) take them from a
 //! process-wide table by settings (`shared`), so equal settings share HTTP/2 connections.
 
 use std::collections::HashMap;

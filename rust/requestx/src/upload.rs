@@ -65,13 +65,6 @@ impl Upload {
         Ok(None)
     }
 
-    pub fn into_body(self, failure: &UploadFailure) -> reqwest::Body {
-        match self {
-            Self::Whole(bytes) => reqwest::Body::from(bytes),
-            Self::Stream(iterator) => reqwest::Body::wrap_stream(chunks(iterator, failure)),
-        }
-    }
-
     /// The body as the engine's own connections send it.
     pub fn into_out_body(self, failure: &UploadFailure) -> OutBody {
         match self {

@@ -27,7 +27,6 @@ from requestx.cookies import extract_cookies_to_jar
 from requestx.exceptions import (
     ConnectionError,
     InvalidProxyURL,
-    InvalidURL,
     ReadTimeout,
     RetryError,
 )
@@ -488,8 +487,9 @@ class HTTPAdapter(BaseAdapter):
             if username:
                 proxy_auth = (username, password)
             proxy = urldefragauth(proxy)
-        if not url.lower().startswith("https:"):
-            # TLS settings mean nothing to plain HTTP (requests ignores them there too).
+        if not url.lower().startswith("https:") and not (proxy or "").startswith("https:"):
+            # TLS settings mean nothing to plain HTTP (requests ignores them there too); to
+            # an https:// proxy they apply to the hop to the proxy.
             verify, cert = True, None
         # verify=True trusts the platform's roots; a path trusts that bundle instead.
         ca_bundle: str | None = None
@@ -526,7 +526,8 @@ class HTTPAdapter(BaseAdapter):
                             http2_prior_knowledge=self.http2 == "prior_knowledge",
                         )
                     except ValueError as error:
-                        raise InvalidURL(str(error), request=request) from None
+                        # The engine's one ValueError here: a proxy URL it cannot speak to.
+                        raise InvalidProxyURL(str(error), request=request) from None
                     self._clients[key] = client
         return client, connect_timeout, read_timeout
 
