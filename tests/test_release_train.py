@@ -86,14 +86,20 @@ def test_set_version_rewrites_every_place(tmp_path: Path) -> None:
     assert cargo_version(tmp_path) == "3.4.5-rc.2"
     for package in PURE_PACKAGES:
         assert _pyproject(package, tmp_path)["version"] == "3.4.5rc2"
-    dependencies = _pyproject(SIBLING_PINNING_PACKAGE, tmp_path)["dependencies"]
+    project = _pyproject(SIBLING_PINNING_PACKAGE, tmp_path)
+    dependencies = project["dependencies"]
+    extras = project["optional-dependencies"]
     assert isinstance(dependencies, list)
-    pins = [dep for dep in dependencies if re.match(r"htk-(requestx|aresilient|httpy)==", dep)]
-    assert sorted(pins) == [
+    assert isinstance(extras, dict)
+    requirements = [*dependencies, *(dep for deps in extras.values() for dep in deps)]
+    # Every pin of a sibling, with extras or without (`htk-httpy[http3]==...`), moved.
+    pins = [dep for dep in requirements if re.match(r"htk-(requestx|aresilient|httpy)\b", dep)]
+    assert {re.sub(r"\[.*\]", "", pin) for pin in pins} == {
         "htk-aresilient==3.4.5rc2",
         "htk-httpy==3.4.5rc2",
         "htk-requestx==3.4.5rc2",
-    ]
+    }
+    assert any("[" in pin for pin in pins)  # the case that once went unmatched is covered
     # Nothing else in the crate manifests moved: dependency versions keep their own numbers.
     original = (ROOT / "rust" / "Cargo.toml").read_text(encoding="utf-8")
     rewritten = (tmp_path / "rust" / "Cargo.toml").read_text(encoding="utf-8")

@@ -69,12 +69,17 @@ def set_version(root: Path, version: str) -> None:
         )
     pinning = root / "packages" / SIBLING_PINNING_PACKAGE / "pyproject.toml"
     for sibling in SIBLINGS:
-        _rewrite(pinning, rf'("{sibling}==)[^"]*(")', version)
+        # Every pin of it, with or without extras (`htk-httpy[http3]==...` too).
+        _rewrite(pinning, rf'("{sibling}(?:\[[^\]"]*\])?==)[^"]*(")', version, every=True)
 
 
-def _rewrite(path: Path, pattern: str, value: str) -> None:
+def _rewrite(path: Path, pattern: str, value: str, *, every: bool = False) -> None:
+    """Put `value` between the two groups of `pattern`'s match: the first match only, or
+    with `every` each of them; at least one must be there."""
     text = path.read_text(encoding="utf-8")
-    updated, count = re.subn(pattern, lambda m: f"{m[1]}{value}{m[2]}", text, count=1)
-    if count != 1:
+    updated, count = re.subn(
+        pattern, lambda m: f"{m[1]}{value}{m[2]}", text, count=0 if every else 1
+    )
+    if count < 1:
         raise LookupError(f"{path}: no version matching {pattern!r} to rewrite")
     path.write_text(updated, encoding="utf-8")
