@@ -69,6 +69,18 @@ def test_each_difference_is_named(
     assert any(problem.startswith(expected) for problem in problems), problems
 
 
+def test_a_client_runs_list_of_servers_is_not_read_as_versions(
+    tmp_path: Path, store_run: Callable[..., int]
+) -> None:
+    """A client run stores the servers it ran (one per protocol) as a list under "servers";
+    a server run stores versions by server name there. Two client runs compare."""
+    environment = {**BASE, "servers": [{"kind": "local httpy process", "protocols": ["h1"]}]}
+    with Storage(tmp_path / "runs.db") as storage:
+        a = store_run(storage, "a", {"requests": 1000}, environment=environment)
+        b = store_run(storage, "b", {"requests": 900}, environment=environment)
+        assert comparability_problems(storage.load_run(a), storage.load_run(b)) == []
+
+
 def test_a_client_version_only_counts_when_both_runs_measured_it(
     tmp_path: Path, store_run: Callable[..., int]
 ) -> None:

@@ -60,7 +60,7 @@ def test_trend_plot_has_a_point_per_run(tmp_path: Path, store_run: Callable[...,
     assert svg.endswith("</svg>")
     assert svg.count("<circle") == 3
     assert "run 4 bench" in svg
-    assert "sweep/requests/sync/c1" in svg
+    assert "sweep/h1/requests/sync/c1" in svg
     assert history_html([]) == ""
     assert history_html([requests]).count("<svg") == 1
 
@@ -70,10 +70,11 @@ def test_cli_history_table(tmp_path: Path, store_run: Callable[..., int]) -> Non
     result = runner.invoke(app, ["history", "--db", str(database), "--name", "bench"], env=WIDE)
     assert result.exit_code == 0, result.output
     assert re.search(
-        r"sweep/requests/sync/c1\s+│\s+1,000\s+│\s+1,100\s+│\s+1,200\s+│\s+\+20\.0%", result.output
+        r"sweep/h1/requests/sync/c1\s+│\s+1,000\s+│\s+1,100\s+│\s+1,200\s+│\s+\+20\.0%",
+        result.output,
     )
     assert re.search(
-        r"sweep/httpx/sync/c1\s+│\s+800\s+│\s+800\s+│\s+-\s+│\s+\+0\.0%", result.output
+        r"sweep/h1/httpx/sync/c1\s+│\s+800\s+│\s+800\s+│\s+-\s+│\s+\+0\.0%", result.output
     )
     result = runner.invoke(app, ["history", "--db", str(database), "--name", "nope"], env=WIDE)
     assert result.exit_code == 1

@@ -42,7 +42,11 @@ def _measured(run: StoredRun) -> set[str]:
 
 
 def _versions(run: StoredRun, section: str) -> dict[str, Any]:
-    entries = run.run.environment.get(section) or {}
+    entries = run.run.environment.get(section)
+    if not isinstance(entries, dict):
+        # A client run's "servers" is the list of servers it ran (one per protocol), not
+        # versions by name: those are compared by `_server_kind`.
+        return {}
     versions: dict[str, Any] = {}
     for name, value in entries.items():
         versions[name] = value.get("version") if isinstance(value, dict) else value

@@ -20,7 +20,7 @@ __all__ = ["CELL_COLUMNS", "SAMPLE_COLUMNS", "ExportFormat", "export_runs"]
 ExportFormat = Literal["json", "csv"]
 
 _RUN_COLUMNS = ["run_id", "run_name", "run_kind", "started_at", "git_commit"]
-_KEY_COLUMNS = ["scenario", "client", "mode", "concurrency"]
+_KEY_COLUMNS = ["scenario", "protocol", "client", "mode", "concurrency"]
 CELL_COLUMNS = [
     *_RUN_COLUMNS, *_KEY_COLUMNS, "status", "reason", "rounds", "rps_median", "rps_min",
     "rps_max", "rps_ci_low", "rps_ci_high", "p50_ms", "p90_ms", "p99_ms", "p999_ms",

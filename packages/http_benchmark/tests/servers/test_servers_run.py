@@ -75,7 +75,7 @@ def test_http11_under_wrk_is_stored_and_compared(tmp_path: Path) -> None:
     )
     assert reported.exit_code == 0, reported.output
     html = page.read_text(encoding="utf-8")
-    assert "h1 · server" in html
+    assert "h1 · HTTP/1.1 · server" in html
     assert "server run: 1 rounds" in html  # the server run's methodology, not a client run's
     assert '<section id="history">' not in html  # "second" has no earlier run of its name
 

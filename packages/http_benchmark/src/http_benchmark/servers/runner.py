@@ -24,6 +24,7 @@ from typing import Any
 from http_benchmark.environment import capture_environment, git_commit
 from http_benchmark.metrics import summarize
 from http_benchmark.models import BenchmarkResult, CellKey, ResourceMetrics, RoundSample, Verdict
+from http_benchmark.protocols import PROTOCOLS
 from http_benchmark.servers.apps import write_apps
 from http_benchmark.servers.baseline import export_httpy
 from http_benchmark.servers.commands import server_command, server_unavailable, server_version
@@ -190,9 +191,7 @@ class ServerRunner:
         runnable: list[str] = []
         tool_reason = suite.missing_tool()
         for server in names:
-            key = CellKey(
-                scenario=suite.name, client=server, mode="server", concurrency=concurrency
-            )
+            key = _cell_key(suite.name, server, concurrency)
             reason = tool_reason or server_unavailable(server, suite.name)
             if reason is not None:
                 self.storage.add_cell(run_id, key, 0, status="unavailable", reason=reason)
@@ -256,7 +255,7 @@ class ServerRunner:
         }  # fmt: skip
 
     def _fail(self, cell_id: int, suite: Suite, server: str, concurrency: int, reason: str) -> None:
-        key = CellKey(scenario=suite.name, client=server, mode="server", concurrency=concurrency)
+        key = _cell_key(suite.name, server, concurrency)
         first_line = reason.strip().splitlines()[0] if reason.strip() else "failed"
         self.storage.finish_cell(
             cell_id, BenchmarkResult(key=key, status="failed", reason=first_line)
@@ -325,7 +324,7 @@ class ServerRunner:
     def _summary(
         self, suite: Suite, server: str, concurrency: int, samples: dict[str, list[RoundSample]]
     ) -> BenchmarkResult:
-        key = CellKey(scenario=suite.name, client=server, mode="server", concurrency=concurrency)
+        key = _cell_key(suite.name, server, concurrency)
         result = summarize(key, samples[server], rounds_planned=self.settings.rounds, ceiling=None)
         # "client-bound" says nothing about a server; only "unstable" (rounds disagree) does.
         if result.verdict is not Verdict.UNSTABLE:
@@ -337,3 +336,12 @@ def _cpus() -> int:
     import os  # noqa: PLC0415
 
     return os.cpu_count() or 1
+
+
+def _cell_key(suite: str, server: str, concurrency: int) -> CellKey:
+    """A server cell: the suite is its scenario, and its wire protocol is the cell's (the
+    WebSocket suite runs over HTTP/1.1), so tables and reports title it like client cells."""
+    protocol = suite if suite in PROTOCOLS else "h1"
+    return CellKey(
+        scenario=suite, client=server, mode="server", concurrency=concurrency, protocol=protocol
+    )
