@@ -744,12 +744,9 @@ MOCKING_TEST_DEPENDENCIES = [
 ]  # fmt: skip
 # Tests that pass with requests and fail with requestx, each with the reason; the session
 # fails on any other such test, and says when one of these starts passing.
-MOCKING_KNOWN_FAILURES = {
-    "responses.tests.test_recorder.TestRecord::test_recorder_keep_headers_preserves_date": (
-        "the engine gives response header names in lower case (`date`), requests keeps "
-        "the server's spelling (`Date`)"
-    ),
-}
+# None today: the last one (responses' recorder expecting `Date`) passes since the engine keeps
+# the server's spelling of header names.
+MOCKING_KNOWN_FAILURES: dict[str, str] = {}
 
 
 def _loopback_only() -> list[str] | None:
