@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from http_benchmark.cli import app
-from http_benchmark.metrics import summarize
-from http_benchmark.models import CellKey, ResourceMetrics, RoundSample
 from http_benchmark.storage import Storage
 from httpy.testing import RunningServer
 
@@ -79,32 +78,12 @@ def test_report_is_one_self_contained_file(recorded: Path, tmp_path: Path) -> No
     assert not re.search(r"(src|href)=", html)
 
 
-def _fake_run(storage: Storage, name: str, medians: dict[str, float]) -> None:
-    run_id = storage.create_run(name, {"rounds": 5}, {}, None)
-    for client, median in medians.items():
-        key = CellKey(scenario="sweep", client=client, mode="sync", concurrency=1)
-        cell = storage.add_cell(run_id, key, 5)
-        samples = [
-            RoundSample(
-                round=n, ok=100, elapsed=1, requests_per_second=median * (1 + 0.01 * (n - 3)),
-                latency=None,
-                resources=ResourceMetrics(cpu_us_per_request=1, rss_start=1, rss_peak=1,
-                                          rss_growth=0, rss_peak_method="test"),
-            )
-            for n in range(1, 6)
-        ]  # fmt: skip
-        for sample in samples:
-            storage.add_sample(cell, sample)
-        storage.finish_cell(cell, summarize(key, samples, rounds_planned=5, ceiling=None))
-    storage.finish_run(run_id, "finished")
-
-
-def test_compare_exits_1_on_a_regression(tmp_path: Path) -> None:
+def test_compare_exits_1_on_a_regression(tmp_path: Path, store_run: Callable[..., int]) -> None:
     database = tmp_path / "compare.db"
     with Storage(database) as storage:
-        _fake_run(storage, "before", {"requests": 1000, "httpx": 800})
-        _fake_run(storage, "after", {"requests": 780, "httpx": 805})
-        _fake_run(storage, "same", {"requests": 1003, "httpx": 798})
+        store_run(storage, "before", {"requests": 1000, "httpx": 800})
+        store_run(storage, "after", {"requests": 780, "httpx": 805})
+        store_run(storage, "same", {"requests": 1003, "httpx": 798})
     code, output = _invoke("compare", "before", "after", "--db", str(database))
     assert code == 1
     assert re.search(r"requests.*-22\.0%.*regressed", output)
