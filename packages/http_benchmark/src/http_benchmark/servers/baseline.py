@@ -3,15 +3,23 @@
 `git archive REF packages/httpy/src` is unpacked into a folder put first on the server's
 PYTHONPATH: the old sources shadow the installed httpy (with the same dependencies), so only
 httpy's own code differs between `httpy` and `httpy@REF`.
+
+httpy reads its version from its distribution's metadata, under the distribution name of its
+time (`httpy` before the rename to `htk-httpy`), which the installed distribution may not
+have: the export therefore carries a small `.dist-info` for the ref's own name and version, so
+the old sources find the metadata they ask for (and report the ref's version, not today's).
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 __all__ = ["BaselineError", "export_httpy"]
+
+_EXPORTED = ("packages/httpy/src", "packages/httpy/pyproject.toml")
 
 
 class BaselineError(RuntimeError):
@@ -31,7 +39,7 @@ def export_httpy(ref: str, into: Path, checkout: Path | None = None) -> Path:
             capture_output=True, text=True, check=True, timeout=60,
         ).stdout.strip()  # fmt: skip
         archive = subprocess.run(  # noqa: S603 - the ref is an argument, not a shell string
-            [git, "-C", root, "archive", ref, "packages/httpy/src"],
+            [git, "-C", root, "archive", ref, *_EXPORTED],
             capture_output=True, check=True, timeout=120,
         ).stdout  # fmt: skip
     except subprocess.CalledProcessError as error:
@@ -43,4 +51,17 @@ def export_httpy(ref: str, into: Path, checkout: Path | None = None) -> Path:
     if tar is None:
         raise BaselineError("tar is not installed: --httpy-baseline needs it")
     subprocess.run([tar, "-x", "-C", str(into)], input=archive, check=True, timeout=120)  # noqa: S603
-    return into / "packages" / "httpy" / "src"
+    package = into / "packages" / "httpy"
+    sources = package / "src"
+    _write_distribution_metadata(package / "pyproject.toml", sources)
+    return sources
+
+
+def _write_distribution_metadata(pyproject: Path, sources: Path) -> None:
+    """A minimal `<name>-<version>.dist-info` beside the sources, from the ref's pyproject."""
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    name, version = str(project["name"]), str(project["version"])
+    folder = sources / f"{name.replace('-', '_')}-{version}.dist-info"
+    folder.mkdir(exist_ok=True)
+    metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    (folder / "METADATA").write_text(metadata, encoding="utf-8")
