@@ -41,7 +41,6 @@ in the three rows marked "laxer", which are open (see the row):
 | target-relative            | reads    | 400   | not one of the four request-target forms       |
 | connect,                   | reads    | 501   | CONNECT is not implemented                     |
 | connect-origin-form        |          |       |                                                |
-| upgrade-with-body          | reads    | 501   | an Upgrade with a body is not supported        |
 | host-space, host-path,     | reads    | 400   | RFC 9110 7.2: Host is uri-host [":" port]      |
 | host-userinfo              |          |       |                                                |
 | expect-other               | reads    | 417   | RFC 9110 10.1.1: only 100-continue             |
@@ -309,7 +308,6 @@ DIFFERENCES: dict[str, Difference] = {
     "target-relative": _REFUSED,
     "connect": _REFUSED_CLOSING,
     "connect-origin-form": _REFUSED_CLOSING,
-    "upgrade-with-body": _REFUSED_CLOSING,
     "host-space": _REFUSED,
     "host-path": _REFUSED,
     "host-userinfo": _REFUSED,

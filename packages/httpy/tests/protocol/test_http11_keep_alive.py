@@ -5,7 +5,7 @@ connection, what is still parsed after that decision, and in which order respons
 from __future__ import annotations
 
 import pytest
-from http11_wire import connected, current_target, head, stable, state
+from http11_wire import connected, current_target, feed, head, merged, stable, state
 
 from httpy.protocol import HTTP11Connection, Limits
 from httpy.protocol.events import (
@@ -84,6 +84,60 @@ def test_upgrade_is_ignored_and_the_connection_closes_after_the_answer() -> None
     assert response.startswith(b"HTTP/1.1 200 OK\r\n")
     assert b"\r\nconnection: close\r\n" in response
     assert conn.should_close
+
+
+UPGRADE_POST = b"POST / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: h2c\r\n"
+# Bytes that would be a second request if the body were not read as a body (smuggling).
+SMUGGLED = b"GET /smuggled HTTP/1.1\r\n\r\n"
+
+
+@pytest.mark.parametrize("step", [None, 1, 7])
+@pytest.mark.parametrize(
+    ("framing", "body"),
+    [
+        pytest.param(b"Content-Length: 26\r\n\r\n", SMUGGLED, id="content-length"),
+        pytest.param(
+            b"Transfer-Encoding: chunked\r\n\r\n", b"1a\r\n" + SMUGGLED + b"\r\n0\r\n\r\n",
+            id="chunked",
+        ),
+        pytest.param(
+            b"Transfer-Encoding: chunked\r\n\r\n",
+            b"a\r\nGET /smugg\r\n10\r\nled HTTP/1.1\r\n\r\n\r\n0\r\nx-sum: 1\r\n\r\n",
+            id="chunked-in-pieces-with-trailer",
+        ),
+    ],
+)  # fmt: skip
+def test_an_upgrade_request_with_a_body_keeps_its_body(
+    framing: bytes, body: bytes, step: int | None
+) -> None:
+    """httptools reads no body for a request that asks for an upgrade; httpy does, so the
+    request is answered over HTTP/1.1 with its body and the body is never parsed as requests."""
+    conn = HTTP11Connection()
+    events = merged(feed(conn, UPGRADE_POST + framing + body + GET, step))
+    assert len(events) == 3, events
+    assert isinstance(events[0], RequestReceived)
+    assert events[0].upgrade == b"h2c"
+    assert not events[0].keep_alive
+    assert events[1:] == [RequestData(SMUGGLED), RequestEnded()]
+    assert not conn.accepting_requests
+    response = conn.send_response(*ANSWER)
+    assert b"\r\nconnection: close\r\n" in response
+    assert conn.should_close
+
+
+def test_an_upgrade_request_body_keeps_its_limit() -> None:
+    conn = HTTP11Connection(Limits(max_body_size=10))
+    events = conn.receive_data(UPGRADE_POST + b"Transfer-Encoding: chunked\r\n\r\n")
+    events += conn.receive_data(b"8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n")
+    assert isinstance(events[-1], ProtocolError)
+    assert events[-1].status == 413
+
+
+def test_an_upgrade_request_body_with_bad_framing_is_refused() -> None:
+    conn = HTTP11Connection()
+    events = conn.receive_data(UPGRADE_POST + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n")
+    assert isinstance(events[-1], ProtocolError)
+    assert events[-1].status == 400
 
 
 def test_max_requests() -> None:

@@ -164,12 +164,6 @@ BAD_HEADS = [
         417, id="expect-list",
     ),
     pytest.param(b"GET / HTTP/1.1\r\nHost: a\r\nExpect:\r\n\r\n", 417, id="expect-empty"),
-    # Upgrade that cannot be ignored: llhttp would read no body for it.
-    pytest.param(
-        b"POST / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: h2c\r\n"
-        b"Content-Length: 28\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n",
-        501, id="upgrade-with-body",
-    ),
 ]  # fmt: skip
 
 

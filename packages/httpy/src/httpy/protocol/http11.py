@@ -8,8 +8,10 @@ Parsing is llhttp's (through httptools), which already refuses most malformed in
 module adds the rules llhttp leaves to servers (RFC 9112): Host is required, unique and a
 valid host, Transfer-Encoding must be exactly ``chunked`` and only on HTTP/1.1, ``Expect`` must
 be ``100-continue``, ``*`` is only for OPTIONS, CONNECT is not implemented, an ``Upgrade`` is
-ignored (the request is answered over HTTP/1.1, then the connection closes), and the head,
-target, field count, chunk framing, trailers and body are bounded.
+reported on the request (the server takes it or answers over HTTP/1.1; either way it is the
+connection's last request), and the head, target, field count, chunk framing, trailers and body
+are bounded. An upgrade request with a body keeps its body: httptools reads none for it, so a
+second parser, given a head of the same framing, reads it (see ``_UpgradeBodyReader``).
 
 Invariants:
 - Requests are answered in the order they arrived (pipelining): each parsed request pushes a
@@ -124,6 +126,41 @@ class _ResponseSlot:
         self.remaining = 0
 
 
+class _UpgradeBodyReader:
+    """Reads the body of a request that asked for an upgrade, which httptools skips.
+
+    llhttp's own framing rules do the work: a second parser is given a made-up head with the
+    request's framing (its Content-Length, or chunked) and then the connection's bytes; its
+    body, trailer and completion callbacks go to the connection as the first parser's would.
+    """
+
+    __slots__ = ("_connection", "_in_head", "parser")
+
+    def __init__(self, connection: HTTP11Connection, content_length: int | None) -> None:
+        self._connection = connection
+        self._in_head = True
+        self.parser = httptools.HttpRequestParser(self)
+        framing = (
+            b"transfer-encoding: chunked"
+            if content_length is None
+            else b"content-length: %d" % content_length
+        )
+        self.parser.feed_data(b"PUT / HTTP/1.1\r\nhost: body\r\n" + framing + b"\r\n\r\n")
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if not self._in_head:  # trailers: counted and bounded as the connection's own
+            self._connection.on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+
+    def on_body(self, body: bytes) -> None:
+        self._connection.on_body(body)
+
+    def on_message_complete(self) -> None:
+        self._connection.upgrade_body_complete()
+
+
 class HTTP11Connection:
     """One client connection, server side. Not thread-safe; one per socket."""
 
@@ -163,6 +200,10 @@ class HTTP11Connection:
         self._body_seen = 0
         self._body_limit = self._limits.max_body_size
         self._framing_run = 0
+        # An upgrade request with a body: its body is read by a second parser (set up when
+        # llhttp stops at the upgrade), which stays the parser to the end of the connection.
+        self._upgrade_body: _UpgradeBodyReader | None = None
+        self._upgrade_body_pending = False
         # Hosts repeat on a connection: validate each distinct value once.
         self._valid_host = b""
         if server_header:
@@ -258,10 +299,12 @@ class HTTP11Connection:
         except httptools.HttpParserInvalidMethodError:
             self._fail_method(data, fresh_start=fresh_start)
             return False
-        except httptools.HttpParserUpgrade:
-            # Not reached: every upgrade request let through is the last one (_StopParsing).
-            self._parsing = False
-            return False
+        except httptools.HttpParserUpgrade as upgrade:
+            if not self._upgrade_body_pending:
+                # Not reached: a bodiless upgrade request is the last one (_StopParsing).
+                self._parsing = False
+                return False
+            body_at = upgrade.args[0]
         except httptools.HttpParserError as error:
             message = str(error)
             if "HTTP version" in message or "PRI" in message:  # PRI: the HTTP/2 preface
@@ -269,8 +312,22 @@ class HTTP11Connection:
             else:
                 self._fail(400, message)
             return False
-        self._after_feed(data, fresh_start=fresh_start, body_before=body_before)
-        return self._parsing
+        else:
+            self._after_feed(data, fresh_start=fresh_start, body_before=body_before)
+            return self._parsing
+        # Outside the handler, so that the body's own parsing errors are not chained to it.
+        return self._read_upgrade_body(data[body_at:])
+
+    def _read_upgrade_body(self, rest: bytes) -> bool:
+        """llhttp stopped after the head of an upgrade request with a body: read the body
+        (and what follows it in `rest`) with a parser of its own from now on."""
+        self._upgrade_body_pending = False
+        receiving = self._receiving
+        assert receiving is not None  # noqa: S101 - set by on_headers_complete
+        reader = _UpgradeBodyReader(self, receiving.head.content_length)
+        self._upgrade_body = reader
+        self._parser = reader.parser
+        return self._feed(rest) if rest else self._parsing
 
     def _after_feed(self, data: bytes, *, fresh_start: bool, body_before: int) -> None:
         if not self._in_head:
@@ -394,6 +451,12 @@ class HTTP11Connection:
         self._events.append(RequestData(body))
 
     def on_message_complete(self) -> None:
+        if self._upgrade_body_pending:
+            return  # httptools skipped the body of an upgrade request: it is read next
+        self.upgrade_body_complete()
+
+    def upgrade_body_complete(self) -> None:
+        """The request is complete (named for the body reader, which calls it too)."""
         self._in_head = False
         if self._receiving is not None:
             self._receiving.request_complete = True
@@ -452,11 +515,10 @@ class HTTP11Connection:
         if parser.should_upgrade():
             if method == "CONNECT":
                 raise _Reject(501, "CONNECT is not supported")
-            if chunked or content_length:
-                # llhttp would read no body for it: the bytes after the head are unparsed.
-                raise _Reject(501, "protocol upgrade is not supported")
-            # RFC 9110 §7.8: ignore the Upgrade and answer over HTTP/1.1; what the client
-            # sends after it may be in the protocol it asked for, so it is the last request.
+            # llhttp reads no body for it: a reader of our own does (_read_upgrade_body).
+            self._upgrade_body_pending = chunked or bool(content_length)
+            # The server takes the upgrade, or answers over HTTP/1.1 (RFC 9110 §7.8); what the
+            # client sends after it may be in the protocol it asked for: the last request.
             keep_alive = False
             upgrade = next((v for n, v in self._headers if n == b"upgrade"), b"").lower()
         target = self._target
