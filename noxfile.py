@@ -523,6 +523,8 @@ def bench(session: nox.Session) -> None:
             "http-benchmark", "compare", str(previous), "latest", "--db", str(db),
             success_codes=[0, 1, 2],
         )  # fmt: skip
+    # The run at a glance (the README's main table), after the full tables the run printed.
+    session.run("http-benchmark", "show", "latest", "--summary", "--db", str(db))
     report = BENCH_RESULTS / f"{settings['NAME']}.html"
     session.run("http-benchmark", "report", "latest", "--html", str(report), "--db", str(db))
     if images:

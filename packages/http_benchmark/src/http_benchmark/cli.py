@@ -28,6 +28,7 @@ from http_benchmark.server import ServerError
 from http_benchmark.server_selection import select_server
 from http_benchmark.servers import is_server_run
 from http_benchmark.storage import Storage, StorageError, StoredRun
+from http_benchmark.summary import summary_tables
 from http_benchmark.tables import (
     comparison_table,
     methodology_lines,
@@ -267,11 +268,22 @@ def show(
     db: DbOption = DEFAULT_DB,
     baseline: Annotated[str, typer.Option(help="Ratios are relative to it.")] = "requests",
     samples: Annotated[bool, typer.Option("--samples", help="Also every raw round.")] = False,
+    summary: Annotated[
+        bool,
+        typer.Option(
+            "--summary", help="Only req/s and ratio: a client per row, a protocol per column."
+        ),
+    ] = False,
 ) -> None:
     """One run's table (ratios to the baseline, spread, verdict) and its methodology."""
     with _open(db) as storage:
         stored = _load(storage, run_ref)
-    _print_run(stored, baseline)
+    if summary and not is_server_run(stored):
+        console.print(summary_tables(stored, baseline=baseline))
+        for line in methodology_lines(stored)[:2]:
+            console.print(f"[dim]{line}[/]", highlight=False)
+    else:
+        _print_run(stored, baseline)
     if samples:
         console.print(samples_table(stored))
 
