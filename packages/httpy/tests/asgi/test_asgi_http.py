@@ -21,7 +21,7 @@ from httpy.testing import RunningServer, serve_in_thread
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[RunningServer]:
-    adapter = ASGIApp(app, disconnect_poll_interval=0.05)
+    adapter = ASGIApp(app)
     with serve_in_thread(adapter, Config(port=0, shutdown_timeout=5)) as running:
         yield running
 

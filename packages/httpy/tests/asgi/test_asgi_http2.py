@@ -30,7 +30,7 @@ def fresh_recorder() -> None:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[RunningServer]:
-    adapter = ASGIApp(app, disconnect_poll_interval=0.05)
+    adapter = ASGIApp(app)
     with serve_in_thread(adapter, Config(port=0, shutdown_timeout=5)) as running:
         yield running
 

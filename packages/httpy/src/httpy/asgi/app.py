@@ -50,14 +50,13 @@ class ASGIApp:
     `proxy_headers` reads the client's address and scheme from ``X-Forwarded-For`` /
     ``X-Forwarded-Proto`` (or ``Forwarded``) when the peer is in `forwarded_allow_ips`
     (addresses, networks, or ``*``). `max_body_size` None leaves the request body limit to the
-    server's Config. `disconnect_poll_interval`: how often a ``receive`` waiting for
-    ``http.disconnect`` checks that the client is still there.
+    server's Config.
     """
 
     #: The server asks nothing per request: one limit for the whole app.
     has_custom_body_limits = False
 
-    def __init__(  # noqa: PLR0913 - keyword-only knobs
+    def __init__(
         self,
         app: ASGIApplication,
         *,
@@ -65,19 +64,15 @@ class ASGIApp:
         proxy_headers: bool = False,
         forwarded_allow_ips: str | tuple[str, ...] = "127.0.0.1",
         max_body_size: int | None = None,
-        disconnect_poll_interval: float = 0.5,
     ) -> None:
         if not callable(app):
             raise TypeError(f"an ASGI app must be callable, got {type(app).__name__}")
-        if disconnect_poll_interval <= 0:
-            raise ValueError("disconnect_poll_interval must be positive")
         if max_body_size is not None and max_body_size < 0:
             raise ValueError("max_body_size must not be negative")
         self.app = app
         self.max_body_size = max_body_size
         proxy = ProxyHeaders(forwarded_allow_ips) if proxy_headers else None
         self._scopes = ScopeBuilder(root_path=root_path, proxy=proxy)
-        self._poll_interval = disconnect_poll_interval
         self._lifespan: Lifespan | None = None
 
     @classmethod
@@ -109,7 +104,7 @@ class ASGIApp:
             await self._lifespan.shutdown()
 
     async def serve_stream(self, stream: Stream) -> None:
-        cycle = HTTPCycle(stream, self._poll_interval)
+        cycle = HTTPCycle(stream)
         try:
             await self.app(self._scopes.http(stream), cycle.receive, cycle.send)
         except Exception:

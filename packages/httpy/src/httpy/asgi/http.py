@@ -11,9 +11,9 @@ Invariants:
 - Messages out of order raise RuntimeError in the app, as uvicorn does; once the client is
   gone, or the server answered for the app (a refused request body), ``send`` raises
   :class:`~httpy.exceptions.ClientDisconnectedError`, an OSError as ASGI spec 2.4 asks.
-- The streams' senders do not announce a disconnect after the request body was read, so a
-  ``receive`` waiting for ``http.disconnect`` checks ``stream.disconnected`` every
-  ``poll_interval`` seconds (and wakes at once when the response ends).
+- A ``receive`` waiting for ``http.disconnect`` (after the body) wakes when the connection
+  tells the stream it is gone (``Stream.on_disconnect``), when the response ends, or when the
+  app returns; nothing polls.
 """
 
 from __future__ import annotations
@@ -46,11 +46,9 @@ _PUSH_SAFE = "/?&=:;@!$'()*+,~%-._"
 
 class HTTPCycle:
     __slots__ = (
-        "_ticker",
         "_waiter",
         "closed",
         "headers",
-        "poll_interval",
         "request_complete",
         "response",
         "status",
@@ -59,9 +57,8 @@ class HTTPCycle:
         "with_trailers",
     )
 
-    def __init__(self, stream: Stream, poll_interval: float) -> None:
+    def __init__(self, stream: Stream) -> None:
         self.stream = stream
-        self.poll_interval = poll_interval
         self.response = _IDLE
         self.status = 0
         self.headers: Headers = []
@@ -72,7 +69,6 @@ class HTTPCycle:
         #: The client is gone, or the server answered instead of the app.
         self.closed = False
         self._waiter: asyncio.Future[None] | None = None
-        self._ticker: asyncio.TimerHandle | None = None
 
     # --- receive ---------------------------------------------------------------------------
 
@@ -132,16 +128,12 @@ class HTTPCycle:
         while self.response != _DONE and not self.closed and not stream.disconnected:
             waiter = self._waiter
             if waiter is None:
-                loop = asyncio.get_running_loop()
-                waiter = self._waiter = loop.create_future()
-                self._ticker = loop.call_later(self.poll_interval, self._wake)
+                waiter = self._waiter = asyncio.get_running_loop().create_future()
+                stream.on_disconnect = self._wake
             await waiter
 
     def _wake(self) -> None:
         waiter, self._waiter = self._waiter, None
-        if self._ticker is not None:
-            self._ticker.cancel()
-            self._ticker = None
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 

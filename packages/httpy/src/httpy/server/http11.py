@@ -146,6 +146,7 @@ class HTTP11Protocol(asyncio.Protocol):
         if self._body is not None:
             self._body.disconnect()
         self._wake_writer()  # a response waiting to write wakes, sees the loss and stops
+        self._notify_stream()
 
     def data_received(self, data: bytes) -> None:
         if self._closed:
@@ -556,11 +557,18 @@ class HTTP11Protocol(asyncio.Protocol):
         else:
             self._conn.close_after_response()
 
+    def _notify_stream(self) -> None:
+        """`disconnected` just became true: the request in progress hears of it at once."""
+        stream = self._stream
+        if stream is not None and stream.on_disconnect is not None:
+            stream.notify_disconnected()
+
     def _close(self) -> None:
         transport = self._transport
         if transport is None or self._closed:
             return
         self._closed = True
+        self._notify_stream()
         if self._pending:
             self._pending.clear()
             self._input_unread = True
@@ -586,4 +594,5 @@ class HTTP11Protocol(asyncio.Protocol):
         self._lingering = False
         if self._transport is not None:
             self._closed = True
+            self._notify_stream()
             self._transport.abort()

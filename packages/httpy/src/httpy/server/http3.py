@@ -368,6 +368,8 @@ class HTTP3Link:
         if io.body is not None:
             io.body.disconnect()
         io.wake()
+        if io.stream is not None:
+            io.stream.notify_disconnected()
         if not io.running:
             self._streams.pop(io.stream_id, None)
         elif cancel and io.task is not None:

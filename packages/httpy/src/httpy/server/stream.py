@@ -119,6 +119,7 @@ class Stream:
         "body",
         "client",
         "head",
+        "on_disconnect",
         "progress",
         "scheme",
         "sender",
@@ -148,6 +149,9 @@ class Stream:
         self.progress = NOT_STARTED
         self.status = 0
         self.sent = 0
+        #: Called once when the sender becomes `disconnected` (the ASGI adapter's wait for
+        #: ``http.disconnect``); see `notify_disconnected`.
+        self.on_disconnect: Callable[[], None] | None = None
         self.started_at = time.perf_counter() if timed else 0.0
 
     # --- the app side answers through these ---------------------------------------------
@@ -193,6 +197,13 @@ class Stream:
         return self.sender.disconnected
 
     # --- the connection's side ------------------------------------------------------------
+
+    def notify_disconnected(self) -> None:
+        """The connection calls it when nothing more can be sent on this stream (connection
+        lost or closed, stream reset): whoever waits for that learns it now, not by polling."""
+        callback, self.on_disconnect = self.on_disconnect, None
+        if callback is not None:
+            callback()
 
     def log_access(self) -> None:
         """One `httpy.access` line for the finished exchange."""
