@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from http_benchmark.cli import app
 from http_benchmark.metrics import summarize
 from http_benchmark.models import CellKey, ResourceMetrics, RoundSample
+from http_benchmark.report import render_html
 from http_benchmark.storage import Storage
 from http_benchmark.summary import summary_tables
 
@@ -38,6 +39,10 @@ def _store(db: Path) -> None:
         key = CellKey(scenario="sequential", client="requests", mode="sync", concurrency=1,
                       protocol="h2")  # fmt: skip
         storage.add_cell(run_id, key, 3, status="unavailable", reason="no HTTP/2")
+        for protocol in ("h1", "h2"):  # aiohttp has no number at all here
+            key = CellKey(scenario="sequential", client="aiohttp", mode="sync", concurrency=1,
+                          protocol=protocol)  # fmt: skip
+            storage.add_cell(run_id, key, 3, status="unavailable", reason="no sync mode")
         storage.finish_run(run_id, "finished")
 
 
@@ -73,3 +78,22 @@ def test_show_summary_from_the_command_line(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "3,000 (3.00x)" in result.output
     assert "p99" not in result.output  # the full tables' columns are not there
+
+
+def test_a_client_without_any_number_is_a_line_not_a_row(tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    _store(db)
+    text = _render(db)
+    assert "aiohttp: no sync mode" in text
+    assert not any(line.startswith("│ aiohttp") for line in text.splitlines())
+
+
+def test_the_report_starts_with_the_grids(tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    _store(db)
+    with Storage(db) as storage:
+        html = render_html(storage.load_run("demo"))
+    glance = html.index("At a glance")
+    assert glance < html.index("Methodology")
+    assert "3,000 (3.00x)" in html[glance:]
+    assert "aiohttp: no sync mode" in html

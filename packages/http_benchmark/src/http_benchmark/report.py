@@ -1,6 +1,7 @@
 """A self-contained HTML report: inline SVG plots and tables, nothing fetched from anywhere.
 
-Throughput per client and concurrency (bars with the rounds' min-max and the server's ceiling),
+At a glance first (a client per row, a protocol per column: `summary.py`), then throughput per
+client and concurrency (bars with the rounds' min-max and the server's ceiling),
 latency percentiles on a log axis, and a methodology header (machine, versions, rounds,
 ceilings, harness overhead), so the file alone says what was measured and how.
 """
@@ -16,6 +17,7 @@ from http_benchmark.adapters import CLIENT_NAMES
 from http_benchmark.models import BenchmarkResult
 from http_benchmark.open_loop import decode_histogram, percentile_curve
 from http_benchmark.storage import StoredRun
+from http_benchmark.summary import summary_html
 from http_benchmark.tables import group_title, methodology_lines
 
 __all__ = ["latency_svg", "percentile_svg", "render_html", "throughput_svg"]
@@ -272,7 +274,8 @@ def _svg_open(title: str) -> str:
 
 def _cell_table(results: Sequence[BenchmarkResult]) -> str:
     rows = []
-    for r in sorted(results, key=lambda r: (r.key.concurrency, r.key.client)):
+    # Fastest first at each concurrency, as in the terminal; cells without a number last.
+    for r in sorted(results, key=lambda r: (r.key.concurrency, -_median(r), r.key.client)):
         t, lat = r.requests_per_second, r.latency
         rate = "-" if r.error_rate is None else f"{r.error_rate:.1%}"
         if t is None:
@@ -303,6 +306,10 @@ def _cell_table(results: Sequence[BenchmarkResult]) -> str:
     )
 
 
+def _median(result: BenchmarkResult) -> float:
+    return result.requests_per_second.median if result.requests_per_second else -1.0
+
+
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 980px; color: #222; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 13px; }
@@ -310,6 +317,11 @@ td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
 td:nth-child(2), th:nth-child(2) { text-align: left; }
 .method li { margin: 0.2em 0; }
 h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2em; }
+h3 { margin: 1em 0 0.3em; font-size: 15px; }
+table.glance td { min-width: 8em; text-align: right; }
+table.glance td:first-child { min-width: 0; text-align: left; }
+td.na { color: #999; }
+p.absent { color: #777; font-size: 13px; margin-top: -1em; }
 """
 
 
@@ -318,10 +330,12 @@ def render_html(stored: StoredRun) -> str:
     run = stored.run
     environment = run.environment
     method = "".join(f"<li>{escape(line)}</li>" for line in methodology_lines(stored))
+    measured = {result.key.client for result in stored.results}
     versions = "".join(
         f"<tr><td>{escape(name)}</td><td>{escape(info.get('version') or '-')}</td>"
         f"<td>{escape(info.get('reason') or '')}</td></tr>"
         for name, info in environment.get("clients", {}).items()
+        if name in measured  # not the harness's own no-I/O client
     )
     ceilings = "".join(
         f"<tr><td>{escape(c.scenario)}</td><td>{c.concurrency}</td>"
@@ -358,6 +372,7 @@ def render_html(stored: StoredRun) -> str:
         f"<title>http-benchmark run {run.id}: {escape(run.name)}</title>"
         f"<style>{_STYLE}</style></head><body>"
         f"<h1>http-benchmark run {run.id}: {escape(run.name)}</h1>"
+        f"<h2>At a glance</h2>{summary_html(stored)}"
         f'<h2>Methodology</h2><ul class="method">{method}</ul>'
         "<table><tr><th>client</th><th>version</th><th>note</th></tr>"
         f"{versions}</table>"
