@@ -467,15 +467,35 @@ def _names(
     return list(dict.fromkeys(names))  # each once, in the order given
 
 
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--requests", type=int, default=10_000)
-    parser.add_argument("--warmup", type=int, default=500)
+    parser.add_argument(
+        "--rounds", type=_positive, default=8, help="an even number mirrors every round's order"
+    )
+    parser.add_argument("--requests", type=_positive, default=10_000)
+    parser.add_argument("--warmup", type=_positive, default=500)
     parser.add_argument("--clients", default=",".join(CLIENTS))
     parser.add_argument("--modes", default=",".join(MODES), help="sync, async or both")
     parser.add_argument("--seed", type=int, default=20261124)
     parser.add_argument("--quick", action="store_true", help="2 rounds of 1,000 requests")
+    parser.add_argument(
+        "--paired-every",
+        type=_positive,
+        default=1,
+        metavar="K",
+        help="run the paired one-process runs and the counts in every K-th round (default 1)",
+    )
     parser.add_argument(
         "--no-paired",
         dest="paired",
@@ -526,7 +546,11 @@ def main(argv: list[str] | None = None) -> int:
                         f"{outcome['requests'] / outcome['wall']:7.0f} req/s",
                         flush=True,
                     )
-                if "aresilient" not in clients or not args.paired:
+                if (
+                    "aresilient" not in clients
+                    or not args.paired
+                    or round_number % args.paired_every
+                ):
                     continue
                 for mode in modes:
                     run = run_paired(mode, url, 30, max(args.requests // 30, 10))
