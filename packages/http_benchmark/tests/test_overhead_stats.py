@@ -16,7 +16,7 @@ from http_benchmark.nginx.overhead_stats import (
     ratio_estimate,
     verdict,
 )
-from http_benchmark.nginx.retry_overhead import CONTROL, print_summary, print_table
+from http_benchmark.nginx.retry_overhead import CONTROL, main, print_summary, print_table
 
 
 def _rng(seed: int) -> random.Random:
@@ -134,3 +134,14 @@ def test_the_table_and_summary_show_the_ratio_beside_its_control(
     # Without paired runs (--no-paired) the summary stops after the separate processes.
     print_summary("sync", ratios, [], seed=1)
     assert "paired" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("option", ["--rounds", "--requests", "--paired-every"])
+@pytest.mark.parametrize("value", ["0", "-3", "two"])
+def test_counts_must_be_whole_numbers_of_one_or_more(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([option, value])
+    assert exited.value.code == 2
+    assert f"argument {option}:" in capsys.readouterr().err
