@@ -16,7 +16,13 @@ from http_benchmark.nginx.overhead_stats import (
     ratio_estimate,
     verdict,
 )
-from http_benchmark.nginx.retry_overhead import CONTROL, main, print_summary, print_table
+from http_benchmark.nginx.retry_overhead import (
+    CONTROL,
+    IMPORT_CONTROL,
+    main,
+    print_summary,
+    print_table,
+)
 
 
 def _rng(seed: int) -> random.Random:
@@ -108,6 +114,7 @@ def test_the_table_and_summary_show_the_ratio_beside_its_control(
         "httpx": _runs([300.0, 320.0, 310.0, 330.0]),
         "aresilient": _runs([309.0, 329.6, 319.3, 339.9]),  # 1.03 in every round
         CONTROL: _runs([300.0, 320.0, 310.0, 330.0]),  # the same as httpx: 1.000
+        IMPORT_CONTROL: _runs([303.0, 323.2, 313.1, 333.3]),  # 1.01 in every round
     }
     ratios = print_table("sync", samples, seed=1)
     assert ratios["aresilient"].median == pytest.approx(1.03, abs=1e-3)
@@ -126,6 +133,7 @@ def test_the_table_and_summary_show_the_ratio_beside_its_control(
     assert "aresilient/httpx: 1.030x (95 % CI 1.030-1.030" in output
     assert "NOT met: the whole CI is over 1.02x" in output
     assert "A/A control, separate processes, httpx/httpx: 1.000x (95 % CI 1.000-1.000" in output
+    assert "import control, separate processes, httpx+import/httpx: 1.010x" in output
     assert "paired in one process, aresilient/httpx: 1.001x" in output
     assert "A/A control in those processes, httpx/httpx: 1.000x" in output
     assert "bytecode instructions per request (deterministic): httpx 18000, aresilient 18036" in (

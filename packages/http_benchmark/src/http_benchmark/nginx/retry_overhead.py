@@ -73,6 +73,12 @@ __all__ = ["main"]
 CLIENTS = ("httpx", "aresilient", "httpx-retries", "tenacity", "stamina")
 # The A/A control of the separate-process runs: bare httpx again, under its own label.
 CONTROL = "httpx (A/A)"
+# With --import-control: bare httpx in a process that imported aresilient first. Its ratio to
+# httpx is what importing aresilient (its modules, a bigger heap) costs requests that never
+# go through it: the part of an A/B ratio that is not aresilient's send path.
+IMPORT_CONTROL = "httpx+import"
+# The client each label of the separate-process runs starts.
+_WORKER_CLIENT = {CONTROL: "httpx"}
 MODES = ("sync", "async")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 SERVER_CPU, CLIENT_CPU = 0, 1
@@ -120,6 +126,10 @@ def build_get(name: str, mode: str) -> tuple[Callable[[str], Any], Callable[[], 
             if is_async
             else httpx.Client(transport=transport)
         )
+    elif name == IMPORT_CONTROL:
+        import aresilient  # imported, never used: that is the point
+
+        client = httpx.AsyncClient() if is_async else httpx.Client()
     elif name in {"httpx", "tenacity", "stamina"}:
         client = httpx.AsyncClient() if is_async else httpx.Client()
     else:
@@ -438,6 +448,11 @@ def print_summary(
     print(f"  separate processes, aresilient/httpx: {separate.describe()}")
     print(f"    {verdict(separate, TARGET_CPU_RATIO)}")
     print(f"  A/A control, separate processes, httpx/httpx: {control.describe()}")
+    if IMPORT_CONTROL in ratios:
+        print(
+            f"  import control, separate processes, {IMPORT_CONTROL}/httpx: "
+            f"{ratios[IMPORT_CONTROL].describe()}"
+        )
     if not paired:
         return
     together = median_estimate([run["ratio"] for run in paired], seed=seed)
@@ -497,6 +512,11 @@ def main(argv: list[str] | None = None) -> int:
         help="run the paired one-process runs and the counts in every K-th round (default 1)",
     )
     parser.add_argument(
+        "--import-control",
+        action="store_true",
+        help=f"also run {IMPORT_CONTROL!r}: bare httpx with aresilient imported",
+    )
+    parser.add_argument(
         "--no-paired",
         dest="paired",
         action="store_false",
@@ -514,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
         print("nginx is not installed (Debian/Ubuntu: apt-get install nginx)", file=sys.stderr)
         return 2
     rng = random.Random(args.seed)
-    labels = [*clients, CONTROL]
+    labels = [*clients, CONTROL, *([IMPORT_CONTROL] if args.import_control else [])]
     samples: dict[str, dict[str, list[dict[str, Any]]]] = {
         mode: {label: [] for label in labels} for mode in modes
     }
@@ -537,7 +557,7 @@ def main(argv: list[str] | None = None) -> int:
             url = server.base_url + SMALL_PATH
             for round_number, order in enumerate(orders, start=1):
                 for mode, label in order:
-                    name = "httpx" if label == CONTROL else label
+                    name = _WORKER_CLIENT.get(label, label)
                     outcome = run_one(name, mode, url, args.requests, args.warmup)
                     samples[mode][label].append(outcome)
                     print(
