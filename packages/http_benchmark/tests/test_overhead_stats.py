@@ -10,6 +10,7 @@ import pytest
 
 from http_benchmark.nginx.overhead_stats import (
     RatioEstimate,
+    block_sizes,
     median_estimate,
     mirrored_orders,
     per_round_ratios,
@@ -19,6 +20,7 @@ from http_benchmark.nginx.overhead_stats import (
 from http_benchmark.nginx.retry_overhead import (
     CONTROL,
     IMPORT_CONTROL,
+    cpu_per_request,
     main,
     print_summary,
     print_table,
@@ -153,3 +155,21 @@ def test_counts_must_be_whole_numbers_of_one_or_more(
         main([option, value])
     assert exited.value.code == 2
     assert f"argument {option}:" in capsys.readouterr().err
+
+
+def test_requests_are_cut_into_near_equal_blocks() -> None:
+    assert block_sizes(10_000, 20) == [500] * 20
+    assert block_sizes(1003, 4) == [251, 251, 251, 250]
+    assert block_sizes(3, 20) == [1, 1, 1]
+    for total, blocks in ((0, 20), (5, 0)):
+        with pytest.raises(ValueError, match="need 1 request and 1 block or more"):
+            block_sizes(total, blocks)
+
+
+def test_a_runs_cpu_per_request_is_its_median_block() -> None:
+    # One block slowed 10x by load elsewhere moves the mean, not the median.
+    blocks = [300e-6] * 9 + [3000e-6]
+    run = {"cpu": sum(blocks) * 100, "wall": 1.0, "requests": 1000, "block_cpu": blocks}
+    assert cpu_per_request([run]) == pytest.approx([300.0])
+    without_blocks = {"cpu": 0.3, "wall": 1.0, "requests": 1000}
+    assert cpu_per_request([without_blocks]) == pytest.approx([300.0])

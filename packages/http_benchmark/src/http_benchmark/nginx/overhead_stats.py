@@ -5,6 +5,9 @@
   in one round of a pair and after it in the other, and every run's mean place is the same.
   Whatever the place in a round costs (the first process after a pause meets a colder CPU and
   page cache, the one after a heavy process a hotter one) then weighs on every run alike.
+- `block_sizes`: how a run's requests are cut into blocks timed one by one; the run's CPU per
+  request is its median block's, so a burst of load from elsewhere that slows a few blocks
+  (another process's build, a test run) does not move it.
 - `ratio_estimate`: a side's CPU per request over the baseline's, one ratio per round (the two
   processes of a round ran minutes apart at most, so drift across the run cancels), and the
   median of those ratios with its bootstrap 95 % interval (`stats.median_ci`, scipy).
@@ -28,6 +31,7 @@ from http_benchmark.stats import median_ci
 
 __all__ = [
     "RatioEstimate",
+    "block_sizes",
     "median_estimate",
     "mirrored_orders",
     "per_round_ratios",
@@ -52,6 +56,16 @@ def mirrored_orders(cells: Sequence[T], rounds: int, rng: random.Random) -> list
             rng.shuffle(order)
             orders.append(order)
     return orders
+
+
+def block_sizes(total: int, blocks: int) -> list[int]:
+    """`total` requests cut into `blocks` near-equal blocks (fewer when there are fewer
+    requests than blocks), the larger ones first."""
+    if total < 1 or blocks < 1:
+        raise ValueError(f"need 1 request and 1 block or more, not {total} and {blocks}")
+    count = min(total, blocks)
+    size, extra = divmod(total, count)
+    return [size + 1] * extra + [size] * (count - extra)
 
 
 def per_round_ratios(numerator: Sequence[float], denominator: Sequence[float]) -> list[float]:

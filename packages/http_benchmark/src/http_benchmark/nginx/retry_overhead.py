@@ -61,6 +61,7 @@ from typing import Any
 from http_benchmark.nginx.nginx import can_pin, find_nginx, nginx_version, pinned, run_nginx
 from http_benchmark.nginx.overhead_stats import (
     RatioEstimate,
+    block_sizes,
     median_estimate,
     mirrored_orders,
     ratio_estimate,
@@ -71,6 +72,9 @@ from http_benchmark.nginx.protocol import SMALL_BODY, SMALL_PATH
 __all__ = ["main"]
 
 CLIENTS = ("httpx", "aresilient", "httpx-retries", "tenacity", "stamina")
+# Each separate-process run times its requests in this many blocks; its CPU per request is the
+# median block's (see cpu_per_request).
+BLOCKS = 20
 # The A/A control of the separate-process runs: bare httpx again, under its own label.
 CONTROL = "httpx (A/A)"
 # With --import-control: bare httpx in a process that imported aresilient first. Its ratio to
@@ -303,13 +307,20 @@ def worker(name: str, mode: str, url: str, requests: int, warmup: int) -> dict[s
         driver = drivers[name]
         bad = driver.send(warmup)
         timing = CpuTime()
-        bad += driver.send(requests, timing)
+        per_block: list[float] = []
+        for size in block_sizes(requests, BLOCKS):
+            block = CpuTime()
+            bad += driver.send(size, block)
+            per_block.append(block.cpu / size)
+            timing.cpu += block.cpu
+            timing.wall += block.wall
     return {
         "client": name,
         "mode": mode,
         "cpu": timing.cpu,
         "wall": timing.wall,
         "requests": requests,
+        "block_cpu": per_block,
         "bad": bad,
     }
 
@@ -395,8 +406,15 @@ def _spread(values: list[float]) -> str:
 
 
 def cpu_per_request(runs: list[dict[str, Any]]) -> list[float]:
-    """Microseconds of CPU per request of each run, in round order."""
-    return [run["cpu"] / run["requests"] * 1e6 for run in runs]
+    """Microseconds of CPU per request of each run, in round order: the median over the run's
+    blocks (a burst of load elsewhere that slows a few blocks leaves it be), or the whole
+    run's mean when it has no blocks."""
+    return [
+        statistics.median(run["block_cpu"]) * 1e6
+        if run.get("block_cpu")
+        else run["cpu"] / run["requests"] * 1e6
+        for run in runs
+    ]
 
 
 def print_table(
