@@ -580,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
                     samples[mode][label].append(outcome)
                     print(
                         f"  round {round_number}: {mode:5} {label:14} "
-                        f"{outcome['cpu'] / outcome['requests'] * 1e6:7.1f} us CPU/req  "
+                        f"{cpu_per_request([outcome])[0]:7.1f} us CPU/req  "
                         f"{outcome['requests'] / outcome['wall']:7.0f} req/s",
                         flush=True,
                     )
