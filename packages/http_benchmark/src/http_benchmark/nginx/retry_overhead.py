@@ -2,16 +2,18 @@
 httpx.Client and AsyncClient and other retry layers, on sequential keep-alive GETs against
 nginx on loopback.
 
-    http-benchmark retry-overhead [--rounds 7] [--requests 10000]
+    http-benchmark retry-overhead [--rounds 8] [--requests 10000]
         [--clients httpx,aresilient,...] [--modes sync,async] [--quick]
+        [--paired-every K | --no-paired] [--import-control]
 
 nginx (Debian's package) is started on a free 127.0.0.1 port with the config and helpers of
 the nginx client benchmark (`http_benchmark.nginx.nginx`) and stopped at
 the end. Each (round, mode, client) run is a fresh process pinned to CPU 1 (nginx to CPU 0;
 every client on the same core) that warms up, then sends N GETs of a small JSON body on one
 keep-alive connection and reports its CPU time (time.process_time: every thread of the
-process) and wall time. An async run awaits its N GETs one after the other in one coroutine
-on asyncio's event loop. Each round runs every (mode, client) cell once, and a second bare
+process) and wall time, in 20 blocks: the run's CPU per request is its median block's. An
+async run awaits its N GETs one after the other in one coroutine on asyncio's event loop.
+Each round runs every (mode, client) cell once, and a second bare
 httpx per mode, "httpx (A/A)": an A/A control that shows what the separate processes alone
 make of two identical clients. The order is mirrored (`overhead_stats.mirrored_orders`: a
 seeded shuffle, then its reverse in the next round), so every client runs first as often as
@@ -21,9 +23,10 @@ and each client's median per-round ratio to bare httpx of the same mode with its
 status and body are checked.
 
 A shared or busy machine blurs CPU times between processes by more than the 2% this is about,
-so each round also runs, per mode, httpx, aresilient and a second httpx client (an A/A
-control that shows the noise) in one process, taking turns in blocks of requests, and the
-function calls and bytecode instructions each executes per request are counted
+so every K-th round (--paired-every, default 1) also runs, per mode, httpx, aresilient and a
+second httpx client (an A/A control that shows the noise) in one process, taking turns in
+blocks of requests, and the function calls and bytecode instructions each executes per
+request are counted
 (deterministic measures of the work; in async mode they include the event loop's share).
 The async counts depend on what is installed beside httpx: httpcore 1.0 tries `import
 sniffio` at each use of its async locks, so without sniffio (httpx no longer brings it) an
