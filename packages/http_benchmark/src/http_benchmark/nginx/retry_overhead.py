@@ -2,23 +2,31 @@
 httpx.Client and AsyncClient and other retry layers, on sequential keep-alive GETs against
 nginx on loopback.
 
-    http-benchmark retry-overhead [--rounds 7] [--requests 10000]
+    http-benchmark retry-overhead [--rounds 8] [--requests 10000]
         [--clients httpx,aresilient,...] [--modes sync,async] [--quick]
+        [--paired-every K | --no-paired] [--import-control]
 
 nginx (Debian's package) is started on a free 127.0.0.1 port with the config and helpers of
 the nginx client benchmark (`http_benchmark.nginx.nginx`) and stopped at
-the end. Each (round, mode, client) run is a fresh process pinned to CPU 1 (nginx to CPU 0)
-that warms up, then sends N GETs of a small JSON body on one keep-alive connection and
-reports its CPU time (time.process_time: every thread of the process) and wall time. An
+the end. Each (round, mode, client) run is a fresh process pinned to CPU 1 (nginx to CPU 0;
+every client on the same core) that warms up, then sends N GETs of a small JSON body on one
+keep-alive connection and reports its CPU time (time.process_time: every thread of the
+process) and wall time, in 20 blocks: the run's CPU per request is its median block's. An
 async run awaits its N GETs one after the other in one coroutine on asyncio's event loop.
-Each round runs every (mode, client) cell once, in a seeded shuffled order; one table per
-mode gives medians and min-max over the rounds and each median's ratio to bare httpx of the
-same mode. Every response's status and body are checked.
+Each round runs every (mode, client) cell once, and a second bare
+httpx per mode, "httpx (A/A)": an A/A control that shows what the separate processes alone
+make of two identical clients. The order is mirrored (`overhead_stats.mirrored_orders`: a
+seeded shuffle, then its reverse in the next round), so every client runs first as often as
+second against each other one. One table per mode gives medians and min-max over the rounds,
+and each client's median per-round ratio to bare httpx of the same mode with its bootstrap
+95 % interval; under it, aresilient's ratio beside the A/A control's. Every response's
+status and body are checked.
 
 A shared or busy machine blurs CPU times between processes by more than the 2% this is about,
-so each round also runs, per mode, httpx, aresilient and a second httpx client (an A/A
-control that shows the noise) in one process, taking turns in blocks of requests, and the
-function calls and bytecode instructions each executes per request are counted
+so every K-th round (--paired-every, default 1) also runs, per mode, httpx, aresilient and a
+second httpx client (an A/A control that shows the noise) in one process, taking turns in
+blocks of requests, and the function calls and bytecode instructions each executes per
+request are counted
 (deterministic measures of the work; in async mode they include the event loop's share).
 The async counts depend on what is installed beside httpx: httpcore 1.0 tries `import
 sniffio` at each use of its async locks, so without sniffio (httpx no longer brings it) an
@@ -54,11 +62,30 @@ from pathlib import Path
 from typing import Any
 
 from http_benchmark.nginx.nginx import can_pin, find_nginx, nginx_version, pinned, run_nginx
+from http_benchmark.nginx.overhead_stats import (
+    RatioEstimate,
+    block_sizes,
+    median_estimate,
+    mirrored_orders,
+    ratio_estimate,
+    verdict,
+)
 from http_benchmark.nginx.protocol import SMALL_BODY, SMALL_PATH
 
 __all__ = ["main"]
 
 CLIENTS = ("httpx", "aresilient", "httpx-retries", "tenacity", "stamina")
+# Each separate-process run times its requests in this many blocks; its CPU per request is the
+# median block's (see cpu_per_request).
+BLOCKS = 20
+# The A/A control of the separate-process runs: bare httpx again, under its own label.
+CONTROL = "httpx (A/A)"
+# With --import-control: bare httpx in a process that imported aresilient first. Its ratio to
+# httpx is what importing aresilient (its modules, a bigger heap) costs requests that never
+# go through it: the part of an A/B ratio that is not aresilient's send path.
+IMPORT_CONTROL = "httpx+import"
+# The client each label of the separate-process runs starts.
+_WORKER_CLIENT = {CONTROL: "httpx"}
 MODES = ("sync", "async")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 SERVER_CPU, CLIENT_CPU = 0, 1
@@ -106,6 +133,10 @@ def build_get(name: str, mode: str) -> tuple[Callable[[str], Any], Callable[[], 
             if is_async
             else httpx.Client(transport=transport)
         )
+    elif name == IMPORT_CONTROL:
+        import aresilient  # imported, never used: that is the point
+
+        client = httpx.AsyncClient() if is_async else httpx.Client()
     elif name in {"httpx", "tenacity", "stamina"}:
         client = httpx.AsyncClient() if is_async else httpx.Client()
     else:
@@ -279,13 +310,20 @@ def worker(name: str, mode: str, url: str, requests: int, warmup: int) -> dict[s
         driver = drivers[name]
         bad = driver.send(warmup)
         timing = CpuTime()
-        bad += driver.send(requests, timing)
+        per_block: list[float] = []
+        for size in block_sizes(requests, BLOCKS):
+            block = CpuTime()
+            bad += driver.send(size, block)
+            per_block.append(block.cpu / size)
+            timing.cpu += block.cpu
+            timing.wall += block.wall
     return {
         "client": name,
         "mode": mode,
         "cpu": timing.cpu,
         "wall": timing.wall,
         "requests": requests,
+        "block_cpu": per_block,
         "bad": bad,
     }
 
@@ -370,54 +408,79 @@ def _spread(values: list[float]) -> str:
     return f"{min(values):.1f}-{max(values):.1f}"
 
 
-def print_table(mode: str, samples: dict[str, list[dict[str, Any]]]) -> dict[str, float]:
-    cpu_us = {
-        name: [run["cpu"] / run["requests"] * 1e6 for run in runs] for name, runs in samples.items()
-    }
+def cpu_per_request(runs: list[dict[str, Any]]) -> list[float]:
+    """Microseconds of CPU per request of each run, in round order: the median over the run's
+    blocks (a burst of load elsewhere that slows a few blocks leaves it be), or the whole
+    run's mean when it has no blocks."""
+    return [
+        statistics.median(run["block_cpu"]) * 1e6
+        if run.get("block_cpu")
+        else run["cpu"] / run["requests"] * 1e6
+        for run in runs
+    ]
+
+
+def print_table(
+    mode: str, samples: dict[str, list[dict[str, Any]]], seed: int
+) -> dict[str, RatioEstimate]:
+    """One mode's table; returns each client's per-round CPU ratio to bare httpx."""
+    cpu_us = {name: cpu_per_request(runs) for name, runs in samples.items()}
     rps = {name: [run["requests"] / run["wall"] for run in runs] for name, runs in samples.items()}
-    base_cpu = statistics.median(cpu_us["httpx"])
     base_rps = statistics.median(rps["httpx"])
-    ratios: dict[str, float] = {}
+    ratios = {
+        name: ratio_estimate(cpu_us[name], cpu_us["httpx"], seed=seed)
+        for name in samples
+        if name != "httpx"
+    }
     header = (
-        f"{mode + ' client':20} {'CPU us/req':>11} {'(min-max)':>13} {'x httpx':>8}   "
-        f"{'req/s':>8} {'(min-max)':>15} {'x httpx':>8}"
+        f"{mode + ' client':20} {'CPU us/req':>11} {'(min-max)':>13} {'x httpx':>8} "
+        f"{'(95% CI)':>13}   {'req/s':>8} {'(min-max)':>15} {'x httpx':>8}"
     )
     print(header)
     print("-" * len(header))
     for name in samples:
-        cpu_median = statistics.median(cpu_us[name])
         rps_median = statistics.median(rps[name])
-        ratios[name] = cpu_median / base_cpu
+        if name in ratios:
+            estimate = ratios[name]
+            ratio = f"{estimate.median:8.3f} {f'{estimate.low:.3f}-{estimate.high:.3f}':>13}"
+        else:
+            ratio = f"{1:8.3f} {'':>13}"
         print(
-            f"{name:20} {cpu_median:11.1f} {_spread(cpu_us[name]):>13} {ratios[name]:8.3f}   "
-            f"{rps_median:8.0f} {_spread(rps[name]):>15} {rps_median / base_rps:8.3f}"
+            f"{name:20} {statistics.median(cpu_us[name]):11.1f} {_spread(cpu_us[name]):>13} "
+            f"{ratio}   {rps_median:8.0f} {_spread(rps[name]):>15} {rps_median / base_rps:8.3f}"
         )
+    print(
+        "(x httpx: the median over the rounds of each round's CPU ratio to bare httpx, with "
+        "the bootstrap 95 % interval of that median)"
+    )
     return ratios
 
 
-def _verdict(ratio: float) -> str:
-    return "met" if ratio <= TARGET_CPU_RATIO else "NOT met"
-
-
-def print_summary(mode: str, ratios: dict[str, float], paired: list[dict[str, Any]]) -> None:
-    """The verdict of one mode, under its table."""
+def print_summary(
+    mode: str, ratios: dict[str, RatioEstimate], paired: list[dict[str, Any]], seed: int
+) -> None:
+    """The verdict of one mode, under its table: the separate processes' A/B ratio beside their
+    A/A control, then the paired runs and the counts."""
     print(
         f"\n{mode}: aresilient's success-path CPU per request over bare httpx "
         f"(target <= {TARGET_CPU_RATIO}x)"
     )
-    separate = ratios["aresilient"]
-    print(f"  separate processes:    {separate:.3f}x ({_verdict(separate)})")
-    paired_ratios = [run["ratio"] for run in paired]
-    controls = [run["control"] for run in paired]
-    paired_median = statistics.median(paired_ratios)
-    print(
-        f"  paired in one process: {paired_median:.3f}x ({_verdict(paired_median)}), rounds "
-        f"{min(paired_ratios):.3f}-{max(paired_ratios):.3f}"
-    )
-    print(
-        f"  A/A control in those processes, httpx/httpx: {statistics.median(controls):.3f}, "
-        f"rounds {min(controls):.3f}-{max(controls):.3f}"
-    )
+    separate, control = ratios["aresilient"], ratios[CONTROL]
+    print(f"  separate processes, aresilient/httpx: {separate.describe()}")
+    print(f"    {verdict(separate, TARGET_CPU_RATIO)}")
+    print(f"  A/A control, separate processes, httpx/httpx: {control.describe()}")
+    if IMPORT_CONTROL in ratios:
+        print(
+            f"  import control, separate processes, {IMPORT_CONTROL}/httpx: "
+            f"{ratios[IMPORT_CONTROL].describe()}"
+        )
+    if not paired:
+        return
+    together = median_estimate([run["ratio"] for run in paired], seed=seed)
+    control_together = median_estimate([run["control"] for run in paired], seed=seed)
+    print(f"  paired in one process, aresilient/httpx: {together.describe()}")
+    print(f"    {verdict(together, TARGET_CPU_RATIO)}")
+    print(f"  A/A control in those processes, httpx/httpx: {control_together.describe()}")
     for measure, label in (("calls", "function calls"), ("opcodes", "bytecode instructions")):
         counts = paired[-1][measure]
         print(
@@ -440,15 +503,46 @@ def _names(
     return list(dict.fromkeys(names))  # each once, in the order given
 
 
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--requests", type=int, default=10_000)
-    parser.add_argument("--warmup", type=int, default=500)
+    parser.add_argument(
+        "--rounds", type=_positive, default=8, help="an even number mirrors every round's order"
+    )
+    parser.add_argument("--requests", type=_positive, default=10_000)
+    parser.add_argument("--warmup", type=_positive, default=500)
     parser.add_argument("--clients", default=",".join(CLIENTS))
     parser.add_argument("--modes", default=",".join(MODES), help="sync, async or both")
     parser.add_argument("--seed", type=int, default=20261124)
     parser.add_argument("--quick", action="store_true", help="2 rounds of 1,000 requests")
+    parser.add_argument(
+        "--paired-every",
+        type=_positive,
+        default=1,
+        metavar="K",
+        help="run the paired one-process runs and the counts in every K-th round (default 1)",
+    )
+    parser.add_argument(
+        "--import-control",
+        action="store_true",
+        help=f"also run {IMPORT_CONTROL!r}: bare httpx with aresilient imported",
+    )
+    parser.add_argument(
+        "--no-paired",
+        dest="paired",
+        action="store_false",
+        help="skip the paired one-process runs and the counts (separate processes only)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.requests, args.warmup = 2, 1_000, 100
@@ -461,36 +555,43 @@ def main(argv: list[str] | None = None) -> int:
         print("nginx is not installed (Debian/Ubuntu: apt-get install nginx)", file=sys.stderr)
         return 2
     rng = random.Random(args.seed)
+    labels = [*clients, CONTROL, *([IMPORT_CONTROL] if args.import_control else [])]
     samples: dict[str, dict[str, list[dict[str, Any]]]] = {
-        mode: {name: [] for name in clients} for mode in modes
+        mode: {label: [] for label in labels} for mode in modes
     }
     paired: dict[str, list[dict[str, Any]]] = {mode: [] for mode in modes}
+    # Every (mode, client) cell of a round in one order, mirrored in the next round: drift on
+    # the machine spreads over both modes alike, and no client always runs first.
+    orders = mirrored_orders(
+        [(mode, label) for mode in modes for label in labels], args.rounds, rng
+    )
     print(
         f"aresilient overhead ({', '.join(modes)}): {args.rounds} rounds x {args.requests} "
         f"sequential keep-alive GETs of {len(SMALL_BODY)} bytes; nginx {nginx_version(binary)}; "
         f"Python {sys.version.split()[0]}; "
-        f"{'client on CPU 1, nginx on CPU 0' if can_pin() else 'unpinned'}"
+        f"{'every client on CPU 1, nginx on CPU 0' if can_pin() else 'unpinned'}"
     )
     with tempfile.TemporaryDirectory(prefix="aresilient-bench-") as scratch:
         root = Path(scratch)
         root.chmod(0o755)
         with run_nginx(binary, root, SERVER_CPU) as server:
             url = server.base_url + SMALL_PATH
-            for round_number in range(1, args.rounds + 1):
-                # Every (mode, client) cell of a round in one shuffled order: drift on the
-                # machine spreads over both modes alike.
-                order = [(mode, name) for mode in modes for name in clients]
-                rng.shuffle(order)
-                for mode, name in order:
+            for round_number, order in enumerate(orders, start=1):
+                for mode, label in order:
+                    name = _WORKER_CLIENT.get(label, label)
                     outcome = run_one(name, mode, url, args.requests, args.warmup)
-                    samples[mode][name].append(outcome)
+                    samples[mode][label].append(outcome)
                     print(
-                        f"  round {round_number}: {mode:5} {name:14} "
-                        f"{outcome['cpu'] / outcome['requests'] * 1e6:7.1f} us CPU/req  "
+                        f"  round {round_number}: {mode:5} {label:14} "
+                        f"{cpu_per_request([outcome])[0]:7.1f} us CPU/req  "
                         f"{outcome['requests'] / outcome['wall']:7.0f} req/s",
                         flush=True,
                     )
-                if "aresilient" not in clients:
+                if (
+                    "aresilient" not in clients
+                    or not args.paired
+                    or round_number % args.paired_every
+                ):
                     continue
                 for mode in modes:
                     run = run_paired(mode, url, 30, max(args.requests // 30, 10))
@@ -502,9 +603,9 @@ def main(argv: list[str] | None = None) -> int:
                     )
     for mode in modes:
         print()
-        ratios = print_table(mode, samples[mode])
+        ratios = print_table(mode, samples[mode], args.seed)
         if "aresilient" in ratios:
-            print_summary(mode, ratios, paired[mode])
+            print_summary(mode, ratios, paired[mode], args.seed)
     return 0
 
 
