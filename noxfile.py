@@ -543,7 +543,8 @@ COMPAT_DESELECTED = [
 
 @nox.session(name="bench_requestx", python=PYTHON)
 def bench_requestx(session: nox.Session) -> None:
-    """requestx vs requests, httpx, urllib3, pycurl, aiohttp against nginx: `-- --quick`."""
+    """requestx vs requests, httpx, urllib3, pycurl, aiohttp against nginx, over plain HTTP,
+    HTTPS (TLS 1.3) and HTTP/2 over TLS from 16 threads: `-- --quick`, `-- --scenarios ...`."""
     if shutil.which("nginx") is None:
         session.error("nginx is not installed (Debian/Ubuntu: apt-get install nginx)")
     # The release build, as users install it: no CI_BUILD_ENV here.
