@@ -88,7 +88,7 @@ def test_an_origin_restarted_without_http2_is_reached_over_http11(
     and the new server on the same port offers HTTP/1.1 only: the next request connects
     afresh and speaks HTTP/1.1 instead of failing on the remembered h2 choice."""
     ca_file = str(server_tls_files.ca)
-    tls = {"certfile": server_tls_files.cert, "keyfile": server_tls_files.key}
+    cert, key = server_tls_files.cert, server_tls_files.key
 
     def get(session: requestx.Session, url: str) -> Any:
         if mode == "sync":
@@ -101,11 +101,16 @@ def test_an_origin_restarted_without_http2_is_reached_over_http11(
         return asyncio.run(main())
 
     with requestx.Session() as session:
-        # A short graceful shutdown: the session's idle h2 connection stays open till then.
-        with serve_in_thread(app, httpy.Config(port=0, shutdown_timeout=1, **tls)) as first:
+        # Short graceful shutdowns: the session keeps its idle connections open till then.
+        with serve_in_thread(
+            app, httpy.Config(port=0, shutdown_timeout=1, certfile=cert, keyfile=key)
+        ) as first:
             port = int(first.url.rsplit(":", 1)[1])
             before = get(session, f"{first.url}/version")
-        with serve_in_thread(app, httpy.Config(port=port, http2=False, **tls)) as second:
+        with serve_in_thread(
+            app,
+            httpy.Config(port=port, http2=False, shutdown_timeout=1, certfile=cert, keyfile=key),
+        ) as second:
             after = [get(session, f"{second.url}/version") for _ in range(2)]
     assert (before.raw.version, before.json()) == (20, {"http_version": "2"})
     assert [(r.raw.version, r.json()) for r in after] == [(11, {"http_version": "1.1"})] * 2
