@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import (
     AbstractAsyncContextManager,
     AbstractContextManager,
@@ -368,8 +369,10 @@ def _sequentially(fetch: Fetch, url: str, total: int) -> None:
         _check(status, body, len(SMALL_BODY))
 
 
-def _threaded(fetch: Fetch, url: str, total: int, threads: int) -> None:
-    """`total` requests from `threads` threads sharing `fetch`; the first failure re-raised."""
+def _threaded(pool: ThreadPoolExecutor, fetch: Fetch, url: str, total: int, threads: int) -> None:
+    """`total` requests from `threads` of `pool`'s threads sharing `fetch`; the first failure
+    re-raised. The pool's threads live through warm-up and timed part, so a client that
+    keeps a handle (and connection) per thread opens it once, in the warm-up."""
     remaining = total
     lock = threading.Lock()
     failures: list[BaseException] = []
@@ -387,11 +390,10 @@ def _threaded(fetch: Fetch, url: str, total: int, threads: int) -> None:
         except BaseException as error:  # noqa: BLE001 - handed to the main thread
             failures.append(error)
 
-    started = [threading.Thread(target=worker) for _ in range(threads)]
-    for thread in started:
-        thread.start()
-    for thread in started:
-        thread.join()
+    # Each worker runs until the requests are all taken, so `threads` of them run at once,
+    # one per pool thread.
+    for running in [pool.submit(worker) for _ in range(threads)]:
+        running.result()
     if failures:
         raise failures[0]
 
@@ -399,14 +401,14 @@ def _threaded(fetch: Fetch, url: str, total: int, threads: int) -> None:
 def _run_sync(job: Job, client: SyncClient) -> Outcome:
     small_url = job.base_url + SMALL_PATH
     outcome = Outcome()
-    with client(job) as fetch:
+    with client(job) as fetch, ThreadPoolExecutor(max_workers=job.concurrency) as pool:
         status, echo = fetch(job.base_url + ECHO_PATH)
         _check(status, echo, len(echo))
         outcome.echoed_headers = _parse_echo(echo)
         if job.scenario == "h2-threads":
             # Every thread warms up too, so the timed part starts with its connection open.
             def load(total: int) -> None:
-                _threaded(fetch, small_url, total, job.concurrency)
+                _threaded(pool, fetch, small_url, total, job.concurrency)
         else:
 
             def load(total: int) -> None:
