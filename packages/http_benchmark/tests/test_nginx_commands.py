@@ -90,7 +90,6 @@ TLS_CLIENTS = [
     ("https-async", "httpx"),
     ("h2-threads", "requestx"),
     ("h2-threads", "pycurl"),
-    ("h2-threads", "httpx"),
 ]
 
 

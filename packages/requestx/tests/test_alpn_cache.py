@@ -8,8 +8,10 @@ import os
 import subprocess
 import sys
 import textwrap
+from typing import TYPE_CHECKING
 
-from conftest import ServerTlsFiles
+if TYPE_CHECKING:
+    from conftest import ServerTlsFiles
 
 MANY_ORIGINS = textwrap.dedent(
     """

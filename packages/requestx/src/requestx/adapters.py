@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeGuard, cast
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from requestx import _requestx
 from requestx._async_body import AsyncBodyFeed, is_async_body
@@ -51,6 +51,9 @@ __all__ = [
     "ResponseError",
     "Retry",
 ]
+
+# Proxy schemes whose URL names a user id without a password (`socks4://user@host`).
+_SOCKS4_SCHEMES = ("socks4://", "socks4a://")
 
 DEFAULT_POOLBLOCK = False
 DEFAULT_POOLSIZE = 10
@@ -484,6 +487,9 @@ class HTTPAdapter(BaseAdapter):
                     "Please check proxy URL. It is malformed and could be missing the host."
                 )
             username, password = get_auth_from_url(proxy)
+            if not username and proxy.lower().startswith(_SOCKS4_SCHEMES):
+                # SOCKS4 has a user id and no password: `socks4://user@host` names it.
+                username = unquote(urlparse(proxy).username or "")
             if username:
                 proxy_auth = (username, password)
             proxy = urldefragauth(proxy)
