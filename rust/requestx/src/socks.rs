@@ -260,7 +260,7 @@ mod tests {
         runtime().block_on(async {
             let (mut client, mut proxy) = duplex(1024);
             let serving = tokio::spawn(async move {
-                let mut request = vec![0_u8; 8 + 5 + 10];
+                let mut request = vec![0_u8; 8 + b"alice\0".len() + b"proxy.test\0".len()];
                 proxy.read_exact(&mut request).await.expect("request");
                 proxy
                     .write_all(&[0, 0x5a, 0, 0, 0, 0, 0, 0])
