@@ -530,9 +530,10 @@ def bench(session: nox.Session) -> None:
 
 
 REQUESTS_VERSION = "2.32.5"
-# The session fails below this many passes: the target is 560; 573 passed on
-# 2026-11-23, so a drop under 570 is a regression to look at.
-COMPAT_MINIMUM_PASSED = 570
+# The session fails below this many passes: the target is 560; 582 passed on
+# 2026-12-05 (one of them flaky, see the requestx README), so a drop under 580 is a
+# regression to look at.
+COMPAT_MINIMUM_PASSED = 580
 # They reach beyond loopback (a non-routable address, public DNS, a link-local address).
 COMPAT_DESELECTED = [
     "tests/test_requests.py::TestTimeout::test_connect_timeout",
