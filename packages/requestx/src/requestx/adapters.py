@@ -55,6 +55,16 @@ __all__ = [
 # Proxy schemes whose URL names a user id without a password (`socks4://user@host`).
 _SOCKS4_SCHEMES = ("socks4://", "socks4a://")
 
+
+def _proxy_auth(proxy: str) -> tuple[str, str] | None:
+    """The credentials in a proxy URL, as requests reads them (`user:password@`), and for
+    SOCKS4 also a lone user id (`socks4://user@host`), which has no password."""
+    username, password = get_auth_from_url(proxy)
+    if not username and proxy.lower().startswith(_SOCKS4_SCHEMES):
+        username = unquote(urlparse(proxy).username or "")
+    return (username, password) if username else None
+
+
 DEFAULT_POOLBLOCK = False
 DEFAULT_POOLSIZE = 10
 DEFAULT_RETRIES = 0
@@ -486,12 +496,7 @@ class HTTPAdapter(BaseAdapter):
                 raise InvalidProxyURL(
                     "Please check proxy URL. It is malformed and could be missing the host."
                 )
-            username, password = get_auth_from_url(proxy)
-            if not username and proxy.lower().startswith(_SOCKS4_SCHEMES):
-                # SOCKS4 has a user id and no password: `socks4://user@host` names it.
-                username = unquote(urlparse(proxy).username or "")
-            if username:
-                proxy_auth = (username, password)
+            proxy_auth = _proxy_auth(proxy)
             proxy = urldefragauth(proxy)
         if not url.lower().startswith("https:") and not (proxy or "").startswith("https:"):
             # TLS settings mean nothing to plain HTTP (requests ignores them there too); to
