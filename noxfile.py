@@ -535,9 +535,10 @@ def bench(session: nox.Session) -> None:
 
 
 REQUESTS_VERSION = "2.32.5"
-# The session fails below this many passes: the issue's target is 560; 573 passed on
-# 2026-11-23, so a drop under 570 is a regression to look at.
-COMPAT_MINIMUM_PASSED = 570
+# The session fails below this many passes: the issue's target is 560; 582 passed on
+# 2026-12-05 (one of them flaky, see the requestx README), so a drop under 580 is a
+# regression to look at.
+COMPAT_MINIMUM_PASSED = 580
 # They reach beyond loopback (a non-routable address, public DNS, a link-local address).
 COMPAT_DESELECTED = [
     "tests/test_requests.py::TestTimeout::test_connect_timeout",
@@ -548,7 +549,8 @@ COMPAT_DESELECTED = [
 
 @nox.session(name="bench_requestx", python=PYTHON)
 def bench_requestx(session: nox.Session) -> None:
-    """requestx vs requests, httpx, urllib3, pycurl, aiohttp against nginx: `-- --quick`."""
+    """requestx vs requests, httpx, urllib3, pycurl, aiohttp against nginx, over plain HTTP,
+    HTTPS (TLS 1.3) and HTTP/2 over TLS from 16 threads: `-- --quick`, `-- --scenarios ...`."""
     if shutil.which("nginx") is None:
         session.error("nginx is not installed (Debian/Ubuntu: apt-get install nginx)")
     # The release build, as users install it: no CI_BUILD_ENV here.

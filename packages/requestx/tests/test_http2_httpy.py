@@ -78,3 +78,39 @@ def test_requestx_drives_a_starlette_app_on_httpy(server_tls_files: ServerTlsFil
             f"{server.url}/echo", data=b"x" * 5000, verify=str(server_tls_files.ca)
         )
     assert (answer.status_code, answer.json()) == (200, {"size": 5000, "version": "2"})
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_an_origin_restarted_without_http2_is_reached_over_http11(
+    server_tls_files: ServerTlsFiles, mode: str
+) -> None:
+    """The process-wide HTTP/2 connection to an origin is dead after the server restarts,
+    and the new server on the same port offers HTTP/1.1 only: the next request connects
+    afresh and speaks HTTP/1.1 instead of failing on the remembered h2 choice."""
+    ca_file = str(server_tls_files.ca)
+    cert, key = server_tls_files.cert, server_tls_files.key
+
+    def get(session: requestx.Session, url: str) -> Any:
+        if mode == "sync":
+            return session.get(url, verify=ca_file, timeout=10)
+
+        async def main() -> Any:
+            async with requestx.Session() as inner:
+                return await inner.get(url, verify=ca_file, timeout=10)
+
+        return asyncio.run(main())
+
+    with requestx.Session() as session:
+        # Short graceful shutdowns: the session keeps its idle connections open till then.
+        with serve_in_thread(
+            app, httpy.Config(port=0, shutdown_timeout=1, certfile=cert, keyfile=key)
+        ) as first:
+            port = int(first.url.rsplit(":", 1)[1])
+            before = get(session, f"{first.url}/version")
+        with serve_in_thread(
+            app,
+            httpy.Config(port=port, http2=False, shutdown_timeout=1, certfile=cert, keyfile=key),
+        ) as second:
+            after = [get(session, f"{second.url}/version") for _ in range(2)]
+    assert (before.raw.version, before.json()) == (20, {"http_version": "2"})
+    assert [(r.raw.version, r.json()) for r in after] == [(11, {"http_version": "1.1"})] * 2

@@ -14,8 +14,13 @@ import asyncio
 import base64
 import contextlib
 import ipaddress
+import os
+import shutil
 import socket
 import struct
+import subprocess
+import sys
+import textwrap
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -88,6 +93,8 @@ class LoopbackProxy:
     credentials: tuple[str, str] | None = None
     seen: list[tuple[str, str]] = field(default_factory=list)
     heads: list[bytes] = field(default_factory=list)
+    # SOCKS4: the user id of each request.
+    user_ids: list[bytes] = field(default_factory=list)
     listener: socket.socket = field(init=False)
 
     def __post_init__(self) -> None:
@@ -181,8 +188,10 @@ class SocksProxy(LoopbackProxy):
         assert command == 1  # CONNECT
         (port,) = struct.unpack("!H", _read_exactly(conn, 2))
         address = _read_exactly(conn, 4)
-        while _read_exactly(conn, 1) != b"\x00":  # the user id
-            pass
+        user_id = b""
+        while (byte := _read_exactly(conn, 1)) != b"\x00":
+            user_id += byte
+        self.user_ids.append(user_id)
         if address[:3] == b"\x00\x00\x00" and address[3]:  # SOCKS4a: a name follows
             name = b""
             while (byte := _read_exactly(conn, 1)) != b"\x00":
@@ -342,6 +351,65 @@ def test_socks4_and_4a_like_5_and_5h(httpbin_port: int, scheme: str, expected: s
         assert requestx.get(url, proxies=proxies, timeout=TIMEOUT).status_code == 200
     # SOCKS4 carries IPv4 addresses only: the name resolved here is an IPv4 one.
     assert [kind for kind, _ in proxy.seen] == [expected]
+
+
+@pytest.mark.parametrize("scheme", ["socks4", "socks4a"])
+def test_socks4_sends_the_user_id(httpbin_port: int, scheme: str) -> None:
+    with SocksProxy() as proxy:
+        proxies = {"http": f"{scheme}://alice@127.0.0.1:{proxy.port}"}
+        url = f"http://localhost:{httpbin_port}/get"
+        assert requestx.get(url, proxies=proxies, timeout=TIMEOUT).status_code == 200
+        anonymous = {"http": f"{scheme}://127.0.0.1:{proxy.port}"}
+        assert requestx.get(url, proxies=anonymous, timeout=TIMEOUT).status_code == 200
+    assert proxy.user_ids == [b"alice", b""]
+
+
+GREETS_FIRST = textwrap.dedent(
+    """
+    import os, socket, threading
+    import requestx
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    received = []
+
+    def serve():
+        conn, _ = listener.accept()
+        conn.settimeout(5)
+        received.append(conn.recv(100))
+        conn.close()  # a proxy that says nothing back
+
+    threading.Thread(target=serve, daemon=True).start()
+    os.environ["http_proxy"] = f"socks5://127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        requestx.get("http://httpbin.org/", timeout=5)
+    except requestx.exceptions.ConnectionError as error:
+        print(type(error).__name__, received)
+    else:
+        print("no error")
+    """
+)
+
+
+@pytest.mark.skipif(
+    shutil.which("unshare") is None or not hasattr(os, "geteuid") or os.geteuid() != 0,
+    reason="needs root and unshare(1) for a loopback-only network namespace",
+)
+def test_socks5_greets_the_proxy_before_resolving_the_name() -> None:
+    """requests' test_use_proxy_from_environment: with `socks5://` (local DNS) from the
+    environment, the proxy hears the SOCKS greeting before the name is resolved, as with
+    PySocks, so a proxy that answers nothing is a ConnectionError after it got bytes, even
+    where the name cannot be resolved. Run in a network namespace holding only loopback:
+    the lookup of a public name fails there without leaving the machine."""
+    command = f'ip link set lo up && exec "{sys.executable}" -c "$0"'
+    finished = subprocess.run(
+        ["unshare", "-n", "sh", "-c", command, GREETS_FIRST],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.strip() == r"ProxyError [b'\x05\x01\x00']"
 
 
 def test_socks5_username_and_password(httpbin_port: int) -> None:

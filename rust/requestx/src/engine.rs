@@ -179,7 +179,20 @@ async fn send_head(
                     })?,
             };
             match way? {
-                Way::H2(sender) => return Box::pin(send_h2(route, &slot, sender, exchange)).await,
+                Way::H2(sender) => {
+                    match Box::pin(send_h2(route, &slot, sender, exchange)).await? {
+                        H2Outcome::Answered(answer) => return Ok(answer),
+                        // The origin now answers in HTTP/1.1 (restarted without h2): the
+                        // request, unsent, goes that way.
+                        H2Outcome::FellBack(exchange, connected) => {
+                            let connection = match connected {
+                                Some(connected) => Some(Connection::handshake(connected).await?),
+                                None => None,
+                            };
+                            return send_h1(pool, connection, route, *exchange).await;
+                        }
+                    }
+                }
                 Way::H1(Some(connected)) => {
                     let connection = Connection::handshake(connected).await?;
                     return send_h1(pool, Some(connection), route, exchange).await;
@@ -189,6 +202,18 @@ async fn send_head(
         }
     }
     send_h1(pool, None, route, exchange).await
+}
+
+/// What `send_h2` ends with.
+// Returned by value once per request and never stored: boxing the answer would add an
+// allocation to every HTTP/2 request to save a move of the rare fallback.
+#[allow(clippy::large_enum_variant)]
+enum H2Outcome {
+    Answered((Head, Option<Decoder>, Streaming)),
+    /// The shared connection closed before the request left, and the connection opened to
+    /// replace it speaks HTTP/1.1 (carried here, when one was opened): the request, unsent,
+    /// to be sent that way.
+    FellBack(Box<Exchange>, Option<connector::Connected>),
 }
 
 /// Open a connection offering HTTP/2: on `https://` by ALPN, on `http://` by prior
@@ -307,19 +332,20 @@ async fn send_h2(
     slot: &h2::Slot,
     mut sender: h2::Sender,
     exchange: Exchange,
-) -> Result<(Head, Option<Decoder>, Streaming), EngineError> {
+) -> Result<H2Outcome, EngineError> {
     let Exchange {
         target,
         method,
         mut headers,
         body,
+        upload_failure,
         read_timeout,
         connect_timeout,
-        ..
     } = exchange;
     // HTTP/2 carries the host as `:authority`, taken from the URI: a Host header the
     // caller set names it.
-    let uri = match headers.remove(HOST) {
+    let host = headers.remove(HOST);
+    let uri = match &host {
         Some(host) => with_authority(&target.absolute, host.as_bytes()),
         None => target.absolute.clone(),
     };
@@ -342,11 +368,22 @@ async fn send_h2(
                 let reopening = Box::pin(open(&target, route, connect_timeout));
                 sender = match h2::way(slot, reopening).await? {
                     Way::H2(sender) => sender,
-                    Way::H1(_) => {
-                        return Err(EngineError::Connection(format!(
-                            "the HTTP/2 connection to {} closed, and the server now answers in HTTP/1.1",
-                            target.origin
-                        )));
+                    Way::H1(connected) => {
+                        let (parts, body) = outgoing.into_parts();
+                        let mut headers = parts.headers;
+                        if let Some(host) = host {
+                            headers.insert(HOST, host);
+                        }
+                        let exchange = Exchange {
+                            target,
+                            method: parts.method,
+                            headers,
+                            body,
+                            upload_failure,
+                            read_timeout,
+                            connect_timeout,
+                        };
+                        return Ok(H2Outcome::FellBack(Box::new(exchange), connected));
                     }
                 };
             }
@@ -359,7 +396,7 @@ async fn send_h2(
         connection: None,
         read_timeout,
     };
-    Ok((head, decoder, body))
+    Ok(H2Outcome::Answered((head, decoder, body)))
 }
 
 /// `uri` with its authority replaced by `host`, or as it is when `host` is not one.

@@ -9,15 +9,20 @@
 //! Invariants:
 //! - One connect at a time per slot: callers that find no open connection queue on the
 //!   slot's `connecting` lock, and all but the first find the first one's connection.
-//! - A slot whose origin answered ALPN with HTTP/1.1 remembers it (`speaks_h1`): later
-//!   requests go straight to the HTTP/1.1 pools without a connect on the shared runtime.
+//! - A slot whose origin answered ALPN with HTTP/1.1 remembers it (`speaks_h1`) for
+//!   `REQUESTX_ALPN_CACHE_TTL` seconds (default 600): meanwhile requests go straight to the
+//!   HTTP/1.1 pools without a connect on the shared runtime; after it, h2 is offered again.
+//! - The table holds at most `REQUESTX_ALPN_CACHE_SIZE` slots (default 256); a new origin
+//!   beyond that evicts the least recently used one (its connection closes when the
+//!   requests still holding it end).
 //! - After `fork()` the table is the parent's (its connections' tasks ran on the parent's
 //!   runtime): the child starts an empty one and leaks the old.
 
 use std::collections::HashMap;
 use std::future::{Future, poll_fn};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use hyper::body::Incoming;
 use hyper::client::conn::http2;
@@ -30,22 +35,57 @@ use crate::upload::OutBody;
 
 pub type Sender = http2::SendRequest<OutBody>;
 
-/// Bound on the slots kept; emptied when full (open connections then close when their
-/// last request ends and a new one is opened on demand).
-const SLOTS_MAX: usize = 256;
+/// How many slots the table keeps, unless `REQUESTX_ALPN_CACHE_SIZE` says otherwise.
+const DEFAULT_SLOTS: usize = 256;
+/// How long an origin's HTTP/1.1 answer is trusted, unless `REQUESTX_ALPN_CACHE_TTL` (in
+/// seconds) says otherwise: a server that gains h2 is found again within this time.
+const DEFAULT_H1_TTL: Duration = Duration::from_secs(600);
+
+/// The table's bounds, read from the environment once per process.
+struct Limits {
+    slots: usize,
+    h1_ttl: Duration,
+}
+
+fn limits() -> &'static Limits {
+    static LIMITS: OnceLock<Limits> = OnceLock::new();
+    LIMITS.get_or_init(|| Limits {
+        slots: std::env::var("REQUESTX_ALPN_CACHE_SIZE")
+            .ok()
+            .and_then(|value| value.trim().parse::<usize>().ok())
+            .filter(|&slots| slots > 0)
+            .unwrap_or(DEFAULT_SLOTS),
+        h1_ttl: std::env::var("REQUESTX_ALPN_CACHE_TTL")
+            .ok()
+            .and_then(|value| value.trim().parse::<f64>().ok())
+            .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+            .unwrap_or(DEFAULT_H1_TTL),
+    })
+}
+
+/// Milliseconds since the first call, never 0 (0 means "never" in `Slot::h1_since`).
+fn now_ms() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    let elapsed = START.get_or_init(Instant::now).elapsed().as_millis();
+    u64::try_from(elapsed).unwrap_or(u64::MAX).saturating_add(1)
+}
 
 /// One origin's shared connection, for one TLS configuration (0 for `http://`).
 #[derive(Default)]
 pub struct Slot {
     ready: Mutex<Option<Sender>>,
     connecting: tokio::sync::Mutex<()>,
-    speaks_h1: AtomicBool,
+    /// When the origin last answered ALPN with HTTP/1.1 (`now_ms`), 0 if it has not.
+    h1_since: AtomicU64,
+    /// The table's clock at this slot's last lookup, for evicting the least recently used.
+    used: AtomicU64,
 }
 
 impl Slot {
-    /// Whether the origin answered ALPN with HTTP/1.1.
+    /// Whether the origin answered ALPN with HTTP/1.1, recently enough to trust it still.
     pub fn speaks_h1(&self) -> bool {
-        self.speaks_h1.load(Ordering::Relaxed)
+        let since = self.h1_since.load(Ordering::Relaxed);
+        since != 0 && u128::from(now_ms() - since) < limits().h1_ttl.as_millis()
     }
 
     fn open_sender(&self) -> Option<Sender> {
@@ -67,6 +107,8 @@ impl Slot {
 struct Table {
     pid: u32,
     slots: HashMap<(u64, Arc<str>), Arc<Slot>>,
+    /// Counts lookups: a slot's `used` is the count at its last one.
+    clock: u64,
 }
 
 static TABLE: Mutex<Option<Table>> = Mutex::new(None);
@@ -83,17 +125,39 @@ pub fn slot(tls: u64, origin: &Arc<str>) -> Arc<Slot> {
     let table = table.get_or_insert_with(|| Table {
         pid,
         slots: HashMap::new(),
+        clock: 0,
     });
+    table.clock += 1;
     let key = (tls, Arc::clone(origin));
     if let Some(slot) = table.slots.get(&key) {
+        slot.used.store(table.clock, Ordering::Relaxed);
         return Arc::clone(slot);
     }
-    if table.slots.len() >= SLOTS_MAX {
-        table.slots.clear();
+    while table.slots.len() >= limits().slots {
+        // A scan, but only when a new origin arrives at a full table.
+        let oldest = table
+            .slots
+            .iter()
+            .min_by_key(|(_, slot)| slot.used.load(Ordering::Relaxed))
+            .map(|(key, _)| key.clone());
+        let Some(oldest) = oldest else { break };
+        table.slots.remove(&oldest);
     }
     let slot = Arc::new(Slot::default());
+    slot.used.store(table.clock, Ordering::Relaxed);
     table.slots.insert(key, Arc::clone(&slot));
     slot
+}
+
+/// How many origins the table remembers now (for tests of its bound).
+pub fn remembered() -> usize {
+    let pid = crate::process::id();
+    TABLE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_ref()
+        .filter(|table| table.pid == pid)
+        .map_or(0, |table| table.slots.len())
 }
 
 /// What a new connection turned out to be.
@@ -134,7 +198,12 @@ where
             Ok(Way::H2(sender))
         }
         Opened::H1(connected) => {
-            slot.speaks_h1.store(true, Ordering::Relaxed);
+            // A connection from when the origin spoke h2 (before a restart) is of no use.
+            slot.ready
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take();
+            slot.h1_since.store(now_ms(), Ordering::Relaxed);
             Ok(Way::H1(Some(connected)))
         }
     }

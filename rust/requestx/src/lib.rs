@@ -18,6 +18,7 @@ mod process;
 mod proxy;
 mod response;
 mod runtime;
+mod socks;
 mod target;
 mod tls;
 mod upload;
@@ -40,6 +41,13 @@ fn platform_roots_available(py: Python<'_>) -> bool {
     py.detach(tls::platform_has_roots)
 }
 
+/// How many origins the process-wide HTTP/2 table (with its ALPN memory) holds now: for
+/// tests of its bound (`REQUESTX_ALPN_CACHE_SIZE`).
+#[pyfunction]
+fn alpn_cache_len() -> usize {
+    h2::remembered()
+}
+
 /// Python module `requestx._requestx`.
 #[pymodule]
 #[pyo3(name = "_requestx")]
@@ -55,6 +63,7 @@ fn requestx_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(shutdown, module)?)?;
     module.add_function(wrap_pyfunction!(process::forked, module)?)?;
     module.add_function(wrap_pyfunction!(platform_roots_available, module)?)?;
+    module.add_function(wrap_pyfunction!(alpn_cache_len, module)?)?;
     Ok(())
 }
 

@@ -1,12 +1,13 @@
 //! Proxies on the engine's own connections: an HTTP proxy, spoken to in plain text or over
-//! TLS (`https://` proxies) (forwarding `http://`, a CONNECT tunnel for `https://`), SOCKS5 (`socks5://` resolves the host here, `socks5h://` has
-//! the proxy resolve it, as requests does) or SOCKS4 (`socks4://`, `socks4a://` likewise).
+//! TLS (`https://` proxies) (forwarding `http://`, a CONNECT tunnel for `https://`), SOCKS5
+//! (`socks5://` resolves the host here, `socks5h://` has the proxy resolve it, as requests
+//! does) or SOCKS4 (`socks4://`, `socks4a://` likewise; `socks4://user@` sends the user id).
 //!
 //! Which proxy a request takes (the `proxies` mapping, environment variables, `no_proxy`)
 //! is chosen in Python; a `Client` holds at most one, and every request it sends uses it.
 //!
-//! The handshakes are hyper-util's (`Tunnel`, `SocksV5`), called once per new connection
-//! with a connector that opens the connection to the proxy (TCP, and TLS for an `https://`
+//! The CONNECT handshake is hyper-util's (`Tunnel`), the SOCKS ones ours (`socks.rs`), run
+//! once per new connection on the connection to the proxy (TCP, and TLS for an `https://`
 //! proxy). What comes back is that stream, so the rest of the engine (TLS to the origin
 //! inside the tunnel, the idle probe, moving an HTTP/2 connection to the shared runtime)
 //! treats it as any other connection.
@@ -17,7 +18,6 @@
 
 use std::future::Future;
 use std::io;
-use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -25,7 +25,7 @@ use std::task::{Context, Poll};
 use base64::Engine as _;
 use hyper::Uri;
 use hyper::header::HeaderValue;
-use hyper_util::client::legacy::connect::proxy::{SocksV4, SocksV5, Tunnel};
+use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::rt::TokioIo;
 use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
@@ -35,6 +35,7 @@ use tower_service::Service;
 
 use crate::connector::Io;
 use crate::errors::EngineError;
+use crate::socks::{self, Destination};
 use crate::target::{Scheme, Target};
 
 /// How the proxy is spoken to.
@@ -111,10 +112,14 @@ impl Proxy {
             let password = percent_decoded(parsed.password().unwrap_or(""));
             (!user.is_empty()).then_some((user, password))
         });
-        if credentials.is_some() && matches!(kind, Kind::Socks4 { .. }) {
-            // SOCKS4 has a user id, not a password: refuse rather than drop the password.
+        let has_password = credentials
+            .as_ref()
+            .is_some_and(|(_, password)| !password.is_empty());
+        if has_password && matches!(kind, Kind::Socks4 { .. }) {
+            // SOCKS4 has a user id (`socks4://user@host`), not a password: refuse rather than
+            // drop the password silently.
             return Err(
-                "SOCKS4 proxies take no credentials here; use socks5:// or socks5h://".into(),
+                "SOCKS4 takes a user id but no password (socks4://user@host); use socks5:// or socks5h:// for a password".into(),
             );
         }
         let authorization = match &credentials {
@@ -191,49 +196,36 @@ impl Proxy {
                     .await
                     .map_err(|error| failed(crate::errors::describe(&error)))?
             }
-            Kind::Socks4 { remote_dns } => {
-                let host = if remote_dns {
-                    target.host.clone()
-                } else {
-                    resolve(&target.host, target.port, true).await?.to_string()
-                };
-                SocksV4::new(self.uri.clone(), to_proxy)
-                    .call(destination(&host, target.port)?)
+            Kind::Socks4 { remote_dns } | Kind::Socks5 { remote_dns } => {
+                let mut io = to_proxy
+                    .connect()
                     .await
-                    .map_err(|error| failed(socks_error(&error)))?
-            }
-            Kind::Socks5 { remote_dns } => {
-                let host = if remote_dns {
-                    target.host.clone()
-                } else {
-                    resolve(&target.host, target.port, false).await?.to_string()
+                    .map_err(|error| failed(format!("cannot connect: {error}")))?
+                    .into_inner();
+                let destination = Destination {
+                    host: &target.host,
+                    port: target.port,
+                    remote_dns,
                 };
-                let mut socks = SocksV5::new(self.uri.clone(), to_proxy);
-                if let Some((user, password)) = &self.credentials {
-                    socks = socks.with_auth(user.clone(), password.clone());
-                }
-                socks
-                    .call(destination(&host, target.port)?)
-                    .await
-                    .map_err(|error| failed(socks_error(&error)))?
+                let credentials = self
+                    .credentials
+                    .as_ref()
+                    .map(|(user, password)| (user.as_str(), password.as_str()));
+                let handshake = if matches!(self.kind, Kind::Socks4 { .. }) {
+                    let user_id = credentials.map_or("", |(user, _)| user);
+                    socks::socks4(&mut io, &destination, user_id).await
+                } else {
+                    socks::socks5(&mut io, &destination, credentials).await
+                };
+                return match handshake {
+                    Ok(()) => Ok(io),
+                    Err(socks::Failure::Proxy(why)) => Err(failed(why)),
+                    Err(socks::Failure::Lookup(error)) => Err(error),
+                };
             }
         };
         Ok(io.into_inner())
     }
-}
-
-/// `host`'s first address (IPv4 only when `v4_only`: SOCKS4 has no other), resolved here
-/// (`socks5://`, `socks4://`).
-async fn resolve(host: &str, port: u16, v4_only: bool) -> Result<IpAddr, EngineError> {
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(ip);
-    }
-    tokio::net::lookup_host((host, port))
-        .await
-        .map_err(|error| EngineError::ConnectFailed(format!("failed to resolve {host}: {error}")))?
-        .map(|address| address.ip())
-        .find(|ip| !v4_only || ip.is_ipv4())
-        .ok_or_else(|| EngineError::ConnectFailed(format!("{host} resolved to no usable address")))
 }
 
 /// The URI the handshakes read the destination's host and port from.
@@ -249,12 +241,6 @@ fn destination(host: &str, port: u16) -> Result<Uri, EngineError> {
         .path_and_query("/")
         .build()
         .map_err(|error| EngineError::InvalidUrl(format!("invalid host {host:?}: {error}")))
-}
-
-/// hyper-util's SOCKS errors name the step, not the cause (their type is private to it, and
-/// has no `source`): its debug form carries the cause.
-fn socks_error<E: std::fmt::Display + std::fmt::Debug>(error: &E) -> String {
-    format!("{error} ({error:?})")
 }
 
 fn strip_brackets(host: &str) -> &str {
@@ -323,6 +309,8 @@ mod tests {
         let socks4a = Proxy::parse("socks4a://127.0.0.1", None).expect("socks4a");
         assert_eq!(socks4a.kind, Kind::Socks4 { remote_dns: true });
         assert!(Proxy::parse("socks4://u:p@127.0.0.1", None).is_err());
+        let user_id = Proxy::parse("socks4://alice@127.0.0.1", None).expect("a user id");
+        assert_eq!(user_id.credentials, Some(("alice".into(), String::new())));
         assert!(Proxy::parse("ftp://proxy.test", None).is_err());
         let secured = Proxy::parse("https://proxy.test", None).expect("https");
         assert_eq!((secured.kind, secured.port), (Kind::Http, 443));

@@ -13,6 +13,7 @@ __all__ = [
     "ResponseKit",
     "Submitted",
     "__version__",
+    "alpn_cache_len",
     "forked",
     "platform_roots_available",
     "shutdown",
@@ -25,6 +26,10 @@ def shutdown() -> None:
 
 def platform_roots_available() -> bool:
     """Whether the operating system's trust store holds any CA certificate (checked once)."""
+
+def alpn_cache_len() -> int:
+    """How many origins the HTTP/2 table (and its ALPN memory) holds now, for tests of its
+    bound (REQUESTX_ALPN_CACHE_SIZE)."""
 
 def forked() -> None:
     """Refresh the engine's kept process id (registered to run after os.fork in the child)."""

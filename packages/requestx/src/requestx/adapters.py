@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeGuard, cast
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from requestx import _requestx
 from requestx._async_body import AsyncBodyFeed, is_async_body
@@ -51,6 +51,19 @@ __all__ = [
     "ResponseError",
     "Retry",
 ]
+
+# Proxy schemes whose URL names a user id without a password (`socks4://user@host`).
+_SOCKS4_SCHEMES = ("socks4://", "socks4a://")
+
+
+def _proxy_auth(proxy: str) -> tuple[str, str] | None:
+    """The credentials in a proxy URL, as requests reads them (`user:password@`), and for
+    SOCKS4 also a lone user id (`socks4://user@host`), which has no password."""
+    username, password = get_auth_from_url(proxy)
+    if not username and proxy.lower().startswith(_SOCKS4_SCHEMES):
+        username = unquote(urlparse(proxy).username or "")
+    return (username, password) if username else None
+
 
 DEFAULT_POOLBLOCK = False
 DEFAULT_POOLSIZE = 10
@@ -483,9 +496,7 @@ class HTTPAdapter(BaseAdapter):
                 raise InvalidProxyURL(
                     "Please check proxy URL. It is malformed and could be missing the host."
                 )
-            username, password = get_auth_from_url(proxy)
-            if username:
-                proxy_auth = (username, password)
+            proxy_auth = _proxy_auth(proxy)
             proxy = urldefragauth(proxy)
         if not url.lower().startswith("https:") and not (proxy or "").startswith("https:"):
             # TLS settings mean nothing to plain HTTP (requests ignores them there too); to

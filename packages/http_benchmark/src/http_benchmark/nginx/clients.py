@@ -1,15 +1,20 @@
 """requestx against requests, httpx, urllib3, pycurl and aiohttp, side by side, on nginx.
 
-    http-benchmark nginx-clients [--rounds 5] [--requests N]
-        [--concurrency 32] [--clients requestx,requests,...] [--quick]
+    http-benchmark nginx-clients [--rounds 5] [--requests N] [--concurrency 32]
+        [--threads 16] [--clients requestx,requests,...] [--scenarios sync,...] [--quick]
 
-nginx (Debian's package) is started by this script on a free 127.0.0.1 port and stopped at
-the end. Three scenarios:
+nginx (Debian's package) is started by this script on free 127.0.0.1 ports (plain HTTP, and
+TLS 1.3 with a trustme certificate whose CA every client verifies against) and stopped at
+the end. The scenarios:
 
 1. sync: N sequential GETs of a small JSON body on one keep-alive session: req/s and the
    client process's CPU time (every thread) per request; ratios to pycurl.
 2. async: N GETs from `--concurrency` tasks on one pool sized to match: req/s; ratios to aiohttp.
-3. download: one GET of a 1 MiB body in a fresh process: the peak RSS growth it causes.
+3. https-sync, https-async: the same over HTTPS (TLS 1.3, HTTP/1.1: that server offers no h2).
+4. h2-threads: N GETs over HTTPS from `--threads` threads sharing one session, h2 by ALPN:
+   requestx multiplexes them on one connection; pycurl gives each thread an easy handle of
+   its own (and so a connection each); ratios to pycurl.
+5. download: one GET of a 1 MiB body in a fresh process: the peak RSS growth it causes.
 
 Every (scenario, client) run is a fresh subprocess pinned to CPU 1 (nginx to CPU 0) doing its
 own warm-up first; each round runs all of them in a seeded shuffled order, and the tables
@@ -35,12 +40,13 @@ from types import FrameType
 
 from http_benchmark.nginx.nginx import Nginx, can_pin, find_nginx, nginx_version, pinned, run_nginx
 from http_benchmark.nginx.protocol import (
-    HEADERS,
     SCENARIO_CLIENTS,
     SCENARIOS,
+    TLS_SCENARIOS,
     Job,
     Outcome,
     Scenario,
+    expected_echo,
 )
 from http_benchmark.nginx.report import Samples, print_download_table, print_throughput_table
 
@@ -48,9 +54,11 @@ __all__ = ["main"]
 
 WORKER = "http_benchmark.nginx.worker"
 ALL_CLIENTS = ("requestx", "requests", "httpx", "urllib3", "pycurl", "aiohttp")
-# The issue's targets: requestx >= 1.0x pycurl's req/s and <= its CPU per request (sync),
-# >= 1.2x aiohttp's req/s (async), peak RSS growth <= 2x the body (download).
+# The issue's targets: requestx >= 1.0x pycurl's req/s and <= its CPU per request (sync,
+# plain and HTTPS), >= 1.0x pycurl's req/s (HTTP/2, threads), >= 1.2x aiohttp's req/s
+# (async, plain and HTTPS), peak RSS growth <= 2x the body (download).
 SYNC_TARGET_RPS, SYNC_TARGET_CPU = 1.0, 1.0
+H2_TARGET_RPS = 1.0
 ASYNC_TARGET_RPS = 1.2
 DOWNLOAD_TARGET = 2.0
 # nginx (one worker process) gets a core of its own and the client the other, so the
@@ -72,6 +80,8 @@ class Settings:
     concurrency: int
     clients: tuple[str, ...]
     seed: int
+    threads: int = 16
+    scenarios: tuple[Scenario, ...] = SCENARIOS
 
 
 def _worker_environment(job: Job) -> dict[str, str]:
@@ -131,15 +141,15 @@ def _record(sample: Samples, job: Job, outcome: Outcome, connections: int, serve
     if outcome.error:
         sample.errors.append(outcome.error)
         return f"{label} ERROR: {outcome.error}"
-    expected = {name.lower(): value for name, value in HEADERS.items()}
+    expected = expected_echo(job.scenario)
     if outcome.echoed_headers != expected:
         sample.notes.append(f"nginx saw headers {outcome.echoed_headers}, expected {expected}")
     if served != outcome.sent:
         sample.notes.append(f"nginx served {served} requests, the client counted {outcome.sent}")
     sample.connections.append(connections)
-    if job.scenario == "sync" and connections > 1:
+    if job.scenario in {"sync", "https-sync"} and connections > 1:
         sample.notes.append(f"opened {connections} connections for sequential requests")
-    if job.scenario == "async" and connections > job.pool_size:
+    if job.scenario != "sync" and connections > job.pool_size:
         sample.notes.append(f"opened {connections} connections, pool limit {job.pool_size}")
     if job.scenario.startswith("download"):
         growth = outcome.rss_peak - outcome.rss_before
@@ -153,30 +163,41 @@ def _record(sample: Samples, job: Job, outcome: Outcome, connections: int, serve
     return f"{label} {rps:8.0f} req/s {cpu_us:7.1f} cpu us/req  conns {connections}"
 
 
-def _job(scenario: Scenario, client: str, base_url: str, settings: Settings) -> Job:
+def _base_url(server: Nginx, scenario: Scenario) -> str:
+    if scenario == "h2-threads":
+        return server.h2_url
+    return server.https_url if scenario in TLS_SCENARIOS else server.base_url
+
+
+def _job(scenario: Scenario, client: str, server: Nginx, settings: Settings) -> Job:
+    pool_size = settings.concurrency
     if scenario.startswith("download"):
         # Just enough to open the connection and start the runtime, one request at a time:
         # a long warm-up leaves freed memory resident that the download could reuse unseen.
         warmup, concurrency = DOWNLOAD_WARMUP, 1
+    elif scenario == "h2-threads":
+        warmup = settings.warmup
+        concurrency = pool_size = settings.threads
     else:
         warmup = settings.warmup
-        concurrency = 1 if scenario == "sync" else settings.concurrency
+        concurrency = 1 if scenario in {"sync", "https-sync"} else settings.concurrency
     return Job(
         scenario=scenario,
         client=client,
-        base_url=base_url,
+        base_url=_base_url(server, scenario),
         requests=settings.requests,
         warmup=warmup,
         concurrency=concurrency,
-        pool_size=settings.concurrency,
+        pool_size=pool_size,
+        ca_file=str(server.tls.ca_file) if server.tls else None,
     )
 
 
 def run_rounds(server: Nginx, settings: Settings) -> dict[Scenario, dict[str, Samples]]:
     """Every (scenario, client) once per round, in a shuffled order seeded by `settings`."""
     jobs = [
-        _job(scenario, client, server.base_url, settings)
-        for scenario in SCENARIOS
+        _job(scenario, client, server, settings)
+        for scenario in settings.scenarios
         for client in SCENARIO_CLIENTS[scenario]
         if client in settings.clients
     ]
@@ -202,22 +223,39 @@ def _rounds(count: int) -> str:
 
 
 def print_tables(samples: dict[Scenario, dict[str, Samples]], settings: Settings) -> None:
-    print_throughput_table(
-        f"sync: {settings.requests} sequential GETs per round on one keep-alive session"
-        f" (pool size {settings.concurrency}), {_rounds(settings.rounds)}",
-        samples["sync"],
-        baseline="pycurl",
-        target_rps=SYNC_TARGET_RPS,
-        target_cpu=SYNC_TARGET_CPU,
-    )
-    print_throughput_table(
-        f"async: {settings.requests} GETs per round from {settings.concurrency} tasks on one"
-        f" pool (limit {settings.concurrency}), {_rounds(settings.rounds)}",
-        samples["async"],
-        baseline="aiohttp",
-        target_rps=ASYNC_TARGET_RPS,
-        target_cpu=None,
-    )
+    rounds = _rounds(settings.rounds)
+    for scenario, over in (("sync", ""), ("https-sync", " over HTTPS (TLS 1.3, HTTP/1.1)")):
+        if scenario in settings.scenarios:
+            print_throughput_table(
+                f"{scenario}: {settings.requests} sequential GETs per round on one keep-alive"
+                f" session{over} (pool size {settings.concurrency}), {rounds}",
+                samples[scenario],
+                baseline="pycurl",
+                target_rps=SYNC_TARGET_RPS,
+                target_cpu=SYNC_TARGET_CPU,
+            )
+    for scenario, over in (("async", ""), ("https-async", " over HTTPS (TLS 1.3, HTTP/1.1)")):
+        if scenario in settings.scenarios:
+            print_throughput_table(
+                f"{scenario}: {settings.requests} GETs per round from {settings.concurrency}"
+                f" tasks on one pool{over} (limit {settings.concurrency}), {rounds}",
+                samples[scenario],
+                baseline="aiohttp",
+                target_rps=ASYNC_TARGET_RPS,
+                target_cpu=None,
+            )
+    if "h2-threads" in settings.scenarios:
+        print_throughput_table(
+            f"h2-threads: {settings.requests} GETs per round from {settings.threads} threads"
+            f" sharing one session, HTTP/2 over TLS 1.3 (pycurl: an easy handle per thread),"
+            f" {rounds}",
+            samples["h2-threads"],
+            baseline="pycurl",
+            target_rps=H2_TARGET_RPS,
+            target_cpu=None,
+        )
+    if not {"download-sync", "download-async"} & set(settings.scenarios):
+        return
     download = {f"{name} sync": sample for name, sample in samples["download-sync"].items()}
     download |= {f"{name} async": sample for name, sample in samples["download-async"].items()}
     print_download_table(
@@ -236,8 +274,15 @@ def _settings(arguments: argparse.Namespace, parser: argparse.ArgumentParser) ->
     unknown = sorted(set(clients) - set(ALL_CLIENTS))
     if unknown:
         parser.error(f"unknown clients {', '.join(unknown)} (known: {', '.join(ALL_CLIENTS)})")
-    if rounds < 1 or requests < 1 or arguments.concurrency < 1:
-        parser.error("--rounds, --requests and --concurrency must be at least 1")
+    if rounds < 1 or requests < 1 or arguments.concurrency < 1 or arguments.threads < 1:
+        parser.error("--rounds, --requests, --concurrency and --threads must be at least 1")
+    scenarios = tuple(name.strip() for name in arguments.scenarios.split(",") if name.strip())
+    unknown = sorted(set(scenarios) - set(SCENARIOS))
+    if unknown or not scenarios:
+        parser.error(
+            f"unknown scenarios {', '.join(unknown) or '(none given)'}"
+            f" (known: {', '.join(SCENARIOS)})"
+        )
     return Settings(
         rounds=rounds,
         requests=requests,
@@ -245,6 +290,8 @@ def _settings(arguments: argparse.Namespace, parser: argparse.ArgumentParser) ->
         concurrency=arguments.concurrency,
         clients=clients,
         seed=arguments.seed,
+        threads=arguments.threads,
+        scenarios=tuple(scenario for scenario in SCENARIOS if scenario in scenarios),
     )
 
 
@@ -279,6 +326,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--concurrency", type=int, default=32, help="async tasks and pool size (default 32)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=16, help="threads sharing a session in h2-threads (16)"
+    )
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIOS),
+        help=f"comma-separated (default {','.join(SCENARIOS)})",
     )
     parser.add_argument(
         "--clients",
@@ -316,11 +371,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{nginx_version(binary)} {placement} ({os.cpu_count()} CPUs);"
         f" Python {platform.python_version()};"
         f" {_rounds(settings.rounds)} of {settings.requests} requests (+{settings.warmup} warm-up),"
-        f" concurrency {settings.concurrency}, seed {settings.seed}",
+        f" concurrency {settings.concurrency}, threads {settings.threads}, seed {settings.seed}",
         flush=True,
     )
     with tempfile.TemporaryDirectory(prefix="requestx-bench-") as root:
-        with run_nginx(binary, Path(root), SERVER_CPU) as server:
+        tls = bool(TLS_SCENARIOS & set(settings.scenarios))
+        with run_nginx(binary, Path(root), SERVER_CPU, tls=tls) as server:
             samples = run_rounds(server, settings)
         for scenario, clients in SCENARIO_CLIENTS.items():
             for name in missing:

@@ -1,6 +1,6 @@
 """Instructions per small synchronous GET, counted by callgrind: requestx against pycurl.
 
-    http-benchmark instructions [--clients requestx,pycurl,...]
+    http-benchmark instructions [--clients requestx,pycurl,...] [--https]
 
 CPU time on a shared VM swings by tens of percent between runs; the instructions a request
 executes in user space barely move, so they show where a change helps even when timings
@@ -8,6 +8,8 @@ cannot. Each client runs the nginx worker's sync scenario (the same session and 
 as `nginx-clients`) under `valgrind --tool=callgrind` twice, with SHORT and LONG timed requests
 after the same warm-up; the difference of the two totals over the difference in requests is
 the cost of one request on a kept-alive connection, start-up and warm-up cancelled out.
+
+`--https` runs the https-sync scenario instead (TLS 1.3, HTTP/1.1, the CA verified).
 
 Needs valgrind and nginx. Reported, never asserted; kernel time (system calls) is not in it.
 """
@@ -22,8 +24,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from http_benchmark.nginx.nginx import find_nginx, run_nginx
-from http_benchmark.nginx.protocol import Job, Outcome
+from http_benchmark.nginx.nginx import Nginx, find_nginx, run_nginx
+from http_benchmark.nginx.protocol import Job, Outcome, Scenario
 
 __all__ = ["main"]
 
@@ -33,11 +35,14 @@ WARMUP = 500
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
-def _instructions(client: str, base_url: str, requests: int) -> int:
+def _instructions(client: str, server: Nginx, requests: int, *, https: bool) -> int:
     """User-space instructions of one worker run (callgrind's total)."""
+    scenario: Scenario = "https-sync" if https else "sync"
     job = Job(
-        scenario="sync", client=client, base_url=base_url, requests=requests,
+        scenario=scenario, client=client,
+        base_url=server.https_url if https else server.base_url, requests=requests,
         warmup=WARMUP, concurrency=1, pool_size=1,
+        ca_file=str(server.tls.ca_file) if server.tls else None,
     )  # fmt: skip
     finished = subprocess.run(
         [
@@ -61,6 +66,7 @@ def _instructions(client: str, base_url: str, requests: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--clients", default="requestx,pycurl", help="comma-separated")
+    parser.add_argument("--https", action="store_true", help="over TLS 1.3 (HTTP/1.1)")
     arguments = parser.parse_args(argv)
     nginx = find_nginx()
     if shutil.which("valgrind") is None or nginx is None:
@@ -68,10 +74,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     clients = [name.strip() for name in arguments.clients.split(",") if name.strip()]
     per_request: dict[str, float] = {}
-    with tempfile.TemporaryDirectory() as root, run_nginx(nginx, Path(root), None) as server:
+    https = bool(arguments.https)
+    with (
+        tempfile.TemporaryDirectory() as root,
+        run_nginx(nginx, Path(root), None, tls=https) as server,
+    ):
         for client in clients:
-            short = _instructions(client, server.base_url, SHORT)
-            long = _instructions(client, server.base_url, LONG)
+            short = _instructions(client, server, SHORT, https=https)
+            long = _instructions(client, server, LONG, https=https)
             per_request[client] = (long - short) / (LONG - SHORT)
             print(f"{client:10} {per_request[client]:10,.0f} instructions per request")
     if "requestx" in per_request and "pycurl" in per_request:

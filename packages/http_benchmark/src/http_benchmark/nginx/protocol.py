@@ -21,19 +21,49 @@ __all__ = [
     "SMALL_BODY",
     "SMALL_PATH",
     "STATUS_PATH",
+    "SYNC_SCENARIOS",
     "TIMEOUT",
+    "TLS_SCENARIOS",
     "Job",
     "Outcome",
     "Scenario",
+    "expected_echo",
 ]
 
-Scenario = Literal["sync", "async", "download-sync", "download-async"]
-SCENARIOS: tuple[Scenario, ...] = ("sync", "async", "download-sync", "download-async")
+Scenario = Literal[
+    "sync",
+    "async",
+    "https-sync",
+    "https-async",
+    "h2-threads",
+    "download-sync",
+    "download-async",
+]
+SCENARIOS: tuple[Scenario, ...] = (
+    "sync",
+    "async",
+    "https-sync",
+    "https-async",
+    "h2-threads",
+    "download-sync",
+    "download-async",
+)
+# Over TLS 1.3 (the job carries the CA file): HTTP/1.1, or HTTP/2 for h2-threads.
+TLS_SCENARIOS: frozenset[Scenario] = frozenset({"https-sync", "https-async", "h2-threads"})
+# Run from one thread each; h2-threads runs `concurrency` threads; the rest are asyncio.
+SYNC_SCENARIOS: frozenset[Scenario] = frozenset(
+    {"sync", "https-sync", "download-sync", "h2-threads"}
+)
 
 # Which clients take part in which scenario, in table order.
 SCENARIO_CLIENTS: dict[Scenario, tuple[str, ...]] = {
     "sync": ("requestx", "requests", "httpx", "urllib3", "pycurl"),
     "async": ("requestx", "aiohttp", "httpx"),
+    "https-sync": ("requestx", "requests", "httpx", "urllib3", "pycurl"),
+    "https-async": ("requestx", "aiohttp", "httpx"),
+    # Not httpx: its HTTP/2 connection shared by 16 threads fails within a few thousand
+    # requests (h2 state errors, nginx's GOAWAY with PROTOCOL_ERROR), in most rounds.
+    "h2-threads": ("requestx", "pycurl"),
     "download-sync": ("requestx", "requests", "httpx", "urllib3", "pycurl"),
     "download-async": ("requestx", "aiohttp", "httpx"),
 }
@@ -47,6 +77,15 @@ HEADERS: dict[str, str] = {
     "Connection": "keep-alive",
 }
 
+
+def expected_echo(scenario: Scenario) -> dict[str, str]:
+    """The headers nginx should echo back: HEADERS, but HTTP/2 carries no `Connection`."""
+    expected = {name.lower(): value for name, value in HEADERS.items()}
+    if scenario == "h2-threads":
+        expected["connection"] = ""
+    return expected
+
+
 SMALL_PATH = "/small.json"
 SMALL_BODY = b'{"hello":"world","items":[1,2,3],"ok":true}'
 LARGE_PATH = "/large.bin"
@@ -59,7 +98,8 @@ TIMEOUT = 30.0
 
 @dataclass(frozen=True)
 class Job:
-    """One client running one scenario in a fresh process."""
+    """One client running one scenario in a fresh process (`concurrency` is the number of
+    tasks, or of threads for h2-threads)."""
 
     scenario: Scenario
     client: str
@@ -68,6 +108,8 @@ class Job:
     warmup: int
     concurrency: int
     pool_size: int
+    # The CA that signed nginx's certificate, for TLS scenarios (verification stays on).
+    ca_file: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -86,6 +128,7 @@ class Job:
             warmup=int(data["warmup"]),
             concurrency=int(data["concurrency"]),
             pool_size=int(data["pool_size"]),
+            ca_file=None if data.get("ca_file") is None else str(data["ca_file"]),
         )
 
 

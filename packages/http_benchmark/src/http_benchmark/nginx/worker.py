@@ -2,7 +2,9 @@
 
 Each client is a context manager that opens one session (one pool, sized by the job) and
 yields `fetch(url) -> (status, body)`; the runners below are shared, so warm-up, timing and
-the check of every response are the same code for every client. A client library is imported
+the check of every response are the same code for every client. Over TLS every client is
+given the job's CA file and verifies nginx's certificate; h2-threads asks each for HTTP/2 and
+calls one `fetch` from many threads. A client library is imported
 inside its own function: a missing one makes this run "skipped", not a crash.
 
 The last line on stdout is the `Outcome` as JSON. A wrong status or body length raises, the
@@ -17,9 +19,12 @@ import importlib
 import io
 import re
 import resource
+import ssl
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import (
     AbstractAsyncContextManager,
     AbstractContextManager,
@@ -36,7 +41,9 @@ from http_benchmark.nginx.protocol import (
     LARGE_SIZE,
     SMALL_BODY,
     SMALL_PATH,
+    SYNC_SCENARIOS,
     TIMEOUT,
+    TLS_SCENARIOS,
     Job,
     Outcome,
 )
@@ -45,8 +52,8 @@ __all__ = ["BadResponseError", "main", "run"]
 
 Fetch = Callable[[str], tuple[int, bytes]]
 AsyncFetch = Callable[[str], Awaitable[tuple[int, bytes]]]
-SyncClient = Callable[[int], AbstractContextManager[Fetch]]
-AsyncClient = Callable[[int], AbstractAsyncContextManager[AsyncFetch]]
+SyncClient = Callable[[Job], AbstractContextManager[Fetch]]
+AsyncClient = Callable[[Job], AbstractAsyncContextManager[AsyncFetch]]
 
 
 class BadResponseError(Exception):
@@ -60,41 +67,59 @@ def _check(status: int, body: bytes, expected_length: int) -> None:
         )
 
 
+def _verify(job: Job) -> bool | str:
+    """What requests-style clients take as `verify=`: the CA file over TLS."""
+    return job.ca_file if job.scenario in TLS_SCENARIOS and job.ca_file else True
+
+
+def _ssl_context(job: Job) -> ssl.SSLContext:
+    """A verifying context trusting only the job's CA (for httpx and aiohttp)."""
+    return ssl.create_default_context(cafile=job.ca_file)
+
+
 # --- sync clients -------------------------------------------------------------------------
 
 
 @contextmanager
-def _requestx_sync(pool_size: int) -> Iterator[Fetch]:
+def _requestx_sync(job: Job) -> Iterator[Fetch]:
     import requestx
     from requestx.adapters import HTTPAdapter
 
+    verify = _verify(job)
     with requestx.Session() as session:
         # No proxy or .netrc lookups from the environment, for every requests-style client.
         session.trust_env = False
         session.headers.clear()
         session.headers.update(HEADERS)
-        session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=pool_size))
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=job.pool_size)
+        session.mount("http://", adapter)
+        # HTTP/2 is offered by ALPN by default: the HTTP/1.1-only server answers HTTP/1.1.
+        session.mount("https://", adapter)
 
         def fetch(url: str) -> tuple[int, bytes]:
-            response = session.get(url, timeout=TIMEOUT)
+            # verify per request: a session's verify loses to REQUESTS_CA_BUNDLE.
+            response = session.get(url, timeout=TIMEOUT, verify=verify)
             return response.status_code, response.content
 
         yield fetch
 
 
 @contextmanager
-def _requests_sync(pool_size: int) -> Iterator[Fetch]:
+def _requests_sync(job: Job) -> Iterator[Fetch]:
     import requests
     from requests.adapters import HTTPAdapter
 
+    verify = _verify(job)
     with requests.Session() as session:
         session.trust_env = False
         session.headers.clear()
         session.headers.update(HEADERS)
-        session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=pool_size))
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=job.pool_size)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
 
         def fetch(url: str) -> tuple[int, bytes]:
-            response = session.get(url, timeout=TIMEOUT)
+            response = session.get(url, timeout=TIMEOUT, verify=verify)
             return response.status_code, response.content
 
         yield fetch
@@ -107,11 +132,16 @@ def _httpx_limits(pool_size: int) -> Any:
 
 
 @contextmanager
-def _httpx_sync(pool_size: int) -> Iterator[Fetch]:
+def _httpx_sync(job: Job) -> Iterator[Fetch]:
     import httpx
 
     with httpx.Client(
-        headers=HEADERS, limits=_httpx_limits(pool_size), timeout=TIMEOUT, trust_env=False
+        headers=HEADERS,
+        limits=_httpx_limits(job.pool_size),
+        timeout=TIMEOUT,
+        trust_env=False,
+        verify=_ssl_context(job) if job.scenario in TLS_SCENARIOS else True,
+        http2=job.scenario == "h2-threads",
     ) as client:
 
         def fetch(url: str) -> tuple[int, bytes]:
@@ -122,16 +152,17 @@ def _httpx_sync(pool_size: int) -> Iterator[Fetch]:
 
 
 @contextmanager
-def _urllib3_sync(pool_size: int) -> Iterator[Fetch]:
+def _urllib3_sync(job: Job) -> Iterator[Fetch]:
     import urllib3
 
     # retries=False: like every other client here, one attempt per request.
     with urllib3.PoolManager(
         num_pools=1,
-        maxsize=pool_size,
+        maxsize=job.pool_size,
         headers=HEADERS,
         retries=False,
         timeout=urllib3.Timeout(TIMEOUT),
+        ca_certs=job.ca_file if job.scenario in TLS_SCENARIOS else None,
     ) as manager:
 
         def fetch(url: str) -> tuple[int, bytes]:
@@ -141,27 +172,51 @@ def _urllib3_sync(pool_size: int) -> Iterator[Fetch]:
         yield fetch
 
 
+def _curl_handle(pycurl: Any, job: Job) -> Any:
+    curl = pycurl.Curl()
+    curl.setopt(pycurl.NOSIGNAL, 1)
+    curl.setopt(pycurl.PROXY, "")  # never a proxy from the environment
+    curl.setopt(pycurl.MAXCONNECTS, job.pool_size)
+    curl.setopt(pycurl.TIMEOUT_MS, int(TIMEOUT * 1000))
+    curl.setopt(pycurl.USERAGENT, HEADERS["User-Agent"])
+    # Sends the header and decodes what it names, as the other clients do.
+    curl.setopt(pycurl.ACCEPT_ENCODING, HEADERS["Accept-Encoding"])
+    # User-Agent and Accept-Encoding have options of their own (above).
+    other_headers = {"Accept", "Connection"}
+    curl.setopt(
+        pycurl.HTTPHEADER,
+        [f"{name}: {value}" for name, value in HEADERS.items() if name in other_headers],
+    )
+    if job.scenario in TLS_SCENARIOS:
+        curl.setopt(pycurl.CAINFO, job.ca_file)  # verification is on by default
+        # HTTP/2 where ALPN gives it (libcurl's own default since 7.62), stated.
+        curl.setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_2TLS)
+    return curl
+
+
 @contextmanager
-def _pycurl_sync(pool_size: int) -> Iterator[Fetch]:
+def _pycurl_sync(job: Job) -> Iterator[Fetch]:
     # pycurl ships no py.typed marker, so mypy would reject a plain import without stubs.
     pycurl: Any = importlib.import_module("pycurl")
-    curl = pycurl.Curl()
+    # An easy handle is not to be used by two threads at once: h2-threads gives each thread
+    # its own, with its own connection (libcurl multiplexes HTTP/2 only inside one multi
+    # handle, which one thread drives; per-thread handles let 16 threads wait in parallel).
+    local = threading.local()
+    handles: list[Any] = []
+    lock = threading.Lock()
+
+    def handle() -> Any:
+        curl = getattr(local, "curl", None)
+        if curl is None:
+            curl = local.curl = _curl_handle(pycurl, job)
+            with lock:
+                handles.append(curl)
+        return curl
+
     try:
-        curl.setopt(pycurl.NOSIGNAL, 1)
-        curl.setopt(pycurl.PROXY, "")  # never a proxy from the environment
-        curl.setopt(pycurl.MAXCONNECTS, pool_size)
-        curl.setopt(pycurl.TIMEOUT_MS, int(TIMEOUT * 1000))
-        curl.setopt(pycurl.USERAGENT, HEADERS["User-Agent"])
-        # Sends the header and decodes what it names, as the other clients do.
-        curl.setopt(pycurl.ACCEPT_ENCODING, HEADERS["Accept-Encoding"])
-        # User-Agent and Accept-Encoding have options of their own (above).
-        other_headers = {"Accept", "Connection"}
-        curl.setopt(
-            pycurl.HTTPHEADER,
-            [f"{name}: {value}" for name, value in HEADERS.items() if name in other_headers],
-        )
 
         def fetch(url: str) -> tuple[int, bytes]:
+            curl = handle()
             buffer = io.BytesIO()  # pycurl's documented way to collect a body
             curl.setopt(pycurl.URL, url)
             curl.setopt(pycurl.WRITEDATA, buffer)
@@ -170,35 +225,43 @@ def _pycurl_sync(pool_size: int) -> Iterator[Fetch]:
 
         yield fetch
     finally:
-        curl.close()
+        for curl in handles:
+            curl.close()
 
 
 # --- async clients ------------------------------------------------------------------------
 
 
 @asynccontextmanager
-async def _requestx_async(pool_size: int) -> AsyncIterator[AsyncFetch]:
+async def _requestx_async(job: Job) -> AsyncIterator[AsyncFetch]:
     import requestx
     from requestx.adapters import HTTPAdapter
 
+    verify = _verify(job)
     async with requestx.Session() as session:
         session.trust_env = False
         session.headers.clear()
         session.headers.update(HEADERS)
-        session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=pool_size))
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=job.pool_size)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
 
         async def fetch(url: str) -> tuple[int, bytes]:
-            response = await session.get(url, timeout=TIMEOUT)
+            response = await session.get(url, timeout=TIMEOUT, verify=verify)
             return response.status_code, response.content
 
         yield fetch
 
 
 @asynccontextmanager
-async def _aiohttp_async(pool_size: int) -> AsyncIterator[AsyncFetch]:
+async def _aiohttp_async(job: Job) -> AsyncIterator[AsyncFetch]:
     import aiohttp
 
-    connector = aiohttp.TCPConnector(limit=pool_size, limit_per_host=pool_size)
+    connector = aiohttp.TCPConnector(
+        limit=job.pool_size,
+        limit_per_host=job.pool_size,
+        ssl=_ssl_context(job) if job.scenario in TLS_SCENARIOS else True,
+    )
     async with aiohttp.ClientSession(
         connector=connector,
         headers=HEADERS,
@@ -214,11 +277,15 @@ async def _aiohttp_async(pool_size: int) -> AsyncIterator[AsyncFetch]:
 
 
 @asynccontextmanager
-async def _httpx_async(pool_size: int) -> AsyncIterator[AsyncFetch]:
+async def _httpx_async(job: Job) -> AsyncIterator[AsyncFetch]:
     import httpx
 
     async with httpx.AsyncClient(
-        headers=HEADERS, limits=_httpx_limits(pool_size), timeout=TIMEOUT, trust_env=False
+        headers=HEADERS,
+        limits=_httpx_limits(job.pool_size),
+        timeout=TIMEOUT,
+        trust_env=False,
+        verify=_ssl_context(job) if job.scenario in TLS_SCENARIOS else True,
     ) as client:
 
         async def fetch(url: str) -> tuple[int, bytes]:
@@ -296,16 +363,58 @@ def _parse_echo(body: bytes) -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines if "=" in line)
 
 
+def _sequentially(fetch: Fetch, url: str, total: int) -> None:
+    for _ in range(total):
+        status, body = fetch(url)
+        _check(status, body, len(SMALL_BODY))
+
+
+def _threaded(pool: ThreadPoolExecutor, fetch: Fetch, url: str, total: int, threads: int) -> None:
+    """`total` requests from `threads` of `pool`'s threads sharing `fetch`; the first failure
+    re-raised. The pool's threads live through warm-up and timed part, so a client that
+    keeps a handle (and connection) per thread opens it once, in the warm-up."""
+    remaining = total
+    lock = threading.Lock()
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        nonlocal remaining
+        try:
+            while not failures:
+                with lock:
+                    if remaining <= 0:
+                        return
+                    remaining -= 1
+                status, body = fetch(url)
+                _check(status, body, len(SMALL_BODY))
+        except BaseException as error:  # noqa: BLE001 - handed to the main thread
+            failures.append(error)
+
+    # Each worker runs until the requests are all taken, so `threads` of them run at once,
+    # one per pool thread.
+    for running in [pool.submit(worker) for _ in range(threads)]:
+        running.result()
+    if failures:
+        raise failures[0]
+
+
 def _run_sync(job: Job, client: SyncClient) -> Outcome:
     small_url = job.base_url + SMALL_PATH
     outcome = Outcome()
-    with client(job.pool_size) as fetch:
+    with client(job) as fetch, ThreadPoolExecutor(max_workers=job.concurrency) as pool:
         status, echo = fetch(job.base_url + ECHO_PATH)
         _check(status, echo, len(echo))
         outcome.echoed_headers = _parse_echo(echo)
-        for _ in range(job.warmup):
-            status, body = fetch(small_url)
-            _check(status, body, len(SMALL_BODY))
+        if job.scenario == "h2-threads":
+            # Every thread warms up too, so the timed part starts with its connection open.
+            def load(total: int) -> None:
+                _threaded(pool, fetch, small_url, total, job.concurrency)
+        else:
+
+            def load(total: int) -> None:
+                _sequentially(fetch, small_url, total)
+
+        load(job.warmup)
         outcome.sent = 1 + job.warmup
         if job.scenario == "download-sync":
             peak = PeakRss()
@@ -317,9 +426,7 @@ def _run_sync(job: Job, client: SyncClient) -> Outcome:
             outcome.sent += 1
             return outcome
         cpu_start, wall_start = time.process_time(), time.perf_counter()
-        for _ in range(job.requests):
-            status, body = fetch(small_url)
-            _check(status, body, len(SMALL_BODY))
+        load(job.requests)
         outcome.seconds = time.perf_counter() - wall_start
         outcome.cpu_seconds = time.process_time() - cpu_start
         outcome.requests = job.requests
@@ -343,7 +450,7 @@ async def _concurrently(fetch: AsyncFetch, url: str, total: int, concurrency: in
 async def _run_async(job: Job, client: AsyncClient) -> Outcome:
     small_url = job.base_url + SMALL_PATH
     outcome = Outcome()
-    async with client(job.pool_size) as fetch:
+    async with client(job) as fetch:
         status, echo = await fetch(job.base_url + ECHO_PATH)
         _check(status, echo, len(echo))
         outcome.echoed_headers = _parse_echo(echo)
@@ -371,7 +478,7 @@ async def _run_async(job: Job, client: AsyncClient) -> Outcome:
 def run(job: Job) -> Outcome:
     """Run one job in this process; a missing client library gives a skipped outcome."""
     try:
-        if job.scenario in {"sync", "download-sync"}:
+        if job.scenario in SYNC_SCENARIOS:
             return _run_sync(job, SYNC_CLIENTS[job.client])
         return asyncio.run(_run_async(job, ASYNC_CLIENTS[job.client]))
     except ModuleNotFoundError as error:
