@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Iterator
 
 import pytest
 
+import httpy
 from httpy.httpbin import app
 from httpy.testing import serve_in_thread
 
@@ -44,30 +46,45 @@ def test_exit_after_concurrent_async_requests_is_clean(url: str, attempt: int) -
 
 
 INTERRUPTED = """
-import sys, time
+import sys
 import requestx
 
-print("ready", flush=True)
 try:
-    requestx.get(sys.argv[1] + "delay/5")
+    requestx.get(sys.argv[1])
 except KeyboardInterrupt:
     print("interrupted", flush=True)
 """
 
+# A request that is never answered while the test runs: it arrives (`arrived` is set), then
+# waits for `release`. No timing decides the outcome: the client can only finish by being
+# interrupted.
+arrived = threading.Event()
+release = threading.Event()
+hanging = httpy.App()
 
-def test_ctrl_c_interrupts_a_waiting_request(url: str) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-c", INTERRUPTED, url], stdout=subprocess.PIPE, text=True
-    )
-    assert process.stdout is not None
-    assert process.stdout.readline().strip() == "ready"
-    time.sleep(0.5)  # the request is waiting on the server now
-    process.send_signal(signal.SIGINT)
-    try:
-        # The server answers after 5 s: finishing before that means the wait was interrupted.
-        output, _ = process.communicate(timeout=3)
-    finally:
-        process.kill()
+
+@hanging.get("/hang")
+async def hang(request: httpy.Request) -> str:
+    arrived.set()
+    await asyncio.to_thread(release.wait, 120)  # a thread waits, the server's loop does not
+    return "too late"
+
+
+def test_ctrl_c_interrupts_a_waiting_request() -> None:
+    arrived.clear()
+    release.clear()
+    with serve_in_thread(hanging) as server:
+        process = subprocess.Popen(
+            [sys.executable, "-c", INTERRUPTED, server.url + "/hang"],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert arrived.wait(60), "the request never reached the server"
+            process.send_signal(signal.SIGINT)
+            output, _ = process.communicate(timeout=60)
+        finally:
+            process.kill()
+            release.set()
     assert output.strip() == "interrupted"
 
 
