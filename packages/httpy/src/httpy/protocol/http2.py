@@ -76,6 +76,7 @@ from httpy.protocol.http2_fields import (
     target_fault,
 )
 from httpy.protocol.http2_guard import FrameGuard, GoAway, Violation
+from httpy.protocol.http2_hpack import CachingDecoder, CachingEncoder
 from httpy.protocol.http2_limits import HTTP2Limits
 from httpy.protocol.http2_stream import StreamState
 from httpy.protocol.http11 import LocalProtocolError
@@ -145,6 +146,9 @@ class HTTP2Connection:
             validate_inbound_headers=False,
         )
         self._h2 = h2 = H2Connection(config)
+        # Fresh (so still unused) coders that skip re-coding a repeated header block.
+        h2.encoder = CachingEncoder()
+        h2.decoder = CachingDecoder()
         # h2 enforces its local settings itself, as connection errors. We advertise ours (see
         # _settings_frame) and give h2 looser ones, so that an excess stream or a header list
         # over the limit costs one stream (refused, or answered 431), not the connection. One
