@@ -129,7 +129,8 @@ def run_worker(
         # A fixed hash seed: dict and set layouts, and so the instructions, repeat run to run.
         environment = {**os.environ, "PYTHONHASHSEED": "0"}
         finished = subprocess.run(
-            command, capture_output=True, text=True, check=False, env=environment
+            command, capture_output=True, text=True, check=False, env=environment,
+            stdin=subprocess.DEVNULL,
         )
         if finished.returncode != 0 or not written.exists():
             raise RuntimeError(f"{kind} failed:\n{finished.stderr[-3000:]}")
