@@ -155,26 +155,15 @@ async def _httpy(kind: str, transport: FakeTransport, apps: dict[str, str]) -> A
     else:
         app = _module("httpy_app", apps["httpy_app"])
     await app.startup()
-    # What `httpy run` serves with: the defaults (HTTP/2 sniffed on the cleartext port).
-    config, state = Config(), ServerState(1000)
-
-    def connect() -> None:
-        protocol = HTTP11Protocol(app, config, state)
-        transport.closed = False
-        transport.protocol = protocol
-        protocol.connection_made(transport)  # type: ignore[arg-type]
-
-    def feed(data: bytes) -> None:
-        if transport.closed:
-            # httpy closes a connection after max_requests_per_connection (1,000) requests,
-            # as hypercorn does; wrk connects again, and so does this client.
-            transport.protocol.connection_lost(None)
-            connect()
-        # The HTTP/2 preface hands the transport over (set_protocol): feed whoever holds it.
-        transport.protocol.data_received(data)
-
-    connect()
-    return feed
+    # What `httpy run` serves with: the defaults (HTTP/2 sniffed on the cleartext port), but
+    # for the 1,000-requests-per-connection cap, lifted as it is for hypercorn: a reconnect
+    # is a connection's cost, not a request's.
+    config = Config(max_requests_per_connection=1_000_000_000)
+    protocol = HTTP11Protocol(app, config, ServerState(1000))
+    transport.protocol = protocol
+    protocol.connection_made(transport)  # type: ignore[arg-type]
+    # The HTTP/2 preface hands the transport over (set_protocol): feed whoever holds it.
+    return lambda data: transport.protocol.data_received(data)
 
 
 async def _uvicorn(transport: FakeTransport, apps: dict[str, str]) -> Any:  # noqa: ANN401
