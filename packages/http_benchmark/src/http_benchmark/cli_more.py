@@ -201,7 +201,7 @@ def instructions(context: typer.Context) -> None:
 
 @app.command("server-instructions", context_settings=_PASS_THROUGH, add_help_option=False)
 def server_instructions(context: typer.Context) -> None:
-    """Instructions per request under callgrind: httpy's connection objects vs uvicorn, hypercorn."""
+    """Instructions per request under callgrind: httpy vs uvicorn and hypercorn, in memory."""
     from http_benchmark.servers.instructions import main  # noqa: PLC0415
 
     raise typer.Exit(main(context.args))

@@ -54,8 +54,8 @@ _SETTINGS_ACK = b"\x00\x00\x00\x04\x01\x00\x00\x00\x00"
 
 
 def _h2_client() -> object:
-    from h2.config import H2Configuration  # noqa: PLC0415
-    from h2.connection import H2Connection  # noqa: PLC0415
+    from h2.config import H2Configuration
+    from h2.connection import H2Connection
 
     return H2Connection(H2Configuration(client_side=True, header_encoding=None))
 
@@ -65,7 +65,7 @@ def client_batches(kind: str, requests: int) -> tuple[list[tuple[bytes, int]], o
     and the HTTP/2 client that made them (None for HTTP/1.1), to read the answers with."""
     if kind.endswith("-h1"):
         return [(_H1_REQUEST, 1)] * requests, None
-    from h2.settings import SettingCodes  # noqa: PLC0415
+    from h2.settings import SettingCodes
 
     client = _h2_client()
     client.local_settings.initial_window_size = _WINDOW  # type: ignore[attr-defined]
@@ -93,7 +93,7 @@ def check_output(kind: str, requests: int, output: bytes, client: object) -> str
         statuses = len(_H1_OK.findall(output))
         bodies = output.count(JSON_BODY)
     else:
-        from h2 import events  # noqa: PLC0415
+        from h2 import events
 
         statuses = bodies = 0
         for event in client.receive_data(output):  # type: ignore[attr-defined]
@@ -129,7 +129,11 @@ def run_worker(
         # A fixed hash seed: dict and set layouts, and so the instructions, repeat run to run.
         environment = {**os.environ, "PYTHONHASHSEED": "0"}
         finished = subprocess.run(
-            command, capture_output=True, text=True, check=False, env=environment,
+            command,
+            capture_output=True,
+            text=True,
+            check=False,
+            env=environment,
             stdin=subprocess.DEVNULL,
         )
         if finished.returncode != 0 or not written.exists():
@@ -172,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         except (RuntimeError, ImportError) as error:
             print(f"{kind:16} failed: {error}")
             continue
-        assert low is not None and high is not None  # noqa: S101 - valgrind ran
+        assert low is not None  # noqa: S101 - valgrind ran
+        assert high is not None  # noqa: S101
         per_request[kind] = (high - low) / (long_n - short_n)
         print(f"{kind:16} {per_request[kind] / 1000:8.1f}k instructions per request", flush=True)
     for ours, reference in (

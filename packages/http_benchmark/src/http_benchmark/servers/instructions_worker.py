@@ -42,7 +42,7 @@ _PEER = ("127.0.0.1", 40000)
 _LOCAL = ("127.0.0.1", 8080)
 
 
-def _module(name: str, source: str) -> Any:  # noqa: ANN401 - the module's `app`, any kind
+def _module(name: str, source: str) -> Any:
     """The benchmark's app module (apps.py's source), imported from its text."""
     module = ModuleType(name)
     exec(compile(source, name, "exec"), module.__dict__)  # noqa: S102 - our own apps.py text
@@ -90,13 +90,13 @@ class FakeTransport:
         for piece in pieces:
             self.write(piece)
 
-    def get_extra_info(self, name: str, default: Any = None) -> Any:  # noqa: ANN401
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
         return self._extra.get(name, default)
 
-    def set_protocol(self, protocol: Any) -> None:  # noqa: ANN401
+    def set_protocol(self, protocol: Any) -> None:
         self.protocol = protocol
 
-    def get_protocol(self) -> Any:  # noqa: ANN401
+    def get_protocol(self) -> Any:
         return self.protocol
 
     def is_closing(self) -> bool:
@@ -144,11 +144,11 @@ class FakeTransport:
         return self.waiter
 
 
-async def _httpy(kind: str, transport: FakeTransport, apps: dict[str, str]) -> Any:  # noqa: ANN401 - a feed function
-    from httpy import Config  # noqa: PLC0415 - only the server asked for is imported
-    from httpy.asgi import ASGIApp  # noqa: PLC0415
-    from httpy.server.http11 import HTTP11Protocol  # noqa: PLC0415
-    from httpy.server.state import ServerState  # noqa: PLC0415
+async def _httpy(kind: str, transport: FakeTransport, apps: dict[str, str]) -> Any:
+    from httpy import Config
+    from httpy.asgi import ASGIApp
+    from httpy.server.http11 import HTTP11Protocol
+    from httpy.server.state import ServerState
 
     if "asgi" in kind:
         app = ASGIApp(_module("asgi_app", apps["asgi_app"]))
@@ -163,13 +163,13 @@ async def _httpy(kind: str, transport: FakeTransport, apps: dict[str, str]) -> A
     transport.protocol = protocol
     protocol.connection_made(transport)  # type: ignore[arg-type]
     # The HTTP/2 preface hands the transport over (set_protocol): feed whoever holds it.
-    return lambda data: transport.protocol.data_received(data)
+    return lambda data: transport.protocol.data_received(data)  # noqa: PLW0108 - late lookup
 
 
-async def _uvicorn(transport: FakeTransport, apps: dict[str, str]) -> Any:  # noqa: ANN401
-    from uvicorn.config import Config  # noqa: PLC0415
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol  # noqa: PLC0415
-    from uvicorn.server import ServerState  # noqa: PLC0415
+async def _uvicorn(transport: FakeTransport, apps: dict[str, str]) -> Any:
+    from uvicorn.config import Config
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    from uvicorn.server import ServerState
 
     # As `uvicorn --http httptools --no-access-log` runs it.
     config = Config(_module("asgi_app", apps["asgi_app"]), http="httptools", lifespan="off",
@@ -179,11 +179,11 @@ async def _uvicorn(transport: FakeTransport, apps: dict[str, str]) -> Any:  # no
     return protocol.data_received
 
 
-async def _hypercorn(transport: FakeTransport, apps: dict[str, str]) -> Any:  # noqa: ANN401
-    from hypercorn.app_wrappers import ASGIWrapper  # noqa: PLC0415
-    from hypercorn.asyncio.tcp_server import TCPServer  # noqa: PLC0415
-    from hypercorn.asyncio.worker_context import WorkerContext  # noqa: PLC0415
-    from hypercorn.config import Config  # noqa: PLC0415
+async def _hypercorn(transport: FakeTransport, apps: dict[str, str]) -> Any:
+    from hypercorn.app_wrappers import ASGIWrapper
+    from hypercorn.asyncio.tcp_server import TCPServer
+    from hypercorn.asyncio.worker_context import WorkerContext
+    from hypercorn.config import Config
 
     config = Config()
     config.keep_alive_max_requests = 1_000_000_000  # as the benchmark runs it (apps.py)
@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     given = pickle.loads(arguments.input.read_bytes())  # noqa: S301 - the parent's own file
     if arguments.loop == "uvloop":
-        import uvloop  # noqa: PLC0415 - optional, as the servers have it
+        import uvloop
 
         runner = uvloop.run
     else:

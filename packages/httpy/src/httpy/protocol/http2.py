@@ -99,8 +99,13 @@ class _State(Enum):
 # The last request accepted as it came: (its decoded fields, its event, the event's fields,
 # authority, scheme, urgency, incremental).
 _AcceptedRequest = tuple[
-    list[tuple[bytes, bytes]], RequestReceived, tuple[tuple[bytes, bytes], ...], bytes, bytes,
-    int, bool,
+    list[tuple[bytes, bytes]],
+    RequestReceived,
+    tuple[tuple[bytes, bytes], ...],
+    bytes,
+    bytes,
+    int,
+    bool,
 ]
 
 

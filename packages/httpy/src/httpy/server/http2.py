@@ -141,7 +141,9 @@ class _StreamIO:
         if body:
             # With no stream waiting, what the windows take now goes straight out (most
             # small bodies: no queue, no scheduling); the rest waits its turn by priority.
-            taken = 0 if connection.has_waiting else h2.send_data(self.stream_id, body, end_stream=True)
+            taken = (
+                0 if connection.has_waiting else h2.send_data(self.stream_id, body, end_stream=True)
+            )
             if taken < len(body):
                 self._queue(body[taken:] if taken else body, end=True)
         connection.flush_soon()
