@@ -228,10 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.loop == "uvloop":
         import uvloop
 
-        runner = uvloop.run
+        transport = uvloop.run(drive(arguments.kind, given))
     else:
-        runner = asyncio.run
-    transport = runner(drive(arguments.kind, given))
+        transport = asyncio.run(drive(arguments.kind, given))
     arguments.output.write_bytes(b"".join(transport.out))
     return 0
 

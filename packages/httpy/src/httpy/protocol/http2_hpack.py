@@ -58,7 +58,7 @@ class CachingEncoder(Encoder):
         self._block = b""
         self._after: _TableState | None = None
 
-    def encode(self, headers: Iterable[object], huffman: bool = True) -> bytes:  # type: ignore[override]  # noqa: FBT001, FBT002 - hpack's signature
+    def encode(self, headers: Iterable[object], huffman: bool = True) -> bytes:  # noqa: FBT001, FBT002 - hpack's signature
         table = self.header_table
         after = self._after
         if (
@@ -92,7 +92,7 @@ class CachingDecoder(Decoder):
         self._limits = (0, 0)
         self._after: _TableState | None = None
 
-    def decode(self, data: bytes, raw: bool = False) -> list[HeaderTuple]:  # type: ignore[override]  # noqa: FBT001, FBT002 - hpack's signature
+    def decode(self, data: bytes, raw: bool = False) -> list[HeaderTuple]:  # noqa: FBT001, FBT002 - hpack's signature
         table = self.header_table
         after = self._after
         limits = (self.max_header_list_size, self.max_allowed_table_size)
