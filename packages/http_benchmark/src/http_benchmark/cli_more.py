@@ -199,6 +199,14 @@ def instructions(context: typer.Context) -> None:
     raise typer.Exit(main(context.args))
 
 
+@app.command("server-instructions", context_settings=_PASS_THROUGH, add_help_option=False)
+def server_instructions(context: typer.Context) -> None:
+    """Instructions per request under callgrind: httpy vs uvicorn and hypercorn, in memory."""
+    from http_benchmark.servers.instructions import main  # noqa: PLC0415
+
+    raise typer.Exit(main(context.args))
+
+
 @app.command("retry-overhead", context_settings=_PASS_THROUGH, add_help_option=False)
 def retry_overhead(context: typer.Context) -> None:
     """aresilient's Client/AsyncClient vs bare httpx and other retry layers, on nginx."""

@@ -6,7 +6,18 @@ import base64
 
 import pytest
 from h2 import events as h2e
-from http2_wire import PREFACE, Peer, frames_of, of_type, raw_frame, window_updates_of
+from h2.errors import ErrorCodes
+from http2_wire import (
+    PREFACE,
+    Peer,
+    RawClient,
+    frames_of,
+    of_type,
+    open_server,
+    raw_frame,
+    resets_of,
+    window_updates_of,
+)
 from hyperframe.frame import SettingsFrame
 
 from httpy.protocol import HTTP2Connection, HTTP2Limits, InvalidUpgradeError, LocalProtocolError
@@ -336,3 +347,34 @@ def request_headers_post() -> list[tuple[bytes, bytes]]:
 
 def _post_headers(length: int) -> list[tuple[bytes, bytes]]:
     return [*request_headers_post(), (b"content-length", str(length).encode())]
+
+
+def test_a_repeated_request_block_is_a_request_of_its_own() -> None:
+    # A client under load sends the same block again and again; each is its own request,
+    # with its own list of fields (a handler may change one without touching the next).
+    peer = Peer()
+    peer.take_server_events()
+    first = peer.request(b"GET", b"/same", (b"accept", b"*/*"), (b"priority", b"u=1"))
+    second = peer.request(b"GET", b"/same", (b"accept", b"*/*"), (b"priority", b"u=1"))
+    third = peer.request(b"POST", b"/same", (b"content-length", b"2"), body=b"hi")
+    fourth = peer.request(b"POST", b"/same", (b"content-length", b"2"), body=b"hi")
+    heads = of_type(peer.take_server_events(), RequestReceived)
+    assert [head.stream_id for head in heads] == [first, second, third, fourth]
+    assert heads[0]._replace(stream_id=second) == heads[1]
+    assert heads[0].headers is not heads[1].headers
+    heads[1].headers.append((b"x-changed", b"by a handler"))
+    assert heads[2]._replace(stream_id=fourth) == heads[3]
+    assert heads[3].content_length == 2
+    assert peer.server.priority(second) == (1, False)
+
+
+def test_a_repeated_request_block_after_goaway_is_refused() -> None:
+    # The same block as an accepted request, on a stream opened after our GOAWAY.
+    server = open_server()
+    client = RawClient()
+    events = server.receive_data(client.headers(1))
+    assert [e.stream_id for e in of_type(events, RequestReceived)] == [1]
+    server.start_shutdown()
+    server.data_to_send()
+    assert of_type(server.receive_data(client.headers(3)), RequestReceived) == []
+    assert resets_of(server.data_to_send()) == {3: ErrorCodes.REFUSED_STREAM}

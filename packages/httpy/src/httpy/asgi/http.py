@@ -158,6 +158,18 @@ class HTTPCycle:
         response = self.response
         if kind == "http.response.body":
             if response == _STARTED:
+                body = message.get("body", b"")
+                if (
+                    type(body) is bytes
+                    and not self.with_trailers
+                    and not message.get("more_body", False)
+                ):
+                    # The common answer, whole in one message: no coroutine of its own.
+                    self.stream.send_response(self.status, self.headers, body)
+                    self.response = _DONE
+                    if self._waiter is not None:
+                        self._wake()
+                    return
                 await self._first_body(message)
             elif response == _STREAMING:
                 await self._more_body(message)

@@ -76,6 +76,7 @@ from httpy.protocol.http2_fields import (
     target_fault,
 )
 from httpy.protocol.http2_guard import FrameGuard, GoAway, Violation
+from httpy.protocol.http2_hpack import CachingDecoder, CachingEncoder
 from httpy.protocol.http2_limits import HTTP2Limits
 from httpy.protocol.http2_stream import StreamState
 from httpy.protocol.http11 import LocalProtocolError
@@ -93,6 +94,19 @@ class _State(Enum):
     OPEN = auto()
     DRAINING = auto()  # our GOAWAY(NO_ERROR) is out: no new streams, in-flight ones finish
     CLOSED = auto()  # a GOAWAY with an error went either way: nothing more is read or sent
+
+
+# The last request accepted as it came: (its decoded fields, its event, the event's fields,
+# authority, scheme, urgency, incremental).
+_AcceptedRequest = tuple[
+    list[tuple[bytes, bytes]],
+    RequestReceived,
+    tuple[tuple[bytes, bytes], ...],
+    bytes,
+    bytes,
+    int,
+    bool,
+]
 
 
 class _SilentLog:
@@ -145,6 +159,9 @@ class HTTP2Connection:
             validate_inbound_headers=False,
         )
         self._h2 = h2 = H2Connection(config)
+        # Fresh (so still unused) coders that skip re-coding a repeated header block.
+        h2.encoder = CachingEncoder()
+        h2.decoder = CachingDecoder()
         # h2 enforces its local settings itself, as connection errors. We advertise ours (see
         # _settings_frame) and give h2 looser ones, so that an excess stream or a header list
         # over the limit costs one stream (refused, or answered 431), not the connection. One
@@ -169,6 +186,9 @@ class HTTP2Connection:
         self._last_stream_id = 0
         self._out = bytearray()
         self._streams: dict[int, StreamState] = {}
+        # The last request accepted with no fault: (its decoded fields, its event, scheme,
+        # urgency, incremental), to skip re-checking an identical block (see _request).
+        self._last_request: _AcceptedRequest | None = None
         self._peer_streams = 0  # streams in `_streams` the peer opened (odd ids)
         self._early_priority: dict[int, tuple[int, bool]] = {}  # PRIORITY_UPDATEs of idle streams
 
@@ -338,6 +358,10 @@ class HTTP2Connection:
                 self._priority_update(frame, events)
 
     def _request(self, event: h2e.RequestReceived, events: list[Event]) -> None:
+        last = self._last_request
+        if last is not None and event.headers == last[0]:
+            self._repeated_request(event.stream_id, last, event.stream_ended is not None, events)
+            return
         stream_id = event.stream_id
         malformed = malformed_fields(event.headers)
         if malformed is not None:
@@ -378,6 +402,49 @@ class HTTP2Connection:
             http_version="2",
             upgrade=upgrade,
         )
+        if not upgrade and early is None:
+            # Accepted as it is: the same field list again is accepted the same way.
+            # Copies: the handler may change its request's list of fields.
+            self._last_request = (list(event.headers), request, tuple(request.headers),
+                                  authority, stream.scheme, stream.urgency,
+                                  stream.incremental)  # fmt: skip
+        self._admit_body(stream_id, stream, request, upgrade, events)
+
+    def _repeated_request(
+        self,
+        stream_id: int,
+        last: _AcceptedRequest,
+        ended: bool,  # noqa: FBT001 - positional, internal
+        events: list[Event],
+    ) -> None:
+        """The same fields as the last accepted request (a client under load sends the same
+        block again and again): its checks and parsing are not repeated, only the state
+        that is the stream's own."""
+        if self._state is _State.DRAINING and stream_id > self._last_stream_id:
+            self._h2.reset_stream(stream_id, ErrorCodes.REFUSED_STREAM)
+            return
+        if self._peer_streams >= self._limits.max_concurrent_streams:
+            self._h2.reset_stream(stream_id, ErrorCodes.REFUSED_STREAM)
+            self._count_reset(events)
+            return
+        _, template, headers, authority, scheme, urgency, incremental = last
+        stream = StreamState(scheme, authority, 0)
+        early = self._early_priority.pop(stream_id, None)
+        stream.urgency, stream.incremental = early or (urgency, incremental)
+        stream.remote_closed = ended
+        self._add(stream_id, stream)
+        # A fresh list: the handler may change its request's fields.
+        request = template._replace(headers=list(headers), stream_id=stream_id)
+        self._admit_body(stream_id, stream, request, b"", events)
+
+    def _admit_body(
+        self,
+        stream_id: int,
+        stream: StreamState,
+        request: RequestReceived,
+        upgrade: bytes,
+        events: list[Event],
+    ) -> None:
         length = request.content_length
         hook = self._body_limit_for
         if upgrade:

@@ -136,9 +136,16 @@ class _StreamIO:
         connection = self._connection
         if connection.alt_svc is not None:  # HTTP/3 is served: say where
             headers = [*headers, connection.alt_svc]
-        connection.h2.send_head(self.stream_id, status, headers, end_stream=not body)
+        h2 = connection.h2
+        h2.send_head(self.stream_id, status, headers, end_stream=not body)
         if body:
-            self._queue(body, end=True)
+            # With no stream waiting, what the windows take now goes straight out (most
+            # small bodies: no queue, no scheduling); the rest waits its turn by priority.
+            taken = (
+                0 if connection.has_waiting else h2.send_data(self.stream_id, body, end_stream=True)
+            )
+            if taken < len(body):
+                self._queue(body[taken:] if taken else body, end=True)
         connection.flush_soon()
 
     def start_response(self, status: int, headers: Headers) -> None:
@@ -448,6 +455,11 @@ class HTTP2Protocol(asyncio.Protocol):
             self.flush()
 
     # --- writing -----------------------------------------------------------------------------
+
+    @property
+    def has_waiting(self) -> bool:
+        """Some stream's response data waits for window or for the transport."""
+        return bool(self._waiting) or not self._writable
 
     def wants_to_write(self, io: _StreamIO) -> None:
         if io.stream_id not in self._waiting:
