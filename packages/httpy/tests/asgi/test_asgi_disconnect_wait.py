@@ -33,12 +33,13 @@ def test_the_loss_is_heard_at_once() -> None:
         waiting = asyncio.ensure_future(cycle.receive())
         await _turns(3)
         assert not waiting.done()  # the client is still there: it waits
-        assert stream.on_disconnect is not None
+        registered = stream.on_disconnect
+        assert registered is not None
         connection.disconnected = True
         stream.notify_disconnected()
         await _turns(2)  # no timer: the waiter is woken by the notice itself
         assert waiting.done()
-        assert stream.on_disconnect is None  # called once, then forgotten
+        assert stream.on_disconnect is None, "called once, then forgotten"
         return [waiting.result()]
 
     assert asyncio.run(scenario()) == [{"type": "http.disconnect"}]
