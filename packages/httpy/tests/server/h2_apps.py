@@ -11,6 +11,7 @@ import httpy
 app = httpy.App(max_body_size=4 * 1024 * 1024)
 #: Set when /slow starts; set when /hang's handler is cancelled.
 slow_started = threading.Event()
+hang_started = threading.Event()
 hang_cancelled = threading.Event()
 
 
@@ -52,6 +53,7 @@ async def slow(request: httpy.Request) -> str:
 
 @app.get("/hang")
 async def hang(request: httpy.Request) -> str:
+    hang_started.set()
     try:
         await asyncio.sleep(60)
     except asyncio.CancelledError:
