@@ -381,7 +381,7 @@ GREETS_FIRST = textwrap.dedent(
     threading.Thread(target=serve, daemon=True).start()
     os.environ["http_proxy"] = f"socks5://127.0.0.1:{listener.getsockname()[1]}"
     try:
-        requestx.get("http://httpbin.org/", timeout=5)
+        requestx.get("http://origin.invalid/", timeout=5)  # .invalid never resolves (RFC 2606)
     except requestx.exceptions.ConnectionError as error:
         print(type(error).__name__, received)
     else:
@@ -398,8 +398,8 @@ def test_socks5_greets_the_proxy_before_resolving_the_name() -> None:
     """requests' test_use_proxy_from_environment: with `socks5://` (local DNS) from the
     environment, the proxy hears the SOCKS greeting before the name is resolved, as with
     PySocks, so a proxy that answers nothing is a ConnectionError after it got bytes, even
-    where the name cannot be resolved. Run in a network namespace holding only loopback:
-    the lookup of a public name fails there without leaving the machine."""
+    where the name cannot be resolved. Run in a network namespace holding only loopback,
+    with a name under `.invalid` (never resolvable): nothing can leave the machine."""
     command = f'ip link set lo up && exec "{sys.executable}" -c "$0"'
     finished = subprocess.run(
         ["unshare", "-n", "sh", "-c", command, GREETS_FIRST],
