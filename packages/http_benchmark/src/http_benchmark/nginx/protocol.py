@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 __all__ = [
     "ECHO_PATH",
@@ -39,15 +39,7 @@ Scenario = Literal[
     "download-sync",
     "download-async",
 ]
-SCENARIOS: tuple[Scenario, ...] = (
-    "sync",
-    "async",
-    "https-sync",
-    "https-async",
-    "h2-threads",
-    "download-sync",
-    "download-async",
-)
+SCENARIOS: tuple[Scenario, ...] = get_args(Scenario)
 # Over TLS 1.3 (the job carries the CA file): HTTP/1.1, or HTTP/2 for h2-threads.
 TLS_SCENARIOS: frozenset[Scenario] = frozenset({"https-sync", "https-async", "h2-threads"})
 # Run from one thread each; h2-threads runs `concurrency` threads; the rest are asyncio.

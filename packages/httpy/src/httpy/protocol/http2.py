@@ -368,13 +368,7 @@ class HTTP2Connection:
             # RFC 9113 §5.4.1 lets a malformed request end the connection, as h2 did.
             self._fail(Violation(int(ErrorCodes.PROTOCOL_ERROR), malformed), events)
             return
-        if self._state is _State.DRAINING and stream_id > self._last_stream_id:
-            # Opened after our GOAWAY: the peer will retry it elsewhere (RFC 9113 §6.8).
-            self._h2.reset_stream(stream_id, ErrorCodes.REFUSED_STREAM)
-            return
-        if self._peer_streams >= self._limits.max_concurrent_streams:
-            self._h2.reset_stream(stream_id, ErrorCodes.REFUSED_STREAM)
-            self._count_reset(events)
+        if self._refused(stream_id, events):
             return
         pseudo, headers, size = split_request_fields(event.headers)
         authority = pseudo.get(b":authority") or next((v for n, v in headers if n == b"host"), b"")
@@ -410,6 +404,18 @@ class HTTP2Connection:
                                   stream.incremental)  # fmt: skip
         self._admit_body(stream_id, stream, request, upgrade, events)
 
+    def _refused(self, stream_id: int, events: list[Event]) -> bool:
+        """Refuse a new stream (REFUSED_STREAM) opened after our GOAWAY, which the peer will
+        retry elsewhere (RFC 9113 §6.8), or over the concurrency limit; True if refused."""
+        if self._state is _State.DRAINING and stream_id > self._last_stream_id:
+            self._h2.reset_stream(stream_id, ErrorCodes.REFUSED_STREAM)
+            return True
+        if self._peer_streams >= self._limits.max_concurrent_streams:
+            self._h2.reset_stream(stream_id, ErrorCodes.REFUSED_STREAM)
+            self._count_reset(events)
+            return True
+        return False
+
     def _repeated_request(
         self,
         stream_id: int,
@@ -420,12 +426,7 @@ class HTTP2Connection:
         """The same fields as the last accepted request (a client under load sends the same
         block again and again): its checks and parsing are not repeated, only the state
         that is the stream's own."""
-        if self._state is _State.DRAINING and stream_id > self._last_stream_id:
-            self._h2.reset_stream(stream_id, ErrorCodes.REFUSED_STREAM)
-            return
-        if self._peer_streams >= self._limits.max_concurrent_streams:
-            self._h2.reset_stream(stream_id, ErrorCodes.REFUSED_STREAM)
-            self._count_reset(events)
+        if self._refused(stream_id, events):
             return
         _, template, headers, authority, scheme, urgency, incremental = last
         stream = StreamState(scheme, authority, 0)
