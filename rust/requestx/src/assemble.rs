@@ -1,23 +1,37 @@
-//! `ResponseKit`: what the engine adds to the `Response` of a body read whole.
+//! `ResponseKit`: the engine makes the `Response` of a body read whole.
 //!
-//! The `Response` itself is made by Python (`Response._from_engine`), the one place that
-//! names its attributes; the kit hands it what is cheaper to work out here: the content as
-//! one `bytes` in a single copy, and the encoding from a cache of Content-Type answers.
+//! What a `Response` holds is named by Python (`requestx.models._ENGINE_FIELDS` and
+//! `_ENGINE_CONSTANTS`, handed over once): the kit fills those fields, in that order, with
+//! what is cheaper to work out here (the content as one `bytes` in a single copy, the
+//! encoding from a cache of Content-Type answers) and sets the whole `__dict__` at once.
+//! Calling a Python constructor for it cost a visible share of a small request.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use pyo3::exceptions::PyValueError;
+use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple, PyType};
 
 use crate::response::RawResponse;
+
+/// How many fields the kit fills (see `build`).
+const FIELDS: usize = 10;
 
 /// Bound on the Content-Type → encoding answers kept; emptied when full.
 const ENCODINGS_MAX: usize = 256;
 
 #[pyclass(module = "requestx._requestx", frozen)]
 pub struct ResponseKit {
-    /// `Response._from_engine`: builds the Response from the parts given here.
-    construct: Py<PyAny>,
+    /// `Response`, made with `object.__new__` (as `Response.__new__` is).
+    response_type: Py<PyType>,
+    /// The names of the fields filled here, in the order `build` hands their values.
+    fields: Vec<Py<PyString>>,
+    /// The fields with the same value in every such Response.
+    constants: Py<PyDict>,
+    /// `Response._keep_engine_cookies`: called for a response that sets a cookie.
+    keep_cookies: Py<PyAny>,
     /// `_text_utils.encoding_of_content_type`: the one place that rule is written.
     encoding_of: Py<PyAny>,
     /// Answers of `encoding_of` by Content-Type: a client sees few distinct ones.
@@ -27,12 +41,31 @@ pub struct ResponseKit {
 #[pymethods]
 impl ResponseKit {
     #[new]
-    fn new(construct: Py<PyAny>, encoding_of: Py<PyAny>) -> Self {
-        Self {
-            construct,
+    fn new(
+        response_type: Py<PyType>,
+        fields: &Bound<'_, PyTuple>,
+        constants: Py<PyDict>,
+        keep_cookies: Py<PyAny>,
+        encoding_of: Py<PyAny>,
+    ) -> PyResult<Self> {
+        if fields.len() != FIELDS {
+            return Err(PyValueError::new_err(format!(
+                "the kit fills {FIELDS} fields, {} were named",
+                fields.len()
+            )));
+        }
+        let fields = fields
+            .iter()
+            .map(|name| Ok(name.cast_into::<PyString>()?.unbind()))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(Self {
+            response_type,
+            fields,
+            constants,
+            keep_cookies,
             encoding_of,
             encodings: Mutex::new(HashMap::new()),
-        }
+        })
     }
 
     /// The Response for `raw`, whose body was read whole, answering `request` (whose URL
@@ -61,19 +94,29 @@ impl ResponseKit {
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = raw.py();
         let engine = raw.get();
-        let content = engine.take_content(py)?;
-        let encoding = self.encoding(py, engine)?;
-        self.construct.bind(py).call1((
-            raw,
-            content,
-            engine.status(),
-            engine.reason(),
-            encoding,
-            request,
-            adapter,
-            url,
-            elapsed,
-        ))
+        let values: [Bound<'py, PyAny>; FIELDS] = [
+            engine.take_content(py)?.into_any(),
+            engine.status().into_pyobject(py)?.into_any(),
+            raw.clone().into_any(),
+            url.clone(),
+            self.encoding(py, engine)?,
+            PyList::empty(py).into_any(),
+            engine.reason().into_pyobject(py)?.into_any(),
+            request.clone(),
+            elapsed.into_pyobject(py)?.into_any(),
+            adapter.clone(),
+        ];
+        let fields = self.constants.bind(py).copy()?;
+        for (name, value) in self.fields.iter().zip(values) {
+            fields.set_item(name.bind(py), value)?;
+        }
+        let response_type = self.response_type.bind(py);
+        let response = response_type.call_method1(intern!(py, "__new__"), (response_type,))?;
+        response.setattr(intern!(py, "__dict__"), fields)?;
+        if engine.sets_cookies() {
+            self.keep_cookies.bind(py).call1((&response,))?;
+        }
+        Ok(response)
     }
 
     fn known_encodings(&self) -> std::sync::MutexGuard<'_, HashMap<String, Py<PyAny>>> {
@@ -84,6 +127,11 @@ impl ResponseKit {
 
     /// The encoding `get_encoding_from_headers` gives for the response's Content-Type.
     fn encoding<'py>(&self, py: Python<'py>, engine: &RawResponse) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(sole) = engine.sole_content_type()
+            && let Some(answer) = self.known_encodings().get(sole)
+        {
+            return Ok(answer.bind(py).clone());
+        }
         let Some(content_type) = engine.content_type() else {
             return Ok(py.None().into_bound(py));
         };

@@ -77,6 +77,13 @@ pub struct HeaderLines {
     map: HeaderMap,
 }
 
+impl HeaderLines {
+    /// The checked lines, as the engine sends them.
+    pub(crate) fn map(&self) -> &HeaderMap {
+        &self.map
+    }
+}
+
 #[pymethods]
 impl HeaderLines {
     #[new]
@@ -121,7 +128,7 @@ fn header_map(headers: &[(Vec<u8>, Vec<u8>)]) -> Result<HeaderMap, EngineError> 
     Ok(map)
 }
 
-fn seconds(value: Option<f64>) -> PyResult<Option<Duration>> {
+pub(crate) fn seconds(value: Option<f64>) -> PyResult<Option<Duration>> {
     match value {
         None => Ok(None),
         Some(secs) if secs.is_finite() && secs >= 0.0 => Ok(Some(Duration::from_secs_f64(secs))),

@@ -125,7 +125,7 @@ impl Client {
     /// Send `call` and wait for the response (the GIL is released while waiting): the sync
     /// entry, whole or streamed.
     #[pyo3(signature = (call, stream = false))]
-    fn send(&self, py: Python<'_>, call: &Call, stream: bool) -> PyResult<RawResponse> {
+    pub(crate) fn send(&self, py: Python<'_>, call: &Call, stream: bool) -> PyResult<RawResponse> {
         let exchange = self.exchange(py, call)?;
         if stream {
             self.wait_on_shared(py, exchange, true)

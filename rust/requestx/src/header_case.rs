@@ -14,7 +14,7 @@
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 
 use hyper::header::HeaderName;
@@ -24,8 +24,40 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// enough that lower-case names are an acceptable answer for them.
 const CAPTURE_MAX: usize = 64 * 1024;
 
-/// Names whose spelling differs from lower case, first spelling per name, in arrival order.
-pub type Spellings = Vec<(HeaderName, Box<str>)>;
+/// The server's spelling of a response head's names: the head's bytes, read for the names
+/// spelled otherwise than in lower case only when someone asks (most callers read status
+/// and body alone, and working the names out costs a visible share of a small request).
+#[derive(Default)]
+pub struct Spellings {
+    head: Vec<u8>,
+    /// Names whose spelling differs from lower case, first spelling per name, in order.
+    found: OnceLock<Vec<(HeaderName, Box<str>)>>,
+}
+
+impl Spellings {
+    fn of_head(head: Vec<u8>) -> Self {
+        Self {
+            head,
+            found: OnceLock::new(),
+        }
+    }
+
+    /// The names spelled otherwise than in lower case, with their spelling.
+    pub fn pairs(&self) -> &[(HeaderName, Box<str>)] {
+        self.found.get_or_init(|| spellings(&self.head))
+    }
+
+    /// `name` as the server spelled it (lower case when it sent it so, or when unknown).
+    pub fn spelled<'a>(&'a self, name: &'a HeaderName) -> &'a str {
+        if self.head.is_empty() {
+            return name.as_str();
+        }
+        self.pairs()
+            .iter()
+            .find(|(known, _)| known == name)
+            .map_or(name.as_str(), |(_, spelled)| &**spelled)
+    }
+}
 
 #[derive(Default)]
 struct State {
@@ -72,7 +104,7 @@ impl Capture {
         self.set_active(false);
         let mut state = self.state();
         state.bytes.clear();
-        state.head.take().map(|head| spellings(&head))
+        state.head.take().map(Spellings::of_head)
     }
 
     fn record(&self, read: &[u8]) {
@@ -124,8 +156,8 @@ fn interim(head: &[u8]) -> bool {
 }
 
 /// The header names of `head` spelled otherwise than in lower case, first spelling kept.
-fn spellings(head: &[u8]) -> Spellings {
-    let mut found: Spellings = Vec::new();
+fn spellings(head: &[u8]) -> Vec<(HeaderName, Box<str>)> {
+    let mut found: Vec<(HeaderName, Box<str>)> = Vec::new();
     for line in head.split(|&byte| byte == b'\n').skip(1) {
         if line
             .first()
@@ -216,8 +248,9 @@ mod tests {
         capture
             .spellings()
             .expect("a whole head")
-            .into_iter()
-            .map(|(name, spelled)| (name.as_str().to_owned(), spelled.into()))
+            .pairs()
+            .iter()
+            .map(|(name, spelled)| (name.as_str().to_owned(), spelled.to_string()))
             .collect()
     }
 

@@ -10,6 +10,7 @@ mod connector;
 mod decode;
 mod engine;
 mod errors;
+mod gate;
 mod h1;
 mod h2;
 mod header_case;
@@ -58,6 +59,7 @@ fn requestx_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<call::HeaderLines>()?;
     module.add_class::<response::RawResponse>()?;
     module.add_class::<assemble::ResponseKit>()?;
+    module.add_class::<gate::PlainGate>()?;
     module.add_class::<bridge::Completions>()?;
     module.add_class::<bridge::Submitted>()?;
     module.add_function(wrap_pyfunction!(shutdown, module)?)?;

@@ -19,6 +19,10 @@ use crate::errors::EngineError;
 use crate::header_case::Spellings;
 use crate::runtime::{block_on, into_awaitable};
 
+/// RFC 2965's obsolete cookie header, which cookiejar still reads; made once (a name given
+/// as text is parsed on every lookup).
+static SET_COOKIE2: HeaderName = HeaderName::from_static("set-cookie2");
+
 /// The parts of a response known before its body.
 pub struct Head {
     status: u16,
@@ -59,7 +63,7 @@ impl Head {
             version,
             url,
             headers,
-            spellings: Spellings::new(),
+            spellings: Spellings::default(),
         }
     }
 
@@ -151,6 +155,17 @@ pub struct RawResponse {
 }
 
 impl RawResponse {
+    /// The Content-Type when one line of visible ASCII carries it (nearly always), borrowed:
+    /// `content_type` gives the same text, built.
+    pub fn sole_content_type(&self) -> Option<&str> {
+        let mut lines = self.headers.get_all(CONTENT_TYPE).iter();
+        let first = lines.next()?;
+        if lines.next().is_some() {
+            return None;
+        }
+        first.to_str().ok()
+    }
+
     pub fn complete(head: Head, body: WholeBody) -> Self {
         Self::from_head(head, Some(body), None)
     }
@@ -187,10 +202,7 @@ impl RawResponse {
     /// A header name as the server spelled it (lower case when it sent it so, or when the
     /// spelling is not known).
     fn spelled<'a>(&'a self, name: &'a HeaderName) -> &'a str {
-        self.spellings
-            .iter()
-            .find(|(known, _)| known == name)
-            .map_or(name.as_str(), |(_, spelled)| &**spelled)
+        self.spellings.spelled(name)
     }
 
     fn stream(&self) -> PyResult<SharedStream> {
@@ -307,7 +319,7 @@ impl RawResponse {
     /// can be skipped.
     #[getter]
     pub fn sets_cookies(&self) -> bool {
-        self.headers.contains_key(SET_COOKIE) || self.headers.contains_key("set-cookie2")
+        self.headers.contains_key(SET_COOKIE) || self.headers.contains_key(&SET_COOKIE2)
     }
 
     #[getter]

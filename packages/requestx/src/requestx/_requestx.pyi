@@ -9,6 +9,7 @@ __all__ = [
     "Client",
     "Completions",
     "HeaderLines",
+    "PlainGate",
     "RawResponse",
     "ResponseKit",
     "Submitted",
@@ -110,17 +111,52 @@ class HeaderLines:
 
 @final
 class ResponseKit:
-    """The parts of a body-read-whole `Response` the engine works out, handed to the
-    Python constructor (`Response._from_engine`) that makes it."""
+    """Makes the `Response` of a body read whole: the fields `requestx.models` names
+    (`_ENGINE_FIELDS`, `_ENGINE_CONSTANTS`), filled with what the engine works out."""
 
     def __new__(
         cls,
-        construct: Callable[..., Any],
+        response_type: type,
+        fields: tuple[str, ...],
+        constants: dict[str, Any],
+        keep_cookies: Callable[[Any], None],
         encoding_of: Callable[[str], str | None],
     ) -> ResponseKit: ...
     def build(
         self, raw: RawResponse, request: Any, adapter: Any, url: str, elapsed: float
     ) -> Any: ...
+
+@final
+class PlainGate:
+    """`Session.get(url)` in one native call when the session asks for nothing more."""
+
+    def __new__(
+        cls,
+        *,
+        own_request: Any,
+        own_send: Any,
+        own_prepare_request: Any,
+        own_merge_environment_settings: Any,
+        own_get_adapter: Any,
+        adapter_type: type,
+        own_adapter_send: Any,
+        own_build_response: Any,
+        headers_type: type,
+        cookie_jar_type: type,
+        no_cookies: Callable[[Any], bool],
+        prepared_type: type,
+        fresh_jar: Any,
+        prepared_urls: dict[str, tuple[str, bool]],
+        prepare_url: Callable[[str], tuple[str, bool]],
+        not_plain: Any,
+        mode_module: Any,
+        running_loop: Callable[[], Any],
+        redirect_statuses: Any,
+        request_errors: Any,
+        kit: ResponseKit,
+    ) -> PlainGate: ...
+    def get(self, session: Any, url: Any, options: dict[str, Any]) -> Any | None: ...
+    def admits(self, session: Any, url: Any, options: dict[str, Any]) -> bool: ...
 
 @final
 class RawResponse:

@@ -724,16 +724,26 @@ def _response_kit() -> _requestx.ResponseKit:
     """The engine's builder of whole-body Responses (made on first use: models imports us)."""
     global _KIT  # noqa: PLW0603 - a late import, once
     if _KIT is None:
-        from requestx.models import Response  # noqa: PLC0415
+        from requestx.models import (  # noqa: PLC0415
+            _ENGINE_CONSTANTS,
+            _ENGINE_FIELDS,
+            Response,
+        )
 
-        _KIT = _requestx.ResponseKit(Response._from_engine, encoding_of_content_type)
+        _KIT = _requestx.ResponseKit(
+            Response,
+            _ENGINE_FIELDS,
+            _ENGINE_CONSTANTS,
+            Response._keep_engine_cookies,
+            encoding_of_content_type,
+        )
     return _KIT
 
 
 def _whole_response(
     request: PreparedRequest, raw: _requestx.RawResponse, adapter: HTTPAdapter
 ) -> Response:
-    """`build_response(request, raw, stream=False)`, made by `Response._from_engine` with
+    """`build_response(request, raw, stream=False)`, made by the engine's kit with
     the content and encoding the engine worked out (see its assemble.rs): the same
     attributes, without `Response.__init__`'s defaults that are overwritten at once.
 

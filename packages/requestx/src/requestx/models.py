@@ -79,9 +79,6 @@ from requestx.utils import (
     to_native_string,
 )
 
-if TYPE_CHECKING:
-    from requestx import _requestx
-
 __all__ = [
     "CONTENT_CHUNK_SIZE",
     "DEFAULT_REDIRECT_LIMIT",
@@ -106,6 +103,26 @@ class _Pending(enum.Enum):
 
 
 _FRESH_JAR: Final = _Pending.FRESH_JAR
+
+# The Response of a body the engine read whole is made by its `ResponseKit` (assemble.rs)
+# as ``Response()`` followed by ``HTTPAdapter.build_response`` would leave it, its
+# attributes filled in at once. The attributes are named here only: the fields the kit
+# fills, in the order it hands their values (the body in one copy, the status, the engine's
+# response, the URL, the encoding from its cache, a new history list, the reason, the
+# request, the seconds elapsed, the adapter), and those the same in every such Response.
+_ENGINE_FIELDS: Final = (
+    "_content",
+    "status_code",
+    "_engine",
+    "url",
+    "encoding",
+    "history",
+    "reason",
+    "request",
+    "_elapsed",
+    "connection",
+)
+_ENGINE_CONSTANTS: Final[dict[str, Any]] = {"_content_consumed": True, "_next": None}
 _PERMANENT_REDIRECTS: Final = (301, 308)
 
 #: How many redirects a session follows before it raises ``TooManyRedirects``.
@@ -588,7 +605,8 @@ class Response:
     connection: Any
 
     def __init__(self) -> None:
-        # `_from_engine` sets these same attributes for a body read whole: the two lists
+        # The engine's kit sets these same attributes for a body read whole (_ENGINE_FIELDS,
+        # _ENGINE_CONSTANTS): the lists
         # change together (tests/test_models_response.py checks that they agree).
         self._content = False
         self._content_consumed = False
@@ -633,50 +651,17 @@ class Response:
     def elapsed(self, took: datetime.timedelta | float) -> None:
         self._elapsed = took
 
-    # A Response made by `_from_engine` keeps the engine's response as `_engine` and makes
-    # `raw` and `headers` from it when first read: many callers read status and body alone.
-    # Every other Response sets both in __init__.
+    # A Response made by the engine's kit (see _ENGINE_FIELDS) keeps the engine's response
+    # as `_engine` and makes `raw` and `headers` from it when first read: many callers read
+    # status and body alone. Every other Response sets both in __init__.
     if not TYPE_CHECKING:  # typed above as the plain attributes they read as
         raw = MadeOnFirstRead(_engine_raw)
         headers = MadeOnFirstRead(_engine_headers)
 
-    @classmethod
-    def _from_engine(
-        cls,
-        engine: _requestx.RawResponse,
-        content: bytes,
-        status: int,
-        reason: str,
-        encoding: str | None,
-        request: PreparedRequest,
-        adapter: Any,
-        url: str,
-        elapsed: float,
-    ) -> Response:
-        """The Response of a body the engine read whole, as ``Response()`` followed by
-        ``HTTPAdapter.build_response`` would leave it, filled in at once.
-
-        The engine's ``ResponseKit`` (assemble.rs) calls this with what it worked out (the
-        content in one copy, the encoding from a cache): the attributes are named here only.
-        """
-        response = cls.__new__(cls)
-        response.__dict__ = {
-            "_content": content,
-            "_content_consumed": True,
-            "_next": None,
-            "status_code": status,
-            "_engine": engine,
-            "url": url,
-            "encoding": encoding,
-            "history": [],
-            "reason": reason,
-            "request": request,
-            "_elapsed": elapsed,
-            "connection": adapter,
-        }
-        if engine.sets_cookies:
-            extract_cookies_to_jar(response.cookies, request, response.raw)
-        return response
+    @staticmethod
+    def _keep_engine_cookies(response: Response) -> None:
+        """Called by the engine's kit for a Response whose headers set a cookie."""
+        extract_cookies_to_jar(response.cookies, response.request, response.raw)
 
     def __enter__(self) -> Self:
         return self

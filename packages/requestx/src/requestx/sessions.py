@@ -19,10 +19,11 @@ from http.cookiejar import CookieJar
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, cast
 from urllib.parse import urljoin, urlparse
 
-from requestx import _requestx
+from requestx import _mode, _requestx
 from requestx._mode import Mode, check_mode, track_auto, wants_async
 from requestx._proxy_utils import environment_ca_bundle, no_proxy_variables
 from requestx.adapters import (
+    _OWN_BUILD_RESPONSE,
     BaseAdapter,
     Http2Setting,
     HTTPAdapter,
@@ -32,6 +33,7 @@ from requestx.adapters import (
     _wire_headers,
     _with_request,
 )
+from requestx.adapters import _OWN_SEND as _OWN_ADAPTER_SEND
 from requestx.auth import _basic_auth_str
 from requestx.cookies import (
     RequestsCookieJar,
@@ -87,6 +89,8 @@ _KIT = _response_kit()
 # The keyword arguments `Session.get` may pass straight to the plain path (as named by
 # `Session._request_plain`).
 _PLAIN_GET_OPTIONS = frozenset({"timeout", "allow_redirects", "stream", "verify"})
+# Bound on the URLs whose adapter a Session remembers (emptied when full).
+_ADAPTER_MEMO_MAX = 256
 # Returned by Session._request_plain when a call needs the general path after all.
 _NOT_PLAIN: Any = object()
 
@@ -594,6 +598,19 @@ class Session(SessionRedirectMixin):
             start = preferred_clock()
             response = adapter._send_plain(prep, header_lines, timeout, verify, stream)
             response._elapsed = preferred_clock() - start
+        return self._settle_plain(prep, response, stream, timeout, verify, allow_redirects)
+
+    def _settle_plain(
+        self,
+        prep: PreparedRequest,
+        response: Response,
+        stream: bool,
+        timeout: Any,
+        verify: bool | str,
+        allow_redirects: bool,
+    ) -> Response:
+        """The end of a plain sync call: cookies kept, redirects followed, the body read
+        (also called by the engine's `PlainGate` when a response sets a cookie or redirects)."""
         # The request has no hooks and the session none (see _plain): nothing to dispatch.
         if _sets_cookies(response):
             extract_cookies_to_jar(self.cookies, prep, response.raw)
@@ -698,6 +715,11 @@ class Session(SessionRedirectMixin):
         return prep, self.verify if verify is None else verify
 
     def get(self, url: str | bytes, **kwargs: Any) -> Any:
+        # The commonest call, `session.get(url)` on a plain session, made whole by the
+        # engine: the same checks as below, made natively (see rust/requestx/src/gate.rs).
+        response = _GATE.get(self, url, kwargs)
+        if response is not None:
+            return response
         if (
             isinstance(url, str)
             and _PLAIN_GET_OPTIONS.issuperset(kwargs)
@@ -843,10 +865,27 @@ class Session(SessionRedirectMixin):
             "cert": merge_setting(cert, self.cert),
         }
 
+    # The adapter found for each URL, and the mounts it was found among: a URL's adapter
+    # is looked up once while the mounts stay the same (comparing them is a few identity
+    # checks; the prefix walk lowers and compares every prefix).
+    _adapter_memo: tuple[tuple[tuple[str, BaseAdapter], ...], dict[str, BaseAdapter]] | None = None
+
     def get_adapter(self, url: str) -> BaseAdapter:
+        mounted = tuple(self.adapters.items())
+        memo = self._adapter_memo
+        if memo is None or memo[0] != mounted:
+            memo = self._adapter_memo = (mounted, {})
+        else:
+            known = memo[1].get(url)
+            if known is not None:
+                return known
         lowered = url.lower()
-        for prefix, adapter in self.adapters.items():
+        for prefix, adapter in mounted:
             if lowered.startswith(prefix.lower()):
+                found = memo[1]
+                if len(found) >= _ADAPTER_MEMO_MAX:
+                    found.clear()
+                found[url] = adapter
                 return adapter
         raise InvalidSchema(f"No connection adapters were found for {url!r}")
 
@@ -876,6 +915,32 @@ _OWN_REQUEST = Session.request
 _OWN_SEND = Session.send
 _OWN_PREPARE_REQUEST = Session.prepare_request
 _OWN_MERGE_ENVIRONMENT_SETTINGS = Session.merge_environment_settings
+_OWN_GET_ADAPTER = Session.get_adapter
+
+# `Session.get`'s native plain path, handed the definitions its checks compare with.
+_GATE = _requestx.PlainGate(
+    own_request=_OWN_REQUEST,
+    own_send=_OWN_SEND,
+    own_prepare_request=_OWN_PREPARE_REQUEST,
+    own_merge_environment_settings=_OWN_MERGE_ENVIRONMENT_SETTINGS,
+    own_get_adapter=_OWN_GET_ADAPTER,
+    adapter_type=HTTPAdapter,
+    own_adapter_send=_OWN_ADAPTER_SEND,
+    own_build_response=_OWN_BUILD_RESPONSE,
+    headers_type=CaseInsensitiveDict,
+    cookie_jar_type=CookieJar,
+    no_cookies=_no_cookies,
+    prepared_type=PreparedRequest,
+    fresh_jar=_FRESH_JAR,
+    prepared_urls=_PREPARED_URLS,
+    prepare_url=_prepared_url,
+    not_plain=_NOT_PLAIN,
+    mode_module=_mode,
+    running_loop=asyncio._get_running_loop,
+    redirect_statuses=REDIRECT_STATI,
+    request_errors=(ConnectionError, ReadTimeout),
+    kit=_KIT,
+)
 
 
 def session() -> Session:
