@@ -75,7 +75,7 @@ from httpy.protocol.http2_fields import (
     split_request_fields,
     target_fault,
 )
-from httpy.protocol.http2_guard import FrameGuard, GoAway, Violation
+from httpy.protocol.http2_guard import BLOCKS_PER_RUN, FrameGuard, GoAway, Violation
 from httpy.protocol.http2_hpack import CachingDecoder, CachingEncoder
 from httpy.protocol.http2_limits import HTTP2Limits
 from httpy.protocol.http2_stream import StreamState
@@ -164,15 +164,15 @@ class HTTP2Connection:
         h2.decoder = CachingDecoder()
         # h2 enforces its local settings itself, as connection errors. We advertise ours (see
         # _settings_frame) and give h2 looser ones, so that an excess stream or a header list
-        # over the limit costs one stream (refused, or answered 431), not the connection. One
-        # stream over is enough: FrameGuard hands h2 at most one new stream per call, and we
-        # refuse it before the next. The HPACK decoder keeps a hard cap at 4x the list size
-        # against decompression bombs.
+        # over the limit costs one stream (refused, or answered 431), not the connection.
+        # BLOCKS_PER_RUN streams over is enough: FrameGuard hands h2 at most that many new
+        # streams per call, and we refuse the excess before the next. The HPACK decoder
+        # keeps a hard cap at 4x the list size against decompression bombs.
         hard_header_cap = 4 * limits.max_header_list_size
         h2.local_settings = Settings(
             client=False,
             initial_values={
-                SettingCodes.MAX_CONCURRENT_STREAMS: limits.max_concurrent_streams + 1,
+                SettingCodes.MAX_CONCURRENT_STREAMS: limits.max_concurrent_streams + BLOCKS_PER_RUN,
                 SettingCodes.MAX_HEADER_LIST_SIZE: hard_header_cap,
                 SettingCodes.INITIAL_WINDOW_SIZE: limits.initial_window_size,
                 SettingCodes.MAX_FRAME_SIZE: limits.max_frame_size,
