@@ -81,6 +81,7 @@ from httpy.protocol.http2_limits import HTTP2Limits
 from httpy.protocol.http2_stream import StreamState
 from httpy.protocol.http11 import LocalProtocolError
 from httpy.protocol.priority import DEFAULT_PRIORITY, parse_priority, priority_of
+from httpy.protocol.rules import http_date
 
 __all__ = ["CANCEL", "HTTP2Connection", "InvalidUpgradeError"]
 
@@ -189,6 +190,8 @@ class HTTP2Connection:
         # The last request accepted with no fault: (its decoded fields, its event, scheme,
         # urgency, incremental), to skip re-checking an identical block (see _request).
         self._last_request: _AcceptedRequest | None = None
+        # The last response head: (status, fields, date, its block); see _head_block.
+        self._last_head: tuple[int, Headers, bytes, Headers] | None = None
         self._peer_streams = 0  # streams in `_streams` the peer opened (odd ids)
         self._early_priority: dict[int, tuple[int, bool]] = {}  # PRIORITY_UPDATEs of idle streams
 
@@ -553,18 +556,61 @@ class HTTP2Connection:
         stream = self._sendable(stream_id)
         if stream is None:
             return
+        block = self._head_block(stream, status, headers)
+        self._call(stream_id, self._h2.send_headers, stream_id, block, end_stream=end_stream)
+        if end_stream:
+            self._local_end(stream_id)
+
+    def send_response(self, stream_id: int, status: int, headers: Headers, body: bytes) -> int:
+        """A whole response: `send_head`, then as much of `body` as the windows take now,
+        the stream ended once all of it is taken. Returns the body bytes taken; the caller
+        keeps the rest for `send_data` once a ``WindowOpened`` comes."""
+        stream = self._sendable(stream_id)
+        size = len(body)
+        if stream is None:
+            return size
+        block = self._head_block(stream, status, headers)
+        h2 = self._h2
+        try:
+            h2.send_headers(stream_id, block, end_stream=not size)
+            if size and size <= h2.max_outbound_frame_size:
+                if size > h2.local_flow_control_window(stream_id):
+                    return self.send_data(stream_id, body, end_stream=True)
+                # Most bodies: one DATA frame that ends the stream, in one h2 call.
+                h2.send_data(stream_id, body, end_stream=True)
+                self._guard.data_sent(1)
+            elif size:
+                return self.send_data(stream_id, body, end_stream=True)
+        except StreamClosedError:
+            self._forget(stream_id)
+            return size
+        except H2Error as exc:
+            raise LocalProtocolError(f"h2 refused the send on stream {stream_id}: {exc}") from exc
+        self._local_end(stream_id)
+        return size
+
+    def _head_block(self, stream: StreamState, status: int, headers: Headers) -> Headers:
+        """The checked field block of a final response head; marks the head sent."""
         if stream.head_sent:
             raise LocalProtocolError("the response head was already sent")
         if not 200 <= status <= 999:
             raise LocalProtocolError(f"invalid final status {status}")
-        block = [
-            (b":status", str(status).encode()),
-            *outgoing_fields(headers, response=True, server=self._server_header),
-        ]
+        date = http_date()
+        last = self._last_head
+        # A server answers with the same fields again and again: the block of the last
+        # head is reused while its fields and the date are the same (the same input gives
+        # the same output, so nothing goes unchecked; h2 copies the list it is given).
+        if last is not None and last[2] is date and last[0] == status and last[1] == headers:
+            block = last[3]
+        else:
+            block = [
+                (b":status", str(status).encode()),
+                *outgoing_fields(headers, response=True, server=self._server_header),
+            ]
+            self._last_head = (status, list(headers), date, block)
+        # Only once the fields passed: a refused head leaves the stream free for another.
         stream.head_sent = True
-        self._call(stream_id, self._h2.send_headers, stream_id, block, end_stream=end_stream)
-        if end_stream:
-            self._local_end(stream_id)
+        return block
 
     def send_informational(self, stream_id: int, status: int, headers: Headers) -> None:
         """A 1xx response (``100 Continue``, ``103 Early Hints``) before the final one."""
