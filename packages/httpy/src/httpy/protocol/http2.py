@@ -158,6 +158,8 @@ class HTTP2Connection:
             normalize_outbound_headers=False,
             # Checked by `malformed_fields`, the same rules in one pass (see http2_fields).
             validate_inbound_headers=False,
+            # Its one normalisation, joining a split cookie, is `split_request_fields`'s.
+            normalize_inbound_headers=False,
         )
         self._h2 = h2 = H2Connection(config)
         # Fresh (so still unused) coders that skip re-coding a repeated header block.

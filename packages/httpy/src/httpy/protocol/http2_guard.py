@@ -114,7 +114,7 @@ class FrameGuard:
             return self._stop(ErrorCodes.ENHANCE_YOUR_CALM, "too many streams reset", 429)
         return None
 
-    def scan(self, data: bytes) -> list[Piece]:
+    def scan(self, data: bytes) -> list[Piece]:  # noqa: PLR0912 - one hot loop, a frame a pass
         """Split `data` into byte runs for h2, parsed GOAWAYs, and at most one final Violation."""
         if self._stopped:
             return []
@@ -131,16 +131,23 @@ class FrameGuard:
                 elif self._cut and not self._body_left:
                     start = self._cut_run(out, data, view, start, i)
                 continue
-            # The header may have begun in an earlier chunk: then it is held, not in `view`.
-            carried = bytes(self._header)
-            header_start = i - len(carried)
-            piece = view[i : i + _HEADER_SIZE - len(carried)]
-            self._header += piece
-            i += len(piece)
-            if len(self._header) < _HEADER_SIZE:
-                break
-            header = bytes(self._header)
-            self._header.clear()
+            header_start = i
+            if self._header or i + _HEADER_SIZE > n:
+                # The header began in an earlier chunk (then it is held, not in `view`) or
+                # ends in a later one.
+                carried = bytes(self._header)
+                header_start -= len(carried)
+                piece = view[i : i + _HEADER_SIZE - len(carried)]
+                self._header += piece
+                i += len(piece)
+                if len(self._header) < _HEADER_SIZE:
+                    break
+                header = bytes(self._header)
+                self._header.clear()
+            else:  # the common case: the whole header is in this chunk
+                carried = b""
+                header = bytes(view[i : i + _HEADER_SIZE])
+                i += _HEADER_SIZE
             verdict = self._frame(header)
             if verdict is None and not self._capturing:
                 if carried:
