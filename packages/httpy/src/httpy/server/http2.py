@@ -22,6 +22,7 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import TYPE_CHECKING, cast
 
@@ -388,7 +389,7 @@ class HTTP2Protocol(asyncio.Protocol):
         )
         io.running = True
         io.task = start_handler(
-            self.loop, self._app.serve_stream(stream), lambda done: self._finish(io, done)
+            self.loop, self._app.serve_stream(stream), functools.partial(self._finish, io)
         )
 
     def _start_websocket(self, head: RequestReceived) -> None:
