@@ -29,6 +29,15 @@ from httpy.protocol.events import (
 from httpy.protocol.rules import HeaderValueError
 
 
+def _received(peer: Peer) -> tuple[int, bool]:
+    """Pump; (response body bytes the client got since last asked, whether a stream ended)."""
+    peer.pump()
+    events = peer.take_client_events()
+    return sum(len(e.data) for e in of_type(events, h2e.DataReceived)), bool(
+        of_type(events, h2e.StreamEnded)
+    )
+
+
 def _response(peer: Peer) -> h2e.ResponseReceived:
     (response,) = of_type(peer.take_client_events(), h2e.ResponseReceived)
     return response
@@ -103,9 +112,7 @@ def test_response_data_waits_for_the_window() -> None:
     peer.pump()
     assert server.send_data(1, body[2000:], end_stream=True) == 500
     assert server.open_streams == 0
-    peer.pump()
-    events = peer.take_client_events()
-    assert of_type(events, h2e.StreamEnded)
+    assert _received(peer)[1]
 
 
 def test_send_response_sends_head_and_body_and_ends_the_stream() -> None:
@@ -130,18 +137,12 @@ def test_send_response_takes_what_the_window_allows_and_keeps_the_stream_open() 
     body = b"w" * 2500
     assert server.send_response(1, 200, [], body) == 1000
     assert server.open_streams == 1
-    peer.pump()
-    received = of_type(peer.take_client_events(), h2e.DataReceived)
-    assert sum(len(e.data) for e in received) == 1000
-    peer.client.acknowledge_received_data(1000, 1)
+    assert _received(peer) == (1000, False)
     peer.client.increment_flow_control_window(5000, 1)
     peer.pump()
     assert server.send_data(1, body[1000:], end_stream=True) == 1500
     assert server.open_streams == 0
-    peer.pump()
-    events = peer.take_client_events()
-    assert sum(len(e.data) for e in of_type(events, h2e.DataReceived)) == 1500
-    assert of_type(events, h2e.StreamEnded)
+    assert _received(peer) == (1500, True)
 
 
 def test_send_response_of_an_empty_body_is_its_head_alone() -> None:
