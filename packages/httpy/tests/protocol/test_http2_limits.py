@@ -26,6 +26,7 @@ from hyperframe.frame import ContinuationFrame, HeadersFrame, RstStreamFrame
 
 from httpy.protocol import HTTP2Limits
 from httpy.protocol.events import ProtocolError, RequestData, RequestEnded, RequestReceived
+from httpy.protocol.http2_guard import BLOCKS_PER_RUN
 from httpy.protocol.http2_limits import RateWindow
 
 
@@ -53,6 +54,20 @@ def test_streams_over_the_limit_are_refused_one_by_one() -> None:
     server.send_head(1, 200, [], end_stream=True)
     events = server.receive_data(client.headers(9))
     assert [e.stream_id for e in of_type(events, RequestReceived)] == [9]
+
+
+def test_many_streams_over_the_limit_in_one_read_are_refused_not_fatal() -> None:
+    # h2 counts the streams of one call before the server can refuse any: the guard must
+    # cut a long read into runs small enough that h2 never ends the connection itself.
+    server = open_server(HTTP2Limits(max_concurrent_streams=2, max_resets=10_000))
+    client = RawClient()
+    stream_ids = list(range(1, 2 * (2 + 3 * BLOCKS_PER_RUN), 2))
+    events = server.receive_data(b"".join(client.headers(i) for i in stream_ids))
+    assert [e.stream_id for e in of_type(events, RequestReceived)] == stream_ids[:2]
+    assert not server.is_closed
+    assert resets_of(server.data_to_send()) == dict.fromkeys(
+        stream_ids[2:], ErrorCodes.REFUSED_STREAM
+    )
 
 
 def test_data_for_a_refused_stream_is_dropped_and_its_window_returned() -> None:

@@ -378,3 +378,11 @@ def test_a_repeated_request_block_after_goaway_is_refused() -> None:
     server.data_to_send()
     assert of_type(server.receive_data(client.headers(3)), RequestReceived) == []
     assert resets_of(server.data_to_send()) == {3: ErrorCodes.REFUSED_STREAM}
+
+
+def test_a_cookie_split_into_fields_reaches_the_handler_as_one() -> None:
+    peer = Peer()
+    peer.request(b"GET", b"/", (b"cookie", b"a=1"), (b"x-other", b"y"), (b"cookie", b"b=2"))
+    (head,) = of_type(peer.take_server_events(), RequestReceived)
+    assert [v for n, v in head.headers if n == b"cookie"] == [b"a=1; b=2"]
+    assert (b"x-other", b"y") in head.headers

@@ -29,6 +29,15 @@ from httpy.protocol.events import (
 from httpy.protocol.rules import HeaderValueError
 
 
+def _received(peer: Peer) -> tuple[int, bool]:
+    """Pump; (response body bytes the client got since last asked, whether a stream ended)."""
+    peer.pump()
+    events = peer.take_client_events()
+    return sum(len(e.data) for e in of_type(events, h2e.DataReceived)), bool(
+        of_type(events, h2e.StreamEnded)
+    )
+
+
 def _response(peer: Peer) -> h2e.ResponseReceived:
     (response,) = of_type(peer.take_client_events(), h2e.ResponseReceived)
     return response
@@ -103,9 +112,69 @@ def test_response_data_waits_for_the_window() -> None:
     peer.pump()
     assert server.send_data(1, body[2000:], end_stream=True) == 500
     assert server.open_streams == 0
+    assert _received(peer)[1]
+
+
+def test_send_response_sends_head_and_body_and_ends_the_stream() -> None:
+    peer = Peer()
+    peer.request()
+    peer.take_server_events()
+    assert peer.server.send_response(1, 200, [(b"content-type", b"text/plain")], b"hi") == 2
+    assert peer.server.open_streams == 0
     peer.pump()
     events = peer.take_client_events()
+    (response,) = of_type(events, h2e.ResponseReceived)
+    assert dict(response.headers)[b"content-type"] == b"text/plain"
+    assert [e.data for e in of_type(events, h2e.DataReceived)] == [b"hi"]
     assert of_type(events, h2e.StreamEnded)
+
+
+def test_send_response_takes_what_the_window_allows_and_keeps_the_stream_open() -> None:
+    peer = Peer(client_settings={SettingCodes.INITIAL_WINDOW_SIZE: 1000})
+    peer.request()
+    peer.take_server_events()
+    server = peer.server
+    body = b"w" * 2500
+    assert server.send_response(1, 200, [], body) == 1000
+    assert server.open_streams == 1
+    assert _received(peer) == (1000, False)
+    peer.client.increment_flow_control_window(5000, 1)
+    peer.pump()
+    assert server.send_data(1, body[1000:], end_stream=True) == 1500
+    assert server.open_streams == 0
+    assert _received(peer) == (1500, True)
+
+
+def test_send_response_of_an_empty_body_is_its_head_alone() -> None:
+    peer = Peer()
+    peer.request()
+    assert peer.server.send_response(1, 204, [], b"") == 0
+    peer.pump()
+    events = peer.take_client_events()
+    assert of_type(events, h2e.ResponseReceived)
+    assert not of_type(events, h2e.DataReceived)
+    assert of_type(events, h2e.StreamEnded)
+
+
+def test_a_repeated_head_is_reused_only_for_the_same_status_and_fields() -> None:
+    peer = Peer()
+    for _ in range(4):
+        peer.request()
+    peer.take_server_events()
+    server = peer.server
+    server.send_response(1, 200, [(b"x-a", b"1")], b"")
+    server.send_response(3, 200, [(b"x-a", b"1")], b"")  # the same: the same block
+    server.send_response(5, 201, [(b"x-a", b"1")], b"")  # another status
+    # Different fields are checked again, even right after a good head.
+    with pytest.raises(HeaderValueError):
+        server.send_response(7, 200, [(b"x-a", b"1\r\nx: y")], b"")
+    server.send_response(7, 200, [(b"X-A", b"2")], b"")
+    peer.pump()
+    heads = [
+        (dict(e.headers)[b":status"], dict(e.headers).get(b"x-a"))
+        for e in of_type(peer.take_client_events(), h2e.ResponseReceived)
+    ]
+    assert heads == [(b"200", b"1"), (b"200", b"1"), (b"201", b"1"), (b"200", b"2")]
 
 
 def test_data_is_cut_to_the_peers_max_frame_size() -> None:

@@ -75,12 +75,13 @@ from httpy.protocol.http2_fields import (
     split_request_fields,
     target_fault,
 )
-from httpy.protocol.http2_guard import FrameGuard, GoAway, Violation
+from httpy.protocol.http2_guard import BLOCKS_PER_RUN, FrameGuard, GoAway, Violation
 from httpy.protocol.http2_hpack import CachingDecoder, CachingEncoder
 from httpy.protocol.http2_limits import HTTP2Limits
 from httpy.protocol.http2_stream import StreamState
 from httpy.protocol.http11 import LocalProtocolError
 from httpy.protocol.priority import DEFAULT_PRIORITY, parse_priority, priority_of
+from httpy.protocol.rules import http_date
 
 __all__ = ["CANCEL", "HTTP2Connection", "InvalidUpgradeError"]
 
@@ -157,6 +158,8 @@ class HTTP2Connection:
             normalize_outbound_headers=False,
             # Checked by `malformed_fields`, the same rules in one pass (see http2_fields).
             validate_inbound_headers=False,
+            # Its one normalisation, joining a split cookie, is `split_request_fields`'s.
+            normalize_inbound_headers=False,
         )
         self._h2 = h2 = H2Connection(config)
         # Fresh (so still unused) coders that skip re-coding a repeated header block.
@@ -164,15 +167,15 @@ class HTTP2Connection:
         h2.decoder = CachingDecoder()
         # h2 enforces its local settings itself, as connection errors. We advertise ours (see
         # _settings_frame) and give h2 looser ones, so that an excess stream or a header list
-        # over the limit costs one stream (refused, or answered 431), not the connection. One
-        # stream over is enough: FrameGuard hands h2 at most one new stream per call, and we
-        # refuse it before the next. The HPACK decoder keeps a hard cap at 4x the list size
-        # against decompression bombs.
+        # over the limit costs one stream (refused, or answered 431), not the connection.
+        # BLOCKS_PER_RUN streams over is enough: FrameGuard hands h2 at most that many new
+        # streams per call, and we refuse the excess before the next. The HPACK decoder
+        # keeps a hard cap at 4x the list size against decompression bombs.
         hard_header_cap = 4 * limits.max_header_list_size
         h2.local_settings = Settings(
             client=False,
             initial_values={
-                SettingCodes.MAX_CONCURRENT_STREAMS: limits.max_concurrent_streams + 1,
+                SettingCodes.MAX_CONCURRENT_STREAMS: limits.max_concurrent_streams + BLOCKS_PER_RUN,
                 SettingCodes.MAX_HEADER_LIST_SIZE: hard_header_cap,
                 SettingCodes.INITIAL_WINDOW_SIZE: limits.initial_window_size,
                 SettingCodes.MAX_FRAME_SIZE: limits.max_frame_size,
@@ -189,6 +192,8 @@ class HTTP2Connection:
         # The last request accepted with no fault: (its decoded fields, its event, scheme,
         # urgency, incremental), to skip re-checking an identical block (see _request).
         self._last_request: _AcceptedRequest | None = None
+        # The last response head: (status, fields, date, its block); see _head_block.
+        self._last_head: tuple[int, Headers, bytes, Headers] | None = None
         self._peer_streams = 0  # streams in `_streams` the peer opened (odd ids)
         self._early_priority: dict[int, tuple[int, bool]] = {}  # PRIORITY_UPDATEs of idle streams
 
@@ -434,8 +439,19 @@ class HTTP2Connection:
         stream.urgency, stream.incremental = early or (urgency, incremental)
         stream.remote_closed = ended
         self._add(stream_id, stream)
-        # A fresh list: the handler may change its request's fields.
-        request = template._replace(headers=list(headers), stream_id=stream_id)
+        # A fresh list: the handler may change its request's fields. Built whole: a named
+        # tuple's _replace costs more than the rest of this method.
+        request = RequestReceived(
+            template.method,
+            template.target,
+            list(headers),
+            template.http_version,
+            template.keep_alive,
+            template.expect_continue,
+            template.content_length,
+            stream_id,
+            template.upgrade,
+        )
         self._admit_body(stream_id, stream, request, b"", events)
 
     def _admit_body(
@@ -553,18 +569,61 @@ class HTTP2Connection:
         stream = self._sendable(stream_id)
         if stream is None:
             return
+        block = self._head_block(stream, status, headers)
+        self._call(stream_id, self._h2.send_headers, stream_id, block, end_stream=end_stream)
+        if end_stream:
+            self._local_end(stream_id)
+
+    def send_response(self, stream_id: int, status: int, headers: Headers, body: bytes) -> int:
+        """A whole response: `send_head`, then as much of `body` as the windows take now,
+        the stream ended once all of it is taken. Returns the body bytes taken; the caller
+        keeps the rest for `send_data` once a ``WindowOpened`` comes."""
+        stream = self._sendable(stream_id)
+        size = len(body)
+        if stream is None:
+            return size
+        block = self._head_block(stream, status, headers)
+        h2 = self._h2
+        try:
+            h2.send_headers(stream_id, block, end_stream=not size)
+            if size and size <= h2.max_outbound_frame_size:
+                if size > h2.local_flow_control_window(stream_id):
+                    return self.send_data(stream_id, body, end_stream=True)
+                # Most bodies: one DATA frame that ends the stream, in one h2 call.
+                h2.send_data(stream_id, body, end_stream=True)
+                self._guard.data_sent(1)
+            elif size:
+                return self.send_data(stream_id, body, end_stream=True)
+        except StreamClosedError:
+            self._forget(stream_id)
+            return size
+        except H2Error as exc:
+            raise LocalProtocolError(f"h2 refused the send on stream {stream_id}: {exc}") from exc
+        self._local_end(stream_id)
+        return size
+
+    def _head_block(self, stream: StreamState, status: int, headers: Headers) -> Headers:
+        """The checked field block of a final response head; marks the head sent."""
         if stream.head_sent:
             raise LocalProtocolError("the response head was already sent")
         if not 200 <= status <= 999:
             raise LocalProtocolError(f"invalid final status {status}")
-        block = [
-            (b":status", str(status).encode()),
-            *outgoing_fields(headers, response=True, server=self._server_header),
-        ]
+        date = http_date()
+        last = self._last_head
+        # A server answers with the same fields again and again: the block of the last
+        # head is reused while its fields and the date are the same (the same input gives
+        # the same output, so nothing goes unchecked; h2 copies the list it is given).
+        if last is not None and last[2] is date and last[0] == status and last[1] == headers:
+            block = last[3]
+        else:
+            block = [
+                (b":status", str(status).encode()),
+                *outgoing_fields(headers, response=True, server=self._server_header),
+            ]
+            self._last_head = (status, list(headers), date, block)
+        # Only once the fields passed: a refused head leaves the stream free for another.
         stream.head_sent = True
-        self._call(stream_id, self._h2.send_headers, stream_id, block, end_stream=end_stream)
-        if end_stream:
-            self._local_end(stream_id)
+        return block
 
     def send_informational(self, stream_id: int, status: int, headers: Headers) -> None:
         """A 1xx response (``100 Continue``, ``103 Early Hints``) before the final one."""

@@ -119,16 +119,24 @@ class InvalidUpgradeError(ValueError):
 def split_request_fields(
     fields: Iterable[tuple[bytes, bytes]],
 ) -> tuple[dict[bytes, bytes], Headers, int]:
-    """(pseudo-headers, regular fields, header list size) of a decoded request block."""
+    """(pseudo-headers, regular fields, header list size) of a decoded request block.
+
+    A cookie split into several fields (RFC 9113 §8.2.3, RFC 9114 §4.2.1) is one field again,
+    its pieces joined by "; ", after the other fields."""
     pseudo: dict[bytes, bytes] = {}
     headers: Headers = []
+    cookies: list[bytes] = []
     size = 0
     for name, value in fields:
         size += len(name) + len(value) + _FIELD_OVERHEAD
         if name[:1] == b":":
             pseudo[name] = value
+        elif name == b"cookie":
+            cookies.append(value)
         else:
             headers.append((name, value))
+    if cookies:
+        headers.append((b"cookie", b"; ".join(cookies)))
     return pseudo, headers, size
 
 

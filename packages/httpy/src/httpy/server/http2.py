@@ -22,6 +22,7 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import TYPE_CHECKING, cast
 
@@ -137,13 +138,14 @@ class _StreamIO:
         if connection.alt_svc is not None:  # HTTP/3 is served: say where
             headers = [*headers, connection.alt_svc]
         h2 = connection.h2
-        h2.send_head(self.stream_id, status, headers, end_stream=not body)
-        if body:
-            # With no stream waiting, what the windows take now goes straight out (most
-            # small bodies: no queue, no scheduling); the rest waits its turn by priority.
-            taken = (
-                0 if connection.has_waiting else h2.send_data(self.stream_id, body, end_stream=True)
-            )
+        if body and connection.has_waiting:
+            # Other streams wait for window or the transport: this body waits its turn too.
+            h2.send_head(self.stream_id, status, headers)
+            self._queue(body, end=True)
+        else:
+            # What the windows take now goes straight out (most small bodies: no queue, no
+            # scheduling, head and body in one call); the rest waits its turn by priority.
+            taken = h2.send_response(self.stream_id, status, headers, body)
             if taken < len(body):
                 self._queue(body[taken:] if taken else body, end=True)
         connection.flush_soon()
@@ -387,7 +389,7 @@ class HTTP2Protocol(asyncio.Protocol):
         )
         io.running = True
         io.task = start_handler(
-            self.loop, self._app.serve_stream(stream), lambda done: self._finish(io, done)
+            self.loop, self._app.serve_stream(stream), functools.partial(self._finish, io)
         )
 
     def _start_websocket(self, head: RequestReceived) -> None:
