@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from enum import Enum, auto
+from time import time as _clock
 from typing import Final
 
 import httptools
@@ -59,6 +60,9 @@ _HEAD_END: Final = b"\r\n\r\n"
 _NO_BODY_STATUSES: Final = frozenset({204, 304})
 _CHUNKED_END: Final = b"0\r\n\r\n"
 _CR_LF: Final = (13, 10)
+# Events are immutable tuples: the one every request ends with is made once.
+_REQUEST_ENDED: Final = RequestEnded()
+_new_tuple = tuple.__new__
 
 
 class LocalProtocolError(RuntimeError):
@@ -112,6 +116,11 @@ class _Framing(Enum):
     NONE = auto()
 
 
+# The members as module globals: an Enum attribute lookup costs more than the comparison it
+# feeds, and these are read on every response.
+_LENGTH, _CHUNKED, _UNTIL_CLOSE, _NONE = _Framing
+
+
 class _ResponseSlot:
     """What the response to one request must respect."""
 
@@ -122,7 +131,7 @@ class _ResponseSlot:
         self.keep_alive = keep_alive
         self.request_complete = False
         self.started = False
-        self.framing = _Framing.NONE
+        self.framing = _NONE
         self.remaining = 0
 
 
@@ -158,7 +167,7 @@ class _UpgradeBodyReader:
         self._connection.on_body(body)
 
     def on_message_complete(self) -> None:
-        self._connection.upgrade_body_complete()
+        self._connection.on_message_complete()
 
 
 class HTTP11Connection:
@@ -174,7 +183,7 @@ class HTTP11Connection:
         self._limits = limits or Limits()
         self._body_limit_for = body_limit_for
         self._server_header = server_header
-        self._tail_date = b""
+        self._tail_until = 0.0
         self._tail_lines = b""
         self._parser = httptools.HttpRequestParser(self)
         self._events: list[RequestEvent] = []
@@ -186,9 +195,12 @@ class HTTP11Connection:
         self._last_request = False
         # Responses not yet started must end the connection (shutdown, error answers).
         self._force_close = False
-        self._should_close = False
+        #: The response just completed ended the connection: close the transport now.
+        #: (Read-only for callers; plain attributes, not properties: read per request.)
+        self.should_close = False
         # State of the request being parsed.
-        self._in_head = False
+        #: Some bytes of a request head have arrived, but not all of it.
+        self.mid_request_head = False
         self._messages_begun_in_feed = 0
         self._head_fed = 0
         self._tail = b""
@@ -212,11 +224,6 @@ class HTTP11Connection:
     # ------------------------------------------------------------------ receiving side
 
     @property
-    def should_close(self) -> bool:
-        """The response just completed ended the connection: close the transport now."""
-        return self._should_close
-
-    @property
     def accepting_requests(self) -> bool:
         """More requests may still be parsed on this connection."""
         return self._parsing and not self._last_request
@@ -229,19 +236,19 @@ class HTTP11Connection:
     @property
     def awaiting_request(self) -> bool:
         """No request is being parsed or answered: the connection is idle."""
-        return not self._slots and not self._in_head
-
-    @property
-    def mid_request_head(self) -> bool:
-        """Some bytes of a request head have arrived, but not all of it."""
-        return self._in_head
+        return not self._slots and not self.mid_request_head
 
     def receive_data(self, data: bytes) -> list[RequestEvent]:
         """Feed bytes from the peer; returns the events they complete, in order."""
         if not self._parsing or not data:
             return []
         events = self._events = []
-        cut = self._head_overflow(data)
+        # The common case (no body being read, a head within the limit) needs no call.
+        limit = self._limits.max_header_bytes
+        if self._receiving is not None or self._head_fed + len(data) <= limit:
+            cut = -1
+        else:
+            cut = self._head_overflow(data)
         if cut < 0:
             self._feed(data)
         elif not cut or self._feed(data[:cut]):
@@ -264,7 +271,7 @@ class HTTP11Connection:
         if fed + len(data) <= limit:
             return -1
         start = 0
-        if not self._in_head and data[0] in _CR_LF:
+        if not self.mid_request_head and data[0] in _CR_LF:
             # Empty lines before a request are skipped (RFC 9112 §2.2), not part of its head.
             start = len(data) - len(data.lstrip(b"\r\n"))
         tail = self._tail
@@ -278,10 +285,10 @@ class HTTP11Connection:
             return -1
         return start + limit - fed
 
-    def _feed(self, data: bytes) -> bool:
+    def _feed(self, data: bytes) -> bool:  # noqa: PLR0912 - one frame per read: the hot path
         """Parse `data`; returns whether parsing goes on."""
         self._messages_begun_in_feed = 0
-        fresh_start = not self._in_head and self._receiving is None
+        fresh_start = not self.mid_request_head and self._receiving is None
         body_before = self._body_seen
         try:
             self._parser.feed_data(data)
@@ -313,7 +320,11 @@ class HTTP11Connection:
                 self._fail(400, message)
             return False
         else:
-            self._after_feed(data, fresh_start=fresh_start, body_before=body_before)
+            if self.mid_request_head or self._receiving is not None:
+                self._after_feed(data, fresh_start, body_before)
+            else:  # the feed ended between requests (the common case): `_after_feed`'s start
+                self._head_fed = 0
+                self._tail = b""
             return self._parsing
         # Outside the handler, so that the body's own parsing errors are not chained to it.
         return self._read_upgrade_body(data[body_at:])
@@ -329,8 +340,8 @@ class HTTP11Connection:
         self._parser = reader.parser
         return self._feed(rest) if rest else self._parsing
 
-    def _after_feed(self, data: bytes, *, fresh_start: bool, body_before: int) -> None:
-        if not self._in_head:
+    def _after_feed(self, data: bytes, fresh_start: bool, body_before: int) -> None:  # noqa: FBT001
+        if not self.mid_request_head:
             self._head_fed = 0
             self._tail = b""
             receiving = self._receiving
@@ -386,14 +397,14 @@ class HTTP11Connection:
     def _fail(self, status: int, reason: str) -> None:
         # Requests before the error are still answered; the error's answer closes.
         self._parsing = False
-        self._in_head = False
+        self.mid_request_head = False
         self._events.append(ProtocolError(status, reason))
 
     # httptools callbacks (names fixed by httptools) -----------------------------------
 
     def on_message_begin(self) -> None:
         self._messages_begun_in_feed += 1
-        self._in_head = True
+        self.mid_request_head = True
         self._target = b""
         self._headers = []
         self._field_bytes = 0
@@ -412,7 +423,7 @@ class HTTP11Connection:
             raise _Reject(431, "too many header fields")
         if self._field_bytes + len(self._target) > self._limits.max_header_bytes:
             raise _Reject(431, "request header section too large")
-        if self._in_head:
+        if self.mid_request_head:
             lowered = name.lower()
             # llhttp keeps trailing whitespace, which is not part of the value (RFC 9112 §5);
             # rstrip returns the same object when there is none, so this costs no copy.
@@ -424,7 +435,7 @@ class HTTP11Connection:
         # Fields after the body are trailers: counted and bounded above, otherwise ignored.
 
     def on_headers_complete(self) -> None:
-        self._in_head = False
+        self.mid_request_head = False
         head = self._build_head()
         self._requests_seen += 1
         limits = self._limits
@@ -451,17 +462,16 @@ class HTTP11Connection:
         self._events.append(RequestData(body))
 
     def on_message_complete(self) -> None:
+        """The request is complete (the upgrade body reader calls it too, once the pending
+        flag is down)."""
         if self._upgrade_body_pending:
             return  # httptools skipped the body of an upgrade request: it is read next
-        self.upgrade_body_complete()
-
-    def upgrade_body_complete(self) -> None:
-        """The request is complete (named for the body reader, which calls it too)."""
-        self._in_head = False
-        if self._receiving is not None:
-            self._receiving.request_complete = True
+        self.mid_request_head = False
+        receiving = self._receiving
+        if receiving is not None:
+            receiving.request_complete = True
             self._receiving = None
-        self._events.append(RequestEnded())
+        self._events.append(_REQUEST_ENDED)
         if self._last_request:
             # Whatever follows on the wire is never answered: stop llhttp mid-buffer.
             self._parsing = False
@@ -528,15 +538,20 @@ class HTTP11Connection:
                     raise _Reject(400, "the asterisk-form target is only for OPTIONS")
             elif target[:1] == b"*":
                 raise _Reject(400, "invalid request target")
-        return RequestReceived(
-            method=method,
-            target=target,
-            headers=self._headers,
-            http_version=version,
-            keep_alive=keep_alive,
-            expect_continue=expect_continue and (chunked or bool(content_length)),
-            content_length=content_length,
-            upgrade=upgrade,
+        # tuple.__new__ straight: the NamedTuple's own __new__ is a Python frame, per request.
+        return _new_tuple(
+            RequestReceived,
+            (
+                method,
+                target,
+                self._headers,
+                version,
+                keep_alive,
+                expect_continue and (chunked or bool(content_length)),
+                content_length,
+                0,  # stream_id: none on HTTP/1.x
+                upgrade,
+            ),
         )
 
     # ------------------------------------------------------------------ sending side
@@ -572,23 +587,36 @@ class HTTP11Connection:
         raise LocalProtocolError(f"not a response event: {event!r}")
 
     def send_response(
-        self, status: int, headers: Headers, body: bytes, *, checked: bool = False
+        self,
+        status: int,
+        headers: Headers,
+        body: bytes,
+        checked: bool = False,  # noqa: FBT001, FBT002 - positional on the hot path
     ) -> bytes:
         """Head and whole body in one piece: the common case, in one write.
 
         `checked` promises the names are lower-case and every pair passed
         `check_outgoing_header` already (httpy's MutableHeaders does it as they are set).
         """
-        head = self._send_head(status, headers, len(body), checked=checked)
+        head = self._send_head(status, headers, len(body), checked)
+        slot = self._slots[0]
+        if slot.framing is _LENGTH and slot.remaining == len(body):
+            # The body is exactly what the head declares (the common case): `_send_body`'s
+            # bookkeeping for it, without the call.
+            self._slots.popleft()
+            if not slot.keep_alive:
+                self.should_close = True
+                self._parsing = False
+            return head + body
         return head + self._send_body(body, end=True)
 
     def send_error(self, status: int, message: str) -> bytes:
         """A plain-text error response that ends the connection (after a ProtocolError)."""
         self._force_close = True
         self._parsing = False
-        if self._should_close or (self._slots and self._slots[0].started):
+        if self.should_close or (self._slots and self._slots[0].started):
             # A response is half sent, or one already ended the connection: just close.
-            self._should_close = True
+            self.should_close = True
             return b""
         if not self._slots:
             # The request never got a head we accepted: answer on a slot of our own.
@@ -600,7 +628,7 @@ class HTTP11Connection:
     def _send_informational(self, status: int, headers: Headers) -> bytes:
         if not 100 <= status < 200 or status == 101:
             raise LocalProtocolError(f"{status} is not an informational status")
-        if not self._slots or self._slots[0].started or self._should_close:
+        if not self._slots or self._slots[0].started or self.should_close:
             raise LocalProtocolError("no request is waiting for an informational response")
         if self._slots[0].head.http_version == "1.0":
             return b""  # HTTP/1.0 clients do not understand 1xx
@@ -612,9 +640,13 @@ class HTTP11Connection:
         return b"".join(lines)
 
     def _send_head(  # noqa: PLR0912, PLR0915 - the per-response hot path, kept in one frame
-        self, status: int, headers: Headers, body_length: int | None, *, checked: bool = False
+        self,
+        status: int,
+        headers: Headers,
+        body_length: int | None,
+        checked: bool = False,  # noqa: FBT001, FBT002 - positional on the hot path
     ) -> bytes:
-        if not self._slots or self._should_close:
+        if not self._slots or self.should_close:
             raise LocalProtocolError("no request to respond to")
         slot = self._slots[0]
         if slot.started:
@@ -662,15 +694,15 @@ class HTTP11Connection:
         elif body_length is not None and body_length > declared_length and not no_body:
             raise LocalProtocolError("response body longer than its content-length")
         if no_body:
-            slot.framing = _Framing.NONE
+            slot.framing = _NONE
         elif declared_length is not None:
-            slot.framing = _Framing.LENGTH
+            slot.framing = _LENGTH
             slot.remaining = declared_length
         elif request.http_version == "1.1":
-            slot.framing = _Framing.CHUNKED
+            slot.framing = _CHUNKED
             append(b"transfer-encoding: chunked\r\n")
         else:
-            slot.framing = _Framing.UNTIL_CLOSE
+            slot.framing = _UNTIL_CLOSE
             keep_alive = False
 
         if not keep_alive:
@@ -686,25 +718,28 @@ class HTTP11Connection:
                 append(b"server: %s\r\n" % self._server_header)
             append(b"\r\n")
         else:
-            append(self._date_and_server())
+            # The head's last lines, `date` and `server`, rebuilt once a second (checked
+            # here, against the clock, without a call per response).
+            if _clock() >= self._tail_until:
+                self._refresh_tail()
+            append(self._tail_lines)
         # Only now: a head refused above leaves the slot free for an error response.
         slot.started = True
         return b"".join(lines)
 
-    def _date_and_server(self) -> bytes:
-        """The head's last lines, `date` and `server`, rebuilt only when the second changes."""
-        date = http_date()
-        if date is not self._tail_date:
-            self._tail_date = date
-            self._tail_lines = b"date: %s\r\nserver: %s\r\n\r\n" % (date, self._server_header)
-        return self._tail_lines
+    def _refresh_tail(self) -> None:
+        """`date` and `server` lines for the current second."""
+        second = int(_clock())
+        self._tail_lines = b"date: %s\r\nserver: %s\r\n\r\n" % (http_date(), self._server_header)
+        # http_date formats whole seconds: the lines hold until the next one starts.
+        self._tail_until = second + 1.0
 
     def _send_body(self, data: bytes, *, end: bool) -> bytes:
         if not self._slots or not self._slots[0].started:
             raise LocalProtocolError("response body before its head")
         slot = self._slots[0]
         framing = slot.framing
-        if framing is _Framing.LENGTH:
+        if framing is _LENGTH:
             remaining = slot.remaining - len(data)
             if remaining < 0:
                 raise LocalProtocolError("response body longer than its content-length")
@@ -713,18 +748,18 @@ class HTTP11Connection:
                 # The peer would wait forever for the missing bytes: end the connection.
                 slot.keep_alive = False
             out = data
-        elif framing is _Framing.CHUNKED:
+        elif framing is _CHUNKED:
             out = b"%x\r\n%s\r\n" % (len(data), data) if data else b""
             if end:
                 out += _CHUNKED_END
-        elif framing is _Framing.UNTIL_CLOSE:
+        elif framing is _UNTIL_CLOSE:
             out = data
         else:
             out = b""
         if end:
             self._slots.popleft()
             if not slot.keep_alive:
-                self._should_close = True
+                self.should_close = True
                 self._parsing = False
         return out
 
