@@ -152,7 +152,10 @@ class HTTPCycle:
 
     async def send(self, message: Message) -> None:
         kind = message["type"]
-        if self.closed or self.stream.sender.disconnected:
+        stream = self.stream
+        # `disconnected` is a plain attribute on HTTP/1.1's sender: checking it per message
+        # costs a lookup, not a call.
+        if self.closed or stream.sender.disconnected:
             self.closed = True
             raise ClientDisconnectedError("the client is gone; the response cannot be sent")
         response = self.response
@@ -165,7 +168,7 @@ class HTTPCycle:
                     and not message.get("more_body", False)
                 ):
                     # The common answer, whole in one message: no coroutine of its own.
-                    self.stream.send_response(self.status, self.headers, body)
+                    stream.send_response(self.status, self.headers, body)
                     self.response = _DONE
                     if self._waiter is not None:
                         self._wake()

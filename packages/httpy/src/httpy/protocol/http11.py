@@ -173,6 +173,41 @@ class _UpgradeBodyReader:
 class HTTP11Connection:
     """One client connection, server side. Not thread-safe; one per socket."""
 
+    # Slots: the parser callbacks read and write these per request, and a slot access is
+    # specialized by the interpreter whatever the attribute count.
+    __slots__ = (
+        "_body_limit",
+        "_body_limit_for",
+        "_body_seen",
+        "_events",
+        "_field_bytes",
+        "_field_count",
+        "_force_close",
+        "_framing_run",
+        "_head_fed",
+        "_headers",
+        "_last_request",
+        "_limits",
+        "_line_start",
+        "_messages_begun_in_feed",
+        "_parser",
+        "_parsing",
+        "_receiving",
+        "_requests_seen",
+        "_server_header",
+        "_slots",
+        "_spare_slot",
+        "_tail",
+        "_tail_lines",
+        "_tail_until",
+        "_target",
+        "_upgrade_body",
+        "_upgrade_body_pending",
+        "_valid_host",
+        "mid_request_head",
+        "should_close",
+    )
+
     def __init__(
         self,
         limits: Limits | None = None,
@@ -188,6 +223,7 @@ class HTTP11Connection:
         self._parser = httptools.HttpRequestParser(self)
         self._events: list[RequestEvent] = []
         self._slots: deque[_ResponseSlot] = deque()
+        self._spare_slot: _ResponseSlot | None = None
         self._receiving: _ResponseSlot | None = None
         self._requests_seen = 0
         # Parsing stops for good after an error or a request that ends the connection.
@@ -450,7 +486,16 @@ class HTTP11Connection:
         )
         if head.content_length is not None and head.content_length > self._body_limit:
             raise _Reject(413, "request body too large")
-        slot = _ResponseSlot(head, keep_alive)
+        slot = self._spare_slot
+        if slot is None:
+            slot = _ResponseSlot(head, keep_alive)
+        else:  # the last response's slot, finished: filled again rather than made anew
+            self._spare_slot = None
+            slot.head = head
+            slot.keep_alive = keep_alive
+            slot.request_complete = slot.started = False
+            slot.framing = _NONE
+            slot.remaining = 0
         self._slots.append(slot)
         self._receiving = slot
         self._events.append(head)
@@ -604,6 +649,8 @@ class HTTP11Connection:
             # The body is exactly what the head declares (the common case): `_send_body`'s
             # bookkeeping for it, without the call.
             self._slots.popleft()
+            if slot is not self._receiving:  # its request is whole: nothing else holds it
+                self._spare_slot = slot  # the next request's slot, filled again
             if not slot.keep_alive:
                 self.should_close = True
                 self._parsing = False
@@ -666,9 +713,20 @@ class HTTP11Connection:
             if checked:
                 lowered = name
             else:
-                if name_is_token(name) is None or forbidden_in_value(value) is not None:
+                # A name seen before is a valid token. (Only bytes are remembered: a
+                # bytearray, which the sans-IO API takes too, is not hashable.)
+                hashable = name.__class__ is bytes
+                known = _LOWERED_NAMES.get(name) if hashable else None
+                if known is None:
+                    if name_is_token(name) is None:
+                        check_outgoing_header(name, value)  # raises, saying what is wrong
+                    lowered = name.lower()
+                    if hashable and len(_LOWERED_NAMES) < _LOWERED_NAMES_MAX:
+                        _LOWERED_NAMES[name] = lowered
+                else:
+                    lowered = known
+                if forbidden_in_value(value) is not None:
                     check_outgoing_header(name, value)  # raises, saying what is wrong
-                lowered = name.lower()
             if lowered == b"content-length":
                 if declared_length is not None:
                     raise LocalProtocolError("more than one content-length header")
@@ -685,12 +743,13 @@ class HTTP11Connection:
                 has_date = True
             elif lowered == b"server":
                 has_server = True
-            append(b"%s: %s\r\n" % (name, value))
+            # Four pieces for the final join: cheaper than formatting a line per field.
+            lines += (name, b": ", value, b"\r\n")
 
         if declared_length is None:
             if body_length is not None and status not in _NO_BODY_STATUSES:
                 declared_length = body_length
-                append(b"content-length: %d\r\n" % body_length)
+                append(_CONTENT_LENGTH_LINES.get(body_length) or _content_length_line(body_length))
         elif body_length is not None and body_length > declared_length and not no_body:
             raise LocalProtocolError("response body longer than its content-length")
         if no_body:
@@ -771,6 +830,20 @@ def _parse_declared_length(value: bytes) -> int:
 
 
 _STATUS_LINES: dict[int, bytes] = {}
+# `content-length` lines of the body sizes seen (small ones only: a bounded table).
+_CONTENT_LENGTH_LINES: dict[int, bytes] = {}
+_CONTENT_LENGTH_CACHED_BELOW = 16 * 1024
+# Header names an app sent before, checked (RFC 9110 token) and lower-cased once; bounded,
+# as apps send a small set of names again and again.
+_LOWERED_NAMES: dict[bytes, bytes] = {}
+_LOWERED_NAMES_MAX = 1024
+
+
+def _content_length_line(length: int) -> bytes:
+    line = b"content-length: %d\r\n" % length
+    if length < _CONTENT_LENGTH_CACHED_BELOW:
+        _CONTENT_LENGTH_LINES[length] = line
+    return line
 
 
 def _status_line(status: int) -> bytes:

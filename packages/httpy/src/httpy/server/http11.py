@@ -74,6 +74,41 @@ _EAGER = sys.version_info >= (3, 12)
 
 
 class HTTP11Protocol(asyncio.Protocol):
+    # Slots: every attribute is read per request, and a slot read is specialized by the
+    # interpreter whatever the attribute count (instance dicts stop sharing keys past 30).
+    __slots__ = (
+        "_app",
+        "_body",
+        "_client",
+        "_config",
+        "_conn",
+        "_deadline",
+        "_default_body_limit",
+        "_drained",
+        "_eof",
+        "_input_unread",
+        "_lingering",
+        "_loop",
+        "_over_capacity",
+        "_pending",
+        "_pipeline_cap",
+        "_pumping",
+        "_reading_paused",
+        "_scheme",
+        "_serve",
+        "_server",
+        "_sniffed",
+        "_sniffing",
+        "_state",
+        "_stream",
+        "_task",
+        "_timed",
+        "_transport",
+        "_waiting_to_write",
+        "_write_paused",
+        "disconnected",
+    )
+
     def __init__(self, app: StreamApp, config: Config, state: ServerState) -> None:
         self._app = app
         # Bound once: both run per request.
@@ -100,6 +135,8 @@ class HTTP11Protocol(asyncio.Protocol):
         self._server: tuple[str, int] | None = None
         self._scheme = "http"
         self._pending: deque[RequestEvent] = deque()
+        # More queued events than this pause reading (a client pipelining without reading).
+        self._pipeline_cap = config.max_pipelined_requests * 3
         self._stream: Stream | None = None
         self._body: BodyChannel | None = None
         self._task: asyncio.Task[None] | None = None
@@ -187,13 +224,13 @@ class HTTP11Protocol(asyncio.Protocol):
             self._input_unread = True  # bytes after the last request we will answer
         if deadline.kind == _ARRIVING:
             deadline.arm(_HEADER, self._config.header_timeout)
-        # Nothing paused and nothing that could pause reading (one request at a time, the
-        # common case): `_apply_backpressure` would do nothing.
+        # Nothing paused and nothing that could pause reading (no body, few requests queued:
+        # the common case): `_apply_backpressure` would do nothing.
         if (
             self._reading_paused
-            or self._pending
             or self._waiting_to_write
             or self._body is not None
+            or len(self._pending) > self._pipeline_cap
         ):
             self._apply_backpressure()
 
@@ -439,13 +476,13 @@ class HTTP11Protocol(asyncio.Protocol):
             return
         # Next pipelined request, or the idle deadline (done by the running pump, if any).
         self._pump()
-        # Nothing paused and nothing that could pause reading (one request at a time, the
-        # common case): `_apply_backpressure` would do nothing.
+        # Nothing paused and nothing that could pause reading (no body, few requests queued:
+        # the common case): `_apply_backpressure` would do nothing.
         if (
             self._reading_paused
-            or self._pending
             or self._waiting_to_write
             or self._body is not None
+            or len(self._pending) > self._pipeline_cap
         ):
             self._apply_backpressure()
 
@@ -520,7 +557,7 @@ class HTTP11Protocol(asyncio.Protocol):
         buffered = self._body.buffered if self._body is not None else 0
         too_much = (
             self._waiting_to_write
-            or len(self._pending) > self._config.max_pipelined_requests * 3
+            or len(self._pending) > self._pipeline_cap
             or buffered > self._config.read_buffer_high_water
         )
         if too_much and not self._reading_paused:
