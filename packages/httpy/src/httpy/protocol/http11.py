@@ -626,36 +626,10 @@ class HTTP11Connection:
         if type(event) is ResponseBody:
             return self._send_body(event.data, end=event.end)
         if type(event) is ResponseHead:
-            return self._send_head(event.status, event.headers, None)
+            return self.send_response(event.status, event.headers, None)
         if type(event) is InformationalResponse:
             return self._send_informational(event.status, event.headers)
         raise LocalProtocolError(f"not a response event: {event!r}")
-
-    def send_response(
-        self,
-        status: int,
-        headers: Headers,
-        body: bytes,
-        checked: bool = False,  # noqa: FBT001, FBT002 - positional on the hot path
-    ) -> bytes:
-        """Head and whole body in one piece: the common case, in one write.
-
-        `checked` promises the names are lower-case and every pair passed
-        `check_outgoing_header` already (httpy's MutableHeaders does it as they are set).
-        """
-        head = self._send_head(status, headers, len(body), checked)
-        slot = self._slots[0]
-        if slot.framing is _LENGTH and slot.remaining == len(body):
-            # The body is exactly what the head declares (the common case): `_send_body`'s
-            # bookkeeping for it, without the call.
-            self._slots.popleft()
-            if slot is not self._receiving:  # its request is whole: nothing else holds it
-                self._spare_slot = slot  # the next request's slot, filled again
-            if not slot.keep_alive:
-                self.should_close = True
-                self._parsing = False
-            return head + body
-        return head + self._send_body(body, end=True)
 
     def send_error(self, status: int, message: str) -> bytes:
         """A plain-text error response that ends the connection (after a ProtocolError)."""
@@ -686,13 +660,21 @@ class HTTP11Connection:
         lines.append(b"\r\n")
         return b"".join(lines)
 
-    def _send_head(  # noqa: PLR0912, PLR0915 - the per-response hot path, kept in one frame
+    def send_response(  # noqa: PLR0912, PLR0915 - the per-response hot path, in one frame
         self,
         status: int,
         headers: Headers,
-        body_length: int | None,
+        body: bytes | None,
         checked: bool = False,  # noqa: FBT001, FBT002 - positional on the hot path
     ) -> bytes:
+        """Head and whole body in one piece: the common case, in one write. With `body`
+        None, the head alone (as ``send(ResponseHead(...))``): the body follows in
+        ``ResponseBody`` events.
+
+        `checked` promises the names are lower-case and every pair passed
+        `check_outgoing_header` already (httpy's MutableHeaders does it as they are set).
+        """
+        body_length = None if body is None else len(body)
         if not self._slots or self.should_close:
             raise LocalProtocolError("no request to respond to")
         slot = self._slots[0]
@@ -784,7 +766,20 @@ class HTTP11Connection:
             append(self._tail_lines)
         # Only now: a head refused above leaves the slot free for an error response.
         slot.started = True
-        return b"".join(lines)
+        if body is None:
+            return b"".join(lines)
+        if slot.framing is _LENGTH and slot.remaining == body_length:
+            # The body is exactly what the head declares (the common case): `_send_body`'s
+            # bookkeeping for it, without the call, and the body in the same join.
+            self._slots.popleft()
+            if slot is not self._receiving:  # its request is whole: nothing else holds it
+                self._spare_slot = slot  # the next request's slot, filled again
+            if not slot.keep_alive:
+                self.should_close = True
+                self._parsing = False
+            append(body)
+            return b"".join(lines)
+        return b"".join(lines) + self._send_body(body, end=True)
 
     def _refresh_tail(self) -> None:
         """`date` and `server` lines for the current second."""

@@ -35,7 +35,6 @@ from httpy.protocol.events import (
     RequestEvent,
     RequestReceived,
     ResponseBody,
-    ResponseHead,
 )
 from httpy.protocol.http2 import InvalidUpgradeError
 from httpy.protocol.http11 import HTTP11Connection, Limits
@@ -511,7 +510,7 @@ class HTTP11Protocol(asyncio.Protocol):
             self._conn.close_after_response()
         if self._state.alt_svc is not None:  # HTTP/3 is served: say where
             headers = [*headers, self._state.alt_svc]
-        self._transport.write(self._conn.send(ResponseHead(status, headers)))  # type: ignore[union-attr]
+        self._transport.write(self._conn.send_response(status, headers, None))  # type: ignore[union-attr]
 
     async def send_data(self, data: bytes) -> None:
         if self.disconnected:
