@@ -470,59 +470,9 @@ class HTTP11Connection:
             self._headers.append((lowered, stripped))
         # Fields after the body are trailers: counted and bounded above, otherwise ignored.
 
-    def on_headers_complete(self) -> None:
+    def on_headers_complete(self) -> None:  # noqa: PLR0912, PLR0915 - one pass, one frame per request
         self.mid_request_head = False
-        head = self._build_head()
-        self._requests_seen += 1
-        limits = self._limits
-        keep_alive = head.keep_alive
-        if limits.max_requests and self._requests_seen >= limits.max_requests:
-            keep_alive = False
-        if not keep_alive:
-            # Whatever follows this request on the wire is never parsed.
-            self._last_request = True
-        self._body_limit = (
-            self._body_limit_for(head) if self._body_limit_for else limits.max_body_size
-        )
-        if head.content_length is not None and head.content_length > self._body_limit:
-            raise _Reject(413, "request body too large")
-        slot = self._spare_slot
-        if slot is None:
-            slot = _ResponseSlot(head, keep_alive)
-        else:  # the last response's slot, finished: filled again rather than made anew
-            self._spare_slot = None
-            slot.head = head
-            slot.keep_alive = keep_alive
-            slot.request_complete = slot.started = False
-            slot.framing = _NONE
-            slot.remaining = 0
-        self._slots.append(slot)
-        self._receiving = slot
-        self._events.append(head)
-
-    def on_body(self, body: bytes) -> None:
-        self._body_seen += len(body)
-        if self._body_seen > self._body_limit:
-            raise _Reject(413, "request body too large")
-        self._events.append(RequestData(body))
-
-    def on_message_complete(self) -> None:
-        """The request is complete (the upgrade body reader calls it too, once the pending
-        flag is down)."""
-        if self._upgrade_body_pending:
-            return  # httptools skipped the body of an upgrade request: it is read next
-        self.mid_request_head = False
-        receiving = self._receiving
-        if receiving is not None:
-            receiving.request_complete = True
-            self._receiving = None
-        self._events.append(_REQUEST_ENDED)
-        if self._last_request:
-            # Whatever follows on the wire is never answered: stop llhttp mid-buffer.
-            self._parsing = False
-            raise _StopParsing
-
-    def _build_head(self) -> RequestReceived:  # noqa: PLR0912, PLR0915 - one pass over the fields
+        # The head, checked: one pass over the fields.
         parser = self._parser
         version = parser.get_http_version()
         if version not in ("1.1", "1.0"):
@@ -584,7 +534,7 @@ class HTTP11Connection:
             elif target[:1] == b"*":
                 raise _Reject(400, "invalid request target")
         # tuple.__new__ straight: the NamedTuple's own __new__ is a Python frame, per request.
-        return _new_tuple(
+        head: RequestReceived = _new_tuple(
             RequestReceived,
             (
                 method,
@@ -598,6 +548,53 @@ class HTTP11Connection:
                 upgrade,
             ),
         )
+        self._requests_seen += 1
+        limits = self._limits
+        if limits.max_requests and self._requests_seen >= limits.max_requests:
+            keep_alive = False
+        if not keep_alive:
+            # Whatever follows this request on the wire is never parsed.
+            self._last_request = True
+        self._body_limit = (
+            self._body_limit_for(head) if self._body_limit_for else limits.max_body_size
+        )
+        if head.content_length is not None and head.content_length > self._body_limit:
+            raise _Reject(413, "request body too large")
+        slot = self._spare_slot
+        if slot is None:
+            slot = _ResponseSlot(head, keep_alive)
+        else:  # the last response's slot, finished: filled again rather than made anew
+            self._spare_slot = None
+            slot.head = head
+            slot.keep_alive = keep_alive
+            slot.request_complete = slot.started = False
+            slot.framing = _NONE
+            slot.remaining = 0
+        self._slots.append(slot)
+        self._receiving = slot
+        self._events.append(head)
+
+    def on_body(self, body: bytes) -> None:
+        self._body_seen += len(body)
+        if self._body_seen > self._body_limit:
+            raise _Reject(413, "request body too large")
+        self._events.append(RequestData(body))
+
+    def on_message_complete(self) -> None:
+        """The request is complete (the upgrade body reader calls it too, once the pending
+        flag is down)."""
+        if self._upgrade_body_pending:
+            return  # httptools skipped the body of an upgrade request: it is read next
+        self.mid_request_head = False
+        receiving = self._receiving
+        if receiving is not None:
+            receiving.request_complete = True
+            self._receiving = None
+        self._events.append(_REQUEST_ENDED)
+        if self._last_request:
+            # Whatever follows on the wire is never answered: stop llhttp mid-buffer.
+            self._parsing = False
+            raise _StopParsing
 
     # ------------------------------------------------------------------ sending side
 
@@ -707,8 +704,17 @@ class HTTP11Connection:
                         _LOWERED_NAMES[name] = lowered
                 else:
                     lowered = known
-                if forbidden_in_value(value) is not None:
-                    check_outgoing_header(name, value)  # raises, saying what is wrong
+                # A value seen clean before (bytes only, short ones, a bounded set) needs
+                # no search; any other is searched for control bytes.
+                if value.__class__ is not bytes or value not in _CLEAN_VALUES:
+                    if forbidden_in_value(value) is not None:
+                        check_outgoing_header(name, value)  # raises, saying what is wrong
+                    if (
+                        value.__class__ is bytes
+                        and len(value) <= _CLEAN_VALUE_MAX_LENGTH
+                        and len(_CLEAN_VALUES) < _CLEAN_VALUES_MAX
+                    ):
+                        _CLEAN_VALUES.add(value)
             if lowered == b"content-length":
                 if declared_length is not None:
                     raise LocalProtocolError("more than one content-length header")
@@ -832,6 +838,12 @@ _CONTENT_LENGTH_CACHED_BELOW = 16 * 1024
 # as apps send a small set of names again and again.
 _LOWERED_NAMES: dict[bytes, bytes] = {}
 _LOWERED_NAMES_MAX = 1024
+# Header values an app sent before and found free of control bytes: the same few values
+# (content types, lengths, cache policies) come back on every response. Bounded in count and
+# in length.
+_CLEAN_VALUES: set[bytes] = set()
+_CLEAN_VALUES_MAX = 4096
+_CLEAN_VALUE_MAX_LENGTH = 128
 
 
 def _content_length_line(length: int) -> bytes:
