@@ -60,6 +60,26 @@ def test_json_response_is_compact_utf8() -> None:
         JSONResponse({"x": object()})
 
 
+def test_json_encoding_recovers_from_a_failed_encode() -> None:
+    # One C encoder serves every JSON body; a failed encode leaves its circular-reference
+    # markers behind, so the encoder is renewed: the same dict, fixed, encodes next time.
+    payload: dict[str, object] = {"x": object(), "y": [1]}
+    with pytest.raises(TypeError):
+        JSONResponse(payload)
+    payload["x"] = 1
+    assert JSONResponse(payload).body == b'{"x":1,"y":[1]}'
+    nested = [{"n": float("inf")}]
+    with pytest.raises(ValueError, match="Out of range float"):
+        JSONResponse(nested)
+    nested[0]["n"] = 2.5
+    assert JSONResponse(nested).body == b'[{"n":2.5}]'
+    loop: list[object] = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="Circular reference"):
+        JSONResponse(loop)
+    assert JSONResponse("text").body == b'"text"'
+
+
 @pytest.mark.parametrize("status", [99, 1000, -1])
 def test_invalid_status_is_refused(status: int) -> None:
     with pytest.raises(ValueError, match="invalid status code"):

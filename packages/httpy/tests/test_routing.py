@@ -191,6 +191,20 @@ def test_explicit_head_route_wins_over_get() -> None:
     assert router.match("GET", "/s").route is get
 
 
+def test_static_route_finds_only_exact_static_registrations() -> None:
+    # The app's fast path asks it first; None must leave every other case to `match`.
+    static = route("/s", "GET")
+    static_post = route("/things/new", "POST")
+    dynamic = route("/things/{name}", "GET")
+    router = router_of(static, static_post, dynamic)
+    assert router.static_route("GET", "/s") is static
+    assert router.static_route("POST", "/things/new") is static_post
+    assert router.static_route("HEAD", "/s") is None  # HEAD answered by GET: `match` says
+    assert router.static_route("GET", "/things/new") is None  # the dynamic route answers
+    assert router.static_route("GET", "/things/bob") is None
+    assert router.static_route("GET", "/missing") is None
+
+
 def test_no_route_at_all_has_nothing_allowed() -> None:
     found = router_of(route("/a")).match("GET", "/b")
     assert found.route is None

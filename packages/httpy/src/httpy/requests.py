@@ -41,12 +41,11 @@ class Request:
         "state",
     )
 
-    def __init__(  # noqa: PLR0913 - keyword-only after the request line and headers
+    def __init__(  # noqa: PLR0913, PLR0917 - the server passes all positionally (per request)
         self,
         method: str,
         target: bytes,
         raw_headers: list[tuple[bytes, bytes]],
-        *,
         http_version: str = "1.1",
         scheme: str = "http",
         client: tuple[str, int] | None = None,

@@ -7,10 +7,11 @@ import json
 import mimetypes
 import os
 import stat as stat_module
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
 from datetime import datetime
 from email.utils import format_datetime
 from http.cookies import SimpleCookie
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 from urllib.parse import quote
@@ -196,7 +197,46 @@ JSON_CONTENT_TYPE = (b"content-type", JSONResponse.media_type.encode("latin-1"))
 
 def json_body(content: Any) -> bytes:
     """`content` as the JSON body JSONResponse sends (compact, UTF-8, no NaN)."""
-    return _JSON_ENCODER.encode(content).encode("utf-8")
+    encoding = _encoding
+    if encoding is None or encoding[0]:
+        # No C encoder, or its markers are in use (see `_c_encoding`): the general path.
+        return _JSON_ENCODER.encode(content).encode("utf-8")
+    try:
+        return "".join(encoding[1](content, 0)).encode("utf-8")
+    except BaseException:
+        _renew_encoding()
+        raise
+
+
+def _c_encoding() -> tuple[dict[int, Any], Callable[[Any, int], list[str]]] | None:
+    """The C encoder `_JSON_ENCODER.encode` builds on every call (as costly as encoding a
+    small dict), built once, with its `markers`: the containers being encoded, for the
+    circular-reference check. They are empty between calls, except after a call that failed
+    (the encoder is then renewed) or while another thread's call is inside the `default`
+    hook, the one Python code an encode runs (that thread takes the general path then)."""
+    if c_make_encoder is None:
+        return None
+    markers: dict[int, Any] = {}
+    encoder = c_make_encoder(
+        markers,
+        _JSON_ENCODER.default,
+        encode_basestring,  # ensure_ascii=False
+        None,  # indent
+        _JSON_ENCODER.key_separator,
+        _JSON_ENCODER.item_separator,
+        _JSON_ENCODER.sort_keys,
+        _JSON_ENCODER.skipkeys,
+        _JSON_ENCODER.allow_nan,
+    )
+    return markers, encoder
+
+
+def _renew_encoding() -> None:
+    global _encoding  # noqa: PLW0603 - one module-wide encoder, replaced whole
+    _encoding = _c_encoding()
+
+
+_encoding = _c_encoding()
 
 
 class RedirectResponse(Response):

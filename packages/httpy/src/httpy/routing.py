@@ -128,6 +128,13 @@ class Router:
         else:
             self._dynamic.append(route)
 
+    def static_route(self, method: str, path: str) -> Route | None:
+        """The route registered for exactly `method` on the template-free `path`, if any: the
+        common lookup, without a Match. None says nothing more: `match` decides the rest
+        (parameters, HEAD answered by GET, 405)."""
+        by_method = self._static.get(path)
+        return None if by_method is None else by_method.get(method)
+
     def match(self, method: str, path: str) -> Match:
         """The route for `method` on `path`; HEAD falls back to GET."""
         allowed: set[str] = set()

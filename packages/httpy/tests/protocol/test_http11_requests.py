@@ -42,6 +42,42 @@ def test_get() -> None:
     assert not conn.should_close
 
 
+def test_the_head_is_the_event_the_keyword_constructor_makes() -> None:
+    # The connection builds RequestReceived with tuple.__new__ (per request, no Python frame):
+    # every field must land where the NamedTuple says, and a field added to the event must
+    # be given here too.
+    conn = HTTP11Connection()
+    events = conn.receive_data(
+        b"POST /up?x=1 HTTP/1.1\r\nHost: example.com\r\nContent-Length: 2\r\n"
+        b"Expect: 100-continue\r\nConnection: close\r\n\r\n"
+    )
+    received = events[0]
+    assert type(received) is RequestReceived
+    assert len(received) == len(RequestReceived._fields)
+    assert received == RequestReceived(
+        method="POST",
+        target=b"/up?x=1",
+        headers=[
+            (b"host", b"example.com"),
+            (b"content-length", b"2"),
+            (b"expect", b"100-continue"),
+            (b"connection", b"close"),
+        ],
+        http_version="1.1",
+        keep_alive=False,
+        expect_continue=True,
+        content_length=2,
+        stream_id=0,
+        upgrade=b"",
+    )
+    upgrade = HTTP11Connection().receive_data(
+        b"GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: WebSocket\r\n\r\n"
+    )[0]
+    assert type(upgrade) is RequestReceived
+    assert upgrade.upgrade == b"websocket"
+    assert upgrade.keep_alive is False
+
+
 def test_header_names_are_lowered_and_values_kept_as_received() -> None:
     conn = HTTP11Connection()
     events = conn.receive_data(

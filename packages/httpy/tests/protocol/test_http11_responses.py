@@ -5,6 +5,8 @@ The `date` header is the only part that varies; `stable` checks its format and r
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 from http11_wire import connected, stable
 
@@ -80,6 +82,19 @@ def test_header_names_and_order_are_kept() -> None:
         b"HTTP/1.1 200 OK\r\nX-B: 2\r\nx-a: 1\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n"
         b"content-length: 0\r\ndate: DATE\r\nserver: httpy\r\n\r\n"
     )
+
+
+def test_mixed_case_framing_fields_are_read_alike_on_every_response() -> None:
+    # Names are checked and lower-cased once per distinct name (then remembered): later
+    # responses, and a bytearray name, must be read exactly as the first one was.
+    for name in (b"CONNECTION", b"CONNECTION", cast("bytes", bytearray(b"Connection"))):
+        conn = connected()
+        response = conn.send_response(200, [(b"Content-LENGTH", b"2"), (name, b"close")], b"ok")
+        assert stable(response) == (
+            b"HTTP/1.1 200 OK\r\nContent-LENGTH: 2\r\n"
+            b"connection: close\r\ndate: DATE\r\nserver: httpy\r\n\r\nok"
+        )
+        assert conn.should_close
 
 
 def test_tab_and_obs_text_in_values_are_allowed() -> None:

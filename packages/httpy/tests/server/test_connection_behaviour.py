@@ -217,6 +217,19 @@ def test_slow_header_sender_is_dropped_after_the_deadline() -> None:
     assert elapsed < 3
 
 
+def test_a_head_begun_on_an_idle_connection_gets_the_header_deadline() -> None:
+    # The keep-alive deadline (long here) gives way to the header deadline as soon as the
+    # next request's first bytes arrive; a head that never completes gets its 408.
+    config = Config(port=0, header_timeout=0.5, keep_alive_timeout=30)
+    with serve_in_thread(app, config) as running, RawClient(running.port) as client:
+        client.send(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert client.read_response()[0] == 200
+        client.send(b"GET / HTTP/1.1\r\nHost: t\r\n")
+        received = client.read_until_closed()
+    # Only the header deadline answers 408 (the keep-alive one closes without a word).
+    assert received.startswith(b"HTTP/1.1 408 ")
+
+
 def test_silent_connection_is_closed_after_the_header_deadline() -> None:
     config = Config(port=0, header_timeout=0.3)
     with serve_in_thread(app, config) as running, RawClient(running.port) as client:

@@ -106,7 +106,8 @@ class ASGIApp:
     async def serve_stream(self, stream: Stream) -> None:
         cycle = HTTPCycle(stream)
         try:
-            await self.app(self._scopes.http(stream), cycle.receive, cycle.send)
+            scope = self._scopes.build(stream, "http", stream.scheme)  # `http`, one frame less
+            await self.app(scope, cycle.receive, cycle.send)
         except Exception:
             if not cycle.closed and not stream.disconnected:
                 raise  # the server answers 500 or resets the stream
@@ -119,7 +120,8 @@ class ASGIApp:
                 exc_info=True,
             )
         finally:
-            cycle.end()
+            if cycle.waiter is not None:  # else `end` has nothing to do: no call per request
+                cycle.end()
 
     async def serve_websocket(self, session: WebSocketSession) -> None:
         """One ``websocket`` scope; the server closes (1000, or 1011 if the app raised) or

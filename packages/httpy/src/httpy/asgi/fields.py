@@ -26,13 +26,17 @@ def response_headers(headers: Any) -> Headers:
     """ASGI headers (an iterable of byte pairs) as the stream's list of tuples. The wire
     protocols check every field and lower-case names where the protocol needs it."""
     out: Headers = []
+    append = out.append
     for pair in headers:
         name, value = pair
         if type(name) is not bytes or type(value) is not bytes:
             if not isinstance(name, bytes | bytearray) or not isinstance(value, bytes | bytearray):
                 raise TypeError(f"ASGI header names and values must be bytes, got {pair!r}")
-            name, value = bytes(name), bytes(value)
-        out.append((name, value))
+            append((bytes(name), bytes(value)))
+        elif type(pair) is tuple:
+            append(pair)  # immutable and checked: kept, not rebuilt
+        else:
+            append((name, value))
     return out
 
 

@@ -24,11 +24,11 @@ from urllib.parse import quote
 
 from httpy.asgi.fields import response_body, response_headers, response_status
 from httpy.exceptions import ClientDisconnectedError, HTTPException
+from httpy.protocol.events import Headers
 from httpy.protocol.rules import reason_phrase
 
 if TYPE_CHECKING:
     from httpy.asgi.types import Message
-    from httpy.protocol.events import Headers
     from httpy.server.stream import Stream
 
 __all__ = ["HTTPCycle"]
@@ -41,12 +41,13 @@ _TRAILERS = 3  # the body ended; trailers are owed
 _DONE = 4  # complete (or answered by the server); nothing more may be sent
 
 _DISCONNECT: dict[str, Any] = {"type": "http.disconnect"}
+# A response without trailers never touches its list: one shared, never filled.
+_NO_TRAILERS: Headers = []
 _PUSH_SAFE = "/?&=:;@!$'()*+,~%-._"
 
 
 class HTTPCycle:
     __slots__ = (
-        "_waiter",
         "closed",
         "headers",
         "request_complete",
@@ -54,21 +55,26 @@ class HTTPCycle:
         "status",
         "stream",
         "trailers",
+        "waiter",
         "with_trailers",
     )
+
+    status: int
+    headers: Headers
+    with_trailers: bool
+    trailers: Headers
 
     def __init__(self, stream: Stream) -> None:
         self.stream = stream
         self.response = _IDLE
-        self.status = 0
-        self.headers: Headers = []
-        self.with_trailers = False
-        self.trailers: Headers = []
+        # `status`, `headers`, `with_trailers` (and `trailers`, when with_trailers) are set by
+        # ``http.response.start``, before anything reads them: one request's fewer stores.
         #: Every body byte was handed to the app (or the body cannot be read any more).
         self.request_complete = False
         #: The client is gone, or the server answered instead of the app.
         self.closed = False
-        self._waiter: asyncio.Future[None] | None = None
+        #: A receive waiting for ``http.disconnect`` (see `end`).
+        self.waiter: asyncio.Future[None] | None = None
 
     # --- receive ---------------------------------------------------------------------------
 
@@ -126,33 +132,37 @@ class HTTPCycle:
     async def _until_over(self) -> None:
         stream = self.stream
         while self.response != _DONE and not self.closed and not stream.disconnected:
-            waiter = self._waiter
+            waiter = self.waiter
             if waiter is None:
-                waiter = self._waiter = asyncio.get_running_loop().create_future()
+                waiter = self.waiter = asyncio.get_running_loop().create_future()
                 stream.on_disconnect = self._wake
             await waiter
 
     def _wake(self) -> None:
-        waiter, self._waiter = self._waiter, None
+        waiter, self.waiter = self.waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
     def end(self) -> None:
-        """The app returned: a receive still waiting elsewhere wakes and its timer stops."""
-        if self._waiter is not None:
+        """The app returned: a receive still waiting elsewhere wakes and its timer stops.
+        (Nothing to do when `waiter` is None: the adapter checks that before calling.)"""
+        if self.waiter is not None:
             self.closed = True
             self._wake()
 
     def _finish(self) -> None:
         self.response = _DONE
-        if self._waiter is not None:
+        if self.waiter is not None:
             self._wake()
 
     # --- send ------------------------------------------------------------------------------
 
     async def send(self, message: Message) -> None:
         kind = message["type"]
-        if self.closed or self.stream.sender.disconnected:
+        stream = self.stream
+        # `disconnected` is a plain attribute on HTTP/1.1's sender: checking it per message
+        # costs a lookup, not a call.
+        if self.closed or stream.sender.disconnected:
             self.closed = True
             raise ClientDisconnectedError("the client is gone; the response cannot be sent")
         response = self.response
@@ -165,9 +175,9 @@ class HTTPCycle:
                     and not message.get("more_body", False)
                 ):
                     # The common answer, whole in one message: no coroutine of its own.
-                    self.stream.send_response(self.status, self.headers, body)
+                    stream.send_response(self.status, self.headers, body)
                     self.response = _DONE
-                    if self._waiter is not None:
+                    if self.waiter is not None:
                         self._wake()
                     return
                 await self._first_body(message)
@@ -181,7 +191,9 @@ class HTTPCycle:
             status = message.get("status")
             self.status = status if type(status) is int else response_status(message)
             self.headers = response_headers(message.get("headers", ()))
-            self.with_trailers = bool(message.get("trailers", False))
+            self.with_trailers = with_trailers = bool(message.get("trailers", False))
+            # Only a response that announced trailers gathers them (see _add_trailers).
+            self.trailers = [] if with_trailers else _NO_TRAILERS
             self.response = _STARTED
         elif kind == "http.response.trailers":
             self._add_trailers(message)

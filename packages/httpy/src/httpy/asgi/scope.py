@@ -58,6 +58,14 @@ class ScopeBuilder:
     def connection(self, connection: Connection, scope_type: str, scheme: str) -> Scope:
         """The keys every connection scope has (not ``method`` or ``extensions``); the
         ``websocket`` scope adds ``subprotocols`` to these, with ``ws``/``wss`` as `scheme`."""
+        scope = self.build(connection, scope_type, scheme)
+        del scope["method"], scope["extensions"]
+        return scope
+
+    def build(self, connection: Connection, scope_type: str, scheme: str) -> Scope:
+        """Every key of an ``http`` scope, ``method`` and ``extensions`` included, in one
+        dict and one frame (the adapter calls it per request, for ``http``); the other
+        scope types start from it."""
         head = connection.head
         target = head.target
         raw_path, _, query_string = target.partition(b"?")
@@ -88,16 +96,16 @@ class ScopeBuilder:
             "client": client,
             "server": connection.server,
             "state": self.state.copy(),
+            "method": head.method,
+            "extensions": (
+                {"http.response.trailers": {}, "http.response.push": {}}
+                if head.http_version == "2"
+                else {"http.response.trailers": {}}
+            ),
         }
 
     def http(self, stream: Stream) -> Scope:
-        scope = self.connection(stream, "http", stream.scheme)
-        scope["method"] = stream.head.method
-        extensions: dict[str, dict[str, Any]] = {"http.response.trailers": {}}
-        if stream.head.http_version == "2":
-            extensions["http.response.push"] = {}
-        scope["extensions"] = extensions
-        return scope
+        return self.build(stream, "http", stream.scheme)
 
     def websocket(self, connection: Connection, scheme: str, subprotocols: list[str]) -> Scope:
         """The ``websocket`` scope (spec 2.4), for the adapter's WebSocket side to come:

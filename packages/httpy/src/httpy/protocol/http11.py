@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from enum import Enum, auto
+from time import time as _clock
 from typing import Final
 
 import httptools
@@ -59,6 +60,9 @@ _HEAD_END: Final = b"\r\n\r\n"
 _NO_BODY_STATUSES: Final = frozenset({204, 304})
 _CHUNKED_END: Final = b"0\r\n\r\n"
 _CR_LF: Final = (13, 10)
+# Events are immutable tuples: the one every request ends with is made once.
+_REQUEST_ENDED: Final = RequestEnded()
+_new_tuple = tuple.__new__
 
 
 class LocalProtocolError(RuntimeError):
@@ -112,6 +116,11 @@ class _Framing(Enum):
     NONE = auto()
 
 
+# The members as module globals: an Enum attribute lookup costs more than the comparison it
+# feeds, and these are read on every response.
+_LENGTH, _CHUNKED, _UNTIL_CLOSE, _NONE = _Framing
+
+
 class _ResponseSlot:
     """What the response to one request must respect."""
 
@@ -122,7 +131,7 @@ class _ResponseSlot:
         self.keep_alive = keep_alive
         self.request_complete = False
         self.started = False
-        self.framing = _Framing.NONE
+        self.framing = _NONE
         self.remaining = 0
 
 
@@ -158,11 +167,46 @@ class _UpgradeBodyReader:
         self._connection.on_body(body)
 
     def on_message_complete(self) -> None:
-        self._connection.upgrade_body_complete()
+        self._connection.on_message_complete()
 
 
 class HTTP11Connection:
     """One client connection, server side. Not thread-safe; one per socket."""
+
+    # Slots: the parser callbacks read and write these per request, and a slot access is
+    # specialized by the interpreter whatever the attribute count.
+    __slots__ = (
+        "_body_limit",
+        "_body_limit_for",
+        "_body_seen",
+        "_events",
+        "_field_bytes",
+        "_field_count",
+        "_force_close",
+        "_framing_run",
+        "_head_fed",
+        "_headers",
+        "_last_request",
+        "_limits",
+        "_line_start",
+        "_messages_begun_in_feed",
+        "_parser",
+        "_parsing",
+        "_receiving",
+        "_requests_seen",
+        "_server_header",
+        "_slots",
+        "_spare_slot",
+        "_tail",
+        "_tail_lines",
+        "_tail_until",
+        "_target",
+        "_upgrade_body",
+        "_upgrade_body_pending",
+        "_valid_host",
+        "mid_request_head",
+        "should_close",
+    )
 
     def __init__(
         self,
@@ -174,11 +218,12 @@ class HTTP11Connection:
         self._limits = limits or Limits()
         self._body_limit_for = body_limit_for
         self._server_header = server_header
-        self._tail_date = b""
+        self._tail_until = 0.0
         self._tail_lines = b""
         self._parser = httptools.HttpRequestParser(self)
         self._events: list[RequestEvent] = []
         self._slots: deque[_ResponseSlot] = deque()
+        self._spare_slot: _ResponseSlot | None = None
         self._receiving: _ResponseSlot | None = None
         self._requests_seen = 0
         # Parsing stops for good after an error or a request that ends the connection.
@@ -186,9 +231,12 @@ class HTTP11Connection:
         self._last_request = False
         # Responses not yet started must end the connection (shutdown, error answers).
         self._force_close = False
-        self._should_close = False
+        #: The response just completed ended the connection: close the transport now.
+        #: (Read-only for callers; plain attributes, not properties: read per request.)
+        self.should_close = False
         # State of the request being parsed.
-        self._in_head = False
+        #: Some bytes of a request head have arrived, but not all of it.
+        self.mid_request_head = False
         self._messages_begun_in_feed = 0
         self._head_fed = 0
         self._tail = b""
@@ -212,11 +260,6 @@ class HTTP11Connection:
     # ------------------------------------------------------------------ receiving side
 
     @property
-    def should_close(self) -> bool:
-        """The response just completed ended the connection: close the transport now."""
-        return self._should_close
-
-    @property
     def accepting_requests(self) -> bool:
         """More requests may still be parsed on this connection."""
         return self._parsing and not self._last_request
@@ -229,19 +272,19 @@ class HTTP11Connection:
     @property
     def awaiting_request(self) -> bool:
         """No request is being parsed or answered: the connection is idle."""
-        return not self._slots and not self._in_head
-
-    @property
-    def mid_request_head(self) -> bool:
-        """Some bytes of a request head have arrived, but not all of it."""
-        return self._in_head
+        return not self._slots and not self.mid_request_head
 
     def receive_data(self, data: bytes) -> list[RequestEvent]:
         """Feed bytes from the peer; returns the events they complete, in order."""
         if not self._parsing or not data:
             return []
         events = self._events = []
-        cut = self._head_overflow(data)
+        # The common case (no body being read, a head within the limit) needs no call.
+        limit = self._limits.max_header_bytes
+        if self._receiving is not None or self._head_fed + len(data) <= limit:
+            cut = -1
+        else:
+            cut = self._head_overflow(data)
         if cut < 0:
             self._feed(data)
         elif not cut or self._feed(data[:cut]):
@@ -264,7 +307,7 @@ class HTTP11Connection:
         if fed + len(data) <= limit:
             return -1
         start = 0
-        if not self._in_head and data[0] in _CR_LF:
+        if not self.mid_request_head and data[0] in _CR_LF:
             # Empty lines before a request are skipped (RFC 9112 §2.2), not part of its head.
             start = len(data) - len(data.lstrip(b"\r\n"))
         tail = self._tail
@@ -278,10 +321,10 @@ class HTTP11Connection:
             return -1
         return start + limit - fed
 
-    def _feed(self, data: bytes) -> bool:
+    def _feed(self, data: bytes) -> bool:  # noqa: PLR0912 - one frame per read: the hot path
         """Parse `data`; returns whether parsing goes on."""
         self._messages_begun_in_feed = 0
-        fresh_start = not self._in_head and self._receiving is None
+        fresh_start = not self.mid_request_head and self._receiving is None
         body_before = self._body_seen
         try:
             self._parser.feed_data(data)
@@ -313,7 +356,11 @@ class HTTP11Connection:
                 self._fail(400, message)
             return False
         else:
-            self._after_feed(data, fresh_start=fresh_start, body_before=body_before)
+            if self.mid_request_head or self._receiving is not None:
+                self._after_feed(data, fresh_start, body_before)
+            else:  # the feed ended between requests (the common case): `_after_feed`'s start
+                self._head_fed = 0
+                self._tail = b""
             return self._parsing
         # Outside the handler, so that the body's own parsing errors are not chained to it.
         return self._read_upgrade_body(data[body_at:])
@@ -329,8 +376,8 @@ class HTTP11Connection:
         self._parser = reader.parser
         return self._feed(rest) if rest else self._parsing
 
-    def _after_feed(self, data: bytes, *, fresh_start: bool, body_before: int) -> None:
-        if not self._in_head:
+    def _after_feed(self, data: bytes, fresh_start: bool, body_before: int) -> None:  # noqa: FBT001
+        if not self.mid_request_head:
             self._head_fed = 0
             self._tail = b""
             receiving = self._receiving
@@ -386,14 +433,14 @@ class HTTP11Connection:
     def _fail(self, status: int, reason: str) -> None:
         # Requests before the error are still answered; the error's answer closes.
         self._parsing = False
-        self._in_head = False
+        self.mid_request_head = False
         self._events.append(ProtocolError(status, reason))
 
     # httptools callbacks (names fixed by httptools) -----------------------------------
 
     def on_message_begin(self) -> None:
         self._messages_begun_in_feed += 1
-        self._in_head = True
+        self.mid_request_head = True
         self._target = b""
         self._headers = []
         self._field_bytes = 0
@@ -412,7 +459,7 @@ class HTTP11Connection:
             raise _Reject(431, "too many header fields")
         if self._field_bytes + len(self._target) > self._limits.max_header_bytes:
             raise _Reject(431, "request header section too large")
-        if self._in_head:
+        if self.mid_request_head:
             lowered = name.lower()
             # llhttp keeps trailing whitespace, which is not part of the value (RFC 9112 §5);
             # rstrip returns the same object when there is none, so this costs no copy.
@@ -423,51 +470,9 @@ class HTTP11Connection:
             self._headers.append((lowered, stripped))
         # Fields after the body are trailers: counted and bounded above, otherwise ignored.
 
-    def on_headers_complete(self) -> None:
-        self._in_head = False
-        head = self._build_head()
-        self._requests_seen += 1
-        limits = self._limits
-        keep_alive = head.keep_alive
-        if limits.max_requests and self._requests_seen >= limits.max_requests:
-            keep_alive = False
-        if not keep_alive:
-            # Whatever follows this request on the wire is never parsed.
-            self._last_request = True
-        self._body_limit = (
-            self._body_limit_for(head) if self._body_limit_for else limits.max_body_size
-        )
-        if head.content_length is not None and head.content_length > self._body_limit:
-            raise _Reject(413, "request body too large")
-        slot = _ResponseSlot(head, keep_alive)
-        self._slots.append(slot)
-        self._receiving = slot
-        self._events.append(head)
-
-    def on_body(self, body: bytes) -> None:
-        self._body_seen += len(body)
-        if self._body_seen > self._body_limit:
-            raise _Reject(413, "request body too large")
-        self._events.append(RequestData(body))
-
-    def on_message_complete(self) -> None:
-        if self._upgrade_body_pending:
-            return  # httptools skipped the body of an upgrade request: it is read next
-        self.upgrade_body_complete()
-
-    def upgrade_body_complete(self) -> None:
-        """The request is complete (named for the body reader, which calls it too)."""
-        self._in_head = False
-        if self._receiving is not None:
-            self._receiving.request_complete = True
-            self._receiving = None
-        self._events.append(RequestEnded())
-        if self._last_request:
-            # Whatever follows on the wire is never answered: stop llhttp mid-buffer.
-            self._parsing = False
-            raise _StopParsing
-
-    def _build_head(self) -> RequestReceived:  # noqa: PLR0912, PLR0915 - one pass over the fields
+    def on_headers_complete(self) -> None:  # noqa: PLR0912, PLR0915 - one pass, one frame per request
+        self.mid_request_head = False
+        # The head, checked: one pass over the fields.
         parser = self._parser
         version = parser.get_http_version()
         if version not in ("1.1", "1.0"):
@@ -528,16 +533,68 @@ class HTTP11Connection:
                     raise _Reject(400, "the asterisk-form target is only for OPTIONS")
             elif target[:1] == b"*":
                 raise _Reject(400, "invalid request target")
-        return RequestReceived(
-            method=method,
-            target=target,
-            headers=self._headers,
-            http_version=version,
-            keep_alive=keep_alive,
-            expect_continue=expect_continue and (chunked or bool(content_length)),
-            content_length=content_length,
-            upgrade=upgrade,
+        # tuple.__new__ straight: the NamedTuple's own __new__ is a Python frame, per request.
+        head: RequestReceived = _new_tuple(
+            RequestReceived,
+            (
+                method,
+                target,
+                self._headers,
+                version,
+                keep_alive,
+                expect_continue and (chunked or bool(content_length)),
+                content_length,
+                0,  # stream_id: none on HTTP/1.x
+                upgrade,
+            ),
         )
+        self._requests_seen += 1
+        limits = self._limits
+        if limits.max_requests and self._requests_seen >= limits.max_requests:
+            keep_alive = False
+        if not keep_alive:
+            # Whatever follows this request on the wire is never parsed.
+            self._last_request = True
+        self._body_limit = (
+            self._body_limit_for(head) if self._body_limit_for else limits.max_body_size
+        )
+        if head.content_length is not None and head.content_length > self._body_limit:
+            raise _Reject(413, "request body too large")
+        slot = self._spare_slot
+        if slot is None:
+            slot = _ResponseSlot(head, keep_alive)
+        else:  # the last response's slot, finished: filled again rather than made anew
+            self._spare_slot = None
+            slot.head = head
+            slot.keep_alive = keep_alive
+            slot.request_complete = slot.started = False
+            slot.framing = _NONE
+            slot.remaining = 0
+        self._slots.append(slot)
+        self._receiving = slot
+        self._events.append(head)
+
+    def on_body(self, body: bytes) -> None:
+        self._body_seen += len(body)
+        if self._body_seen > self._body_limit:
+            raise _Reject(413, "request body too large")
+        self._events.append(RequestData(body))
+
+    def on_message_complete(self) -> None:
+        """The request is complete (the upgrade body reader calls it too, once the pending
+        flag is down)."""
+        if self._upgrade_body_pending:
+            return  # httptools skipped the body of an upgrade request: it is read next
+        self.mid_request_head = False
+        receiving = self._receiving
+        if receiving is not None:
+            receiving.request_complete = True
+            self._receiving = None
+        self._events.append(_REQUEST_ENDED)
+        if self._last_request:
+            # Whatever follows on the wire is never answered: stop llhttp mid-buffer.
+            self._parsing = False
+            raise _StopParsing
 
     # ------------------------------------------------------------------ sending side
 
@@ -566,29 +623,18 @@ class HTTP11Connection:
         if type(event) is ResponseBody:
             return self._send_body(event.data, end=event.end)
         if type(event) is ResponseHead:
-            return self._send_head(event.status, event.headers, None)
+            return self.send_response(event.status, event.headers, None)
         if type(event) is InformationalResponse:
             return self._send_informational(event.status, event.headers)
         raise LocalProtocolError(f"not a response event: {event!r}")
-
-    def send_response(
-        self, status: int, headers: Headers, body: bytes, *, checked: bool = False
-    ) -> bytes:
-        """Head and whole body in one piece: the common case, in one write.
-
-        `checked` promises the names are lower-case and every pair passed
-        `check_outgoing_header` already (httpy's MutableHeaders does it as they are set).
-        """
-        head = self._send_head(status, headers, len(body), checked=checked)
-        return head + self._send_body(body, end=True)
 
     def send_error(self, status: int, message: str) -> bytes:
         """A plain-text error response that ends the connection (after a ProtocolError)."""
         self._force_close = True
         self._parsing = False
-        if self._should_close or (self._slots and self._slots[0].started):
+        if self.should_close or (self._slots and self._slots[0].started):
             # A response is half sent, or one already ended the connection: just close.
-            self._should_close = True
+            self.should_close = True
             return b""
         if not self._slots:
             # The request never got a head we accepted: answer on a slot of our own.
@@ -600,7 +646,7 @@ class HTTP11Connection:
     def _send_informational(self, status: int, headers: Headers) -> bytes:
         if not 100 <= status < 200 or status == 101:
             raise LocalProtocolError(f"{status} is not an informational status")
-        if not self._slots or self._slots[0].started or self._should_close:
+        if not self._slots or self._slots[0].started or self.should_close:
             raise LocalProtocolError("no request is waiting for an informational response")
         if self._slots[0].head.http_version == "1.0":
             return b""  # HTTP/1.0 clients do not understand 1xx
@@ -611,10 +657,22 @@ class HTTP11Connection:
         lines.append(b"\r\n")
         return b"".join(lines)
 
-    def _send_head(  # noqa: PLR0912, PLR0915 - the per-response hot path, kept in one frame
-        self, status: int, headers: Headers, body_length: int | None, *, checked: bool = False
+    def send_response(  # noqa: PLR0912, PLR0915 - the per-response hot path, in one frame
+        self,
+        status: int,
+        headers: Headers,
+        body: bytes | None,
+        checked: bool = False,  # noqa: FBT001, FBT002 - positional on the hot path
     ) -> bytes:
-        if not self._slots or self._should_close:
+        """Head and whole body in one piece: the common case, in one write. With `body`
+        None, the head alone (as ``send(ResponseHead(...))``): the body follows in
+        ``ResponseBody`` events.
+
+        `checked` promises the names are lower-case and every pair passed
+        `check_outgoing_header` already (httpy's MutableHeaders does it as they are set).
+        """
+        body_length = None if body is None else len(body)
+        if not self._slots or self.should_close:
             raise LocalProtocolError("no request to respond to")
         slot = self._slots[0]
         if slot.started:
@@ -634,9 +692,29 @@ class HTTP11Connection:
             if checked:
                 lowered = name
             else:
-                if name_is_token(name) is None or forbidden_in_value(value) is not None:
-                    check_outgoing_header(name, value)  # raises, saying what is wrong
-                lowered = name.lower()
+                # A name seen before is a valid token. (Only bytes are remembered: a
+                # bytearray, which the sans-IO API takes too, is not hashable.)
+                hashable = name.__class__ is bytes
+                known = _LOWERED_NAMES.get(name) if hashable else None
+                if known is None:
+                    if name_is_token(name) is None:
+                        check_outgoing_header(name, value)  # raises, saying what is wrong
+                    lowered = name.lower()
+                    if hashable and len(_LOWERED_NAMES) < _LOWERED_NAMES_MAX:
+                        _LOWERED_NAMES[name] = lowered
+                else:
+                    lowered = known
+                # A value seen clean before (bytes only, short ones, a bounded set) needs
+                # no search; any other is searched for control bytes.
+                if value.__class__ is not bytes or value not in _CLEAN_VALUES:
+                    if forbidden_in_value(value) is not None:
+                        check_outgoing_header(name, value)  # raises, saying what is wrong
+                    if (
+                        value.__class__ is bytes
+                        and len(value) <= _CLEAN_VALUE_MAX_LENGTH
+                        and len(_CLEAN_VALUES) < _CLEAN_VALUES_MAX
+                    ):
+                        _CLEAN_VALUES.add(value)
             if lowered == b"content-length":
                 if declared_length is not None:
                     raise LocalProtocolError("more than one content-length header")
@@ -653,24 +731,25 @@ class HTTP11Connection:
                 has_date = True
             elif lowered == b"server":
                 has_server = True
-            append(b"%s: %s\r\n" % (name, value))
+            # Four pieces for the final join: cheaper than formatting a line per field.
+            lines += (name, b": ", value, b"\r\n")
 
         if declared_length is None:
             if body_length is not None and status not in _NO_BODY_STATUSES:
                 declared_length = body_length
-                append(b"content-length: %d\r\n" % body_length)
+                append(_CONTENT_LENGTH_LINES.get(body_length) or _content_length_line(body_length))
         elif body_length is not None and body_length > declared_length and not no_body:
             raise LocalProtocolError("response body longer than its content-length")
         if no_body:
-            slot.framing = _Framing.NONE
+            slot.framing = _NONE
         elif declared_length is not None:
-            slot.framing = _Framing.LENGTH
+            slot.framing = _LENGTH
             slot.remaining = declared_length
         elif request.http_version == "1.1":
-            slot.framing = _Framing.CHUNKED
+            slot.framing = _CHUNKED
             append(b"transfer-encoding: chunked\r\n")
         else:
-            slot.framing = _Framing.UNTIL_CLOSE
+            slot.framing = _UNTIL_CLOSE
             keep_alive = False
 
         if not keep_alive:
@@ -686,25 +765,41 @@ class HTTP11Connection:
                 append(b"server: %s\r\n" % self._server_header)
             append(b"\r\n")
         else:
-            append(self._date_and_server())
+            # The head's last lines, `date` and `server`, rebuilt once a second (checked
+            # here, against the clock, without a call per response).
+            if _clock() >= self._tail_until:
+                self._refresh_tail()
+            append(self._tail_lines)
         # Only now: a head refused above leaves the slot free for an error response.
         slot.started = True
-        return b"".join(lines)
+        if body is None:
+            return b"".join(lines)
+        if slot.framing is _LENGTH and slot.remaining == body_length:
+            # The body is exactly what the head declares (the common case): `_send_body`'s
+            # bookkeeping for it, without the call, and the body in the same join.
+            self._slots.popleft()
+            if slot is not self._receiving:  # its request is whole: nothing else holds it
+                self._spare_slot = slot  # the next request's slot, filled again
+            if not slot.keep_alive:
+                self.should_close = True
+                self._parsing = False
+            append(body)
+            return b"".join(lines)
+        return b"".join(lines) + self._send_body(body, end=True)
 
-    def _date_and_server(self) -> bytes:
-        """The head's last lines, `date` and `server`, rebuilt only when the second changes."""
-        date = http_date()
-        if date is not self._tail_date:
-            self._tail_date = date
-            self._tail_lines = b"date: %s\r\nserver: %s\r\n\r\n" % (date, self._server_header)
-        return self._tail_lines
+    def _refresh_tail(self) -> None:
+        """`date` and `server` lines for the current second."""
+        second = int(_clock())
+        self._tail_lines = b"date: %s\r\nserver: %s\r\n\r\n" % (http_date(), self._server_header)
+        # http_date formats whole seconds: the lines hold until the next one starts.
+        self._tail_until = second + 1.0
 
     def _send_body(self, data: bytes, *, end: bool) -> bytes:
         if not self._slots or not self._slots[0].started:
             raise LocalProtocolError("response body before its head")
         slot = self._slots[0]
         framing = slot.framing
-        if framing is _Framing.LENGTH:
+        if framing is _LENGTH:
             remaining = slot.remaining - len(data)
             if remaining < 0:
                 raise LocalProtocolError("response body longer than its content-length")
@@ -713,18 +808,18 @@ class HTTP11Connection:
                 # The peer would wait forever for the missing bytes: end the connection.
                 slot.keep_alive = False
             out = data
-        elif framing is _Framing.CHUNKED:
+        elif framing is _CHUNKED:
             out = b"%x\r\n%s\r\n" % (len(data), data) if data else b""
             if end:
                 out += _CHUNKED_END
-        elif framing is _Framing.UNTIL_CLOSE:
+        elif framing is _UNTIL_CLOSE:
             out = data
         else:
             out = b""
         if end:
             self._slots.popleft()
             if not slot.keep_alive:
-                self._should_close = True
+                self.should_close = True
                 self._parsing = False
         return out
 
@@ -736,6 +831,26 @@ def _parse_declared_length(value: bytes) -> int:
 
 
 _STATUS_LINES: dict[int, bytes] = {}
+# `content-length` lines of the body sizes seen (small ones only: a bounded table).
+_CONTENT_LENGTH_LINES: dict[int, bytes] = {}
+_CONTENT_LENGTH_CACHED_BELOW = 16 * 1024
+# Header names an app sent before, checked (RFC 9110 token) and lower-cased once; bounded,
+# as apps send a small set of names again and again.
+_LOWERED_NAMES: dict[bytes, bytes] = {}
+_LOWERED_NAMES_MAX = 1024
+# Header values an app sent before and found free of control bytes: the same few values
+# (content types, lengths, cache policies) come back on every response. Bounded in count and
+# in length.
+_CLEAN_VALUES: set[bytes] = set()
+_CLEAN_VALUES_MAX = 4096
+_CLEAN_VALUE_MAX_LENGTH = 128
+
+
+def _content_length_line(length: int) -> bytes:
+    line = b"content-length: %d\r\n" % length
+    if length < _CONTENT_LENGTH_CACHED_BELOW:
+        _CONTENT_LENGTH_LINES[length] = line
+    return line
 
 
 def _status_line(status: int) -> bytes:

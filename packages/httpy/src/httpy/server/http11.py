@@ -30,13 +30,11 @@ from typing import TYPE_CHECKING, cast
 from httpy.body import BodyChannel
 from httpy.protocol.events import (
     InformationalResponse,
-    ProtocolError,
     RequestData,
     RequestEnded,
     RequestEvent,
     RequestReceived,
     ResponseBody,
-    ResponseHead,
 )
 from httpy.protocol.http2 import InvalidUpgradeError
 from httpy.protocol.http11 import HTTP11Connection, Limits
@@ -68,11 +66,53 @@ _HEADER = 1
 _KEEP_ALIVE = 2
 _WRITE = 3
 _LINGER = 4
+# Bytes arrived while idle: the header deadline is owed unless a request starts (data_received).
+_ARRIVING = 5
+# Python 3.12+ starts a handler's task eagerly (decided once, not per request).
+_EAGER = sys.version_info >= (3, 12)
 
 
 class HTTP11Protocol(asyncio.Protocol):
+    # Slots: every attribute is read per request, and a slot read is specialized by the
+    # interpreter whatever the attribute count (instance dicts stop sharing keys past 30).
+    __slots__ = (
+        "_app",
+        "_body",
+        "_client",
+        "_config",
+        "_conn",
+        "_deadline",
+        "_default_body_limit",
+        "_drained",
+        "_eof",
+        "_input_unread",
+        "_lingering",
+        "_loop",
+        "_over_capacity",
+        "_pending",
+        "_pipeline_cap",
+        "_pumping",
+        "_reading_paused",
+        "_scheme",
+        "_serve",
+        "_server",
+        "_sniffed",
+        "_sniffing",
+        "_state",
+        "_stream",
+        "_task",
+        "_timed",
+        "_transport",
+        "_waiting_to_write",
+        "_write_paused",
+        "disconnected",
+    )
+
     def __init__(self, app: StreamApp, config: Config, state: ServerState) -> None:
         self._app = app
+        # Bound once: both run per request.
+        self._serve = app.serve_stream
+        self._timed = config.access_log
         self._config = config
         self._state = state
         self._loop = asyncio.get_running_loop()
@@ -94,6 +134,8 @@ class HTTP11Protocol(asyncio.Protocol):
         self._server: tuple[str, int] | None = None
         self._scheme = "http"
         self._pending: deque[RequestEvent] = deque()
+        # More queued events than this pause reading (a client pipelining without reading).
+        self._pipeline_cap = config.max_pipelined_requests * 3
         self._stream: Stream | None = None
         self._body: BodyChannel | None = None
         self._task: asyncio.Task[None] | None = None
@@ -111,8 +153,9 @@ class HTTP11Protocol(asyncio.Protocol):
         self._input_unread = False
         self._over_capacity = False
         self._lingering = False
-        # Closing or closed: nothing more is written and no new request starts.
-        self._closed = False
+        # Closing or closed: nothing more is written and no new request starts. A plain
+        # attribute, not a property: the Sender's `disconnected`, read on every send.
+        self.disconnected = False
         # Cleartext with HTTP/2 on: the first bytes may be an HTTP/2 preface.
         self._sniffing = config.http2
         self._sniffed = b""
@@ -139,7 +182,7 @@ class HTTP11Protocol(asyncio.Protocol):
         self._deadline.arm(_HEADER, self._config.header_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:  # noqa: ARG002 - asyncio's signature
-        self._closed = True
+        self.disconnected = True
         self._lingering = False
         self._state.forget(self)
         self._deadline.cancel()
@@ -149,15 +192,18 @@ class HTTP11Protocol(asyncio.Protocol):
         self._notify_stream()
 
     def data_received(self, data: bytes) -> None:
-        if self._closed:
+        if self.disconnected:
             return  # lingering: read and thrown away
         if self._sniffing:
             data = self._sniff(data)
             if not data:
                 return
-        if self._deadline.kind == _KEEP_ALIVE:
-            # The first bytes of the next request: from now on the header deadline runs.
-            self._deadline.arm(_HEADER, self._config.header_timeout)
+        deadline = self._deadline
+        if deadline.kind == _KEEP_ALIVE:
+            # The first bytes of the next request: the header deadline runs from now, unless
+            # they hold a whole head and the request starts (its deadline is no deadline),
+            # the usual case; so it is armed below, only when nothing else replaced this mark.
+            deadline.kind = _ARRIVING
         try:
             events = self._conn.receive_data(data)
         except Exception:  # noqa: BLE001 - the app's body_limit_for hook failed
@@ -165,17 +211,25 @@ class HTTP11Protocol(asyncio.Protocol):
             self._send_error(500, "Internal Server Error")
             return
         if events:
-            self._pending.extend(events)
-            self._pump()
+            pending = self._pending
+            pending.extend(events)
+            # While a response is made or written, a next request waits behind it: only body
+            # bytes (or a body's error) for the request in progress need pumping now.
+            if (self._task is None and not self._waiting_to_write) or type(
+                pending[0]
+            ) is not RequestReceived:
+                self._pump()
         elif self._conn.discards_input:
             self._input_unread = True  # bytes after the last request we will answer
-        # Nothing paused and nothing that could pause reading (one request at a time, the
-        # common case): `_apply_backpressure` would do nothing.
+        if deadline.kind == _ARRIVING:
+            deadline.arm(_HEADER, self._config.header_timeout)
+        # Nothing paused and nothing that could pause reading (no body, few requests queued:
+        # the common case): `_apply_backpressure` would do nothing.
         if (
             self._reading_paused
-            or self._pending
             or self._waiting_to_write
             or self._body is not None
+            or len(self._pending) > self._pipeline_cap
         ):
             self._apply_backpressure()
 
@@ -198,7 +252,7 @@ class HTTP11Protocol(asyncio.Protocol):
 
     def _leave(self) -> None:
         """This object stops serving the connection: another protocol takes it over."""
-        self._closed = True
+        self.disconnected = True
         self._deadline.cancel()
         self._state.forget(self)
 
@@ -256,66 +310,61 @@ class HTTP11Protocol(asyncio.Protocol):
 
     # --- request dispatch --------------------------------------------------------------
 
-    def _pump(self) -> None:
-        """Hand queued events to the request in progress, or start the next request."""
+    def _pump(self) -> None:  # noqa: PLR0912 - one frame per request: the hot path
+        """Hand queued events to the request in progress, or start the next request; then,
+        with nothing in progress, arm the deadline that fits (or close after an EOF)."""
         if self._pumping:
             return  # a response finished inside _start; the running loop continues
-        if self._pending:  # after most responses nothing is: no loop to run
+        pending = self._pending
+        if pending:  # after most responses nothing is: no loop to run
             self._pumping = True
             try:
-                self._pump_events()
+                while pending and not self.disconnected:
+                    event = pending[0]
+                    kind = type(event)
+                    if kind is RequestReceived:
+                        if self._task is not None or self._waiting_to_write:
+                            break  # answered after the current response: order is preserved
+                        pending.popleft()
+                        # A request whose end is already here with no data (most GETs) needs
+                        # no body channel at all.
+                        bodiless = bool(pending) and type(pending[0]) is RequestEnded
+                        if bodiless:
+                            pending.popleft()
+                        if (event.upgrade or self._over_capacity) and self._divert(event, bodiless):  # type: ignore[union-attr, arg-type]
+                            break
+                        self._start(event, bodiless)  # type: ignore[arg-type]
+                    elif kind is RequestData:
+                        pending.popleft()
+                        if self._body is not None:
+                            self._body.feed(event.data)  # type: ignore[union-attr]
+                    elif kind is RequestEnded:
+                        pending.popleft()
+                        if self._body is not None:
+                            self._body.end()
+                            self._body = None
+                    elif self._body is not None:  # a ProtocolError, for the request in progress
+                        # It lost its body (too large, bad chunk): its handler sees the error
+                        # when it reads; its response ends the connection.
+                        pending.popleft()
+                        self._body.fail(event.status, event.reason)  # type: ignore[union-attr]
+                        self._body = None
+                        self._conn.close_after_response()
+                        self._input_unread = True
+                    else:  # a ProtocolError, answered in its turn
+                        if self._task is None and not self._waiting_to_write:
+                            self._send_error(event.status, event.reason)  # type: ignore[union-attr]
+                        break  # else it belongs after the current response
             finally:
                 self._pumping = False
-        if self._task is not None or self._closed or self._waiting_to_write:
+        if self._task is not None or self.disconnected or self._waiting_to_write:
             return
         if self._eof:
             self._close()  # every answer the peer can still get is sent
         elif self._conn.mid_request_head:
             self._deadline.arm(_HEADER, self._config.header_timeout)
-        elif not self._pending:
+        elif not pending:
             self._deadline.arm(_KEEP_ALIVE, self._config.keep_alive_timeout)
-
-    def _pump_events(self) -> None:
-        pending = self._pending
-        while pending and not self._closed:
-            event = pending[0]
-            kind = type(event)
-            if kind is RequestReceived:
-                if self._task is not None or self._waiting_to_write:
-                    return  # answered after the current response: order is preserved
-                pending.popleft()
-                # A request whose end is already here with no data (most GETs) needs no
-                # body channel at all.
-                bodiless = bool(pending) and type(pending[0]) is RequestEnded
-                if bodiless:
-                    pending.popleft()
-                if (event.upgrade or self._over_capacity) and self._divert(event, bodiless):  # type: ignore[union-attr, arg-type]
-                    return
-                self._start(event, bodiless=bodiless)  # type: ignore[arg-type]
-            elif kind is RequestData:
-                pending.popleft()
-                if self._body is not None:
-                    self._body.feed(event.data)  # type: ignore[union-attr]
-            elif kind is RequestEnded:
-                pending.popleft()
-                if self._body is not None:
-                    self._body.end()
-                    self._body = None
-            else:  # ProtocolError
-                assert isinstance(event, ProtocolError)  # noqa: S101
-                if self._body is not None:
-                    # The request in progress lost its body (too large, bad chunk): its
-                    # handler sees the error when it reads; its response ends the connection.
-                    pending.popleft()
-                    self._body.fail(event.status, event.reason)
-                    self._body = None
-                    self._conn.close_after_response()
-                    self._input_unread = True
-                    continue
-                if self._task is not None or self._waiting_to_write:
-                    return  # belongs after the current response
-                self._send_error(event.status, event.reason)
-                return
 
     def _divert(self, head: RequestReceived, bodiless: bool) -> bool:  # noqa: FBT001
         """A request that is not served here: refused over the cap, or an upgrade taken
@@ -349,7 +398,7 @@ class HTTP11Protocol(asyncio.Protocol):
         )
         carrier.task = self._loop.create_task(serve_session(self._app, session))
 
-    def _start(self, head: RequestReceived, *, bodiless: bool) -> None:
+    def _start(self, head: RequestReceived, bodiless: bool) -> None:  # noqa: FBT001 - positional: per request
         self._deadline.kind = 0  # no deadline while the app answers
         body = None
         if not bodiless:
@@ -368,13 +417,13 @@ class HTTP11Protocol(asyncio.Protocol):
             self._client,
             self._server,
             body,
-            self._config.access_log,
+            self._timed,
         )
-        coroutine = self._app.serve_stream(stream)
-        if sys.version_info >= (3, 12):
+        coroutine = self._serve(stream)
+        if _EAGER:
             # Eager: a handler that never waits finishes right here, without a trip through
             # the loop, yet still inside a real Task (asyncio.timeout, TaskGroup work).
-            task = asyncio.Task(coroutine, loop=self._loop, eager_start=True)
+            task = asyncio.Task(coroutine, loop=self._loop, eager_start=True)  # type: ignore[call-arg, unused-ignore]
             if task.done():
                 self._finish(task)
                 return
@@ -389,26 +438,27 @@ class HTTP11Protocol(asyncio.Protocol):
         stream = self._stream
         assert stream is not None  # noqa: S101
         self._stream = None
-        failed = task.cancelled() or task.exception() is not None
-        if failed and not task.cancelled():
-            error_log.error("response failed", exc_info=task.exception())
-        elif failed:
+        if task.cancelled():
             error_log.error(
                 "the handler of %s %s was cancelled", stream.head.method, stream.head.target
             )
+            failed = True
+        elif task.exception() is not None:
+            error_log.error("response failed", exc_info=task.exception())
+            failed = True
+        else:
+            failed = False
         if stream.progress is not ENDED:
-            if not failed and not self._closed:
+            if not failed and not self.disconnected:
                 error_log.error("the app returned without finishing its response")
             if stream.progress is NOT_STARTED:
                 self._send_error(500, "Internal Server Error")
             else:
                 self._abort()  # half a response: the peer must not take it as whole
             return
-        if self._config.access_log:
+        if self._timed:
             stream.log_access()
-        self._after_response()
-
-    def _after_response(self) -> None:
+        # What follows the response, in this frame (it runs once per request).
         body = self._body
         if body is not None and not body.complete:
             # The handler left body bytes unread; the protocol already decided to close.
@@ -425,13 +475,13 @@ class HTTP11Protocol(asyncio.Protocol):
             return
         # Next pipelined request, or the idle deadline (done by the running pump, if any).
         self._pump()
-        # Nothing paused and nothing that could pause reading (one request at a time, the
-        # common case): `_apply_backpressure` would do nothing.
+        # Nothing paused and nothing that could pause reading (no body, few requests queued:
+        # the common case): `_apply_backpressure` would do nothing.
         if (
             self._reading_paused
-            or self._pending
             or self._waiting_to_write
             or self._body is not None
+            or len(self._pending) > self._pipeline_cap
         ):
             self._apply_backpressure()
 
@@ -444,26 +494,26 @@ class HTTP11Protocol(asyncio.Protocol):
         body: bytes,
         checked: bool = False,  # noqa: FBT001, FBT002 - positional on the hot path
     ) -> None:
-        if self._closed:
+        if self.disconnected:
             return
-        if self._state.shutting_down:
+        state = self._state
+        if state.shutting_down:
             self._conn.close_after_response()
-        if self._state.alt_svc is not None:  # HTTP/3 is served: say where
-            headers = [*headers, self._state.alt_svc]
-        data = self._conn.send_response(status, headers, body, checked=checked)
-        self._transport.write(data)  # type: ignore[union-attr]
+        if state.alt_svc is not None:  # HTTP/3 is served: say where
+            headers = [*headers, state.alt_svc]
+        self._transport.write(self._conn.send_response(status, headers, body, checked))  # type: ignore[union-attr]
 
     def start_response(self, status: int, headers: Headers) -> None:
-        if self._closed:
+        if self.disconnected:
             return
         if self._state.shutting_down:
             self._conn.close_after_response()
         if self._state.alt_svc is not None:  # HTTP/3 is served: say where
             headers = [*headers, self._state.alt_svc]
-        self._transport.write(self._conn.send(ResponseHead(status, headers)))  # type: ignore[union-attr]
+        self._transport.write(self._conn.send_response(status, headers, None))  # type: ignore[union-attr]
 
     async def send_data(self, data: bytes) -> None:
-        if self._closed:
+        if self.disconnected:
             return
         self._transport.write(self._conn.send(ResponseBody(data, end=False)))  # type: ignore[union-attr]
         if self._write_paused:
@@ -471,7 +521,7 @@ class HTTP11Protocol(asyncio.Protocol):
             await drained
 
     def end_response(self, trailers: Headers | None = None) -> None:  # noqa: ARG002 - HTTP/1.1 sends none
-        if not self._closed:
+        if not self.disconnected:
             self._transport.write(self._conn.send(_END))  # type: ignore[union-attr]
 
     def reset(self) -> None:
@@ -480,14 +530,10 @@ class HTTP11Protocol(asyncio.Protocol):
     def push(self, path: bytes, headers: Headers) -> bool:  # noqa: ARG002 - HTTP/2 only
         return False
 
-    @property
-    def disconnected(self) -> bool:
-        return self._closed
-
     # --- helpers ---------------------------------------------------------------------------
 
     def _send_error(self, status: int, reason: str) -> None:
-        if self._transport is None or self._closed:
+        if self._transport is None or self.disconnected:
             return
         self._transport.write(self._conn.send_error(status, reason))
         # The peer may still be sending what we refused.
@@ -495,7 +541,7 @@ class HTTP11Protocol(asyncio.Protocol):
         self._close()
 
     def _send_continue(self) -> None:
-        if self._transport is not None and not self._closed:
+        if self._transport is not None and not self.disconnected:
             self._transport.write(self._conn.send(_CONTINUE))
 
     def _body_limit_for(self, head: RequestReceived) -> int:
@@ -505,12 +551,12 @@ class HTTP11Protocol(asyncio.Protocol):
 
     def _apply_backpressure(self) -> None:
         transport = self._transport
-        if transport is None or self._closed:
+        if transport is None or self.disconnected:
             return
         buffered = self._body.buffered if self._body is not None else 0
         too_much = (
             self._waiting_to_write
-            or len(self._pending) > self._config.max_pipelined_requests * 3
+            or len(self._pending) > self._pipeline_cap
             or buffered > self._config.read_buffer_high_water
         )
         if too_much and not self._reading_paused:
@@ -543,7 +589,7 @@ class HTTP11Protocol(asyncio.Protocol):
             self._close()
 
     def _on_header_timeout(self) -> None:
-        if self._task is not None or self._closed:
+        if self._task is not None or self.disconnected:
             return
         if self._conn.mid_request_head:
             self._send_error(408, "request header not received in time")
@@ -565,9 +611,9 @@ class HTTP11Protocol(asyncio.Protocol):
 
     def _close(self) -> None:
         transport = self._transport
-        if transport is None or self._closed:
+        if transport is None or self.disconnected:
             return
-        self._closed = True
+        self.disconnected = True
         self._notify_stream()
         if self._pending:
             self._pending.clear()
@@ -593,6 +639,6 @@ class HTTP11Protocol(asyncio.Protocol):
         self._deadline.cancel()
         self._lingering = False
         if self._transport is not None:
-            self._closed = True
+            self.disconnected = True
             self._notify_stream()
             self._transport.abort()
