@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -74,3 +76,20 @@ def test_websocket_example_answers() -> None:
         with connect(url + "/echo") as echo:
             echo.send('{"n": 1}')
             assert echo.recv(timeout=5) == '{"echo":{"n":1}}'
+
+
+def test_request_trailers_example_answers() -> None:
+    index = next(i for i, text in enumerate(EXAMPLES) if "request.trailers" in text)
+    app = run_example(index)["app"]
+    with (
+        serve_in_thread(app) as server,
+        socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock,
+    ):
+        sock.sendall(
+            b"POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+            b"Connection: close\r\n\r\n4\r\ndata\r\n0\r\nX-Checksum: 99\r\n\r\n"
+        )
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert json.loads(received.partition(b"\r\n\r\n")[2]) == {"size": 4, "checksum": "99"}

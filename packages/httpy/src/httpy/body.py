@@ -28,6 +28,7 @@ class BodyChannel:
         "_on_read",
         "_timeout",
         "_waiter",
+        "trailers",
     )
 
     def __init__(
@@ -49,6 +50,9 @@ class BodyChannel:
         self._on_drained = on_drained
         # HTTP/2 and HTTP/3 hand flow-control credit back as the handler reads, not before.
         self._on_read = on_read
+        # Trailer fields that came after the body (HTTP/1.1 chunked, HTTP/2, HTTP/3): set by
+        # the connection before `end()`, so a reader that saw the end sees them.
+        self.trailers: list[tuple[bytes, bytes]] = []
 
     # --- server side --------------------------------------------------------------------
 

@@ -144,6 +144,17 @@ class Request:
         return self._body
 
     @property
+    def trailers(self) -> Headers:
+        """Trailer fields the client sent after the body (HTTP/1.1 chunked, HTTP/2, HTTP/3).
+
+        Known once the whole body has arrived, so certainly after `await request.body()` or
+        `stream()` to its last chunk (plain `def` handlers get the body read beforehand):
+        empty before then, and when none came.
+        """
+        channel = self._body_channel
+        return Headers(channel.trailers if channel is not None and channel.complete else [])
+
+    @property
     def content(self) -> bytes:
         """The body, once read (handlers written as plain `def` get it read beforehand)."""
         if self._body is None:

@@ -42,6 +42,12 @@ async def digest(request: httpy.Request) -> dict[str, object]:
     return {"size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
 
 
+@app.post("/request-trailers")
+async def request_trailers(request: httpy.Request) -> dict[str, object]:
+    body = await request.body()
+    return {"body": body.decode(), "trailers": dict(request.trailers)}
+
+
 @app.post("/upload-later")
 async def upload_later(request: httpy.Request) -> dict[str, object]:
     upload_waiting.set()

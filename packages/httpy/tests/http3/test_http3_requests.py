@@ -47,6 +47,21 @@ def test_post_of_one_mebibyte_arrives_whole(h3_server: ThreadedServer, ca_file: 
     run(main())
 
 
+def test_request_trailers_reach_the_handler_over_http3(
+    h3_server: ThreadedServer, ca_file: Path
+) -> None:
+    async def main() -> None:
+        async with h3_client(h3_server.quic_port, ca_file) as client:
+            response = client.start("POST", "/request-trailers", body=b"abc", end=False)
+            client.h3.send_headers(response.stream_id, [(b"x-checksum", b"294")], end_stream=True)
+            client.transmit()
+            await response.done.wait()
+        assert response.status == 200
+        assert json.loads(response.body) == {"body": "abc", "trailers": {"x-checksum": "294"}}
+
+    run(main())
+
+
 def test_upload_is_credited_only_as_the_handler_reads(
     h3_server: ThreadedServer, ca_file: Path
 ) -> None:

@@ -27,6 +27,7 @@ from httpy.protocol.events import (
     RequestEnded,
     RequestEvent,
     RequestReceived,
+    RequestTrailers,
 )
 
 LIMITS: Final = Limits(
@@ -132,6 +133,11 @@ def check_sequence(events: list[RequestEvent]) -> None:
             if head.content_length is not None:
                 assert body == head.content_length
             head = None
+        elif isinstance(event, RequestTrailers):
+            # Only after a chunked body's data, before its end; bounded like the head.
+            assert head is not None
+            assert head.content_length is None
+            assert len(event.headers) <= LIMITS.max_header_count
         else:
             assert 400 <= event.status <= 599
 

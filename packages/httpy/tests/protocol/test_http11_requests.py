@@ -18,6 +18,7 @@ from httpy.protocol.events import (
     RequestEnded,
     RequestEvent,
     RequestReceived,
+    RequestTrailers,
 )
 
 GET = b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"
@@ -147,8 +148,11 @@ CHUNKED = (
     b'1;name=value;quoted="a b"\r\n \r\n'  # chunk extensions are ignored
     b"0005\r\nworld\r\n"
     b"A\r\n0123456789\r\n"
-    b"0\r\nX-Trailer: ignored\r\nHost: not-this-one\r\n\r\n"  # and so are trailers
+    b"0\r\nX-Trailer: kept \r\nHost: not-this-one\r\n\r\n"  # trailers: their own event
 )
+
+# The trailer section, apart from the head: a Host there changes nothing about the request.
+CHUNKED_TRAILERS = RequestTrailers([(b"x-trailer", b"kept"), (b"host", b"not-this-one")], 0)
 
 CHUNKED_HEAD = head("POST", b"/up", [(b"host", b"example.com"), (b"transfer-encoding", b"chunked")])
 
@@ -162,9 +166,11 @@ def test_chunked_body_with_extensions_and_trailers() -> None:
         RequestData(b" "),
         RequestData(b"world"),
         RequestData(b"0123456789"),
+        CHUNKED_TRAILERS,
         RequestEnded(),
     ]
-    # Trailers reach neither this request nor the next one.
+    # The head's fields stay the head's; the next request starts clean.
+    assert CHUNKED_HEAD.headers == [(b"host", b"example.com"), (b"transfer-encoding", b"chunked")]
     assert conn.receive_data(GET) == [head(), RequestEnded()]
 
 
@@ -193,6 +199,7 @@ STREAM_EVENTS: list[RequestEvent] = [
     RequestEnded(),
     CHUNKED_HEAD,
     RequestData(b"hello world0123456789"),
+    CHUNKED_TRAILERS,
     RequestEnded(),
     head(target=b"/next"),
     RequestEnded(),

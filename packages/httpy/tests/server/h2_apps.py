@@ -73,6 +73,12 @@ async def trailers(request: httpy.Request) -> httpy.StreamingResponse:
     return response
 
 
+@app.post("/request-trailers")
+async def request_trailers(request: httpy.Request) -> dict[str, object]:
+    body = await request.body()
+    return {"body": body.decode(), "trailers": dict(request.trailers)}
+
+
 @app.get("/page")
 async def page(request: httpy.Request) -> httpy.Response:
     response = httpy.HTMLResponse("<link rel=stylesheet href=/version>")

@@ -5,6 +5,7 @@ attacks a raw h2 client can make: windows that never open, rapid resets, stream 
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import ssl
 import subprocess
@@ -312,6 +313,43 @@ def test_trailers_follow_the_body_over_http2(server: RunningServer) -> None:
     assert data == b"part one,part two"
     assert len(trailers) == 1
     assert (b"x-checksum", b"17") in trailers[0].headers
+
+
+@pytest.mark.parametrize(
+    ("data", "trailer"),
+    [(b"abc", (b"x-checksum", b"294")), (b"", (b"x-done", b"1"))],
+    ids=["after data", "without data"],  # no DATA: HEADERS, then trailers ending the stream
+)
+def test_request_trailers_reach_the_handler_over_http2(
+    server: RunningServer, data: bytes, trailer: tuple[bytes, bytes]
+) -> None:
+    with RawH2Client(server.port) as client:
+        stream_id = client.headers(b"/request-trailers", b"POST", end=False)
+        if data:
+            client.conn.send_data(stream_id, data)
+        client.conn.send_headers(stream_id, [trailer], end_stream=True)
+        client.flush()
+        events = _until_closed(client, {stream_id})
+    answer = b"".join(e.data for e in events if isinstance(e, h2.events.DataReceived))
+    assert json.loads(answer) == {
+        "body": data.decode(),
+        "trailers": {trailer[0].decode(): trailer[1].decode()},
+    }
+
+
+def test_request_trailers_reach_the_handler_over_http11(server: RunningServer) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(
+            b"POST /request-trailers HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+            b"Trailer: X-Checksum\r\nConnection: close\r\n\r\n"
+            b"3\r\nabc\r\n0\r\nX-Checksum: 294 \r\n\r\n"
+        )
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    assert json.loads(body) == {"body": "abc", "trailers": {"x-checksum": "294"}}
 
 
 def test_http11_gets_the_body_without_trailers(server: RunningServer) -> None:

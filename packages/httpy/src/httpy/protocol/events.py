@@ -96,18 +96,19 @@ class ResponseBody(NamedTuple):
     stream_id: int = 0
 
 
-RequestEvent = RequestReceived | RequestData | RequestEnded | ProtocolError
+class RequestTrailers(NamedTuple):
+    """Trailer fields that ended a request body (HTTP/1.1 chunked, HTTP/2, HTTP/3);
+    ``RequestEnded`` follows. Stream 0 on HTTP/1.1."""
+
+    headers: Headers
+    stream_id: int
+
+
+RequestEvent = RequestReceived | RequestData | RequestTrailers | RequestEnded | ProtocolError
 ResponseEvent = InformationalResponse | ResponseHead | ResponseBody
 
 
 # HTTP/2 adds these. Each names its stream; stream 0 means the whole connection.
-
-
-class RequestTrailers(NamedTuple):
-    """Trailer fields that ended a request body; ``RequestEnded`` follows."""
-
-    headers: Headers
-    stream_id: int
 
 
 class StreamReset(NamedTuple):
@@ -144,11 +145,4 @@ class PriorityUpdated(NamedTuple):
     incremental: bool
 
 
-Event = (
-    RequestEvent
-    | RequestTrailers
-    | StreamReset
-    | WindowOpened
-    | ConnectionTerminated
-    | PriorityUpdated
-)
+Event = RequestEvent | StreamReset | WindowOpened | ConnectionTerminated | PriorityUpdated

@@ -39,6 +39,7 @@ from httpy.protocol.events import (
     RequestEnded,
     RequestEvent,
     RequestReceived,
+    RequestTrailers,
     ResponseBody,
     ResponseEvent,
     ResponseHead,
@@ -201,6 +202,7 @@ class HTTP11Connection:
         "_tail_lines",
         "_tail_until",
         "_target",
+        "_trailers",
         "_upgrade_body",
         "_upgrade_body_pending",
         "_valid_host",
@@ -243,6 +245,8 @@ class HTTP11Connection:
         self._line_start = b""
         self._target = b""
         self._headers: Headers = []
+        # Fields after a chunked body (the trailer section), for the request being read.
+        self._trailers: Headers = []
         self._field_bytes = 0
         self._field_count = 0
         self._body_seen = 0
@@ -468,7 +472,10 @@ class HTTP11Connection:
                 # llhttp reads no "chunked" before a tab, and would refuse it after the head.
                 raise _Reject(400, "invalid Transfer-Encoding")
             self._headers.append((lowered, stripped))
-        # Fields after the body are trailers: counted and bounded above, otherwise ignored.
+        else:
+            # Fields after a chunked body are trailers (counted and bounded above): handed
+            # to the handler with the body's end (RFC 9112 §7.1.2).
+            self._trailers.append((name.lower(), value.rstrip(b" \t")))
 
     def on_headers_complete(self) -> None:  # noqa: PLR0912, PLR0915 - one pass, one frame per request
         self.mid_request_head = False
@@ -590,6 +597,9 @@ class HTTP11Connection:
         if receiving is not None:
             receiving.request_complete = True
             self._receiving = None
+        if self._trailers:
+            self._events.append(RequestTrailers(self._trailers, 0))
+            self._trailers = []
         self._events.append(_REQUEST_ENDED)
         if self._last_request:
             # Whatever follows on the wire is never answered: stop llhttp mid-buffer.

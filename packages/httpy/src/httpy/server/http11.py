@@ -34,6 +34,7 @@ from httpy.protocol.events import (
     RequestEnded,
     RequestEvent,
     RequestReceived,
+    RequestTrailers,
     ResponseBody,
 )
 from httpy.protocol.http2 import InvalidUpgradeError
@@ -310,7 +311,7 @@ class HTTP11Protocol(asyncio.Protocol):
 
     # --- request dispatch --------------------------------------------------------------
 
-    def _pump(self) -> None:  # noqa: PLR0912 - one frame per request: the hot path
+    def _pump(self) -> None:  # noqa: PLR0912, PLR0915 - one frame per request: the hot path
         """Hand queued events to the request in progress, or start the next request; then,
         with nothing in progress, arm the deadline that fits (or close after an EOF)."""
         if self._pumping:
@@ -343,6 +344,10 @@ class HTTP11Protocol(asyncio.Protocol):
                         if self._body is not None:
                             self._body.end()
                             self._body = None
+                    elif kind is RequestTrailers:
+                        pending.popleft()
+                        if self._body is not None:
+                            self._body.trailers = event.headers  # type: ignore[union-attr]
                     elif self._body is not None:  # a ProtocolError, for the request in progress
                         # It lost its body (too large, bad chunk): its handler sees the error
                         # when it reads; its response ends the connection.

@@ -34,6 +34,7 @@ from httpy.protocol.events import (
     RequestData,
     RequestEnded,
     RequestReceived,
+    RequestTrailers,
     StreamReset,
     WindowOpened,
 )
@@ -333,7 +334,7 @@ class HTTP2Protocol(asyncio.Protocol):
 
     # --- events ------------------------------------------------------------------------------
 
-    def _dispatch(self, events: list[Event]) -> None:
+    def _dispatch(self, events: list[Event]) -> None:  # noqa: PLR0912 - a branch per event kind
         count = len(events)
         for index, event in enumerate(events):
             kind = type(event)
@@ -360,9 +361,12 @@ class HTTP2Protocol(asyncio.Protocol):
                     self._drop(io, cancel=True)
             elif kind is ProtocolError:
                 self._on_protocol_error(cast("ProtocolError", event))
+            elif kind is RequestTrailers:
+                io = self._streams.get(event.stream_id)  # type: ignore[union-attr]
+                if io is not None and io.body is not None:
+                    io.body.trailers = event.headers  # type: ignore[union-attr]
             elif kind is ConnectionTerminated or kind is PriorityUpdated:
                 pass  # the protocol keeps both; should_close and priority() say what they mean
-            # RequestTrailers: the Request API carries no request trailers; they are dropped.
 
     def _start(self, head: RequestReceived, *, bodiless: bool) -> None:
         stream_id = head.stream_id

@@ -43,6 +43,7 @@ from httpy.protocol.events import (
     RequestData,
     RequestEnded,
     RequestReceived,
+    RequestTrailers,
     StreamReset,
 )
 from httpy.protocol.http3 import (
@@ -271,7 +272,8 @@ class HTTP3Link:
         elif kind is ProtocolError:
             # A body over its limit, or malformed trailers: the handler sees it as it reads.
             io.body.fail(event.status, event.reason)
-        # RequestTrailers: the Request API carries no request trailers; they are dropped.
+        elif kind is RequestTrailers:
+            io.body.trailers = event.headers
 
     def _wake_writers(self) -> None:
         h3, high_water = self.h3, self.high_water
