@@ -45,9 +45,15 @@ def test_exit_after_concurrent_async_requests_is_clean(url: str, attempt: int) -
     assert result.returncode == 0, result.stderr[-2000:]
 
 
+# The child installs Python's own Ctrl-C handler itself: a process started in the background
+# by a non-interactive shell (as a CI job may be) inherits SIGINT ignored, and Python then
+# leaves it ignored.
 INTERRUPTED = """
+import signal
 import sys
 import requestx
+
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 try:
     requestx.get(sys.argv[1])
