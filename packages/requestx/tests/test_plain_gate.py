@@ -20,7 +20,7 @@ import pytest
 import requestx
 from httpy.httpbin import app
 from httpy.testing import serve_in_thread
-from requestx import _mode, sessions
+from requestx import _mode, _requestx, sessions
 from requestx.adapters import HTTPAdapter, _is_stock
 from requestx.sessions import Session
 
@@ -225,3 +225,14 @@ def test_a_connection_error_from_the_gate_carries_the_request() -> None:
             session.get(f"http://127.0.0.1:{port}/", timeout=5)
     assert raised.value.request is not None
     assert raised.value.request.url == f"http://127.0.0.1:{port}/"
+
+
+def test_the_gate_refuses_a_missing_or_unknown_definition() -> None:
+    with pytest.raises(TypeError, match="by name"):
+        _requestx.PlainGate()
+    definitions = dict(sessions._GATE_DEFINITIONS)
+    del definitions["kit"]
+    with pytest.raises(TypeError, match="needs kit"):
+        _requestx.PlainGate(**definitions)
+    with pytest.raises(TypeError, match="21 definitions, 22"):
+        _requestx.PlainGate(**sessions._GATE_DEFINITIONS, extra=None)

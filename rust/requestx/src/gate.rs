@@ -28,6 +28,9 @@ use crate::assemble::ResponseKit;
 use crate::call::{Call, HeaderLines, Timeouts, seconds};
 use crate::client::Client;
 
+/// How many definitions `PlainGate::new` takes (the fields of `PlainGate`).
+const DEFINITIONS: usize = 21;
+
 /// What the gate compares with and calls: Python's own definitions, handed over once by
 /// `requestx.sessions` (the one place that names them).
 #[pyclass(module = "requestx._requestx", frozen)]
@@ -57,60 +60,51 @@ pub struct PlainGate {
 
 #[pymethods]
 impl PlainGate {
+    /// The definitions, by name (`requestx.sessions` passes each as a keyword argument);
+    /// a missing or unknown name is a `TypeError`.
     #[new]
-    #[pyo3(signature = (
-        *, own_request, own_send, own_prepare_request, own_merge_environment_settings,
-        own_get_adapter, adapter_type, own_adapter_send, own_build_response, headers_type,
-        cookie_jar_type, no_cookies, prepared_type, fresh_jar, prepared_urls, prepare_url,
-        not_plain, mode_module, running_loop, redirect_statuses, request_errors, kit,
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        own_request: Py<PyAny>,
-        own_send: Py<PyAny>,
-        own_prepare_request: Py<PyAny>,
-        own_merge_environment_settings: Py<PyAny>,
-        own_get_adapter: Py<PyAny>,
-        adapter_type: Py<PyType>,
-        own_adapter_send: Py<PyAny>,
-        own_build_response: Py<PyAny>,
-        headers_type: Py<PyType>,
-        cookie_jar_type: Py<PyType>,
-        no_cookies: Py<PyAny>,
-        prepared_type: Py<PyType>,
-        fresh_jar: Py<PyAny>,
-        prepared_urls: Py<PyDict>,
-        prepare_url: Py<PyAny>,
-        not_plain: Py<PyAny>,
-        mode_module: Py<PyAny>,
-        running_loop: Py<PyAny>,
-        redirect_statuses: Py<PyAny>,
-        request_errors: Py<PyAny>,
-        kit: Py<ResponseKit>,
-    ) -> Self {
-        Self {
-            own_request,
-            own_send,
-            own_prepare_request,
-            own_merge_environment_settings,
-            own_get_adapter,
-            adapter_type,
-            own_adapter_send,
-            own_build_response,
-            headers_type,
-            cookie_jar_type,
-            no_cookies,
-            prepared_type,
-            fresh_jar,
-            prepared_urls,
-            prepare_url,
-            not_plain,
-            mode_module,
-            running_loop,
-            redirect_statuses,
-            request_errors,
-            kit,
+    #[pyo3(signature = (**definitions))]
+    fn new(definitions: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let Some(definitions) = definitions else {
+            return Err(PyTypeError::new_err(
+                "PlainGate takes its definitions by name",
+            ));
+        };
+        let get = |name: &str| -> PyResult<Bound<'_, PyAny>> {
+            definitions
+                .get_item(name)?
+                .ok_or_else(|| PyTypeError::new_err(format!("PlainGate needs {name}")))
+        };
+        let gate = Self {
+            own_request: get("own_request")?.unbind(),
+            own_send: get("own_send")?.unbind(),
+            own_prepare_request: get("own_prepare_request")?.unbind(),
+            own_merge_environment_settings: get("own_merge_environment_settings")?.unbind(),
+            own_get_adapter: get("own_get_adapter")?.unbind(),
+            adapter_type: get("adapter_type")?.cast_into::<PyType>()?.unbind(),
+            own_adapter_send: get("own_adapter_send")?.unbind(),
+            own_build_response: get("own_build_response")?.unbind(),
+            headers_type: get("headers_type")?.cast_into::<PyType>()?.unbind(),
+            cookie_jar_type: get("cookie_jar_type")?.cast_into::<PyType>()?.unbind(),
+            no_cookies: get("no_cookies")?.unbind(),
+            prepared_type: get("prepared_type")?.cast_into::<PyType>()?.unbind(),
+            fresh_jar: get("fresh_jar")?.unbind(),
+            prepared_urls: get("prepared_urls")?.cast_into::<PyDict>()?.unbind(),
+            prepare_url: get("prepare_url")?.unbind(),
+            not_plain: get("not_plain")?.unbind(),
+            mode_module: get("mode_module")?.unbind(),
+            running_loop: get("running_loop")?.unbind(),
+            redirect_statuses: get("redirect_statuses")?.unbind(),
+            request_errors: get("request_errors")?.unbind(),
+            kit: get("kit")?.cast_into::<ResponseKit>()?.unbind(),
+        };
+        if definitions.len() != DEFINITIONS {
+            return Err(PyTypeError::new_err(format!(
+                "PlainGate takes {DEFINITIONS} definitions, {} were given",
+                definitions.len()
+            )));
         }
+        Ok(gate)
     }
 
     /// `session.get(url, **options)` sent and answered, or None when Python must decide

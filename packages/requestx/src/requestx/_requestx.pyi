@@ -130,31 +130,7 @@ class ResponseKit:
 class PlainGate:
     """`Session.get(url)` in one native call when the session asks for nothing more."""
 
-    def __new__(
-        cls,
-        *,
-        own_request: Any,
-        own_send: Any,
-        own_prepare_request: Any,
-        own_merge_environment_settings: Any,
-        own_get_adapter: Any,
-        adapter_type: type,
-        own_adapter_send: Any,
-        own_build_response: Any,
-        headers_type: type,
-        cookie_jar_type: type,
-        no_cookies: Callable[[Any], bool],
-        prepared_type: type,
-        fresh_jar: Any,
-        prepared_urls: dict[str, tuple[str, bool]],
-        prepare_url: Callable[[str], tuple[str, bool]],
-        not_plain: Any,
-        mode_module: Any,
-        running_loop: Callable[[], Any],
-        redirect_statuses: Any,
-        request_errors: Any,
-        kit: ResponseKit,
-    ) -> PlainGate: ...
+    def __new__(cls, **definitions: Any) -> PlainGate: ...
     def get(self, session: Any, url: Any, options: dict[str, Any]) -> Any | None: ...
     def admits(self, session: Any, url: Any, options: dict[str, Any]) -> bool: ...
 

@@ -918,29 +918,30 @@ _OWN_MERGE_ENVIRONMENT_SETTINGS = Session.merge_environment_settings
 _OWN_GET_ADAPTER = Session.get_adapter
 
 # `Session.get`'s native plain path, handed the definitions its checks compare with.
-_GATE = _requestx.PlainGate(
-    own_request=_OWN_REQUEST,
-    own_send=_OWN_SEND,
-    own_prepare_request=_OWN_PREPARE_REQUEST,
-    own_merge_environment_settings=_OWN_MERGE_ENVIRONMENT_SETTINGS,
-    own_get_adapter=_OWN_GET_ADAPTER,
-    adapter_type=HTTPAdapter,
-    own_adapter_send=_OWN_ADAPTER_SEND,
-    own_build_response=_OWN_BUILD_RESPONSE,
-    headers_type=CaseInsensitiveDict,
-    cookie_jar_type=CookieJar,
-    no_cookies=_no_cookies,
-    prepared_type=PreparedRequest,
-    fresh_jar=_FRESH_JAR,
-    prepared_urls=_PREPARED_URLS,
-    prepare_url=_prepared_url,
-    not_plain=_NOT_PLAIN,
-    mode_module=_mode,
-    running_loop=asyncio._get_running_loop,
-    redirect_statuses=REDIRECT_STATI,
-    request_errors=(ConnectionError, ReadTimeout),
-    kit=_KIT,
-)
+_GATE_DEFINITIONS: dict[str, Any] = {
+    "own_request": _OWN_REQUEST,
+    "own_send": _OWN_SEND,
+    "own_prepare_request": _OWN_PREPARE_REQUEST,
+    "own_merge_environment_settings": _OWN_MERGE_ENVIRONMENT_SETTINGS,
+    "own_get_adapter": _OWN_GET_ADAPTER,
+    "adapter_type": HTTPAdapter,
+    "own_adapter_send": _OWN_ADAPTER_SEND,
+    "own_build_response": _OWN_BUILD_RESPONSE,
+    "headers_type": CaseInsensitiveDict,
+    "cookie_jar_type": CookieJar,
+    "no_cookies": _no_cookies,
+    "prepared_type": PreparedRequest,
+    "fresh_jar": _FRESH_JAR,
+    "prepared_urls": _PREPARED_URLS,
+    "prepare_url": _prepared_url,
+    "not_plain": _NOT_PLAIN,
+    "mode_module": _mode,
+    "running_loop": asyncio._get_running_loop,
+    "redirect_statuses": REDIRECT_STATI,
+    "request_errors": (ConnectionError, ReadTimeout),
+    "kit": _KIT,
+}
+_GATE = _requestx.PlainGate(**_GATE_DEFINITIONS)
 
 
 def session() -> Session:
