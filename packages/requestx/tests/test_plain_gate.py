@@ -10,6 +10,7 @@ sessions.py) does; end-to-end tests then check the gate's answers on a real serv
 from __future__ import annotations
 
 import asyncio
+import collections
 import socket
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -165,6 +166,62 @@ def test_a_new_mount_is_seen_by_the_adapter_memo(url: str) -> None:
         assert sessions._GATE.admits(session, f"{url}/get", {}) is True
 
 
+def _mount_own_adapter_behind_a_longer_prefix(session: Session, url: str) -> None:
+    session.mount("http://", _OwnAdapter())
+    session.mount(url, HTTPAdapter())
+
+
+# Changes made after the gate's caches were filled (a first `get`): the gate must see each
+# of them as `get_adapter` and `_plain_headers` do, whichever way the mapping was changed.
+CHANGED_AFTER_USE: list[tuple[str, Callable[[Session, str], Any]]] = [
+    ("nothing", lambda _s, _u: None),
+    # The own adapter's prefix moved ahead of the longer one: `get_adapter` now finds it.
+    ("mounts reordered", lambda s, u: s.adapters.move_to_end(u)),
+    ("mounts as a dict", lambda s, _u: setattr(s, "adapters", dict(s.adapters))),
+    (
+        "mounts as a UserDict",
+        lambda s, _u: setattr(s, "adapters", collections.UserDict(s.adapters)),
+    ),
+    ("a mount replaced in place", lambda s, u: s.adapters.__setitem__(u, _OwnAdapter())),
+    ("a mount removed", lambda s, u: s.adapters.pop(u)),
+    (
+        "headers reordered",
+        lambda s, _u: s.headers.__setitem__("User-Agent", s.headers.pop("User-Agent")),
+    ),
+    ("a header value replaced", lambda s, _u: s.headers.__setitem__("Accept", "text/plain")),
+]
+
+
+@pytest.mark.parametrize(
+    "change", [case[1] for case in CHANGED_AFTER_USE], ids=[case[0] for case in CHANGED_AFTER_USE]
+)
+def test_a_change_after_use_is_seen_by_the_gates_caches(
+    url: str, change: Callable[[Session, str], Any]
+) -> None:
+    with Session() as session:
+        _mount_own_adapter_behind_a_longer_prefix(session, url)
+        assert session.get(f"{url}/get").status_code == 200  # fills the caches
+        change(session, url)
+        expected = python_rule(session, f"{url}/get", {})
+        assert sessions._GATE.admits(session, f"{url}/get", {}) is expected
+        if expected:
+            assert session.get(f"{url}/get").status_code == 200
+            # The headers were encoded again from their present order and values.
+            cached = session._plain_headers_cache
+            assert cached is not None
+            assert cached[0] == list(session.headers._store.values())
+
+
+def test_reordered_mounts_send_through_the_adapter_now_first(url: str) -> None:
+    with Session() as session:
+        _mount_own_adapter_behind_a_longer_prefix(session, url)
+        assert sessions._GATE.admits(session, f"{url}/get", {}) is True
+        session.get(f"{url}/get")
+        session.adapters.move_to_end(url)
+        assert isinstance(session.get_adapter(f"{url}/get"), _OwnAdapter)
+        assert sessions._GATE.admits(session, f"{url}/get", {}) is False
+
+
 def test_the_gates_response_is_the_python_paths(url: str) -> None:
     with Session() as session:
         session.trust_env = False
@@ -234,5 +291,5 @@ def test_the_gate_refuses_a_missing_or_unknown_definition() -> None:
     del definitions["kit"]
     with pytest.raises(TypeError, match="needs kit"):
         _requestx.PlainGate(**definitions)
-    with pytest.raises(TypeError, match="21 definitions, 22"):
+    with pytest.raises(TypeError, match="22 definitions, 23"):
         _requestx.PlainGate(**sessions._GATE_DEFINITIONS, extra=None)

@@ -28,8 +28,12 @@ pub struct ResponseKit {
     response_type: Py<PyType>,
     /// The names of the fields filled here, in the order `build` hands their values.
     fields: Vec<Py<PyString>>,
-    /// The fields with the same value in every such Response.
-    constants: Py<PyDict>,
+    /// Every field of such a Response: the constants with their values, then the filled
+    /// fields (None here). Each Response's `__dict__` starts as a copy, so filling it only
+    /// replaces values: no insertion, no resize.
+    template: Py<PyDict>,
+    /// `Response.__new__` (`object.__new__`), looked up once.
+    new: Py<PyAny>,
     /// `Response._keep_engine_cookies`: called for a response that sets a cookie.
     keep_cookies: Py<PyAny>,
     /// `_text_utils.encoding_of_content_type`: the one place that rule is written.
@@ -44,7 +48,7 @@ impl ResponseKit {
     fn new(
         response_type: Py<PyType>,
         fields: &Bound<'_, PyTuple>,
-        constants: Py<PyDict>,
+        constants: &Bound<'_, PyDict>,
         keep_cookies: Py<PyAny>,
         encoding_of: Py<PyAny>,
     ) -> PyResult<Self> {
@@ -54,14 +58,24 @@ impl ResponseKit {
                 fields.len()
             )));
         }
+        let py = fields.py();
         let fields = fields
             .iter()
             .map(|name| Ok(name.cast_into::<PyString>()?.unbind()))
             .collect::<PyResult<Vec<_>>>()?;
+        let template = constants.copy()?;
+        for name in &fields {
+            template.set_item(name.bind(py), py.None())?;
+        }
+        let new = response_type
+            .bind(py)
+            .getattr(intern!(py, "__new__"))?
+            .unbind();
         Ok(Self {
             response_type,
             fields,
-            constants,
+            template: template.unbind(),
+            new,
             keep_cookies,
             encoding_of,
             encodings: Mutex::new(HashMap::new()),
@@ -106,12 +120,11 @@ impl ResponseKit {
             elapsed.into_pyobject(py)?.into_any(),
             adapter.clone(),
         ];
-        let fields = self.constants.bind(py).copy()?;
+        let fields = self.template.bind(py).copy()?;
         for (name, value) in self.fields.iter().zip(values) {
             fields.set_item(name.bind(py), value)?;
         }
-        let response_type = self.response_type.bind(py);
-        let response = response_type.call_method1(intern!(py, "__new__"), (response_type,))?;
+        let response = self.new.bind(py).call1((self.response_type.bind(py),))?;
         response.setattr(intern!(py, "__dict__"), fields)?;
         if engine.sets_cookies() {
             self.keep_cookies.bind(py).call1((&response,))?;

@@ -146,62 +146,94 @@ async fn send_head(
     pool: &h1::SharedPool,
     exchange: Exchange,
 ) -> Result<(Head, Option<Decoder>, Streaming), EngineError> {
-    let target = Arc::clone(&exchange.target);
+    let (exchange, fresh) = match h2_slot(route, &exchange.target) {
+        // Boxed: the HTTP/2 attempt's waits would otherwise size (and slow, as every
+        // request's future is moved) the HTTP/1.1 requests too.
+        Some(slot) => match Box::pin(send_h2_first(route, slot, exchange)).await? {
+            H2First::Answered(answer) => return Ok(answer),
+            H2First::H1(exchange, fresh) => (exchange, fresh),
+        },
+        None => (exchange, None),
+    };
+    send_h1(pool, fresh, route, exchange).await
+}
+
+/// The origin's HTTP/2 slot when the request should try HTTP/2 first: h2 is wanted (by
+/// ALPN on `https://`, by prior knowledge on `http://`, never through a forwarding proxy)
+/// and the origin was not lately found to answer in HTTP/1.1 only.
+fn h2_slot(route: &Route, target: &Target) -> Option<Arc<h2::Slot>> {
     let h2_wanted = match (target.scheme, route.http2) {
         (_, Http2::Off) | (Scheme::Http, Http2::Alpn) => false,
         // A forwarding proxy is spoken to in HTTP/1.1, whatever the origin speaks.
         (Scheme::Https, _) | (Scheme::Http, Http2::PriorKnowledge) => {
-            route.forwarder(&target).is_none()
+            route.forwarder(target).is_none()
         }
     };
-    if h2_wanted {
-        let tls_id = match target.scheme {
-            Scheme::Https => route.tls.id,
-            Scheme::Http => 0,
-        };
-        let slot = h2::slot(tls_id, &route.h2_key(&target));
-        if !slot.speaks_h1() {
-            // Boxed: the rare path would otherwise size (and slow) every request's future.
-            let opening = Box::pin(open(&target, route, exchange.connect_timeout));
-            // The connect timeout bounds the wait for another caller's connect too: queued
-            // behind a connect that hangs, each caller fails after its own limit, not after
-            // the limits of everyone ahead of it.
-            let way = match exchange.connect_timeout {
-                None => h2::way(&slot, opening).await,
-                Some(limit) => tokio::time::timeout(limit, h2::way(&slot, opening))
-                    .await
-                    .map_err(|_| {
-                        EngineError::ConnectTimeout(format!(
-                            "connection to {} timed out (connect timeout={}s)",
-                            target.origin,
-                            limit.as_secs_f64()
-                        ))
-                    })?,
-            };
-            match way? {
-                Way::H2(sender) => {
-                    match Box::pin(send_h2(route, &slot, sender, exchange)).await? {
-                        H2Outcome::Answered(answer) => return Ok(answer),
-                        // The origin now answers in HTTP/1.1 (restarted without h2): the
-                        // request, unsent, goes that way.
-                        H2Outcome::FellBack(exchange, connected) => {
-                            let connection = match connected {
-                                Some(connected) => Some(Connection::handshake(connected).await?),
-                                None => None,
-                            };
-                            return send_h1(pool, connection, route, *exchange).await;
-                        }
-                    }
-                }
-                Way::H1(Some(connected)) => {
-                    let connection = Connection::handshake(connected).await?;
-                    return send_h1(pool, Some(connection), route, exchange).await;
-                }
-                Way::H1(None) => {}
-            }
-        }
+    if !h2_wanted {
+        return None;
     }
-    send_h1(pool, None, route, exchange).await
+    let tls_id = match target.scheme {
+        Scheme::Https => route.tls.id,
+        Scheme::Http => 0,
+    };
+    let slot = h2::slot(tls_id, &route.h2_key(target));
+    (!slot.speaks_h1()).then_some(slot)
+}
+
+/// What trying HTTP/2 first ends with.
+// Returned by value once per request and never stored.
+#[allow(clippy::large_enum_variant)]
+enum H2First {
+    Answered((Head, Option<Decoder>, Streaming)),
+    /// The origin answers in HTTP/1.1: the request, unsent, and the connection opened to
+    /// find that out (if one was).
+    H1(Exchange, Option<Connection>),
+}
+
+/// Send `exchange` on the origin's shared HTTP/2 connection (opened here if there is none),
+/// or hand it back for HTTP/1.1 when the origin turns out to speak only that.
+async fn send_h2_first(
+    route: &Route,
+    slot: Arc<h2::Slot>,
+    exchange: Exchange,
+) -> Result<H2First, EngineError> {
+    let target = Arc::clone(&exchange.target);
+    // Boxed: polled only when this caller is the one to connect.
+    let opening = Box::pin(open(&target, route, exchange.connect_timeout));
+    // The connect timeout bounds the wait for another caller's connect too: queued behind
+    // a connect that hangs, each caller fails after its own limit, not after the limits of
+    // everyone ahead of it.
+    let way = match exchange.connect_timeout {
+        None => h2::way(&slot, opening).await,
+        Some(limit) => tokio::time::timeout(limit, h2::way(&slot, opening))
+            .await
+            .map_err(|_| {
+                EngineError::ConnectTimeout(format!(
+                    "connection to {} timed out (connect timeout={}s)",
+                    target.origin,
+                    limit.as_secs_f64()
+                ))
+            })?,
+    };
+    match way? {
+        Way::H2(sender) => match send_h2(route, &slot, sender, exchange).await? {
+            H2Outcome::Answered(answer) => Ok(H2First::Answered(answer)),
+            // The origin now answers in HTTP/1.1 (restarted without h2): the request,
+            // unsent, goes that way.
+            H2Outcome::FellBack(exchange, connected) => {
+                let fresh = match connected {
+                    Some(connected) => Some(Connection::handshake(connected).await?),
+                    None => None,
+                };
+                Ok(H2First::H1(*exchange, fresh))
+            }
+        },
+        Way::H1(Some(connected)) => Ok(H2First::H1(
+            exchange,
+            Some(Connection::handshake(connected).await?),
+        )),
+        Way::H1(None) => Ok(H2First::H1(exchange, None)),
+    }
 }
 
 /// What `send_h2` ends with.

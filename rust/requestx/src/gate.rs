@@ -29,12 +29,13 @@ use crate::call::{Call, HeaderLines, Timeouts, seconds};
 use crate::client::Client;
 
 /// How many definitions `PlainGate::new` takes (the fields of `PlainGate`).
-const DEFINITIONS: usize = 21;
+const DEFINITIONS: usize = 22;
 
 /// What the gate compares with and calls: Python's own definitions, handed over once by
 /// `requestx.sessions` (the one place that names them).
 #[pyclass(module = "requestx._requestx", frozen)]
 pub struct PlainGate {
+    session_type: Py<PyType>,
     own_request: Py<PyAny>,
     own_send: Py<PyAny>,
     own_prepare_request: Py<PyAny>,
@@ -47,7 +48,11 @@ pub struct PlainGate {
     cookie_jar_type: Py<PyType>,
     no_cookies: Py<PyAny>,
     prepared_type: Py<PyType>,
-    fresh_jar: Py<PyAny>,
+    /// The `__dict__` `_request_plain` leaves on a plain GET's `PreparedRequest`, with None
+    /// for the URL and the headers (see `send`).
+    prepared_template: Py<PyDict>,
+    /// `PreparedRequest.__new__`, looked up once.
+    prepared_new: Py<PyAny>,
     prepared_urls: Py<PyDict>,
     prepare_url: Py<PyAny>,
     not_plain: Py<PyAny>,
@@ -75,7 +80,19 @@ impl PlainGate {
                 .get_item(name)?
                 .ok_or_else(|| PyTypeError::new_err(format!("PlainGate needs {name}")))
         };
+        let py = definitions.py();
+        let prepared_type = get("prepared_type")?.cast_into::<PyType>()?;
+        let prepared_new = prepared_type.getattr(intern!(py, "__new__"))?.unbind();
+        // What PreparedRequest() and the prepare_* steps would leave (see _request_plain).
+        let prepared_template = PyDict::new(py);
+        prepared_template.set_item(intern!(py, "method"), intern!(py, "GET"))?;
+        prepared_template.set_item(intern!(py, "url"), py.None())?;
+        prepared_template.set_item(intern!(py, "_headers_from"), py.None())?;
+        prepared_template.set_item(intern!(py, "_cookie_jar"), get("fresh_jar")?)?;
+        prepared_template.set_item(intern!(py, "body"), py.None())?;
+        prepared_template.set_item(intern!(py, "_body_position"), py.None())?;
         let gate = Self {
+            session_type: get("session_type")?.cast_into::<PyType>()?.unbind(),
             own_request: get("own_request")?.unbind(),
             own_send: get("own_send")?.unbind(),
             own_prepare_request: get("own_prepare_request")?.unbind(),
@@ -87,8 +104,9 @@ impl PlainGate {
             headers_type: get("headers_type")?.cast_into::<PyType>()?.unbind(),
             cookie_jar_type: get("cookie_jar_type")?.cast_into::<PyType>()?.unbind(),
             no_cookies: get("no_cookies")?.unbind(),
-            prepared_type: get("prepared_type")?.cast_into::<PyType>()?.unbind(),
-            fresh_jar: get("fresh_jar")?.unbind(),
+            prepared_type: prepared_type.unbind(),
+            prepared_template: prepared_template.unbind(),
+            prepared_new,
             prepared_urls: get("prepared_urls")?.cast_into::<PyDict>()?.unbind(),
             prepare_url: get("prepare_url")?.unbind(),
             not_plain: get("not_plain")?.unbind(),
@@ -198,7 +216,12 @@ impl PlainGate {
         let class = session.get_type();
         let instance = session.getattr(intern!(py, "__dict__"))?;
         let instance = instance.cast::<PyDict>()?;
-        if !self.session_is_plain(session, &class, instance)? {
+        let session = Attributes {
+            session,
+            instance,
+            exact: class.is(self.session_type.bind(py)),
+        };
+        if !self.session_is_plain(&session, &class)? {
             return Ok(None);
         }
         // `_request_plain`.
@@ -206,8 +229,10 @@ impl PlainGate {
             .verify
             .clone()
             .unwrap_or_else(|| py.None().into_bound(py));
-        if session.getattr(intern!(py, "trust_env"))?.is_truthy()? {
-            verify = session.call_method1(intern!(py, "_environment_verify"), (url, &verify))?;
+        if session.get(intern!(py, "trust_env"))?.is_truthy()? {
+            verify = session
+                .session
+                .call_method1(intern!(py, "_environment_verify"), (url, &verify))?;
             if verify.is(self.not_plain.bind(py)) {
                 return Ok(None);
             }
@@ -221,8 +246,8 @@ impl PlainGate {
         let target = prepared.get_item(0)?;
         let target = target.cast_into::<PyString>()?;
         let has_credentials = prepared.get_item(1)?.is_truthy()?;
-        let adapter = self.adapter(session, &class, instance, &target)?;
-        let Some(plain_headers) = self.plain_headers(session)? else {
+        let adapter = self.adapter(&session, &class, &target)?;
+        let Some(plain_headers) = self.plain_headers(&session)? else {
             return Ok(None);
         };
         if has_credentials || !self.is_stock(&adapter)? {
@@ -230,10 +255,10 @@ impl PlainGate {
         }
         let stream = match &options.stream {
             Some(stream) if !stream.is_none() => stream.clone(),
-            _ => session.getattr(intern!(py, "stream"))?,
+            _ => session.get(intern!(py, "stream"))?,
         };
         if verify.is_none() {
-            verify = session.getattr(intern!(py, "verify"))?;
+            verify = session.get(intern!(py, "verify"))?;
         }
         if stream.is_truthy()? || !no_retries(&adapter)? {
             return Ok(None);
@@ -277,11 +302,11 @@ impl PlainGate {
     /// patched on it, a sync caller, and nothing to add to the request.
     fn session_is_plain(
         &self,
-        session: &Bound<'_, PyAny>,
+        session: &Attributes<'_, '_>,
         class: &Bound<'_, PyType>,
-        instance: &Bound<'_, PyDict>,
     ) -> PyResult<bool> {
-        let py = session.py();
+        let py = class.py();
+        let instance = session.instance;
         if !owns(class, intern!(py, "request"), &self.own_request)?
             || instance.contains(intern!(py, "request"))?
             // `_plain`: the class's own methods, nothing patched on the session.
@@ -297,15 +322,15 @@ impl PlainGate {
             return Ok(false);
         }
         // The mode first: an async caller takes Python's way (cheapest to find out).
-        if self.wants_async(&session.getattr(intern!(py, "mode"))?)? {
+        if self.wants_async(&session.get(intern!(py, "mode"))?)? {
             return Ok(false);
         }
-        if !session.getattr(intern!(py, "auth"))?.is_none()
-            || session.getattr(intern!(py, "proxies"))?.is_truthy()?
-            || session.getattr(intern!(py, "params"))?.is_truthy()?
-            || !session.getattr(intern!(py, "cert"))?.is_none()
-            || !self.no_cookies(&session.getattr(intern!(py, "cookies"))?)?
-            || !plain_hooks(&session.getattr(intern!(py, "hooks"))?)?
+        if !session.get(intern!(py, "auth"))?.is_none()
+            || session.get(intern!(py, "proxies"))?.is_truthy()?
+            || session.get(intern!(py, "params"))?.is_truthy()?
+            || !session.get(intern!(py, "cert"))?.is_none()
+            || !self.no_cookies(&session.get(intern!(py, "cookies"))?)?
+            || !plain_hooks(&session.get(intern!(py, "hooks"))?)?
         {
             return Ok(false);
         }
@@ -319,18 +344,13 @@ impl PlainGate {
         plan: Plan<'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = session.py();
-        // What PreparedRequest() and the prepare_* steps would leave (see _request_plain).
         let prep = self
-            .prepared_type
+            .prepared_new
             .bind(py)
-            .call_method1(intern!(py, "__new__"), (self.prepared_type.bind(py),))?;
-        let fields = PyDict::new(py);
-        fields.set_item(intern!(py, "method"), intern!(py, "GET"))?;
+            .call1((self.prepared_type.bind(py),))?;
+        let fields = self.prepared_template.bind(py).copy()?;
         fields.set_item(intern!(py, "url"), &plan.target)?;
         fields.set_item(intern!(py, "_headers_from"), &plan.prepared_headers)?;
-        fields.set_item(intern!(py, "_cookie_jar"), self.fresh_jar.bind(py))?;
-        fields.set_item(intern!(py, "body"), py.None())?;
-        fields.set_item(intern!(py, "_body_position"), py.None())?;
         prep.setattr(intern!(py, "__dict__"), fields)?;
         let client = plan.client.get();
         let started = Instant::now();
@@ -395,35 +415,36 @@ impl PlainGate {
     /// `session.get_adapter(target)`, answered from its memo when the mounts are unchanged.
     fn adapter<'py>(
         &self,
-        session: &Bound<'py, PyAny>,
+        session: &Attributes<'_, 'py>,
         class: &Bound<'py, PyType>,
-        instance: &Bound<'py, PyDict>,
         target: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let py = session.py();
+        let py = class.py();
         if owns(class, intern!(py, "get_adapter"), &self.own_get_adapter)?
-            && !instance.contains(intern!(py, "get_adapter"))?
+            && !session.instance.contains(intern!(py, "get_adapter"))?
             && let Some(known) = memo_answer(session, target)?
         {
             return Ok(known);
         }
-        session.call_method1(intern!(py, "get_adapter"), (target,))
+        session
+            .session
+            .call_method1(intern!(py, "get_adapter"), (target,))
     }
 
     /// `session._plain_headers()`, answered from its cache when the headers are unchanged.
     fn plain_headers<'py>(
         &self,
-        session: &Bound<'py, PyAny>,
+        session: &Attributes<'_, 'py>,
     ) -> PyResult<Option<Bound<'py, PyTuple>>> {
-        let py = session.py();
-        let headers = session.getattr(intern!(py, "headers"))?;
+        let py = session.instance.py();
+        let headers = session.get(intern!(py, "headers"))?;
         if !headers.get_type().is(self.headers_type.bind(py)) {
             return Ok(None);
         }
-        if let Ok(cached) = session.getattr(intern!(py, "_plain_headers_cache"))
+        if let Ok(cached) = session.get(intern!(py, "_plain_headers_cache"))
             && let Ok(cached) = cached.cast::<PyTuple>()
             && cached.len() == 2
-            && same_items(
+            && same_entries(
                 &headers.getattr(intern!(py, "_store"))?,
                 &cached.get_item(0)?,
                 false,
@@ -431,7 +452,9 @@ impl PlainGate {
         {
             return Ok(Some(cached.get_item(1)?.cast_into::<PyTuple>()?));
         }
-        let plain = session.call_method0(intern!(py, "_plain_headers"))?;
+        let plain = session
+            .session
+            .call_method0(intern!(py, "_plain_headers"))?;
         if plain.is_none() {
             return Ok(None);
         }
@@ -545,40 +568,113 @@ fn no_retries(adapter: &Bound<'_, PyAny>) -> PyResult<bool> {
 /// The adapter `Session.get_adapter`'s memo holds for `target`, if the mounts are the ones
 /// it was made among (see `Session._adapter_memo`).
 fn memo_answer<'py>(
-    session: &Bound<'py, PyAny>,
+    session: &Attributes<'_, 'py>,
     target: &Bound<'py, PyString>,
 ) -> PyResult<Option<Bound<'py, PyAny>>> {
-    let py = session.py();
-    let memo = session.getattr(intern!(py, "_adapter_memo"))?;
+    let py = target.py();
+    let memo = session.get(intern!(py, "_adapter_memo"))?;
     let Ok(memo) = memo.cast::<PyTuple>() else {
         return Ok(None);
     };
-    let adapters = session.getattr(intern!(py, "adapters"))?;
-    if memo.len() != 2 || !same_items(&adapters, &memo.get_item(0)?, true)? {
+    let adapters = session.get(intern!(py, "adapters"))?;
+    if memo.len() != 2 || !same_entries(&adapters, &memo.get_item(0)?, true)? {
         return Ok(None);
     }
     let found = memo.get_item(1)?;
     found.cast::<PyDict>()?.get_item(target)
 }
 
-/// Whether `mapping`'s items (`pairs`) or values equal `seen` (a tuple or list), in order,
-/// as `tuple(mapping.items()) == seen` / `list(mapping.values()) == seen` would say.
-fn same_items(mapping: &Bound<'_, PyAny>, seen: &Bound<'_, PyAny>, pairs: bool) -> PyResult<bool> {
+/// A `dict` or `OrderedDict` (of those exact types), whose entries the checks below read
+/// with the dict's own lookup; None for any other mapping.
+fn plain_dict<'a, 'py>(mapping: &'a Bound<'py, PyAny>) -> Option<&'a Bound<'py, PyDict>> {
+    let py = mapping.py();
+    let class = mapping.get_type();
+    let ordered = class.is(py.get_type::<pyo3::types::PyDict>()) || is_ordered_dict(&class);
+    if !ordered {
+        return None;
+    }
+    mapping.cast::<PyDict>().ok()
+}
+
+/// Whether `class` is `collections.OrderedDict` itself.
+fn is_ordered_dict(class: &Bound<'_, PyType>) -> bool {
+    static ORDERED_DICT: pyo3::sync::PyOnceLock<Py<PyType>> = pyo3::sync::PyOnceLock::new();
+    let py = class.py();
+    ORDERED_DICT
+        .import(py, "collections", "OrderedDict")
+        .is_ok_and(|ordered| class.is(ordered))
+}
+
+/// Whether `mapping`'s entries equal `seen` (a tuple or list), in order: its items when
+/// `pairs` (as `tuple(mapping.items()) == seen` would say), else its values (as
+/// `list(mapping.values()) == seen` would).
+fn same_entries(
+    mapping: &Bound<'_, PyAny>,
+    seen: &Bound<'_, PyAny>,
+    pairs: bool,
+) -> PyResult<bool> {
     let py = mapping.py();
     if mapping.len()? != seen.len()? {
         return Ok(false);
     }
-    let view = if pairs {
-        mapping.call_method0(intern!(py, "items"))?
-    } else {
-        mapping.call_method0(intern!(py, "values"))?
+    let Some(dict) = plain_dict(mapping) else {
+        // Another mapping type: through its own view.
+        let view = if pairs {
+            mapping.call_method0(intern!(py, "items"))?
+        } else {
+            mapping.call_method0(intern!(py, "values"))?
+        };
+        for (now, then) in view.try_iter()?.zip(seen.try_iter()?) {
+            if !same(&now?, &then?)? {
+                return Ok(false);
+            }
+        }
+        return Ok(true);
     };
-    for (now, then) in view.try_iter()?.zip(seen.try_iter()?) {
-        let (now, then) = (now?, then?);
-        // The same objects, nearly always: only a changed entry pays for a comparison.
-        if !now.is(&then) && !now.eq(then)? {
+    // The mapping's own iteration order (an OrderedDict's, not its dict's), then the
+    // dict's lookup: no view, no item tuples.
+    for (key, then) in dict.as_any().try_iter()?.zip(seen.try_iter()?) {
+        let (key, then) = (key?, then?);
+        let Some(value) = dict.get_item(&key)? else {
+            return Ok(false);
+        };
+        let matches = if pairs {
+            let Ok(then) = then.cast::<PyTuple>() else {
+                return Ok(false);
+            };
+            then.len() == 2 && same(&key, &then.get_item(0)?)? && same(&value, &then.get_item(1)?)?
+        } else {
+            same(&value, &then)?
+        };
+        if !matches {
             return Ok(false);
         }
     }
     Ok(true)
+}
+
+/// `now == then`, answered by identity when they are the same object (nearly always: only
+/// a changed entry pays for a comparison).
+fn same(now: &Bound<'_, PyAny>, then: &Bound<'_, PyAny>) -> PyResult<bool> {
+    Ok(now.is(then) || now.eq(then)?)
+}
+
+/// A session's attributes: read from its instance `__dict__` when its class is `Session`
+/// itself (whose attributes are plain instance attributes: no property or `__getattr__`
+/// stands in front of the dict), else by `getattr`.
+struct Attributes<'a, 'py> {
+    session: &'a Bound<'py, PyAny>,
+    instance: &'a Bound<'py, PyDict>,
+    exact: bool,
+}
+
+impl<'py> Attributes<'_, 'py> {
+    fn get(&self, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
+        if self.exact
+            && let Some(value) = self.instance.get_item(name)?
+        {
+            return Ok(value);
+        }
+        self.session.getattr(name)
+    }
 }

@@ -58,7 +58,7 @@ impl Connection {
             .map_err(|error| EngineError::from_hyper(&error))?;
         Ok(Self {
             sender,
-            driver: DriverSlot(Some(driver)),
+            driver: DriverSlot(Some(Box::pin(driver))),
             probe: connected.probe,
             capture,
         })
@@ -126,7 +126,11 @@ pub enum Failure {
 }
 
 /// The connection's driver; None once the connection has ended.
-pub struct DriverSlot(Option<Driver>);
+///
+/// Boxed: hyper's connection state is over a kilobyte, and a `Connection` moves on every
+/// request (out of the pool, into the response's body, back into the pool) inside futures
+/// that are themselves moved; boxed, each move is a pointer.
+pub struct DriverSlot(Option<Pin<Box<Driver>>>);
 
 impl DriverSlot {
     /// Poll `future`, driving the connection's I/O while it waits.
@@ -142,7 +146,7 @@ impl DriverSlot {
             let Some(driver) = self.0.as_mut() else {
                 return Poll::Pending;
             };
-            match Pin::new(driver).poll(cx) {
+            match driver.as_mut().poll(cx) {
                 // The driver may just have finished what `future` waits for: hyper hands
                 // readiness and responses over through channels that wake this same task,
                 // and returning Pending would cost a trip through the runtime to see it.

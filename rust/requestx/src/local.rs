@@ -24,7 +24,7 @@ use tokio::runtime::Runtime;
 
 use crate::errors::EngineError;
 use crate::h1;
-use crate::runtime::with_signal_checks;
+use crate::runtime::{SignalTick, with_signal_ticks};
 
 /// Identity of one `Client`'s settings; its pools on every thread are keyed by it.
 pub type ClientKey = Arc<()>;
@@ -34,6 +34,8 @@ struct Engine {
     runtime: Arc<Runtime>,
     busy: bool,
     clients: Vec<(Weak<()>, ThreadPools)>,
+    /// The signal-check timer, lent to each request (see `with_signal_ticks`).
+    tick: SignalTick,
 }
 
 /// One `Client`'s idle HTTP/1.1 connections on this thread (`h1.rs`).
@@ -50,6 +52,7 @@ impl Engine {
             runtime: Arc::new(runtime),
             busy: false,
             clients: Vec::new(),
+            tick: None,
         })
     }
 
@@ -74,10 +77,12 @@ impl Drop for Engine {
         if self.pid != crate::process::id() {
             // Inherited through fork(): its sockets and epoll instance are the parent's too.
             std::mem::forget(std::mem::take(&mut self.clients));
+            std::mem::forget(self.tick.take());
             std::mem::forget(Arc::clone(&self.runtime));
             return;
         }
         self.clients.clear();
+        self.tick = None; // before its runtime
         // Runs at thread exit too, when tokio's own thread-locals may already be gone: a
         // failure to tear down cleanly must not take the process with it.
         let runtime = Arc::clone(&self.runtime);
@@ -139,16 +144,33 @@ where
         }
         let handle = engine.pools(key, max_idle);
         engine.busy = true;
-        Some(Ok((Arc::clone(&engine.runtime), handle)))
+        Some(Ok((
+            Arc::clone(&engine.runtime),
+            handle,
+            engine.tick.take(),
+        )))
     })?;
-    let (runtime, handle) = match claimed {
+    let (runtime, handle, mut tick) = match claimed {
         Ok(claimed) => claimed,
         Err(error) => return Some(Err(error.into())),
     };
     let _busy = Busy;
     // Boxed once here: the runtime moves the future it is given, several times.
     let future = Box::pin(job(handle));
-    Some(py.detach(move || runtime.block_on(with_signal_checks(future))))
+    let result = py.detach(|| runtime.block_on(with_signal_ticks(future, &mut tick)));
+    lend_back(tick);
+    Some(result)
+}
+
+/// Give the signal-check timer back to this thread's engine, which lent it to a request.
+fn lend_back(tick: SignalTick) {
+    let _ = ENGINE.try_with(|slot| {
+        if let Ok(mut slot) = slot.try_borrow_mut()
+            && let Some(engine) = slot.as_mut()
+        {
+            engine.tick = tick;
+        }
+    });
 }
 
 /// Drop this thread's pool for `key` now (the `Client` is going away on this thread).

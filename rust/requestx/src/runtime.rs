@@ -102,18 +102,38 @@ where
     py.detach(|| runtime.block_on(with_signal_checks(future)))
 }
 
+/// How often a waiting request looks for a Python exception raised by a signal handler.
+const SIGNAL_CHECK_EVERY: Duration = Duration::from_millis(50);
+
 /// `future`, interrupted by a Python exception raised by a signal handler (Ctrl-C), checked
 /// every 50 ms while it waits (the GIL is taken only for that check).
 pub async fn with_signal_checks<F, T>(future: F) -> PyResult<T>
 where
     F: Future<Output = PyResult<T>>,
 {
+    let mut tick = None;
+    with_signal_ticks(future, &mut tick).await
+}
+
+/// A timer for `with_signal_ticks` that outlives one request: kept by a thread's engine
+/// (local.rs) so that back-to-back requests share one registered timer instead of each
+/// setting and clearing its own, a visible share of a small request's cost.
+pub type SignalTick = Option<Pin<Box<tokio::time::Sleep>>>;
+
+/// `with_signal_checks` on `tick` (made here on first use, in the runtime that polls it).
+/// A tick that ran out between requests checks at once, then every 50 ms again.
+pub async fn with_signal_ticks<F, T>(future: F, tick: &mut SignalTick) -> PyResult<T>
+where
+    F: Future<Output = PyResult<T>>,
+{
     tokio::pin!(future);
+    let tick = tick.get_or_insert_with(|| Box::pin(tokio::time::sleep(SIGNAL_CHECK_EVERY)));
     loop {
         tokio::select! {
             biased;
             result = &mut future => return result,
-            () = tokio::time::sleep(Duration::from_millis(50)) => {
+            () = tick.as_mut() => {
+                tick.as_mut().reset(tokio::time::Instant::now() + SIGNAL_CHECK_EVERY);
                 #[allow(clippy::redundant_closure_for_method_calls)] // the closure is generic over the GIL lifetime
                 Python::attach(|py| py.check_signals())?;
             }

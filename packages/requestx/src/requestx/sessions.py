@@ -919,6 +919,7 @@ _OWN_GET_ADAPTER = Session.get_adapter
 
 # `Session.get`'s native plain path, handed the definitions its checks compare with.
 _GATE_DEFINITIONS: dict[str, Any] = {
+    "session_type": Session,
     "own_request": _OWN_REQUEST,
     "own_send": _OWN_SEND,
     "own_prepare_request": _OWN_PREPARE_REQUEST,
