@@ -28,6 +28,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
+use http_body_util::{Either, Full};
 use hyper::body::{Body as _, Incoming};
 use hyper::header::{HOST, HeaderMap, PROXY_AUTHORIZATION};
 use hyper::{Method, Request, Uri, Version};
@@ -326,6 +327,7 @@ async fn send_h1(
                 false,
             ),
         };
+        let again = if reused { replay_of(&outgoing) } else { None };
         let (response, spellings) = match connection.exchange(outgoing, read_timeout).await {
             Ok(answer) => answer,
             Err(Failure::Unsent(request, _)) if reused => {
@@ -334,6 +336,15 @@ async fn send_h1(
                 outgoing = *request;
                 continue;
             }
+            Err(Failure::Unanswered(error)) => match again {
+                // A stale pooled connection: the server closed it as the request arrived.
+                // A safe request without a body goes again, on another connection.
+                Some(again) => {
+                    outgoing = again;
+                    continue;
+                }
+                None => return Err(error),
+            },
             Err(Failure::Unsent(_, error) | Failure::Sent(error)) => return Err(error),
         };
         let (head, decoder, incoming) = head_of(response, spellings, &target);
@@ -348,6 +359,27 @@ async fn send_h1(
         };
         return Ok((head, decoder, body));
     }
+}
+
+/// A copy of `request` to send again if its pooled connection turns out stale (closed by
+/// the server as the request went out, unanswered): only a safe method (GET, HEAD, OPTIONS,
+/// TRACE; RFC 9110 section 9.2.1) without a body, which a server may see twice without
+/// harm. Browsers and Go's client retry the same way; each stale connection is dropped,
+/// so the retries end with a new connection at the latest.
+fn replay_of(request: &Request<OutBody>) -> Option<Request<OutBody>> {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    );
+    if !safe || !request.body().is_end_stream() {
+        return None;
+    }
+    let mut again = Request::new(Either::Left(Full::new(Bytes::new())));
+    *again.method_mut() = request.method().clone();
+    *again.uri_mut() = request.uri().clone();
+    *again.version_mut() = request.version();
+    *again.headers_mut() = request.headers().clone();
+    Some(again)
 }
 
 async fn connect_h1(

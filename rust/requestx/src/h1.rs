@@ -109,8 +109,10 @@ impl Connection {
             Ok(response) => Ok((response, capture.spellings())),
             Err(mut failed) => {
                 let error = EngineError::from_hyper(failed.error());
+                let unanswered = capture.received_nothing() && ended(failed.error());
                 Err(match failed.take_message() {
                     Some(request) => Failure::Unsent(Box::new(request), error),
+                    None if unanswered => Failure::Unanswered(error),
                     None => Failure::Sent(error),
                 })
             }
@@ -122,7 +124,32 @@ impl Connection {
 pub enum Failure {
     /// The request never left: it can go on another connection.
     Unsent(Box<Request<OutBody>>, EngineError),
+    /// The request left, and the connection ended (closed or reset) before a byte of an
+    /// answer came: on a pooled connection, the server closed it as the request went out.
+    Unanswered(EngineError),
     Sent(EngineError),
+}
+
+/// Whether `error` is the connection ending (closed, reset, broken), not a timeout or a
+/// malformed answer.
+fn ended(error: &hyper::Error) -> bool {
+    if error.is_incomplete_message() {
+        return true;
+    }
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            );
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// The connection's driver; None once the connection has ended.

@@ -65,6 +65,8 @@ struct State {
     /// Where the search for the head's end resumes.
     scanned: usize,
     head: Option<Vec<u8>>,
+    /// Whether any byte of a response arrived since `start`.
+    received: bool,
 }
 
 #[derive(Default)]
@@ -96,7 +98,14 @@ impl Capture {
         state.bytes.clear();
         state.scanned = 0;
         state.head = None;
+        state.received = false;
         self.set_active(true);
+    }
+
+    /// Whether not a byte of a response has arrived since `start`: a connection that ended
+    /// now ended before the server answered at all.
+    pub fn received_nothing(&self) -> bool {
+        !self.state().received
     }
 
     /// The spellings of the head captured since `start`, if it was captured whole.
@@ -112,6 +121,7 @@ impl Capture {
             return;
         }
         let mut state = self.state();
+        state.received = true;
         state.bytes.extend_from_slice(read);
         loop {
             let from = state.scanned.saturating_sub(2);
