@@ -117,6 +117,7 @@ def test_a_stale_connection_is_retried_in_async_mode_too() -> None:
                 first = await session.get(f"{url}/one")
                 assert first.content == b"first"
                 again = await session.get(f"{url}/two", timeout=10)
-                return again.content
+                content: bytes = again.content
+                return content
 
     assert asyncio.run(run()) == b"again"
